@@ -1,0 +1,265 @@
+"""The ``safespace`` command: run the server and look after the group from a shell.
+
+Every subcommand takes ``--data-dir`` (env SAFESPACE_DATA_DIR). Errors are one
+plain sentence on stderr and a non-zero exit; nothing is changed on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import signal
+import sys
+from pathlib import Path
+
+from .config import ConfigError, load_config
+from .services.errors import ServiceError
+from .text import TextRejected, validate_handle
+
+
+class CLIError(Exception):
+    """Shown as ``safespace: <message>`` with exit status 1."""
+
+
+def _read_key_arg(value: str) -> str:
+    """A key argument is a path to a .pub file or the key text itself."""
+    if value.startswith(("ssh-", "ecdsa-", "sk-")):
+        return value
+    path = Path(value).expanduser()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CLIError(f"no key file at {path}") from None
+    except OSError as error:
+        raise CLIError(f"cannot read {path}: {error.strerror}") from None
+    if len(data) > 64_000:
+        raise CLIError(f"{path} is too large to be a public key")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CLIError(f"{path} is not a text public key file") from None
+
+
+def _open(args):
+    from .hub import Hub
+    from .services import Services
+    from .store.db import Store
+
+    config = load_config(args.data_dir)
+    store = Store(config.db_path)
+    return Services(config, store, Hub())
+
+
+def _run(args, coroutine_fn):
+    services = _open(args)
+    try:
+        return asyncio.run(coroutine_fn(services))
+    finally:
+        services.store.close()
+
+
+# -- serve / init
+def cmd_serve(args) -> int:
+    from .logs import setup_logging
+    from .ssh.server import SafeSpaceServer
+
+    config = load_config(args.data_dir, host=args.host, port=args.port)
+    setup_logging(config.log_path, verbose=args.verbose)
+    return asyncio.run(_serve(config, args))
+
+
+async def _serve(config, args) -> int:
+    from .ssh.server import SafeSpaceServer
+
+    server = SafeSpaceServer(config)
+    if args.admin_key:
+        await _ensure_admin(server.services, _read_key_arg(args.admin_key), args.admin_name)
+    port = await server.start()
+    print(f"Safe Space is listening on {config.host}:{port}", flush=True)
+    print(f"Data: {config.data_dir}", flush=True)
+    print(f"Host key fingerprint: {server.host_key.get_fingerprint('sha256')}", flush=True)
+    print(f"Members connect with: ssh -p {port} <this host>", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("Closing sessions…", flush=True)
+    await server.close()
+    return 0
+
+
+async def _ensure_admin(services, key_text: str, admin_name: str | None) -> None:
+    from .services.members import parse_public_key
+
+    _key, fingerprint, _comment = parse_public_key(key_text)
+    existing = await services.members.for_key(fingerprint)
+    if existing is not None:
+        member, _ = existing
+        print(f"That key belongs to {member.handle} ({member.role}).", flush=True)
+        return
+    if await services.members.count_admins() > 0:
+        print("The group already has an admin; --admin-key was not used. Use 'safespace member add'.", flush=True)
+        return
+    handle = admin_name or _default_admin_handle()
+    member = await services.members.add(handle, key_text, role="admin")
+    print(f"Made {member.handle} the first admin.", flush=True)
+
+
+def _default_admin_handle() -> str:
+    try:
+        return validate_handle(getpass.getuser())
+    except (TextRejected, Exception):
+        return "leader"
+
+
+def cmd_init(args) -> int:
+    from .ssh.host_key import fingerprint, load_or_create_host_key
+
+    services = _open(args)
+    try:
+        asyncio.run(services.channels.ensure_defaults())
+        key, created = load_or_create_host_key(services.config.host_key_path)
+    finally:
+        services.store.close()
+    print(f"Data: {services.config.data_dir}")
+    print(("Made a new host key. " if created else "") + f"Host key fingerprint: {fingerprint(key)}")
+    return 0
+
+
+# -- members
+def cmd_member_add(args) -> int:
+    key = _read_key_arg(args.key)
+    member = _run(args, lambda s: s.members.add(args.name, key, role=args.role, display_name=args.display_name))
+    print(f"Added {member.handle} as {member.role}.")
+    return 0
+
+
+def cmd_member_list(args) -> int:
+    members = _run(args, lambda s: s.members.list())
+    if not members:
+        print("No members yet. Add one with: safespace member add NAME --key FILE.pub")
+    for m in members:
+        print(f"{m.handle:<24} {m.role:<7} {m.display_name}")
+    return 0
+
+
+def cmd_member_role(args) -> int:
+    member = _run(args, lambda s: s.members.set_role(args.name, args.role))
+    print(f"{member.handle} is now {member.role}.")
+    return 0
+
+
+def cmd_member_remove(args) -> int:
+    member = _run(args, lambda s: s.members.remove(args.name))
+    print(f"Removed {member.handle}. Their messages stay; their live sessions close within seconds.")
+    return 0
+
+
+def cmd_key_add(args) -> int:
+    key = _read_key_arg(args.key)
+    view = _run(args, lambda s: s.members.add_key(args.name, key))
+    print(f"Added key {view.fingerprint} for {view.member_handle}.")
+    return 0
+
+
+def cmd_key_revoke(args) -> int:
+    view = _run(args, lambda s: s.members.revoke_key(args.name, args.fingerprint))
+    print(f"Revoked {view.fingerprint} for {view.member_handle}. Sessions using it close within seconds.")
+    return 0
+
+
+def cmd_key_list(args) -> int:
+    for k in _run(args, lambda s: s.members.keys(args.name)):
+        state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+        print(f"{k.fingerprint}  {state:<18} {k.comment}")
+    return 0
+
+
+# -- channels
+def cmd_channel_add(args) -> int:
+    channel = _run(args, lambda s: s.channels.add(args.name, args.topic or ""))
+    print(f"Added #{channel.name}.")
+    return 0
+
+
+def cmd_channel_list(args) -> int:
+    for channel, count in _run(args, lambda s: s.channels.list_all()):
+        print(f"#{channel.name:<20} {count:>7} messages  {channel.topic}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="where the database, host key and log live (env SAFESPACE_DATA_DIR)")
+    parser = argparse.ArgumentParser(prog="safespace", description="Safe Space: peer support over SSH.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", parents=[common], help="run the SSH server")
+    p.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, help="port to listen on (default 2222)")
+    p.add_argument("--admin-key", help="public key (file or text) of the first admin, used only while the group has none")
+    p.add_argument("--admin-name", help="handle for that first admin (default: your login name)")
+    p.add_argument("--verbose", action="store_true", help="debug logging")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("init", parents=[common], help="create the data dir, database, host key and default channels")
+    p.set_defaults(func=cmd_init)
+
+    member = sub.add_parser("member", help="members and their keys").add_subparsers(dest="action", required=True)
+    p = member.add_parser("add", parents=[common], help="add a member with their public key")
+    p.add_argument("name")
+    p.add_argument("--key", required=True, help="path to their .pub file, or the key text")
+    p.add_argument("--role", default="member", choices=("member", "senior", "admin"))
+    p.add_argument("--display-name")
+    p.set_defaults(func=cmd_member_add)
+    p = member.add_parser("list", parents=[common], help="list members")
+    p.set_defaults(func=cmd_member_list)
+    p = member.add_parser("role", parents=[common], help="change a member's role")
+    p.add_argument("name")
+    p.add_argument("role", choices=("member", "senior", "admin"))
+    p.set_defaults(func=cmd_member_role)
+    p = member.add_parser("remove", parents=[common], help="remove a member (closes their sessions)")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_member_remove)
+    keys = member.add_parser("key", help="a member's keys").add_subparsers(dest="key_action", required=True)
+    p = keys.add_parser("add", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--key", required=True)
+    p.set_defaults(func=cmd_key_add)
+    p = keys.add_parser("revoke", parents=[common])
+    p.add_argument("name")
+    p.add_argument("fingerprint", help="SHA256:… as shown by 'member key list'")
+    p.set_defaults(func=cmd_key_revoke)
+    p = keys.add_parser("list", parents=[common])
+    p.add_argument("name")
+    p.set_defaults(func=cmd_key_list)
+
+    channel = sub.add_parser("channel", help="channels").add_subparsers(dest="action", required=True)
+    p = channel.add_parser("add", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--topic")
+    p.set_defaults(func=cmd_channel_add)
+    p = channel.add_parser("list", parents=[common])
+    p.set_defaults(func=cmd_channel_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CLIError, ConfigError) as error:
+        print(f"safespace: {error}", file=sys.stderr)
+    except ServiceError as error:
+        print(f"safespace: {error.message}", file=sys.stderr)
+    except TextRejected as error:
+        print(f"safespace: {error.message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

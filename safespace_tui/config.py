@@ -1,0 +1,136 @@
+"""Where Safe Space keeps its data and the settings an admin may change.
+
+Settings live in ``config.toml`` inside the data directory; every value has a
+calm, safe default so a first start needs no file at all.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+DATA_DIR_ENV = "SAFESPACE_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    """One place a member can reach a human right now."""
+
+    name: str
+    contact: str
+
+
+DEFAULT_CRISIS_LINES = (
+    CrisisLine("Emergency services", "Call your local emergency number (911 in the US, 112 in the EU, 999 in the UK)"),
+    CrisisLine("988 Suicide & Crisis Lifeline (US)", "Call or text 988"),
+    CrisisLine("Crisis Text Line (US/UK/IE/CA)", "Text HOME to 741741 (US/CA), 85258 (UK), 50808 (IE)"),
+    CrisisLine("Samaritans (UK/IE)", "Call 116 123"),
+)
+
+DEFAULT_SELF_HARM_PHRASES = (
+    "kill myself",
+    "end my life",
+    "want to die",
+    "suicide",
+    "suicidal",
+    "hurt myself",
+    "cut myself",
+    "self harm",
+    "self-harm",
+    "overdose",
+    "not be here anymore",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server needs to know, resolved once at start."""
+
+    data_dir: Path
+    host: str = "0.0.0.0"
+    port: int = 2222
+    # connection hardening
+    login_timeout: float = 30.0
+    keepalive_interval: float = 30.0
+    keepalive_count_max: int = 3
+    max_auth_failures: int = 6
+    max_connections_per_address: int = 10
+    max_sessions: int = 300
+    max_output_buffer: int = 4 * 1024 * 1024
+    session_check_interval: float = 2.0
+    # care
+    crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
+    sos_escalate_after: float = 300.0
+    self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
+    spoons_max: int = 12
+    history_page: int = 100
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "safespace.db"
+
+    @property
+    def host_key_path(self) -> Path:
+        return self.data_dir / "host_key_ed25519"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "config.toml"
+
+
+def default_data_dir() -> Path:
+    """``$SAFESPACE_DATA_DIR``, else the XDG data home, else ~/.local/share/safespace."""
+    if env := os.environ.get(DATA_DIR_ENV):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "safespace"
+
+
+class ConfigError(ValueError):
+    """config.toml says something we cannot use; the message says what and where."""
+
+
+_SIMPLE = {f.name for f in fields(Config)}
+
+
+def load_config(data_dir: Path | str | None = None, **overrides: object) -> Config:
+    """Read ``config.toml`` from the data dir (if any) and apply explicit overrides."""
+    directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    config = Config(data_dir=directory.resolve())
+    values: dict[str, object] = {}
+    if config.config_path.exists():
+        try:
+            raw = tomllib.loads(config.config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{config.config_path}: {error}") from None
+        values = _from_toml(raw, config)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(config, **values)
+
+
+def _from_toml(raw: dict, defaults: Config) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key == "crisis_lines":
+            try:
+                values[key] = tuple(CrisisLine(str(item["name"]), str(item["contact"])) for item in value)
+            except (TypeError, KeyError):
+                raise ConfigError("crisis_lines must be a list of tables with name and contact") from None
+        elif key == "self_harm_phrases":
+            values[key] = tuple(str(p).lower() for p in value)
+        elif key in _SIMPLE and key != "data_dir":
+            expected = type(getattr(defaults, key))
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected):
+                raise ConfigError(f"{key} should be {expected.__name__}, not {value!r}")
+            values[key] = value
+        else:
+            raise ConfigError(f"unknown setting {key!r} in config.toml")
+    return values

@@ -1,0 +1,66 @@
+"""The one place sessions meet: publish / subscribe by topic, in process.
+
+Kept deliberately small so a multi-process hub (PostgreSQL LISTEN/NOTIFY, say)
+can replace it without touching the TUI. Publishers must have committed to the
+store before publishing: the hub never holds state of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("safespace.hub")
+
+Callback = Callable[[Any], None]
+
+PRESENCE = "presence"
+ALERTS = "alerts"
+MEMBERS = "members"
+
+
+def channel_topic(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def member_topic(member_id: int) -> str:
+    return f"member:{member_id}"
+
+
+class Hub:
+    """Synchronous fan-out on the event loop; a failing subscriber never affects others."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, dict[int, Callback]] = defaultdict(dict)
+        self._next_id = 0
+
+    def subscribe(self, topic: str, callback: Callback) -> Callable[[], None]:
+        """Register ``callback`` for ``topic``; returns a function that unsubscribes."""
+        self._next_id += 1
+        token = self._next_id
+        self._subscribers[topic][token] = callback
+
+        def unsubscribe() -> None:
+            subscribers = self._subscribers.get(topic)
+            if subscribers is not None:
+                subscribers.pop(token, None)
+                if not subscribers:
+                    del self._subscribers[topic]
+
+        return unsubscribe
+
+    def publish(self, topic: str, event: Any) -> int:
+        """Deliver ``event`` to every subscriber of ``topic``; returns how many received it."""
+        delivered = 0
+        for callback in list(self._subscribers.get(topic, {}).values()):
+            try:
+                callback(event)
+                delivered += 1
+            except Exception:
+                log.exception("subscriber of %s failed", topic)
+        return delivered
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._subscribers.get(topic, ()))

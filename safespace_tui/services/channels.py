@@ -1,0 +1,189 @@
+"""Channels and messages: who may read what, and persist-then-publish for every post."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from ..hub import Hub, channel_topic
+from ..store.db import Store
+from ..store.models import Channel, Member, Message, ReadMarker
+from ..text import MAX_MESSAGE_CHARS, clean_line, clean_text
+from .errors import Invalid, NotFound
+from .views import ChannelView, MemberView, MessageView
+
+DEFAULT_CHANNELS = (
+    ("living-room", "Everyday talk. Say hello, say goodbye, say how it's going.", 10),
+    ("check-ins", "Daily check-ins: a few words about today.", 20),
+    ("wins", "Progress, big or small. We celebrate it together.", 30),
+    ("911", "For crisis. Say SOS or Emergency and a senior member will come.", 40),
+)
+CRISIS_CHANNEL = "911"
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """Published on ``channel_topic(id)`` after the message is committed."""
+
+    message: MessageView
+
+
+def message_view(message: Message, author: Member) -> MessageView:
+    return MessageView(
+        id=message.id,
+        channel_id=message.channel_id,
+        author_id=author.id,
+        author_handle=author.handle,
+        author_name=author.display_name,
+        body=message.body,
+        created_at=message.created_at,
+        kind=message.kind,
+        visibility=message.visibility,
+    )
+
+
+def visible_to(actor: MemberView):
+    """The messages ``actor`` may read: group posts, and restricted ones they are allowed."""
+    condition = (Message.visibility == "group") | (Message.author == actor.id)
+    if actor.is_senior:
+        condition = condition | (Message.visibility == "seniors")
+    return condition
+
+
+def may_see(actor: MemberView, message: MessageView) -> bool:
+    if message.visibility == "group" or message.author_id == actor.id:
+        return True
+    return message.visibility == "seniors" and actor.is_senior
+
+
+def validate_channel_name(name: str) -> str:
+    name = name.strip().lstrip("#").lower()
+    if not _CHANNEL_NAME.match(name):
+        raise Invalid("Channel names use a-z, 0-9 and '-', start with a letter or digit, up to 32 characters.")
+    return name
+
+
+class ChannelService:
+    def __init__(self, store: Store, hub: Hub, history_page: int = 100) -> None:
+        self.store = store
+        self.hub = hub
+        self.history_page = history_page
+
+    async def ensure_defaults(self) -> None:
+        def write():
+            for name, topic, position in DEFAULT_CHANNELS:
+                Channel.get_or_create(name=name, defaults={"topic": topic, "position": position})
+
+        await self.store.write(write)
+
+    async def add(self, name: str, topic: str = "") -> ChannelView:
+        name = validate_channel_name(name)
+        topic = clean_line(topic, max_chars=200) if topic.strip() else ""
+
+        def write():
+            if Channel.select().where(Channel.name == name).exists():
+                raise Invalid(f"There is already a channel called {name!r}.")
+            channel = Channel.create(name=name, topic=topic)
+            return ChannelView(channel.id, channel.name, channel.topic)
+
+        return await self.store.write(write)
+
+    async def by_name(self, name: str) -> ChannelView:
+        name = name.strip().lstrip("#").lower()
+
+        def query():
+            channel = Channel.get_or_none(Channel.name == name)
+            if channel is None:
+                raise NotFound(f"There's no channel called {name!r}. Try /join living-room.")
+            return ChannelView(channel.id, channel.name, channel.topic)
+
+        return await self.store.read(query)
+
+    async def list_for(self, actor: MemberView) -> list[ChannelView]:
+        """Every channel with the number of messages ``actor`` has not read yet."""
+
+        def query():
+            markers = {
+                m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)
+            }
+            result = []
+            for channel in Channel.select().order_by(Channel.position, Channel.name):
+                unread = (
+                    Message.select()
+                    .where(
+                        Message.channel == channel.id,
+                        Message.id > markers.get(channel.id, 0),
+                        Message.author != actor.id,
+                        visible_to(actor),
+                    )
+                    .count()
+                )
+                result.append(ChannelView(channel.id, channel.name, channel.topic, unread))
+            return result
+
+        return await self.store.read(query)
+
+    async def history(self, actor: MemberView, channel_id: int, before_id: int | None = None, limit: int | None = None) -> list[MessageView]:
+        """Up to ``limit`` messages older than ``before_id`` (oldest first). Uses the (channel, id) index."""
+        limit = min(limit or self.history_page, 500)
+
+        def query():
+            rows = (
+                Message.select(Message, Member)
+                .join(Member, on=(Message.author == Member.id))
+                .where(Message.channel == channel_id, visible_to(actor))
+            )
+            if before_id is not None:
+                rows = rows.where(Message.id < before_id)
+            rows = rows.order_by(Message.id.desc()).limit(limit)
+            return [message_view(m, m.author) for m in reversed(list(rows))]
+
+        return await self.store.read(query)
+
+    async def post(self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group") -> MessageView:
+        """Clean, commit, then tell subscribers. Raises TextRejected with a kind message."""
+        body = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
+
+        def write():
+            channel = Channel.get_or_none(Channel.id == channel_id)
+            if channel is None:
+                raise NotFound("That channel is gone.")
+            author = Member.get_by_id(actor.id)
+            message = Message.create(channel=channel, author=author, body=body, kind=kind, visibility=visibility)
+            _mark_read(actor.id, channel_id, message.id)
+            return message_view(message, author)
+
+        view = await self.store.write(write)
+        self.hub.publish(channel_topic(channel_id), MessagePosted(view))
+        return view
+
+    async def mark_read(self, actor: MemberView, channel_id: int, message_id: int) -> None:
+        await self.store.write(_mark_read, actor.id, channel_id, message_id)
+
+    async def list_all(self) -> list[tuple[ChannelView, int]]:
+        """For the CLI: every channel and its message count."""
+
+        def query():
+            rows = (
+                Channel.select(Channel, fn.COUNT(Message.id).alias("count"))
+                .join(Message, JOIN.LEFT_OUTER)
+                .group_by(Channel.id)
+                .order_by(Channel.position, Channel.name)
+            )
+            return [(ChannelView(c.id, c.name, c.topic), c.count) for c in rows]
+
+        return await self.store.read(query)
+
+
+def _mark_read(member_id: int, channel_id: int, message_id: int) -> None:
+    (
+        ReadMarker.insert(member=member_id, channel=channel_id, last_read_id=message_id)
+        .on_conflict(
+            conflict_target=[ReadMarker.member, ReadMarker.channel],
+            update={ReadMarker.last_read_id: fn.MAX(ReadMarker.last_read_id, message_id)},
+        )
+        .execute()
+    )

@@ -1,0 +1,253 @@
+"""Members, their roles and their SSH keys: who may come in, and as whom.
+
+Identity is the key, never the SSH user name. Admin operations here are called
+by the ``safespace`` CLI (the operator, who already holds the data dir) and so
+take no acting member; anything a member does in the app passes ``actor``.
+"""
+
+from __future__ import annotations
+
+import asyncssh
+
+from ..hub import MEMBERS, Hub, member_topic
+from ..store.db import Store
+from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
+from ..text import TextRejected, clean_display_name, clean_line, validate_handle
+from .errors import Invalid, NotFound
+from .views import KeyView, MemberView
+
+
+def to_view(member: Member) -> MemberView:
+    return MemberView(
+        id=member.id,
+        handle=member.handle,
+        display_name=member.display_name,
+        role=member.role,
+        status=member.status,
+        status_note=member.status_note,
+        spoons=member.spoons,
+        spoons_start=member.spoons_start,
+        timezone=member.timezone,
+        away_until=member.away_until,
+    )
+
+
+def parse_public_key(text: str) -> tuple[asyncssh.SSHKey, str, str]:
+    """Return (key, fingerprint, comment) from one OpenSSH public key line, or raise Invalid."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
+    if len(lines) != 1:
+        raise Invalid(
+            "Please give exactly one public key (a line such as 'ssh-ed25519 AAAA… name');"
+            f" this had {len(lines)}."
+        )
+    line = lines[0]
+    if "PRIVATE KEY" in text:
+        raise Invalid("That is a private key. Please give the public one (the .pub file); keep the private key to yourself.")
+    try:
+        key = asyncssh.import_public_key(line)
+    except (asyncssh.KeyImportError, ValueError, TypeError) as error:
+        raise Invalid(f"That doesn't look like an SSH public key ({error}). Expected a line such as 'ssh-ed25519 AAAA… name'.") from None
+    comment = key.get_comment() or ""
+    try:
+        comment = clean_line(comment, max_chars=200) if comment else ""
+    except TextRejected:
+        comment = ""
+    return key, key.get_fingerprint("sha256"), comment
+
+
+class MemberService:
+    def __init__(self, store: Store, hub: Hub) -> None:
+        self.store = store
+        self.hub = hub
+
+    # -- who is this key?
+    async def for_key(self, fingerprint: str) -> tuple[MemberView, int] | None:
+        """The active member holding this key and the key's id, or None."""
+
+        def query():
+            row = (
+                MemberKey.select(MemberKey, Member)
+                .join(Member)
+                .where(
+                    MemberKey.fingerprint == fingerprint,
+                    MemberKey.revoked_at.is_null(),
+                    Member.removed_at.is_null(),
+                )
+                .first()
+            )
+            return (to_view(row.member), row.id) if row else None
+
+        return await self.store.read(query)
+
+    async def revoked_among(self, key_ids: set[int]) -> set[int]:
+        """Of these key ids, the ones revoked or whose member was removed (sessions to close)."""
+        if not key_ids:
+            return set()
+
+        def query():
+            rows = (
+                MemberKey.select(MemberKey.id)
+                .join(Member)
+                .where(
+                    MemberKey.id.in_(list(key_ids)),
+                    MemberKey.revoked_at.is_null(),
+                    Member.removed_at.is_null(),
+                )
+            )
+            return key_ids - {row.id for row in rows}
+
+        return await self.store.read(query)
+
+    async def get(self, member_id: int) -> MemberView:
+        def query():
+            member = Member.get_or_none(Member.id == member_id, Member.removed_at.is_null())
+            if member is None:
+                raise NotFound("No member by that name.")
+            return to_view(member)
+
+        return await self.store.read(query)
+
+    async def by_handle(self, handle: str) -> MemberView:
+        def query():
+            member = Member.get_or_none(Member.handle == handle.lower(), Member.removed_at.is_null())
+            if member is None:
+                raise NotFound(f"No member called {handle!r}.")
+            return to_view(member)
+
+        return await self.store.read(query)
+
+    async def list(self) -> list[MemberView]:
+        def query():
+            rows = Member.select().where(Member.removed_at.is_null()).order_by(Member.handle)
+            return [to_view(m) for m in rows]
+
+        return await self.store.read(query)
+
+    async def count_admins(self) -> int:
+        return await self.store.read(
+            lambda: Member.select().where(Member.role == "admin", Member.removed_at.is_null()).count()
+        )
+
+    # -- operator actions (CLI)
+    async def add(self, handle: str, public_key: str, *, role: str = "member", display_name: str | None = None) -> MemberView:
+        try:
+            handle = validate_handle(handle)
+            name = clean_display_name(display_name or handle)
+        except TextRejected as error:
+            raise Invalid(error.message) from None
+        if role not in ROLES:
+            raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
+        key, fingerprint, comment = parse_public_key(public_key)
+        key_text = key.export_public_key("openssh").decode().strip()
+
+        def write():
+            if Member.select().where(Member.handle == handle).exists():
+                raise Invalid(f"There is already a member called {handle!r}.")
+            if MemberKey.select().where(MemberKey.fingerprint == fingerprint).exists():
+                raise Invalid("That key already belongs to a member. Each key opens exactly one door.")
+            member = Member.create(handle=handle, display_name=name, role=role)
+            MemberKey.create(member=member, fingerprint=fingerprint, public_key=key_text, comment=comment)
+            return to_view(member)
+
+        view = await self.store.write(write)
+        self.hub.publish(MEMBERS, view)
+        return view
+
+    async def set_role(self, handle: str, role: str) -> MemberView:
+        if role not in ROLES:
+            raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
+
+        def write():
+            member = self._active(handle)
+            member.role = role
+            member.save()
+            return to_view(member)
+
+        view = await self.store.write(write)
+        self.hub.publish(MEMBERS, view)
+        self.hub.publish(member_topic(view.id), view)
+        return view
+
+    async def remove(self, handle: str) -> MemberView:
+        """Mark removed (messages stay, attributed); live sessions close via the session watcher."""
+
+        def write():
+            member = self._active(handle)
+            member.removed_at = utcnow()
+            member.save()
+            return to_view(member)
+
+        view = await self.store.write(write)
+        self.hub.publish(MEMBERS, view)
+        return view
+
+    async def add_key(self, handle: str, public_key: str) -> KeyView:
+        key, fingerprint, comment = parse_public_key(public_key)
+        key_text = key.export_public_key("openssh").decode().strip()
+
+        def write():
+            member = self._active(handle)
+            if MemberKey.select().where(MemberKey.fingerprint == fingerprint).exists():
+                raise Invalid("That key is already registered.")
+            row = MemberKey.create(member=member, fingerprint=fingerprint, public_key=key_text, comment=comment)
+            return _key_view(row, member)
+
+        return await self.store.write(write)
+
+    async def revoke_key(self, handle: str, fingerprint: str) -> KeyView:
+        def write():
+            member = self._active(handle)
+            row = MemberKey.get_or_none(
+                MemberKey.member == member, MemberKey.fingerprint == fingerprint, MemberKey.revoked_at.is_null()
+            )
+            if row is None:
+                raise NotFound(f"{handle} has no active key with fingerprint {fingerprint}.")
+            row.revoked_at = utcnow()
+            row.save()
+            return _key_view(row, member)
+
+        return await self.store.write(write)
+
+    async def keys(self, handle: str) -> list[KeyView]:
+        def query():
+            member = self._active(handle)
+            return [_key_view(k, member) for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)]
+
+        return await self.store.read(query)
+
+    # -- a member's own choices
+    async def set_status(self, actor: MemberView, status: str, note: str = "") -> MemberView:
+        if status not in STATUSES:
+            raise Invalid(f"Status can be one of: {', '.join(STATUSES)}.")
+        note = clean_line(note) if note.strip() else ""
+
+        def write():
+            member = Member.get_by_id(actor.id)
+            member.status = status
+            member.status_note = note
+            if status != "away":
+                member.away_until = None
+            member.save()
+            return to_view(member)
+
+        view = await self.store.write(write)
+        self.hub.publish(MEMBERS, view)
+        return view
+
+    @staticmethod
+    def _active(handle: str) -> Member:
+        member = Member.get_or_none(Member.handle == handle.lower(), Member.removed_at.is_null())
+        if member is None:
+            raise NotFound(f"No member called {handle!r}.")
+        return member
+
+
+def _key_view(row: MemberKey, member: Member) -> KeyView:
+    return KeyView(
+        id=row.id,
+        member_handle=member.handle,
+        fingerprint=row.fingerprint,
+        comment=row.comment,
+        added_at=row.added_at,
+        revoked_at=row.revoked_at,
+    )

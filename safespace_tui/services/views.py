@@ -1,0 +1,66 @@
+"""Plain, frozen snapshots that services hand to the TUI.
+
+The TUI never touches a peewee model: a lazy attribute on a model would run SQL
+on the event loop. Services convert rows to these before returning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+SENIOR_ROLES = ("senior", "admin")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    handle: str
+    display_name: str
+    role: str
+    status: str = "available"
+    status_note: str = ""
+    spoons: int = 12
+    spoons_start: int = 12
+    timezone: str = "UTC"
+    away_until: date | None = None
+
+    @property
+    def is_senior(self) -> bool:
+        """Senior members and admins care for alerts and may read shared safety plans."""
+        return self.role in SENIOR_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class KeyView:
+    id: int
+    member_handle: str
+    fingerprint: str
+    comment: str
+    added_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    name: str
+    topic: str
+    unread: int = 0
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    channel_id: int
+    author_id: int
+    author_handle: str
+    author_name: str
+    body: str
+    created_at: datetime
+    kind: str = "chat"
+    visibility: str = "group"

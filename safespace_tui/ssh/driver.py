@@ -1,0 +1,119 @@
+"""A Textual driver that talks to one SSH channel instead of a local terminal.
+
+Textual builds drivers as ``driver_class(app, debug=, mouse=, size=)``, so the
+channel is reached through the app (``app.terminal``: anything with ``write``,
+``size`` and ``close``). Input arrives from asyncssh on the same event loop, so
+events are posted directly; no threads are involved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Protocol
+
+from textual import constants, events
+from textual._xterm_parser import XTermParser
+from textual.driver import Driver
+from textual.geometry import Size
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+class Terminal(Protocol):
+    """The SSH side as the driver sees it."""
+
+    size: tuple[int, int]
+
+    def write_output(self, data: str) -> None: ...
+
+
+# Sequences written when the app takes over / gives back the member's terminal.
+_ENTER = (
+    "\x1b[?1049h"  # alternate screen
+    "\x1b[?25l"  # hide cursor
+    "\x1b[?1004h"  # focus in/out events
+    "\x1b[?2004h"  # bracketed paste: a paste arrives as one Paste event
+    "\x1b[?7l"  # no line wrap
+    "\x1b[?2026$p"  # ask whether synchronized output is supported
+)
+_MOUSE_ON = "\x1b[?1000h\x1b[?1003h\x1b[?1015h\x1b[?1006h"
+_MOUSE_OFF = "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
+_LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1004l\x1b[?1049l\x1b[?25h"
+
+
+class SSHDriver(Driver):
+    def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None) -> None:
+        super().__init__(app, debug=debug, mouse=mouse, size=size)
+        self._terminal: Terminal = app.terminal  # type: ignore[attr-defined]
+        self._parser = XTermParser()
+        self._buffer: list[str] = []
+        self._flush_scheduled = False
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._input_enabled = False
+        app.ssh_driver = self  # type: ignore[attr-defined]
+
+    # -- output: coalesce a frame's many writes into one SSH packet
+    def write(self, data: str) -> None:
+        self._buffer.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if self._buffer:
+            data = "".join(self._buffer)
+            self._buffer.clear()
+            self._terminal.write_output(data)
+
+    # -- lifecycle
+    def start_application_mode(self) -> None:
+        self.write(_ENTER)
+        if self._mouse:
+            self.write(_MOUSE_ON)
+        self.flush()
+        self._input_enabled = True
+        self.resize(*self._terminal.size)
+
+    def disable_input(self) -> None:
+        self._input_enabled = False
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+            self._tick_handle = None
+
+    def stop_application_mode(self) -> None:
+        self.disable_input()
+        if self._mouse:
+            self.write(_MOUSE_OFF)
+        self.write(_LEAVE)
+        self.flush()
+
+    # -- input, called by the SSH session
+    def send_message(self, message) -> None:
+        self._app.post_message(message)
+
+    def feed(self, data: str) -> None:
+        """Parse keys, mouse and paste from the member's terminal."""
+        if not self._input_enabled:
+            return
+        for event in self._parser.feed(data):
+            self.process_message(event)
+        self._schedule_tick()
+
+    def resize(self, width: int, height: int) -> None:
+        size = Size(max(width, 1), max(height, 1))
+        self._app.post_message(events.Resize(size, size))
+
+    def _schedule_tick(self) -> None:
+        # A lone Esc is only known to be Esc (not the start of a sequence) after a pause.
+        if self._parser._timeout_time is not None and self._tick_handle is None:
+            self._tick_handle = self._loop.call_later(constants.ESCAPE_DELAY + 0.01, self._tick)
+
+    def _tick(self) -> None:
+        self._tick_handle = None
+        if not self._input_enabled:
+            return
+        for event in self._parser.tick():
+            self.process_message(event)
+        self._schedule_tick()

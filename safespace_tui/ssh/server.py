@@ -1,0 +1,184 @@
+"""The SSH front door: keys only, nothing but an interactive session, and limits.
+
+asyncssh has no MaxAuthTries or MaxStartups, so failed key attempts and
+connections per address are counted here. Every other SSH feature (passwords,
+keyboard-interactive, GSS, exec, sftp/scp, port and agent forwarding, X11) is
+refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+
+import asyncssh
+
+from ..config import Config
+from ..hub import Hub
+from ..services import Services
+from ..store.db import Store
+from .host_key import load_or_create_host_key
+from .session import TerminalSession
+
+log = logging.getLogger("safespace.ssh")
+
+REVOKED = "\r\nYour access to Safe Space has changed, so this session has closed. Take care.\r\n"
+SHUTTING_DOWN = "\r\nSafe Space is restarting for a moment. Everything you sent is saved.\r\n"
+
+
+class _Connection(asyncssh.SSHServer):
+    """One TCP connection: authenticates a key, then hands out terminal sessions."""
+
+    def __init__(self, server: SafeSpaceServer) -> None:
+        self.server = server
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.address = "?"
+        self.failures = 0
+        self.member = None
+        self.key_id: int | None = None
+        self._counted = False
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        peer = conn.get_extra_info("peername") or ("?", 0)
+        self.address = str(peer[0])
+        counts = self.server.connections_by_address
+        if counts[self.address] >= self.server.config.max_connections_per_address or (
+            sum(counts.values()) >= self.server.config.max_sessions
+        ):
+            log.warning("refused connection from %s: too many connections", self.address)
+            conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections from your address")
+            return
+        counts[self.address] += 1
+        self._counted = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._counted:
+            counts = self.server.connections_by_address
+            counts[self.address] -= 1
+            if counts[self.address] <= 0:
+                del counts[self.address]
+            self._counted = False
+
+    def begin_auth(self, username: str) -> bool:
+        return True  # always authenticate; the user name means nothing here
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    def host_based_auth_supported(self) -> bool:
+        return False
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Called for the key query and again for the signed attempt; asyncssh checks the signature."""
+        found = await self.server.services.members.for_key(key.get_fingerprint("sha256"))
+        if found is None:
+            self.failures += 1
+            if self.failures >= self.server.config.max_auth_failures and self.conn is not None:
+                log.warning("closing connection from %s after %d unknown keys", self.address, self.failures)
+                self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many keys tried")
+            return False
+        self.member, self.key_id = found
+        return True
+
+    def auth_completed(self) -> None:
+        log.info("member %s connected from %s", self.member.id if self.member else "?", self.address)
+
+    def session_requested(self):
+        if self.member is None or self.key_id is None:
+            return False
+        return TerminalSession(self.server, self.member, self.key_id, self.address)
+
+    def connection_requested(self, *args) -> bool:
+        return False
+
+    def server_requested(self, *args) -> bool:
+        return False
+
+    def unix_connection_requested(self, *args) -> bool:
+        return False
+
+    def unix_server_requested(self, *args) -> bool:
+        return False
+
+
+class SafeSpaceServer:
+    """Owns the store, the hub, the services and every live session of one process."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store = Store(config.db_path)
+        self.hub = Hub()
+        self.services = Services(config, self.store, self.hub)
+        self.sessions: set[TerminalSession] = set()
+        self.connections_by_address: Counter[str] = Counter()
+        self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._watcher: asyncio.Task | None = None
+
+    async def start(self) -> int:
+        """Listen; returns the port (useful with port 0 in tests)."""
+        from ..tui import textual_fixes
+
+        textual_fixes.apply()
+        await self.services.channels.ensure_defaults()
+        self._acceptor = await asyncssh.create_server(
+            lambda: _Connection(self),
+            self.config.host,
+            self.config.port,
+            server_host_keys=[self.host_key],
+            public_key_auth=True,
+            password_auth=False,
+            kbdint_auth=False,
+            gss_host=None,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            sftp_factory=None,
+            line_editor=False,
+            encoding="utf-8",
+            errors="replace",
+            utf8_decode_errors="replace",
+            login_timeout=self.config.login_timeout,
+            keepalive_interval=self.config.keepalive_interval,
+            keepalive_count_max=self.config.keepalive_count_max,
+        )
+        self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
+        return self._acceptor.sockets[0].getsockname()[1]
+
+    async def _watch_access(self) -> None:
+        """Close sessions whose key was revoked or member removed (the CLI is another process)."""
+        while True:
+            await asyncio.sleep(self.config.session_check_interval)
+            try:
+                live = {s.key_id for s in self.sessions}
+                revoked = await self.services.members.revoked_among(live)
+                for session in list(self.sessions):
+                    if session.key_id in revoked:
+                        log.info("closing session of member %s: access revoked", session.member.id)
+                        session.close(REVOKED)
+            except Exception:
+                log.exception("access watcher failed; trying again")
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._acceptor is not None:
+            self._acceptor.close()
+        for session in list(self.sessions):
+            session.close(SHUTTING_DOWN)
+        for session in list(self.sessions):
+            try:
+                await asyncio.wait_for(session.wait_closed(), 5)
+            except (asyncio.TimeoutError, Exception):
+                pass
+        if self._acceptor is not None:
+            await self._acceptor.wait_closed()
+        self.store.close()

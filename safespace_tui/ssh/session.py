@@ -1,0 +1,169 @@
+"""One member's PTY session: an SSH channel on one side, a Textual app on the other.
+
+asyncssh calls these methods on the event loop (see asyncssh's SSHServerSession);
+every one of them must return quickly. The app runs as its own task; whatever
+happens inside it is logged and never reaches another session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from ..services.views import MemberView
+
+if TYPE_CHECKING:
+    from .server import SafeSpaceServer
+
+log = logging.getLogger("safespace.session")
+
+NEEDS_PTY = (
+    "Safe Space is an interactive app and needs a terminal.\r\n"
+    "Please connect with: ssh -t -p PORT HOST\r\n"
+)
+SOMETHING_WENT_WRONG = (
+    "\r\nSomething went wrong on our side and this window had to close.\r\n"
+    "Everything you sent before this is saved. Please reconnect when you're ready.\r\n"
+)
+TOO_SLOW = "\r\nThe connection got too slow to keep up, so this window closed. Please reconnect.\r\n"
+
+
+def color_system_for(term: str, env: dict[str, str]) -> str:
+    """Honour COLORTERM/TERM; 256 colours when unknown (OpenSSH forwards no COLORTERM)."""
+    colorterm = env.get("COLORTERM", "").lower()
+    term = term.lower()
+    if colorterm in ("truecolor", "24bit") or term.endswith("-direct"):
+        return "truecolor"
+    if term in ("linux", "vt100", "vt102", "vt220", "xterm", "ansi", "screen", "tmux", "cons25") or term.endswith("-16color"):
+        return "standard"
+    return "256"
+
+
+class TerminalSession(asyncssh.SSHServerSession):
+    def __init__(self, server: SafeSpaceServer, member: MemberView, key_id: int, address: str) -> None:
+        self.server = server
+        self.member = member
+        self.key_id = key_id
+        self.address = address
+        self.size = (80, 24)
+        self.term = ""
+        self._chan: asyncssh.SSHServerChannel | None = None
+        self._has_pty = False
+        self._app = None
+        self._task: asyncio.Task | None = None
+        self._closing = False
+        self._drop_output = False
+        self._farewell = ""
+
+    # -- asyncssh callbacks
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
+        self._chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
+        self._has_pty = True
+        self.term = term_type or ""
+        width, height = term_size[0] or 80, term_size[1] or 24
+        self.size = (width, height)
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        log.info("refused exec for member %s", self.member.id)
+        return False
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        log.info("refused subsystem %r for member %s", subsystem[:40], self.member.id)
+        return False
+
+    def session_started(self) -> None:
+        assert self._chan is not None
+        if not self._has_pty:
+            self._chan.write(NEEDS_PTY)
+            self._chan.exit(1)
+            return
+        env = dict(self._chan.get_environment())
+        self._task = asyncio.create_task(self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}")
+
+    def data_received(self, data: str, datatype) -> None:
+        driver = getattr(self._app, "ssh_driver", None)
+        if driver is not None:
+            driver.feed(data)
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        self.size = (width or 80, height or 24)
+        driver = getattr(self._app, "ssh_driver", None)
+        if driver is not None:
+            driver.resize(*self.size)
+
+    def break_received(self, msec: int) -> bool:
+        return True
+
+    def signal_received(self, signal: str) -> None:
+        pass
+
+    def eof_received(self) -> bool:
+        self.close()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._chan = None
+        self.close()
+
+    # -- used by the driver
+    def write_output(self, data: str) -> None:
+        chan = self._chan
+        if chan is None or self._drop_output:
+            return
+        if chan.get_write_buffer_size() > self.server.config.max_output_buffer:
+            log.warning("session for member %s closed: client not reading output", self.member.id)
+            self._drop_output = True
+            self.close(TOO_SLOW)
+            return
+        chan.write(data)
+
+    # -- life of the app
+    async def _run(self, color_system: str) -> None:
+        from ..tui.app import SafeSpaceApp
+
+        server = self.server
+        app = SafeSpaceApp(server.services, self.member, color_system=color_system)
+        app.terminal = self
+        self._app = app
+        server.sessions.add(self)
+        server.services.presence.connected(self.member.id, self.member.role)
+        failed = False
+        try:
+            await app.run_async(size=self.size, mouse=True)
+            failed = app.return_code not in (0, None)
+        except Exception:
+            log.exception("session for member %s failed", self.member.id)
+            failed = True
+        finally:
+            server.sessions.discard(self)
+            server.services.presence.disconnected(self.member.id)
+            self._app = None
+            chan = self._chan
+            if chan is not None:
+                chan.write(SOMETHING_WENT_WRONG if failed else self._farewell)
+                chan.exit(0)
+
+    def close(self, farewell: str | None = None) -> None:
+        """End the session from our side (revoked key, slow client, shutdown, lost link)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._farewell = farewell or ""
+        app = self._app
+        if app is not None:
+            app.exit()
+        elif self._chan is not None:
+            self._chan.close()
+
+    async def wait_closed(self) -> None:
+        if self._task is not None:
+            await asyncio.shield(self._task)

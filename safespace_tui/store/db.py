@@ -1,0 +1,88 @@
+"""The SQLite file: pragmas, schema, and the one writer thread.
+
+peewee is synchronous, so nothing here may run on the event loop. Writes go to a
+single writer thread (SQLite allows one writer; queueing them here avoids
+"database is locked" and keeps commit order = publish order). Reads run on a
+small pool: with WAL they never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from peewee import SqliteDatabase
+
+from . import models
+from .migrations import migrate
+
+T = TypeVar("T")
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "secure_delete": "on",
+    "cache_size": -8_000,
+}
+
+
+class StoreFull(RuntimeError):
+    """The disk is full or the file cannot be written: nothing was saved."""
+
+
+class Store:
+    """One SQLite file. Use ``await store.write(fn)`` / ``await store.read(fn)`` from async code."""
+
+    def __init__(self, path: Path | str, *, readers: int = 2) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = SqliteDatabase(str(self.path), pragmas=PRAGMAS, thread_safe=True)
+        models.database.initialize(self.db)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safespace-writer")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="safespace-reader")
+        with self.db.connection_context():
+            self.schema_version = migrate(self.db)
+
+    # -- synchronous entry points (CLI, and the worker threads themselves)
+    def write_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """Run ``fn`` in one transaction; it commits (fsync) before this returns."""
+        try:
+            with self.db.atomic():
+                return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if "full" in str(error) or "disk" in str(error) or "readonly" in str(error):
+                raise StoreFull(str(error)) from error
+            raise
+        except Exception as error:  # peewee wraps sqlite3 errors
+            cause = error.__cause__ or error
+            text = str(cause)
+            if "database or disk is full" in text or "disk I/O error" in text or "readonly" in text:
+                raise StoreFull(text) from error
+            raise
+
+    def read_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        with self.db.atomic():  # one consistent snapshot
+            return fn(*args, **kwargs)
+
+    # -- async entry points (the server)
+    async def write(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: self.write_sync(fn, *args, **kwargs))
+
+    async def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, lambda: self.read_sync(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        """Finish queued writes, then close; connections in pool threads close with them."""
+        self._writer.submit(self.db.close).result()
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        if not self.db.is_closed():
+            self.db.close()

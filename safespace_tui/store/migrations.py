@@ -1,0 +1,50 @@
+"""Schema versions and the path between them.
+
+A new file is created at the newest version. An older file is moved forward one
+step at a time, each step in its own transaction, so a crash mid-way leaves the
+file at a version we know how to continue from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import SqliteDatabase
+
+from .models import ALL_MODELS, SchemaVersion
+
+SCHEMA_VERSION = 1
+
+# version N -> function that moves a database from N to N+1
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {}
+
+
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer Safe Space; we refuse rather than damage it."""
+
+
+def current_version(db: SqliteDatabase) -> int | None:
+    if not db.table_exists(SchemaVersion._meta.table_name):
+        return None
+    row = SchemaVersion.select().first()
+    return row.version if row else None
+
+
+def migrate(db: SqliteDatabase) -> int:
+    """Bring ``db`` to SCHEMA_VERSION; returns the version it is at."""
+    version = current_version(db)
+    if version is None:
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            SchemaVersion.create(version=SCHEMA_VERSION)
+        return SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this data file is at schema version {version}; this Safe Space knows up to {SCHEMA_VERSION}"
+        )
+    while version < SCHEMA_VERSION:
+        with db.atomic():
+            STEPS[version](db)
+            version += 1
+            SchemaVersion.update(version=version).execute()
+    return version

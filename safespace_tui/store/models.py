@@ -1,0 +1,188 @@
+"""The tables, as peewee models. Only store/ and services/ import this module.
+
+Times are stored as UTC ``datetime`` values. Rows a member wrote are never
+deleted by accident: removal is a timestamp (``removed_at``/``revoked_at``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    """One row: the schema version this file was migrated to."""
+
+    version = IntegerField()
+
+
+ROLES = ("member", "senior", "admin")
+STATUSES = ("available", "low", "recharging", "away")
+
+
+class Member(BaseModel):
+    handle = CharField(unique=True, max_length=24)
+    display_name = CharField(max_length=40)
+    role = CharField(default="member", max_length=10)
+    created_at = DateTimeField(default=utcnow)
+    removed_at = DateTimeField(null=True)
+    # presence a member chooses (online/offline is derived from live sessions)
+    status = CharField(default="available", max_length=12)
+    status_note = CharField(default="", max_length=500)
+    away_until = DateField(null=True)
+    last_seen_at = DateTimeField(null=True)
+    # spoons
+    spoons = IntegerField(default=12)
+    spoons_start = IntegerField(default=12)
+    spoons_day = DateField(null=True)
+    timezone = CharField(default="UTC", max_length=64)
+
+
+class MemberKey(BaseModel):
+    member = ForeignKeyField(Member, backref="keys", on_delete="CASCADE")
+    fingerprint = CharField(unique=True, max_length=80)
+    public_key = TextField()
+    comment = CharField(default="", max_length=200)
+    added_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+
+class Channel(BaseModel):
+    name = CharField(unique=True, max_length=32)
+    topic = CharField(default="", max_length=200)
+    created_at = DateTimeField(default=utcnow)
+    position = IntegerField(default=100)
+
+
+class Message(BaseModel):
+    channel = ForeignKeyField(Channel, backref="messages", on_delete="CASCADE")
+    author = ForeignKeyField(Member, backref="messages")
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+    kind = CharField(default="chat", max_length=16)  # chat | checkin | away | system | sos
+    moved_from = ForeignKeyField(Channel, null=True, on_delete="SET NULL", backref="+")
+    visibility = CharField(default="group", max_length=12)  # group | seniors | me
+
+    class Meta:
+        indexes = ((("channel", "id"), False),)
+
+
+class ReadMarker(BaseModel):
+    """The newest message a member has seen in a channel: unread counts come from it."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    channel = ForeignKeyField(Channel, on_delete="CASCADE")
+    last_read_id = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("member", "channel"), True),)
+
+
+class Alert(BaseModel):
+    """An SOS: committed before anyone is told it exists."""
+
+    member = ForeignKeyField(Member, backref="alerts")
+    created_at = DateTimeField(default=utcnow)
+    source = CharField(max_length=16)  # key | command | words
+    note = TextField(default="")
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    acknowledged_by = ForeignKeyField(Member, null=True, backref="+")
+    acknowledged_at = DateTimeField(null=True)
+    escalated_at = DateTimeField(null=True)
+    escalations = IntegerField(default=0)
+    resolved_by = ForeignKeyField(Member, null=True, backref="+")
+    resolved_at = DateTimeField(null=True)
+    resolution_note = TextField(default="")
+    seniors_notified = IntegerField(default=0)
+
+
+class SafetyPlan(BaseModel):
+    """A member's Stanley-Brown safety plan, readable by them and by senior members."""
+
+    member = ForeignKeyField(Member, unique=True, on_delete="CASCADE")
+    warning_signs = TextField(default="")
+    coping_strategies = TextField(default="")
+    distractions = TextField(default="")
+    people_to_ask = TextField(default="")
+    professionals = TextField(default="")
+    safe_environment = TextField(default="")
+    reasons_for_living = TextField(default="")
+    includes_first_responders = BooleanField(default=False)
+    therapist_after_hours_ok = BooleanField(default=False)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class AuditEntry(BaseModel):
+    """Who read or changed something sensitive, and why."""
+
+    actor = ForeignKeyField(Member, backref="+")
+    action = CharField(max_length=40)
+    subject = ForeignKeyField(Member, null=True, backref="+")
+    alert = ForeignKeyField(Alert, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    detail = CharField(default="", max_length=200)
+
+
+class SpoonLog(BaseModel):
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    day = DateField()
+    spoons = IntegerField()
+    delta = IntegerField(default=0)
+
+
+class CheckIn(BaseModel):
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    day = DateField()
+    spoons = IntegerField()
+    mood = IntegerField()
+    sleep = CharField(default="", max_length=40)
+    needs = CharField(default="", max_length=120)  # comma separated choices
+    warning_signs = TextField(default="")
+    win = TextField(default="")
+    note = TextField(default="")
+    visibility = CharField(default="group", max_length=12)  # group | seniors | me
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("member", "day"), True),)
+
+
+ALL_MODELS = (
+    SchemaVersion,
+    Member,
+    MemberKey,
+    Channel,
+    Message,
+    ReadMarker,
+    Alert,
+    SafetyPlan,
+    AuditEntry,
+    SpoonLog,
+    CheckIn,
+)

@@ -1,0 +1,61 @@
+"""One Textual app per SSH session: the member's whole view of Safe Space."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from rich.console import COLOR_SYSTEMS, Console
+from textual.app import App
+from textual.binding import Binding
+
+from ..services import Services
+from ..ssh.driver import SSHDriver
+from ..services.views import MemberView
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+
+log = logging.getLogger("safespace.tui")
+
+
+class SafeSpaceApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "Safe Space"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Leave", priority=True),
+    ]
+
+    def __init__(self, services: Services, member: MemberView, *, color_system: str = "256") -> None:
+        super().__init__(driver_class=SSHDriver)
+        self.services = services
+        self.member = member
+        # Each session has its own colour depth (see textual_fixes for why that needs care).
+        self.console._color_system = COLOR_SYSTEMS[color_system]
+        # Textual prints tracebacks (with local variables, which may hold members' words)
+        # to error_console at exit; ours go to the server log without locals instead.
+        self.error_console = Console(file=io.StringIO(), markup=False, highlight=False)
+        self.terminal = None  # set by the SSH session before run_async
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+
+    # -- things every screen may ask of the app
+    def tell(self, message: str, *, severity: str = "information", timeout: float = 8) -> None:
+        """A calm notification; never markup, since it may quote a member's words."""
+        self.notify(message, severity=severity, timeout=timeout, markup=False)
+
+    def member_changed(self, member: MemberView) -> None:
+        """Our own member row changed (role, status, spoons): keep every view in step."""
+        self.member = member
+        for bar in self.query("StatusBar"):
+            bar.show(member)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def _handle_exception(self, error: Exception) -> None:
+        log.error("session for member %s raised", self.member.id, exc_info=(type(error), error, error.__traceback__))
+        super()._handle_exception(error)

@@ -1,0 +1,225 @@
+"""The main screen: channels, the conversation, who is here, and the message box."""
+
+from __future__ import annotations
+
+import logging
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from ...hub import MEMBERS, PRESENCE, channel_topic
+from ...services.channels import MessagePosted, may_see
+from ...services.errors import ServiceError
+from ...services.presence import PresenceChanged
+from ...services.views import ChannelView, MemberView
+from ...text import MAX_MESSAGE_CHARS, TextRejected
+from ..commands import COMMANDS, Command, parse_command, unescape
+from ..widgets.channel_list import ChannelList
+from ..widgets.member_list import MemberList
+from ..widgets.message_box import MessageBox
+from ..widgets.message_log import MessageLog
+from ..widgets.status_bar import StatusBar
+
+log = logging.getLogger("safespace.tui")
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+n", "next_channel", "Next channel"),
+        Binding("ctrl+b", "previous_channel", "Prev channel", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._unsubscribe: list = []
+        self.current: ChannelView | None = None
+
+    @property
+    def member(self) -> MemberView:
+        return self.app.member
+
+    @property
+    def services(self):
+        return self.app.services
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="channels-pane"):
+                yield Static("Channels", classes="pane-title", markup=False)
+                yield ChannelList(id="channels")
+            with Vertical(id="conversation"):
+                yield Static("", id="channel-title", markup=False)
+                yield MessageLog(id="messages", timezone=self.member.timezone)
+                yield MessageBox(id="message-box")
+            with Vertical(id="members-pane"):
+                yield Static("Members", classes="pane-title", markup=False)
+                yield MemberList(id="members")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(MessageBox).focus()
+        self._load()
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    @work(exclusive=True, group="load")
+    async def _load(self) -> None:
+        services = self.services
+        channels = await services.channels.list_for(self.member)
+        members = await services.members.list()
+        self.query_one(ChannelList).set_channels(channels)
+        self.query_one(MemberList).set_members(members, services.presence.online_ids())
+        hub = services.hub
+        for channel in channels:
+            self._unsubscribe.append(hub.subscribe(channel_topic(channel.id), self._on_hub_message))
+        self._unsubscribe.append(hub.subscribe(PRESENCE, self._on_hub_presence))
+        self._unsubscribe.append(hub.subscribe(MEMBERS, self._on_hub_member))
+        if channels:
+            await self.show_channel(channels[0])
+
+    # -- hub callbacks run in the publisher's task: hand over, do nothing heavy
+    def _on_hub_message(self, event: MessagePosted) -> None:
+        if may_see(self.member, event.message):
+            self.call_next(self._message_arrived, event)
+
+    def _on_hub_presence(self, event: PresenceChanged) -> None:
+        self.call_next(self.query_one(MemberList).set_online, event.member_id, event.online)
+
+    def _on_hub_member(self, member: MemberView) -> None:
+        self.call_next(self._member_changed, member)
+
+    def _message_arrived(self, event: MessagePosted) -> None:
+        message = event.message
+        if self.current is not None and message.channel_id == self.current.id:
+            self.query_one(MessageLog).append(message)
+            self._mark_read(message.channel_id, message.id)
+        elif message.author_id != self.member.id:
+            self.query_one(ChannelList).bump_unread(message.channel_id)
+
+    def _member_changed(self, member: MemberView) -> None:
+        members = self.query_one(MemberList)
+        if member.id == self.member.id:
+            self.app.member_changed(member)
+        members.update_member(member)
+
+    @work(group="read-marker")
+    async def _mark_read(self, channel_id: int, message_id: int) -> None:
+        await self.services.channels.mark_read(self.member, channel_id, message_id)
+
+    # -- channels
+    async def show_channel(self, channel: ChannelView) -> None:
+        self.current = channel
+        channels = self.query_one(ChannelList)
+        channels.set_current(channel.id)
+        title = Text("#" + channel.name, "bold")
+        if channel.topic:
+            title.append("  " + channel.topic, "dim")
+        self.query_one("#channel-title", Static).update(title)
+        page = self.services.config.history_page
+        history = await self.services.channels.history(self.member, channel.id)
+        if self.current is not channel:
+            return
+        log_widget = self.query_one(MessageLog)
+        log_widget.set_messages(history, has_older=len(history) >= page)
+        if history:
+            self._mark_read(channel.id, history[-1].id)
+
+    async def join_by_name(self, name: str) -> None:
+        channel = await self.services.channels.by_name(name)
+        known = {c.id: c for c in self.query_one(ChannelList).channels}
+        await self.show_channel(known.get(channel.id, channel))
+
+    @on(OptionList.OptionSelected, "#channels")
+    async def _channel_selected(self, event: OptionList.OptionSelected) -> None:
+        channel_id = int(event.option.id)
+        for channel in self.query_one(ChannelList).channels:
+            if channel.id == channel_id:
+                await self.show_channel(channel)
+        self.query_one(MessageBox).focus()
+
+    async def _step_channel(self, step: int) -> None:
+        channels = self.query_one(ChannelList).channels
+        if not channels or self.current is None:
+            return
+        ids = [c.id for c in channels]
+        index = ids.index(self.current.id) if self.current.id in ids else 0
+        await self.show_channel(channels[(index + step) % len(channels)])
+
+    async def action_next_channel(self) -> None:
+        await self._step_channel(1)
+
+    async def action_previous_channel(self) -> None:
+        await self._step_channel(-1)
+
+    @on(MessageLog.LoadOlder)
+    async def _load_older(self, event: MessageLog.LoadOlder) -> None:
+        if self.current is None:
+            return
+        channel = self.current
+        page = self.services.config.history_page
+        older = await self.services.channels.history(self.member, channel.id, before_id=event.before_id)
+        if self.current is channel:
+            self.query_one(MessageLog).prepend(older, has_older=len(older) >= page)
+
+    # -- writing
+    @on(MessageBox.Submitted)
+    async def _submitted(self, event: MessageBox.Submitted) -> None:
+        text = event.text
+        if not text.strip():
+            return
+        command = parse_command(text)
+        try:
+            if command is not None:
+                handled = await self.run_command(command)
+                if handled:
+                    event.box.clear()
+                return
+            await self.send_text(unescape(text))
+            event.box.clear()
+        except TextRejected as error:
+            self.app.tell(error.message, severity="warning")
+        except ServiceError as error:
+            self.app.tell(error.message, severity="warning")
+
+    async def send_text(self, text: str) -> None:
+        """Post to the current channel. Raises TextRejected / ServiceError with kind words."""
+        if self.current is None:
+            return
+        await self.services.channels.post(self.member, self.current.id, text)
+
+    async def run_command(self, command: Command) -> bool:
+        """Run a slash command; returns True when the box should be cleared."""
+        if command.name == "join":
+            if not command.argument:
+                self.app.tell("Which channel? For example: /join wins")
+                return False
+            await self.join_by_name(command.argument)
+            return True
+        if command.name == "help":
+            self.app.action_help()
+            return True
+        handler = getattr(self.app, f"command_{command.name}", None)
+        if handler is not None:
+            return bool(await handler(command.argument))
+        self.app.tell(f"There's no /{command.name[:20]} command. /help lists the ones there are.", severity="warning")
+        return False
+
+    @on(MessageBox.PasteRefused)
+    def _paste_refused(self, event: MessageBox.PasteRefused) -> None:
+        self.app.tell(
+            f"That paste is very long ({event.size:,} characters); a message holds up to {MAX_MESSAGE_CHARS:,}. "
+            "Nothing was sent and your draft is unchanged. You could paste it in parts.",
+            severity="warning",
+        )
+
+
+__all__ = ["MainScreen", "COMMANDS"]

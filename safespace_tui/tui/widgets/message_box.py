@@ -1,0 +1,47 @@
+"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+from ...text import MAX_MESSAGE_CHARS
+
+
+class MessageBox(TextArea):
+    class Submitted(Message):
+        def __init__(self, box: MessageBox, text: str) -> None:
+            super().__init__()
+            self.box = box
+            self.text = text
+
+    class PasteRefused(Message):
+        def __init__(self, size: int) -> None:
+            super().__init__()
+            self.size = size
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key == "ctrl+j":
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # A paste bigger than a message is refused whole, kindly: it stays in the member's clipboard.
+        if len(self.text) + len(event.text) > MAX_MESSAGE_CHARS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.PasteRefused(len(event.text)))
+            return
+        await super()._on_paste(event)

@@ -1,0 +1,149 @@
+"""The current channel's messages, drawn with Textual's line API.
+
+Only the lines on screen are drawn, wrapped lines are cached per width, and a
+new message appends a few strips: this is what keeps fan-out to many sessions
+cheap. Message bodies are plain ``Text``, never markup.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...services.views import MessageView
+
+
+def _local_time(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
+
+
+class MessageLog(ScrollView, can_focus=True):
+    """Scrollback for one channel; asks for older history when scrolled to the top."""
+
+    class LoadOlder(Message):
+        def __init__(self, before_id: int) -> None:
+            super().__init__()
+            self.before_id = before_id
+
+    def __init__(self, *, timezone: str = "UTC", id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._messages: list[MessageView] = []
+        self._lines: list[Strip] = []
+        self._width = 0
+        self._zone = _zone(timezone)
+        self.has_older = False
+        self._loading_older = False
+
+    # -- content
+    def set_messages(self, messages: list[MessageView], *, has_older: bool) -> None:
+        self._messages = list(messages)
+        self.has_older = has_older
+        self._loading_older = False
+        self._relayout()
+        self.scroll_end(animate=False, immediate=True)
+
+    def append(self, message: MessageView) -> None:
+        if self._messages and message.id <= self._messages[-1].id:
+            return  # already shown (history load raced a live message)
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        self._messages.append(message)
+        if self._width:
+            self._lines.extend(self._render_message(message))
+            self._update_virtual_size()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    def prepend(self, messages: list[MessageView], *, has_older: bool) -> None:
+        self.has_older = has_older
+        self._loading_older = False
+        if not messages:
+            return
+        new_lines: list[Strip] = []
+        for message in messages:
+            new_lines.extend(self._render_message(message))
+        self._messages[:0] = messages
+        self._lines[:0] = new_lines
+        self._update_virtual_size()
+        self.scroll_to(y=self.scroll_y + len(new_lines), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def messages(self) -> list[MessageView]:
+        return self._messages
+
+    @property
+    def newest_id(self) -> int:
+        return self._messages[-1].id if self._messages else 0
+
+    def set_timezone(self, timezone: str) -> None:
+        self._zone = _zone(timezone)
+        self._relayout()
+
+    # -- drawing
+    def _render_message(self, message: MessageView) -> list[Strip]:
+        width = max(self._width - 1, 10)
+        header_style = "bold"
+        body_style = "italic" if message.kind in ("system", "away") else ""
+        text = Text.assemble(
+            (_local_time(message.created_at, self._zone), "dim"),
+            " ",
+            (message.author_name, header_style),
+            ("  ", ""),
+            (message.body, body_style),
+            no_wrap=False,
+            overflow="fold",
+        )
+        if message.visibility != "group":
+            text.append("  (" + ("senior members only" if message.visibility == "seniors" else "only you") + ")", "dim")
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False, markup=False)
+        lines = console.render_lines(text, options, pad=False)
+        return [Strip(line) for line in lines]
+
+    def _relayout(self) -> None:
+        self._width = self.scrollable_content_region.width or self.size.width
+        self._lines = []
+        if self._width:
+            for message in self._messages:
+                self._lines.extend(self._render_message(message))
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._width, len(self._lines))
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            at_bottom = self.scroll_y >= self.max_scroll_y - 1
+            self._relayout()
+            if at_bottom:
+                self.scroll_end(animate=False, immediate=True)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 and self.has_older and not self._loading_older and self._messages:
+            self._loading_older = True
+            self.post_message(self.LoadOlder(self._messages[0].id))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        return ZoneInfo("UTC")
