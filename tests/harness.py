@@ -1,0 +1,255 @@
+"""Real parts for end-to-end tests: the server as a subprocess, members as SSH clients with a PTY.
+
+The screen a member would see is rebuilt with ``pyte`` (a VT100 emulator) from the exact bytes the
+server sent, so assertions read what a person would read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncssh
+import pyte
+
+KEYS = {
+    "enter": "\r",
+    "tab": "\t",
+    "escape": "\x1b",
+    "backspace": "\x7f",
+    "up": "\x1b[A",
+    "down": "\x1b[B",
+    "right": "\x1b[C",
+    "left": "\x1b[D",
+    "pageup": "\x1b[5~",
+    "pagedown": "\x1b[6~",
+    "f1": "\x1bOP",
+    "f2": "\x1bOQ",
+    **{f"ctrl+{c}": chr(ord(c) - 96) for c in "abcdefghijklnopqrstuvwxyz"},
+}
+
+
+def safespace(data_dir: Path, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``safespace`` CLI against ``data_dir``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "safespace_tui", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=60,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"safespace {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def make_key(directory: Path, name: str) -> Path:
+    """An ed25519 key pair on disk; returns the private key path (public is ``.pub`` beside it)."""
+    key = asyncssh.generate_private_key("ssh-ed25519", comment=name)
+    path = directory / f"{name}_ed25519"
+    path.write_bytes(key.export_private_key())
+    path.chmod(0o600)
+    path.with_suffix(".pub").write_bytes(key.export_public_key())
+    return path
+
+
+@dataclass
+class ServerProcess:
+    """``safespace serve`` in a subprocess on 127.0.0.1 and an OS-chosen port."""
+
+    data_dir: Path
+    extra_config: str = ""
+    proc: subprocess.Popen | None = None
+    port: int = 0
+    output: list[str] = field(default_factory=list)
+
+    def start(self, timeout: float = 30) -> int:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.extra_config:
+            (self.data_dir / "config.toml").write_text(self.extra_config)
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "safespace_tui", "serve", "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError("server exited early:\n" + "".join(self.output))
+            self.output.append(line)
+            match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if match:
+                self.port = int(match.group(1))
+                # keep draining output so the pipe never fills
+                import threading
+
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self.port
+        raise AssertionError("server did not start:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def log_text(self) -> str:
+        path = self.data_dir / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+class _Screen(pyte.Screen):
+    bells = 0
+
+    def bell(self, *args) -> None:
+        self.bells += 1
+
+
+class Terminal:
+    """One member's ssh session with a PTY, and the screen they see."""
+
+    def __init__(self, width: int = 100, height: int = 30) -> None:
+        self.width, self.height = width, height
+        self.screen = _Screen(width, height)
+        self.stream = pyte.ByteStream(self.screen)
+        self.raw = bytearray()
+        self.conn: asyncssh.SSHClientConnection | None = None
+        self.process = None
+        self._reader: asyncio.Task | None = None
+        self.closed = asyncio.Event()
+
+    @classmethod
+    async def connect(
+        cls,
+        port: int,
+        key_path: Path,
+        *,
+        width: int = 100,
+        height: int = 30,
+        term: str = "xterm-256color",
+        env: dict[str, str] | None = None,
+        username: str = "member",
+        wait_for: str | None = "Channels",
+    ) -> Terminal:
+        terminal = cls(width, height)
+        terminal.conn = await asyncssh.connect(
+            "127.0.0.1",
+            port,
+            username=username,
+            client_keys=[str(key_path)],
+            known_hosts=None,
+            agent_path=None,
+            preferred_auth="publickey",
+        )
+        terminal.process = await terminal.conn.create_process(
+            term_type=term, term_size=(width, height), encoding=None, env=env or {}
+        )
+        terminal._reader = asyncio.create_task(terminal._read())
+        if wait_for:
+            await terminal.wait_for(wait_for)
+        return terminal
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                data = await self.process.stdout.read(65536)
+                if not data:
+                    break
+                self.raw.extend(data)
+                self.stream.feed(data)
+        except (asyncssh.Error, ConnectionError):
+            pass
+        finally:
+            self.closed.set()
+
+    # -- looking
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    async def wait_for(self, needle: str, timeout: float = 15) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while needle not in self.text():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{needle!r} never appeared on screen:\n{self.text()}")
+            if self.closed.is_set() and needle not in self.text():
+                raise AssertionError(f"session closed before {needle!r} appeared:\n{self.text()}")
+            await asyncio.sleep(0.03)
+
+    async def wait_gone(self, needle: str, timeout: float = 15) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while needle in self.text():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{needle!r} is still on screen:\n{self.text()}")
+            await asyncio.sleep(0.03)
+
+    async def wait_closed(self, timeout: float = 15) -> None:
+        await asyncio.wait_for(self.closed.wait(), timeout)
+
+    @property
+    def bells(self) -> int:
+        return self.screen.bells
+
+    # -- typing
+    def send(self, data: str | bytes) -> None:
+        self.process.stdin.write(data.encode() if isinstance(data, str) else data)
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            self.send(KEYS[key])
+
+    async def type_line(self, text: str) -> None:
+        """Type text and press Enter, as a person would (a paste if it holds newlines)."""
+        if "\n" in text:
+            self.send("\x1b[200~" + text + "\x1b[201~")
+        else:
+            self.send(text)
+        await asyncio.sleep(0.05)
+        self.press("enter")
+
+    async def resize(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.screen.resize(height, width)
+        self.process.change_terminal_size(width, height)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            try:
+                await asyncio.wait_for(self.conn.wait_closed(), 5)
+            except asyncio.TimeoutError:
+                pass
+        if self._reader is not None:
+            self._reader.cancel()
