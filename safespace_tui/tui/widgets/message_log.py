@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
@@ -17,6 +19,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...services.views import MessageView
+
+
+_GUTTER = 6
+_DIM = Style(dim=True)
 
 
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -88,24 +94,19 @@ class MessageLog(ScrollView, can_focus=True):
 
     # -- drawing
     def _render_message(self, message: MessageView) -> list[Strip]:
-        width = max(self._width - 1, 10)
-        header_style = "bold"
+        """Time in a gutter, then name and body wrapped with a hanging indent."""
+        width = max(self._width - 1, 16)
         body_style = "italic" if message.kind in ("system", "away") else ""
-        text = Text.assemble(
-            (_local_time(message.created_at, self._zone), "dim"),
-            " ",
-            (message.author_name, header_style),
-            ("  ", ""),
-            (message.body, body_style),
-            no_wrap=False,
-            overflow="fold",
-        )
+        text = Text.assemble((message.author_name, "bold"), "  ", (message.body, body_style), overflow="fold")
         if message.visibility != "group":
-            text.append("  (" + ("senior members only" if message.visibility == "seniors" else "only you") + ")", "dim")
+            private = "senior members only" if message.visibility == "seniors" else "only you"
+            text.append(f"  ({private})", "dim")
         console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False, markup=False)
+        options = console.options.update(width=width - _GUTTER, height=None, highlight=False, markup=False)
         lines = console.render_lines(text, options, pad=False)
-        return [Strip(line) for line in lines]
+        time_segment = Segment(_local_time(message.created_at, self._zone).ljust(_GUTTER), _DIM)
+        blank_segment = Segment(" " * _GUTTER)
+        return [Strip([time_segment if i == 0 else blank_segment, *line]) for i, line in enumerate(lines)]
 
     def _relayout(self) -> None:
         self._width = self.scrollable_content_region.width or self.size.width
@@ -133,7 +134,7 @@ class MessageLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

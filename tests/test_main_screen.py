@@ -1,0 +1,135 @@
+"""The main screen as a member sees it: pilot tests with a real store, and snapshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from safespace_tui.store.models import Message
+from safespace_tui.tui.widgets.channel_list import ChannelList
+from safespace_tui.tui.widgets.message_box import MessageBox
+from safespace_tui.tui.widgets.message_log import MessageLog
+
+from appkit import add_messages, build_services, make_app, seed
+
+
+@pytest.fixture
+def world(tmp_path):
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {"ann": "member", "bea": "member", "sam": "senior"})
+    add_messages(services, "living-room", ids["bea"], ["Morning, all. Slow start today.", "Tea helps."])
+    add_messages(services, "wins", ids["sam"], ["I went for a walk."])
+    yield services, ids
+    services.store.close()
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_opens_living_room_with_history_and_unread_counts(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        assert [m.body for m in log.messages] == ["Morning, all. Slow start today.", "Tea helps."]
+        channels = app.screen.query_one(ChannelList)
+        wins = next(c for c in channels.channels if c.name == "wins")
+        assert channels.unread(wins.id) == 1
+
+
+async def test_enter_sends_and_message_is_stored(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"hello there")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(MessageBox).text == ""
+        bodies = services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
+        assert bodies[-1] == "hello there"
+
+
+async def test_ctrl_j_makes_a_new_line_instead_of_sending(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "ctrl+j", "b")
+        assert app.screen.query_one(MessageBox).text == "a\nb"
+        await pilot.press("enter")
+        await settle(pilot)
+        bodies = services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
+        assert bodies[-1] == "a\nb"
+
+
+async def test_join_command_switches_channel_and_clears_unread(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/join wins", "enter")
+        await settle(pilot)
+        assert app.screen.current.name == "wins"
+        assert [m.body for m in app.screen.query_one(MessageLog).messages] == ["I went for a walk."]
+        channels = app.screen.query_one(ChannelList)
+        assert channels.unread(app.screen.current.id) == 0
+
+
+async def test_unknown_channel_and_command_are_told_kindly_and_draft_kept(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/join nowhere", "enter")
+        await settle(pilot)
+        assert app.screen.query_one(MessageBox).text == "/join nowhere"
+        assert any("no channel called 'nowhere'" in n.message for n in app._notifications)
+
+
+async def test_oversized_message_is_refused_kindly_and_draft_kept(world):
+    """Oversized input: typed/pasted text over the limit is not sent and not truncated."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one(MessageBox)
+        box.load_text("x" * 4100)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(box.text) == 4100
+        assert any("4,000" in n.message for n in app._notifications)
+        count = services.store.read_sync(lambda: Message.select().where(Message.body.startswith("xxx")).count())
+        assert count == 0
+
+
+async def test_live_message_from_another_session_appears(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        bea = await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        await services.channels.post(bea, channel.id, "[@click=app.quit]not a link[/]")
+        await settle(pilot)
+        assert app.screen.query_one(MessageLog).messages[-1].body == "[@click=app.quit]not a link[/]"
+        assert app.is_running
+
+
+def _snapshot_app(world):
+    services, ids = world
+    return make_app(services, ids["ann"])
+
+
+async def _wait_loaded(pilot):
+    await settle(pilot)
+
+
+def test_main_screen_snapshot_80x24(world, snap_compare):
+    assert snap_compare(_snapshot_app(world), terminal_size=(80, 24), run_before=_wait_loaded)
+
+
+def test_main_screen_snapshot_160x48(world, snap_compare):
+    assert snap_compare(_snapshot_app(world), terminal_size=(160, 48), run_before=_wait_loaded)
