@@ -190,6 +190,29 @@ def cmd_channel_list(args) -> int:
     return 0
 
 
+# -- the group's own texts
+def cmd_charter_load(args) -> int:
+    path = Path(args.file).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CLIError(f"cannot read {path}: {error.strerror}") from None
+    length = _run(args, lambda s: s.texts.load("charter", data))
+    print(f"Loaded the group's charter ({length:,} characters). Members see it with /charter.")
+    return 0
+
+
+def cmd_charter_show(args) -> int:
+    print(_run(args, lambda s: s.texts.get("charter")))
+    return 0
+
+
+def cmd_charter_reset(args) -> int:
+    _run(args, lambda s: s.texts.reset("charter"))
+    print("The charter is back to Safe Space's default text.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="where the database, host key and log live (env SAFESPACE_DATA_DIR)")
@@ -243,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_channel_add)
     p = channel.add_parser("list", parents=[common])
     p.set_defaults(func=cmd_channel_list)
+
+    charter = sub.add_parser("charter", help="the group's charter, shown to members with /charter").add_subparsers(
+        dest="action", required=True
+    )
+    p = charter.add_parser("load", parents=[common], help="load the group's charter from a text file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_charter_load)
+    p = charter.add_parser("show", parents=[common])
+    p.set_defaults(func=cmd_charter_show)
+    p = charter.add_parser("reset", parents=[common], help="go back to the default text")
+    p.set_defaults(func=cmd_charter_reset)
     return parser
 
 

@@ -39,7 +39,15 @@ def seed(services: Services, tmp_path: Path, members: dict[str, str]) -> dict[st
             ids[name] = view.id
         return ids
 
-    return asyncio.run(run())
+    return run_sync(run())
+
+
+def run_sync(coroutine):
+    """Run a coroutine to completion from sync code, even inside an async test (own thread, own loop)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def add_messages(services: Services, channel: str, author_id: int, bodies: list[str], when: datetime = FIXED) -> None:

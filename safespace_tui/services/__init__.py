@@ -6,6 +6,7 @@ from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
 from .channels import ChannelService
+from .group_texts import GroupTextService
 from .members import MemberService
 from .presence import Presence
 
@@ -20,3 +21,4 @@ class Services:
         self.presence = Presence(hub)
         self.members = MemberService(store, hub)
         self.channels = ChannelService(store, hub, config.history_page)
+        self.texts = GroupTextService(store)

@@ -173,6 +173,14 @@ class CheckIn(BaseModel):
         indexes = ((("member", "day"), True),)
 
 
+class GroupText(BaseModel):
+    """Texts the group writes for itself, such as its charter. Defaults live in defaults/."""
+
+    name = CharField(unique=True, max_length=32)
+    body = TextField()
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -185,4 +193,5 @@ ALL_MODELS = (
     AuditEntry,
     SpoonLog,
     CheckIn,
+    GroupText,
 )

@@ -14,6 +14,7 @@ from ..ssh.driver import SSHDriver
 from ..services.views import MemberView
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
+from .screens.text_page import TextPage
 
 log = logging.getLogger("safespace.tui")
 
@@ -51,6 +52,10 @@ class SafeSpaceApp(App):
         self.member = member
         for bar in self.query("StatusBar"):
             bar.show(member)
+
+    async def command_charter(self, argument: str) -> bool:
+        self.push_screen(TextPage("Our charter", await self.services.texts.get("charter")))
+        return True
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

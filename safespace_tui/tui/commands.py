@@ -7,6 +7,7 @@ from dataclasses import dataclass
 COMMANDS = {
     "join": "/join CHANNEL — go to a channel",
     "help": "/help — keys and commands",
+    "charter": "/charter — the group's charter",
     "status": "/status available|low|recharging|away — how you are",
     "spoons": "/spoons N — set today's spoons",
     "checkin": "/checkin — today's check-in",
