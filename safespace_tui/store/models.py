@@ -152,6 +152,10 @@ class SpoonLog(BaseModel):
     day = DateField()
     spoons = IntegerField()
     delta = IntegerField(default=0)
+    reason = CharField(default="set", max_length=12)  # reset | spend | regain | set | checkin
+
+    class Meta:
+        indexes = ((("member", "day"), False),)
 
 
 class CheckIn(BaseModel):
@@ -165,7 +169,8 @@ class CheckIn(BaseModel):
     win = TextField(default="")
     note = TextField(default="")
     visibility = CharField(default="group", max_length=12)  # group | seniors | me
-    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL", backref="+")
+    win_message = ForeignKeyField(Message, null=True, on_delete="SET NULL", backref="+")  # the win, in #wins
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
