@@ -29,6 +29,7 @@ def to_view(member: Member) -> MemberView:
         spoons_start=member.spoons_start,
         timezone=member.timezone,
         away_until=member.away_until,
+        spoons_day=member.spoons_day,
     )
 
 

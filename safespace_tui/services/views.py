@@ -24,6 +24,7 @@ class MemberView:
     spoons_start: int = 12
     timezone: str = "UTC"
     away_until: date | None = None
+    spoons_day: date | None = None  # the member's local day ``spoons`` belongs to
 
     @property
     def is_senior(self) -> bool:
