@@ -31,6 +31,16 @@ class MessagePosted:
     message: MessageView
 
 
+@dataclass(frozen=True)
+class MessageEdited:
+    """Published on ``channel_topic(id)`` after an edit is committed (a check-in card, say).
+
+    Its visibility may have narrowed: a viewer who may no longer see it must drop it.
+    """
+
+    message: MessageView
+
+
 def message_view(message: Message, author: Member) -> MessageView:
     return MessageView(
         id=message.id,
