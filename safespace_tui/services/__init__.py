@@ -5,10 +5,16 @@ from __future__ import annotations
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
+from .audit import AuditService
+from .away import AwayService
 from .channels import ChannelService
+from .checkins import CheckInService
+from .crisis import CrisisService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .presence import Presence
+from .spoons import SpoonService
+from .safety_plans import SafetyPlanService
 
 
 class Services:
@@ -21,4 +27,11 @@ class Services:
         self.presence = Presence(hub)
         self.members = MemberService(store, hub)
         self.channels = ChannelService(store, hub, config.history_page)
+        # a member's day: spoons, check-ins, stepping away (issue 4)
+        self.spoons = SpoonService(store, hub, config.spoons_max)
+        self.checkins = CheckInService(store, hub, self.spoons)
+        self.away = AwayService(store, hub, self.spoons)
+        self.crisis = CrisisService(config, store, hub, self.presence, self.channels)
+        self.safety_plans = SafetyPlanService(store)
+        self.audit = AuditService(store)
         self.texts = GroupTextService(store)

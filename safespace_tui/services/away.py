@@ -1,0 +1,140 @@
+"""Stepping away for a while, or leaving the group, and coming back.
+
+The charter asks members to say so in the Living Room, "so the group is clear on
+who is participating". Stepping away posts a short, kind note there and sets the
+status to away; ``back`` returns. Leaving deletes nothing: a member's messages
+stay with the group, and export or deletion happen only when they ask an admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from ..hub import MEMBERS, Hub, channel_topic
+from ..store.db import Store
+from ..store.models import Channel, Member, Message
+from ..text import MAX_NOTE_CHARS, TextRejected, clean_line
+from .channels import MessagePosted, _mark_read, message_view
+from .errors import Invalid, NotFound
+from .members import to_view
+from .spoons import SpoonService, local_day
+from .views import MemberView, MessageView
+
+LIVING_ROOM = "living-room"
+LONGEST_AWAY = 366
+
+# Said in the app when someone leaves: honest about what exists and what does not yet.
+LEAVING_WORDS = (
+    "Leaving deletes nothing by itself: your messages and check-ins stay as they are, "
+    "and you can come back with /back whenever you like. If you would like a copy of what "
+    "you wrote, or want it deleted, please ask an admin. A 'safespace export' command and a "
+    "deletion process are planned but not built yet, so for now an admin does it by hand."
+)
+
+
+@dataclass(frozen=True)
+class SteppedAway:
+    member: MemberView
+    note: MessageView | None  # what was posted in living-room
+
+
+def parse_until(text: str, today: date) -> date | None:
+    """'' -> None; '2026-12-01' or '3' (days from today) -> a date after today, within a year."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    try:
+        if text.isdigit():
+            until = today + timedelta(days=int(text))
+        else:
+            until = date.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise Invalid("For the date, please write it like 2026-12-01, or a number of days such as 7.") from None
+    if until <= today:
+        raise Invalid("The date to come back should be after today.")
+    if until > today + timedelta(days=LONGEST_AWAY):
+        raise Invalid("That's more than a year away. Please choose a nearer date, or choose 'leaving the group'.")
+    return until
+
+
+def _note_words(leaving: bool, until: date | None, note: str) -> str:
+    if leaving:
+        body = "is leaving the group for now. Thank you for the time together."
+    elif until is not None:
+        body = f"is stepping away for a while, until {until:%a} {until.day} {until:%B}."
+    else:
+        body = "is stepping away for a while."
+    if note:
+        body += f" {note}"
+    return body
+
+
+class AwayService:
+    def __init__(self, store: Store, hub: Hub, spoons: SpoonService) -> None:
+        self.store = store
+        self.hub = hub
+        self.spoons = spoons
+
+    def today(self, actor: MemberView) -> date:
+        return local_day(actor.timezone, self.spoons.clock())
+
+    async def step_away(self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = "") -> SteppedAway:
+        """Status away (with the note and date), and a kind note in living-room. Deletes nothing."""
+        try:
+            note = clean_line(note, max_chars=MAX_NOTE_CHARS) if note and note.strip() else ""
+        except TextRejected as error:
+            raise Invalid(error.message) from None
+        today = self.today(actor)
+        if leaving:
+            until = None
+        elif until is not None and not today < until <= today + timedelta(days=LONGEST_AWAY):
+            raise Invalid("The date to come back should be after today and within a year.")
+        stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
+
+        def write():
+            room = Channel.get_or_none(Channel.name == LIVING_ROOM)
+            if room is None:
+                raise NotFound("The living-room channel is missing. Please tell an admin.")
+            member = Member.get_by_id(actor.id)
+            member.status = "away"
+            member.status_note = ("left the group" if leaving else "stepping away") + (f": {note}" if note else "")
+            member.status_note = member.status_note[:MAX_NOTE_CHARS]
+            member.away_until = until
+            member.save()
+            message = Message.create(channel=room, author=member, body=_note_words(leaving, until, note),
+                                     kind="away", created_at=stamp)
+            _mark_read(member.id, room.id, message.id)
+            return SteppedAway(to_view(member), message_view(message, member))
+
+        result = await self.store.write(write)
+        self.hub.publish(channel_topic(result.note.channel_id), MessagePosted(result.note))
+        self.hub.publish(MEMBERS, result.member)
+        return result
+
+    async def back(self, actor: MemberView) -> SteppedAway | None:
+        """Available again, with a short note in living-room. None if the member was not away."""
+        stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
+
+        def write():
+            member = Member.get_by_id(actor.id)
+            if member.status != "away":
+                return None
+            member.status = "available"
+            member.status_note = ""
+            member.away_until = None
+            member.save()
+            room = Channel.get_or_none(Channel.name == LIVING_ROOM)
+            if room is None:
+                return SteppedAway(to_view(member), None)
+            message = Message.create(channel=room, author=member, body="is back.", kind="away", created_at=stamp)
+            _mark_read(member.id, room.id, message.id)
+            return SteppedAway(to_view(member), message_view(message, member))
+
+        result = await self.store.write(write)
+        if result is None:
+            return None
+        if result.note is not None:
+            self.hub.publish(channel_topic(result.note.channel_id), MessagePosted(result.note))
+        self.hub.publish(MEMBERS, result.member)
+        return result
