@@ -1,0 +1,110 @@
+"""The audit trail: who read or changed something sensitive, when, and in which alert.
+
+``record`` is synchronous on purpose: it runs *inside* the transaction of the
+action it records (a safety-plan read and its audit row commit together or not
+at all). Entries hold ids and short fixed words, never what a member wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN
+
+from ..store.db import Store
+from ..store.models import Alert, AuditEntry, Member
+from .errors import NotFound
+from .views import MemberView
+
+PLAN_READ = "safety_plan.read"
+MESSAGE_MOVED = "message.move_to_911"
+
+ACTION_WORDS = {
+    PLAN_READ: "read the safety plan of",
+    MESSAGE_MOVED: "moved to #911 a message by",
+}
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    created_at: datetime
+    action: str
+    actor_id: int
+    actor_handle: str
+    subject_id: int | None
+    subject_handle: str | None
+    alert_id: int | None
+    detail: str
+
+    @property
+    def words(self) -> str:
+        return ACTION_WORDS.get(self.action, self.action)
+
+
+def record(actor_id: int, action: str, *, subject_id: int | None = None, alert_id: int | None = None, detail: str = "") -> AuditEntry:
+    """Write one audit row in the caller's transaction (call from inside ``store.write``)."""
+    return AuditEntry.create(actor=actor_id, action=action, subject=subject_id, alert=alert_id, detail=detail[:200])
+
+
+def _views(query) -> list[AuditView]:
+    Actor = Member.alias("actor")
+    Subject = Member.alias("subject")
+    rows = (
+        query.select(AuditEntry, Actor.handle.alias("actor_handle"), Subject.handle.alias("subject_handle"))
+        .join_from(AuditEntry, Actor, on=(AuditEntry.actor == Actor.id))
+        .join_from(AuditEntry, Subject, JOIN.LEFT_OUTER, on=(AuditEntry.subject == Subject.id))
+        .objects()
+    )
+    return [
+        AuditView(
+            id=row.id,
+            created_at=row.created_at,
+            action=row.action,
+            actor_id=row.actor_id,
+            actor_handle=row.actor_handle,
+            subject_id=row.subject_id,
+            subject_handle=row.subject_handle,
+            alert_id=row.alert_id,
+            detail=row.detail,
+        )
+        for row in rows
+    ]
+
+
+class AuditService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def list_all(self, limit: int = 200, action: str | None = None) -> list[AuditView]:
+        """For the operator (CLI): newest first."""
+
+        def query():
+            q = AuditEntry.select()
+            if action:
+                q = q.where(AuditEntry.action == action)
+            return _views(q.order_by(AuditEntry.id.desc()).limit(limit))
+
+        return await self.store.read(query)
+
+    async def plan_reads_of(self, actor: MemberView, limit: int = 20) -> list[AuditView]:
+        """Who has read ``actor``'s own safety plan: a member may always see this about themself."""
+
+        def query():
+            q = AuditEntry.select().where(AuditEntry.subject == actor.id, AuditEntry.action == PLAN_READ)
+            return _views(q.order_by(AuditEntry.id.desc()).limit(limit))
+
+        return await self.store.read(query)
+
+    async def for_alert(self, actor: MemberView, alert_id: int) -> list[AuditView]:
+        """Audit rows tied to one alert; senior members and admins only."""
+        if not actor.is_senior:
+            raise NotFound("There's nothing to show here.")
+
+        def query():
+            if Alert.get_or_none(Alert.id == alert_id) is None:
+                raise NotFound("There's no such alert.")
+            return _views(AuditEntry.select().where(AuditEntry.alert == alert_id).order_by(AuditEntry.id))
+
+        return await self.store.read(query)

@@ -1,0 +1,204 @@
+"""Safety plans (Stanley-Brown), and who may read them.
+
+A member writes, updates and deletes their own plan. Senior members and admins
+may read any plan; every read by someone other than the member writes an audit
+row in the *same transaction* as the read (on the writer thread), so a plan is
+never shown without its read being recorded. Anyone else gets ``NotFound`` with
+exactly the words a missing plan gets: a refusal reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..store.db import Store
+from ..store.models import Alert, Member, SafetyPlan, utcnow
+from ..text import MAX_MESSAGE_CHARS, TextRejected, clean_text
+from . import audit
+from .errors import Invalid, NotFound
+from .views import MemberView
+
+log = logging.getLogger("safespace.plans")
+
+
+@dataclass(frozen=True)
+class Section:
+    field: str
+    title: str
+    hint: str
+
+
+# The Stanley-Brown safety plan, in its usual order.
+SECTIONS: tuple[Section, ...] = (
+    Section("warning_signs", "1. Warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."),
+    Section("coping_strategies", "2. Things I can do on my own", "Ways to take my mind off things without contacting anyone."),
+    Section("distractions", "3. People and places that distract me", "Who I can be with, and where I can go, to feel a little better."),
+    Section("people_to_ask", "4. People I can ask for help", "Names and how to reach them."),
+    Section(
+        "professionals",
+        "5. Professionals and agencies",
+        "My therapist, an after-hours contact, and a crisis line I can call.",
+    ),
+    Section("safe_environment", "6. Making my space safer", "What I can put away or keep out of reach."),
+    Section("reasons_for_living", "7. My reasons for living", "What matters to me, what keeps me here."),
+)
+TEXT_FIELDS = tuple(s.field for s in SECTIONS)
+# The charter's two questions.
+QUESTIONS = (
+    ("includes_first_responders", "My plan includes calling first responders (emergency services)."),
+    ("therapist_after_hours_ok", "Senior members may contact my therapist after hours."),
+)
+FLAG_FIELDS = tuple(name for name, _ in QUESTIONS)
+
+NO_PLAN = "There's no safety plan to show here."
+
+
+@dataclass(frozen=True)
+class SafetyPlanView:
+    member_id: int
+    member_handle: str
+    member_name: str
+    warning_signs: str
+    coping_strategies: str
+    distractions: str
+    people_to_ask: str
+    professionals: str
+    safe_environment: str
+    reasons_for_living: str
+    includes_first_responders: bool
+    therapist_after_hours_ok: bool
+    updated_at: datetime
+
+    def sections(self) -> list[tuple[Section, str]]:
+        return [(s, getattr(self, s.field)) for s in SECTIONS]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f).strip() for f in TEXT_FIELDS)
+
+
+def _view(plan: SafetyPlan, member: Member) -> SafetyPlanView:
+    return SafetyPlanView(
+        member_id=member.id,
+        member_handle=member.handle,
+        member_name=member.display_name,
+        **{name: getattr(plan, name) for name in TEXT_FIELDS + FLAG_FIELDS},
+        updated_at=plan.updated_at,
+    )
+
+
+def clean_plan_fields(values: dict[str, object]) -> dict[str, object]:
+    """Sanitise what a member typed; unknown fields are refused, empty sections allowed."""
+    cleaned: dict[str, object] = {}
+    for name, value in values.items():
+        if name in TEXT_FIELDS:
+            text = str(value or "")
+            if not text.strip():
+                cleaned[name] = ""
+                continue
+            try:
+                cleaned[name] = clean_text(text, max_chars=MAX_MESSAGE_CHARS)
+            except TextRejected as error:
+                title = next(s.title for s in SECTIONS if s.field == name)
+                raise Invalid(f"{title}: {error.message}") from None
+        elif name in FLAG_FIELDS:
+            cleaned[name] = bool(value)
+        else:
+            raise Invalid(f"A safety plan has no part called {name!r}.")
+    return cleaned
+
+
+class SafetyPlanService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- the member's own plan
+    async def get_own(self, actor: MemberView) -> SafetyPlanView | None:
+        def query():
+            plan = SafetyPlan.get_or_none(SafetyPlan.member == actor.id)
+            return _view(plan, Member.get_by_id(actor.id)) if plan else None
+
+        return await self.store.read(query)
+
+    async def save_own(self, actor: MemberView, **values: object) -> SafetyPlanView:
+        """Create or update the acting member's plan with the given sections."""
+        cleaned = clean_plan_fields(values)
+
+        def write():
+            member = Member.get_by_id(actor.id)
+            plan = SafetyPlan.get_or_none(SafetyPlan.member == member.id)
+            if plan is None:
+                plan = SafetyPlan(member=member)
+            for name, value in cleaned.items():
+                setattr(plan, name, value)
+            plan.updated_at = utcnow()
+            plan.save()
+            return _view(plan, member)
+
+        view = await self.store.write(write)
+        log.info("member %s saved their safety plan", actor.id)
+        return view
+
+    async def delete_own(self, actor: MemberView) -> bool:
+        """Delete the acting member's plan (secure_delete is on); True when there was one."""
+
+        def write():
+            return SafetyPlan.delete().where(SafetyPlan.member == actor.id).execute() > 0
+
+        deleted = await self.store.write(write)
+        if deleted:
+            log.info("member %s deleted their safety plan", actor.id)
+        return deleted
+
+    async def has_plan(self, member_id: int) -> bool:
+        return await self.store.read(lambda: SafetyPlan.select().where(SafetyPlan.member == member_id).exists())
+
+    # -- reading someone's plan
+    async def read(self, actor: MemberView, member_id: int, *, alert_id: int | None = None) -> SafetyPlanView:
+        """The plan of ``member_id`` as ``actor`` may see it.
+
+        The member themself: no audit. A senior member or admin: the read and its
+        audit row share one transaction. Anyone else: NotFound, worded exactly as
+        for a member without a plan.
+        """
+        if actor.id == member_id:
+            plan = await self.get_own(actor)
+            if plan is None:
+                raise NotFound(NO_PLAN)
+            return plan
+        if not actor.is_senior:
+            raise NotFound(NO_PLAN)
+
+        def read_and_record():
+            member = Member.get_or_none(Member.id == member_id)
+            plan = SafetyPlan.get_or_none(SafetyPlan.member == member_id) if member else None
+            if plan is None:
+                raise NotFound(NO_PLAN)
+            alert = alert_id
+            if alert is not None:
+                row = Alert.get_or_none(Alert.id == alert)
+                alert = row.id if row is not None and row.member_id == member_id else None
+            audit.record(
+                actor.id, audit.PLAN_READ, subject_id=member_id, alert_id=alert,
+                detail=f"alert {alert}" if alert else "",
+            )
+            return _view(plan, member)
+
+        view = await self.store.write(read_and_record)
+        log.info("member %s read the safety plan of member %s (alert %s)", actor.id, member_id, alert_id)
+        return view
+
+    async def read_by_handle(self, actor: MemberView, handle: str, *, alert_id: int | None = None) -> SafetyPlanView:
+        """Like ``read``, by handle; an unknown handle is the same NotFound as a refusal."""
+        handle = handle.strip().lstrip("@").lower()
+
+        def query():
+            member = Member.get_or_none(Member.handle == handle, Member.removed_at.is_null())
+            return member.id if member else None
+
+        member_id = await self.store.read(query)
+        if member_id is None:
+            raise NotFound(NO_PLAN)
+        return await self.read(actor, member_id, alert_id=alert_id)
