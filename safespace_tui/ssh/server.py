@@ -122,6 +122,7 @@ class SafeSpaceServer:
         self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task | None = None
+        self._escalator: asyncio.Task | None = None
 
     async def start(self) -> int:
         """Listen; returns the port (useful with port 0 in tests)."""
@@ -151,6 +152,8 @@ class SafeSpaceServer:
             keepalive_count_max=self.config.keepalive_count_max,
         )
         self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
+        # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
+        self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
         return self._acceptor.sockets[0].getsockname()[1]
 
     async def _watch_access(self) -> None:
@@ -170,6 +173,8 @@ class SafeSpaceServer:
     async def close(self) -> None:
         if self._watcher is not None:
             self._watcher.cancel()
+        if self._escalator is not None:
+            self._escalator.cancel()
         if self._acceptor is not None:
             self._acceptor.close()
         for session in list(self.sessions):
