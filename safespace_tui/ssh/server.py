@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections import Counter
 
 import asyncssh
@@ -154,7 +155,22 @@ class SafeSpaceServer:
         self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
         # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
         self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
+        try:  # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self.log_status)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or no signals on this platform
         return self._acceptor.sockets[0].getsockname()[1]
+
+    def status(self) -> dict[str, int]:
+        """What an admin may see of the running server: counts, never who or what."""
+        return {
+            "tasks": len(asyncio.all_tasks()),
+            "sessions": len(self.sessions),
+            "connections": sum(self.connections_by_address.values()),
+        }
+
+    def log_status(self) -> None:
+        log.info("status %s", " ".join(f"{key}={value}" for key, value in self.status().items()))
 
     async def _watch_access(self) -> None:
         """Close sessions whose key was revoked or member removed (the CLI is another process)."""
@@ -171,6 +187,10 @@ class SafeSpaceServer:
                 log.exception("access watcher failed; trying again")
 
     async def close(self) -> None:
+        try:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGUSR1)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
         if self._watcher is not None:
             self._watcher.cancel()
         if self._escalator is not None:
