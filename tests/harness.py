@@ -50,6 +50,32 @@ def safespace(data_dir: Path, *args: str, check: bool = True, input: str | None 
     return result
 
 
+def fingerprint(key_path: Path) -> str:
+    """SHA256 fingerprint of the key pair at ``key_path`` (private key path; the .pub beside it is read)."""
+    return asyncssh.read_public_key(str(key_path.with_suffix(".pub"))).get_fingerprint("sha256")
+
+
+async def ssh_connect(port: int, key_path: Path | list[Path] | None, *, username: str = "member", **options) -> asyncssh.SSHClientConnection:
+    """A plain asyncssh connection (no session yet) with ``key_path`` as the only identity."""
+    keys = [] if key_path is None else [str(k) for k in (key_path if isinstance(key_path, list) else [key_path])]
+    options.setdefault("preferred_auth", "publickey")
+    options.setdefault("agent_path", None)
+    return await asyncssh.connect("127.0.0.1", port, username=username, client_keys=keys, known_hosts=None, **options)
+
+
+def openssh_args(port: int, key_path: Path | None, *extra: str, tool: str = "ssh") -> list[str]:
+    """Command line for the real OpenSSH client (``ssh``/``scp``/``sftp``), ignoring the user's own config."""
+    port_flag = "-p" if tool == "ssh" else "-P"
+    args = [
+        tool, "-F", "/dev/null", port_flag, str(port),
+        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+    ]
+    if key_path is not None:
+        args += ["-i", str(key_path)]
+    return args + list(extra)
+
+
 def make_key(directory: Path, name: str) -> Path:
     """An ed25519 key pair on disk; returns the private key path (public is ``.pub`` beside it)."""
     key = asyncssh.generate_private_key("ssh-ed25519", comment=name)
@@ -125,6 +151,30 @@ class ServerProcess:
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    async def status(self, timeout: float = 15) -> dict[str, int]:
+        """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line)."""
+        before = self.log_text().count("safespace.ssh: status ")
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in self.log_text().splitlines() if "safespace.ssh: status " in line]
+            if len(lines) > before:
+                return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
+            if time.monotonic() > deadline:
+                raise AssertionError("the server wrote no status line after SIGUSR1")
+            await asyncio.sleep(0.02)
+
+    async def wait_status(self, timeout: float = 20, **expected: int) -> dict[str, int]:
+        """Poll ``status()`` until every ``expected`` count holds; return the last status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = await self.status()
+            if all(current.get(k) == v for k, v in expected.items()):
+                return current
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server status {current} never reached {expected}")
+            await asyncio.sleep(0.1)
 
     def log_text(self) -> str:
         path = self.data_dir / "server.log"
