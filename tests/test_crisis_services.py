@@ -252,7 +252,10 @@ async def test_alert_shows_the_members_spoons_status_and_plan(world):
     raised = (await services.crisis.raise_alert(people["ann"], "key")).alert
     view = (await services.crisis.list_open(people["sam"]))[0]
     assert view.id == raised.id and view.member_status == "low" and view.has_plan
-    assert view.member_spoons == people["ann"].spoons
+    assert view.member_spoons is None  # not set today: nothing stale is shown
+    await services.spoons.set(people["ann"], 3)
+    assert (await services.crisis.get(people["sam"], raised.id)).member_spoons == 3
+    assert not (await services.crisis.get(people["sam"], (await services.crisis.raise_alert(people["bea"], "key")).alert.id)).has_plan
 
 
 # -- escalation --------------------------------------------------------------------------------------

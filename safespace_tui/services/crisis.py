@@ -32,7 +32,9 @@ from ..text import MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, TextRejected, clean_line, 
 from . import audit
 from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, ChannelService, MessagePosted, _mark_read, message_view
 from .errors import Invalid, NotAllowed, NotFound
+from .members import to_view
 from .presence import Presence
+from .spoons import spoons_today
 from .views import MessageView, MemberView
 
 log = logging.getLogger("safespace.crisis")
@@ -107,7 +109,7 @@ class AlertView:
     resolved_at: datetime | None = None
     resolution_note: str = ""  # senior members and admins only; always "" in hub events
     member_status: str = "available"
-    member_spoons: int = 0
+    member_spoons: int | None = None  # today's spoons, None when not set today
     has_plan: bool = False
 
     @property
@@ -217,7 +219,7 @@ def _alert_view(alert: Alert, *, private: bool) -> AlertView:
         resolved_at=alert.resolved_at,
         resolution_note=alert.resolution_note if private else "",
         member_status=member.status,
-        member_spoons=member.spoons,
+        member_spoons=spoons_today(to_view(member)),
         has_plan=SafetyPlan.select().where(SafetyPlan.member == member.id).exists(),
     )
 
