@@ -179,7 +179,7 @@ class ChannelService:
         def query():
             rows = (
                 Channel.select(Channel, fn.COUNT(Message.id).alias("count"))
-                .join(Message, JOIN.LEFT_OUTER)
+                .join(Message, JOIN.LEFT_OUTER, on=(Message.channel == Channel.id))
                 .group_by(Channel.id)
                 .order_by(Channel.position, Channel.name)
             )

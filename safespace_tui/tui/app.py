@@ -12,6 +12,7 @@ from textual.binding import Binding
 from ..services import Services
 from ..ssh.driver import SSHDriver
 from ..services.views import MemberView
+from .crisis_care import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, CrisisCare
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.text_page import TextPage
@@ -19,13 +20,18 @@ from .screens.text_page import TextPage
 log = logging.getLogger("safespace.tui")
 
 
-class SafeSpaceApp(App):
+class SafeSpaceApp(CrisisCare, App):
     CSS_PATH = "app.tcss"
     TITLE = "Safe Space"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Leave", priority=True),
+        # crisis care (tui/crisis_care.py): on every screen, over any widget
+        Binding(SOS_KEY, "sos", "SOS", priority=True),
+        Binding(CRISIS_KEY, "crisis_lines", "Crisis lines", priority=True),
+        Binding(ALERTS_KEY, "alerts", "Alerts", priority=True),
+        Binding(PLAN_KEY, "safety_plan", "My plan"),
     ]
 
     def __init__(self, services: Services, member: MemberView, *, color_system: str = "256") -> None:
@@ -41,6 +47,10 @@ class SafeSpaceApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        self.start_crisis_care()
+
+    def on_unmount(self) -> None:
+        self.stop_crisis_care()
 
     # -- things every screen may ask of the app
     def tell(self, message: str, *, severity: str = "information", timeout: float = 8) -> None:

@@ -1,0 +1,211 @@
+"""The senior members' monitoring pane: open alerts, newest first, and what to do about each.
+
+A senior can keep this open (F3 toggles it). The app hands every alert event to it, so it
+stays current whatever happens; the list itself is re-read from the store, which is the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...services.crisis import AlertView
+from ...services.errors import ServiceError
+from ...text import TextRejected
+from ..presence_style import STATUS_STYLE
+from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
+
+log = logging.getLogger("safespace.tui")
+
+
+class AlertsScreen(Screen):
+    BINDINGS = [
+        Binding("a", "acknowledge", "I'm with you"),
+        Binding("p", "plan", "Safety plan"),
+        Binding("t", "thread", "#911"),
+        Binding("r", "resolve", "Resolve"),
+        Binding("escape,f3", "close", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alerts: list[AlertView] = []
+        self._selected_id: int | None = None
+
+    @property
+    def member(self):
+        return self.app.member
+
+    @property
+    def services(self):
+        return self.app.services
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="alerts-body"):
+            yield Static(Text("Open alerts (newest first)", "bold"), id="alerts-title", markup=False)
+            yield OptionList(id="alert-list")
+            yield Static("", id="alert-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#alert-list", OptionList).focus()
+        self.reload()
+        self.set_interval(20, self._redraw_ages)
+
+    # -- data
+    @work(exclusive=True, group="alerts-reload")
+    async def reload(self) -> None:
+        alerts = await self.services.crisis.list_open(self.member)
+        self.show_alerts(alerts)
+
+    def show_alerts(self, alerts: list[AlertView]) -> None:
+        self.alerts = alerts
+        listing = self.query_one("#alert-list", OptionList)
+        listing.clear_options()
+        listing.add_options([Option(self._label(a), id=str(a.id)) for a in alerts])
+        if alerts:
+            ids = [a.id for a in alerts]
+            index = ids.index(self._selected_id) if self._selected_id in ids else 0
+            listing.highlighted = index
+            self._selected_id = ids[index]
+        else:
+            self._selected_id = None
+        self._show_detail()
+
+    def _label(self, alert: AlertView) -> Text:
+        label = Text()
+        if alert.is_acknowledged:
+            label.append("✓ ", "green")
+        else:
+            label.append("⚠ ", "bold red")
+        label.append(local_time(alert.created_at, self.member.timezone) + " ")
+        label.append(f"{age(alert.created_at):<14}", "dim")
+        label.append(who(alert), "bold")
+        label.append("  " + SOURCE_WORDS.get(alert.source, alert.source))
+        if alert.is_acknowledged:
+            label.append(f"  · {alert.acknowledged_by_name} is with them")
+        else:
+            label.append("  · WAITING", "bold")
+            if alert.escalations:
+                label.append(f" ({alert.escalations}× again)", "bold")
+        return label
+
+    def _redraw_ages(self) -> None:
+        listing = self.query_one("#alert-list", OptionList)
+        for index, alert in enumerate(self.alerts):
+            listing.replace_option_prompt_at_index(index, self._label(alert))
+        self._show_detail()
+
+    @property
+    def selected(self) -> AlertView | None:
+        for alert in self.alerts:
+            if alert.id == self._selected_id:
+                return alert
+        return None
+
+    @on(OptionList.OptionHighlighted, "#alert-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._selected_id = int(event.option.id)
+        self._show_detail()
+
+    @on(OptionList.OptionSelected, "#alert-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self._selected_id = int(event.option.id)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#alert-detail", Static)
+        alert = self.selected
+        if alert is None:
+            detail.update(Text("No open alerts right now. This pane updates by itself; F3 or Esc goes back.", "dim"))
+            return
+        text = Text()
+        text.append(who(alert), "bold")
+        online = self.services.presence.is_online(alert.member_id)
+        text.append("  online" if online else "  not online now", "" if online else "dim")
+        text.append("\n")
+        symbol, colour, words = STATUS_STYLE.get(alert.member_status, STATUS_STYLE["available"])
+        text.append("Status: ")
+        text.append(symbol + " " + words, colour)
+        spoons = "not set today" if alert.member_spoons is None else str(alert.member_spoons)
+        text.append(f"   Spoons: {spoons}\n")
+        text.append(f"Raised {local_time(alert.created_at, self.member.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}")
+        text.append(f"; {alert.seniors_notified} senior member(s) were online\n" if alert.seniors_notified != 1 else "; 1 senior member was online\n")
+        if alert.note:
+            text.append("Note: ")
+            text.append(alert.note, "italic")
+            text.append("\n")
+        if alert.message_excerpt:
+            text.append("Message in #911: ")
+            text.append(alert.message_excerpt, "italic")
+            text.append("\n")
+        if alert.escalations:
+            text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
+        if alert.is_acknowledged:
+            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.member.timezone)}).\n")
+        else:
+            text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
+        text.append("Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n")
+        detail.update(text)
+
+    # -- actions
+    async def action_acknowledge(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+        try:
+            view = await self.services.crisis.acknowledge(self.member, alert.id)
+        except ServiceError as error:
+            self.app.tell(error.message, severity="warning")
+            return
+        if view.acknowledged_by_id == self.member.id:
+            hint = " p opens their safety plan;" if view.has_plan else ""
+            self.app.tell(f"You're with {view.member_name} now; they have been told.{hint} t opens #911.")
+        else:
+            self.app.tell(f"{view.acknowledged_by_name} is already with {view.member_name}.")
+        self.reload()
+
+    async def action_plan(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+        await self.app.open_plan_of(alert.member_id, alert_id=alert.id, name=alert.member_name)
+
+    async def action_thread(self) -> None:
+        await self.app.open_crisis_thread()
+
+    def action_resolve(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+
+        async def done(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                await self.services.crisis.resolve(self.member, alert.id, note)
+            except (ServiceError, TextRejected) as error:
+                self.app.tell(error.message, severity="warning")
+                return
+            self.app.tell(f"{alert.member_name}'s alert is resolved. Thank you for being there.")
+            self.reload()
+
+        self.app.push_screen(
+            NoteScreen(
+                f"Resolve {alert.member_name}'s alert",
+                "A private note for senior members (what happened, what's next). The member does not see it.",
+                "e.g. talked in #911, they're safe tonight, check in tomorrow",
+            ),
+            callback=done,
+        )
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
