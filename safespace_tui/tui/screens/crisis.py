@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -316,8 +317,10 @@ class AlertNoticeScreen(ModalScreen[bool]):
             self._redraw()
 
     def _redraw(self) -> None:
-        if not self.is_mounted:
-            return
+        try:
+            static = self.query_one("#alert-notice-text", Static)
+        except NoMatches:
+            return  # not composed yet: on_mount draws
         text = Text()
         waiting = [a for a in self._alerts.values() if a.is_open and not a.is_acknowledged]
         if self.backlog:
@@ -344,7 +347,7 @@ class AlertNoticeScreen(ModalScreen[bool]):
         count = len(waiting)
         text.append(f"{count} waiting for a senior member.\n" if count != 1 else "1 waiting for a senior member.\n", "bold")
         text.append("Enter: open the alerts pane (F3)   ·   Esc: close (the alert stays open)", "dim")
-        self.query_one("#alert-notice-text", Static).update(text)
+        static.update(text)
 
     def action_open_pane(self) -> None:
         self.dismiss(True)

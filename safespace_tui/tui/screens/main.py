@@ -14,6 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from ...hub import MEMBERS, PRESENCE, channel_topic
 from ...services.channels import MessagePosted, may_see
+from ...services.crisis import MessageMoved
 from ...services.errors import ServiceError
 from ...services.presence import PresenceChanged
 from ...services.views import ChannelView, MemberView
@@ -88,7 +89,9 @@ class MainScreen(Screen):
 
     # -- hub callbacks run in the publisher's task: hand over, do nothing heavy
     def _on_hub_message(self, event: MessagePosted) -> None:
-        if may_see(self.member, event.message):
+        if isinstance(event, MessageMoved):
+            self.call_next(self._message_moved, event)
+        elif may_see(self.member, event.message):
             self.call_next(self._message_arrived, event)
 
     def _on_hub_presence(self, event: PresenceChanged) -> None:
@@ -104,6 +107,11 @@ class MainScreen(Screen):
             self._mark_read(message.channel_id, message.id)
         elif message.author_id != self.member.id:
             self.query_one(ChannelList).bump_unread(message.channel_id)
+
+    async def _message_moved(self, event: MessageMoved) -> None:
+        """A senior member moved a message to #911: redraw the channel it left or joined, if shown."""
+        if self.current is not None and self.current.id in (event.from_channel_id, event.message.channel_id):
+            await self.show_channel(self.current)
 
     def _member_changed(self, member: MemberView) -> None:
         members = self.query_one(MemberList)
@@ -183,18 +191,20 @@ class MainScreen(Screen):
                 if handled:
                     event.box.clear()
                 return
-            await self.send_text(unescape(text))
-            event.box.clear()
+            if await self.send_text(unescape(text)):
+                event.box.clear()
         except TextRejected as error:
             self.app.tell(error.message, severity="warning")
         except ServiceError as error:
             self.app.tell(error.message, severity="warning")
 
-    async def send_text(self, text: str) -> None:
-        """Post to the current channel. Raises TextRejected / ServiceError with kind words."""
+    async def send_text(self, text: str) -> bool:
+        """Post to the current channel under the crisis rules (services.crisis.send, via the app):
+        SOS words go to #911 with an alert; self-harm talk outside #911 is asked about first.
+        Returns False to keep the draft. Raises TextRejected / ServiceError with kind words."""
         if self.current is None:
-            return
-        await self.services.channels.post(self.member, self.current.id, text)
+            return False
+        return await self.app.send_message(self, self.current, text)
 
     async def run_command(self, command: Command) -> bool:
         """Run a slash command; returns True when the box should be cleared."""

@@ -1,0 +1,198 @@
+"""Crisis care in the app, driven with Textual's pilot: the SOS dialog, the 911 question, the panes."""
+
+from __future__ import annotations
+
+import asyncssh
+import pytest
+
+from safespace_tui.config import load_config
+from safespace_tui.hub import Hub
+from safespace_tui.services import Services
+from safespace_tui.services.channels import CRISIS_CHANNEL
+from safespace_tui.store.db import Store
+from safespace_tui.tui.app import SafeSpaceApp
+from safespace_tui.tui.screens.alerts import AlertsScreen
+from safespace_tui.tui.screens.crisis import AlertNoticeScreen, ChoiceScreen, CrisisLinesScreen, SosConfirmScreen, SosSentScreen
+from safespace_tui.tui.screens.main import MainScreen
+from safespace_tui.tui.screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
+from safespace_tui.tui.widgets.message_box import MessageBox
+
+
+@pytest.fixture
+async def world(tmp_path):
+    config = load_config(tmp_path)
+    store = Store(config.db_path)
+    services = Services(config, store, Hub())
+    await services.channels.ensure_defaults()
+    people = {}
+    for name, role in (("ann", "member"), ("bea", "member"), ("sam", "senior")):
+        key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+        people[name] = await services.members.add(name, key, role=role)
+    yield services, people
+    store.close()
+
+
+async def _ready(pilot) -> MainScreen:
+    app = pilot.app
+    for _ in range(200):
+        await pilot.pause()
+        if isinstance(app.screen, MainScreen) and app.screen.current is not None:
+            return app.screen
+    raise AssertionError("main screen never loaded")
+
+
+async def _until(pilot, condition, what: str):
+    for _ in range(300):
+        await pilot.pause(0.01)
+        if condition():
+            return
+    raise AssertionError(f"never happened: {what}")
+
+
+def _screen_text(screen) -> str:
+    return "\n".join(str(w.render()) for w in screen.query("Static"))
+
+
+async def test_sos_key_opens_a_dialog_that_esc_cancels(world):
+    services, people = world
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot)
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: isinstance(app.screen, SosConfirmScreen), "confirm dialog")
+        await pilot.press("escape")
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen), "dialog closed")
+        assert await services.crisis.admin_list() == []
+
+
+async def test_sos_key_with_a_note_raises_an_alert_and_tells_the_member(world):
+    services, people = world
+    services.presence.connected(people["sam"].id, "senior")
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot)
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: isinstance(app.screen, SosConfirmScreen), "confirm dialog")
+        await pilot.press(*"bad night")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, SosSentScreen), "sent screen")
+        alerts = await services.crisis.admin_list()
+        assert [(a.source, a.note, a.member_handle) for a in alerts] == [("key", "bad night", "ann")]
+        text = _screen_text(app.screen)
+        assert "1 senior member was alerted" in text
+        assert "988" in text  # the crisis lines from the config
+
+
+async def test_slash_sos_prefills_the_note(world):
+    services, people = world
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await _ready(pilot)
+        main.query_one(MessageBox).load_text("/sos can't stop shaking")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, SosConfirmScreen), "confirm dialog")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, SosSentScreen), "sent screen")
+        assert "No senior member is online right now" in _screen_text(app.screen)
+        alerts = await services.crisis.admin_list()
+        assert [(a.source, a.note) for a in alerts] == [("command", "can't stop shaking")]
+
+
+async def test_sos_words_move_the_member_to_911(world):
+    services, people = world
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await _ready(pilot)
+        assert main.current.name == "living-room"
+        main.query_one(MessageBox).load_text("sos, please")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, SosSentScreen), "sent screen")
+        assert main.current.name == CRISIS_CHANNEL
+        assert main.query_one(MessageBox).text == ""
+        assert [a.source for a in await services.crisis.admin_list()] == ["words"]
+
+
+@pytest.mark.parametrize(("key", "channel", "kept"), [("1", CRISIS_CHANNEL, ""), ("2", "living-room", ""), ("3", None, "I want to die")])
+async def test_self_harm_talk_is_asked_about_gently(world, key, channel, kept):
+    services, people = world
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await _ready(pilot)
+        main.query_one(MessageBox).load_text("I want to die")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "care question")
+        await pilot.press(key)
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen), "question answered")
+        await _until(pilot, lambda: main.query_one(MessageBox).text == kept, "box state")
+        counts = {c.name: n for c, n in await services.channels.list_all()}
+        if channel is None:
+            assert sum(counts.values()) == 0
+        else:
+            await _until(pilot, lambda: main.current.name == (channel if key == "1" else "living-room"), "channel")
+            counts = {c.name: n for c, n in await services.channels.list_all()}
+            assert counts[channel] == 1 and sum(counts.values()) == 1
+        assert await services.crisis.admin_list() == []
+
+
+async def test_crisis_lines_are_one_key_away_and_f2_closes_them(world):
+    services, people = world
+    app = SafeSpaceApp(services, people["bea"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("f2")
+        await _until(pilot, lambda: isinstance(app.screen, CrisisLinesScreen), "crisis lines")
+        assert "Samaritans" in _screen_text(app.screen)
+        await pilot.press("f2")
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen), "closed")
+
+
+async def test_a_senior_gets_a_notice_and_works_the_alert_in_the_pane(world):
+    services, people = world
+    await services.safety_plans.save_own(people["ann"], reasons_for_living="my sister")
+    app = SafeSpaceApp(services, people["sam"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot)
+        raised = await services.crisis.raise_alert(people["ann"], "key", "please")
+        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "notice")
+        assert "SOS" in _screen_text(app.screen)
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen.alerts, "pane")
+        await pilot.press("a")
+        await _until(pilot, lambda: app.screen.selected is not None and app.screen.selected.is_acknowledged, "taken")
+        await pilot.press("p")
+        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanViewScreen), "plan")
+        assert "my sister" in _screen_text(app.screen)
+        audit = await services.audit.list_all()
+        assert [(e.actor_handle, e.subject_handle, e.alert_id) for e in audit] == [("sam", "ann", raised.alert.id)]
+
+
+async def test_a_member_has_no_alerts_pane_and_no_one_elses_plan(world):
+    services, people = world
+    await services.safety_plans.save_own(people["ann"], reasons_for_living="my sister")
+    app = SafeSpaceApp(services, people["bea"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await _ready(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        main.query_one(MessageBox).load_text("/plan ann")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SafetyPlanViewScreen)
+        assert await services.audit.list_all() == []
+
+
+async def test_a_member_writes_their_plan(world):
+    services, people = world
+    app = SafeSpaceApp(services, people["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(pilot)
+        await pilot.press("f4")
+        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "plan screen")
+        await pilot.press(*"walk the dog")
+        await pilot.press("ctrl+o")
+        await _until(pilot, lambda: not app.screen.dirty, "saved")
+        plan = await services.safety_plans.get_own(people["ann"])
+        assert plan.warning_signs == "walk the dog"
+        await pilot.press("escape")
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen), "closed")
