@@ -25,13 +25,14 @@ class SafeSpaceApp(CrisisCare, App):
     TITLE = "Safe Space"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Leave", priority=True),
-        # crisis care (tui/crisis_care.py): on every screen, over any widget
+        # crisis care (tui/crisis_care.py) first, so the footer shows SOS even at 80 columns;
+        # on every screen, over any widget
         Binding(SOS_KEY, "sos", "SOS", priority=True),
         Binding(CRISIS_KEY, "crisis_lines", "Crisis lines", priority=True),
         Binding(ALERTS_KEY, "alerts", "Alerts", priority=True),
         Binding(PLAN_KEY, "safety_plan", "My plan"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Leave", priority=True),
     ]
 
     def __init__(self, services: Services, member: MemberView, *, color_system: str = "256") -> None:

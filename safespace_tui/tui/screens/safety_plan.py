@@ -24,11 +24,11 @@ INTRO = (
 
 
 class SafetyPlanScreen(Screen):
-    """The member's own plan. Ctrl+O saves (as in nano), F8 deletes, Esc closes."""
+    """The member's own plan. Ctrl+O saves (as in nano), Ctrl+R deletes, Esc closes."""
 
     BINDINGS = [
         Binding("ctrl+o", "save", "Save"),
-        Binding("f8", "delete", "Delete plan"),
+        Binding("ctrl+r", "delete", "Delete plan"),
         Binding("escape", "close", "Close"),
     ]
 
