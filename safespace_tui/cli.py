@@ -213,6 +213,71 @@ def cmd_charter_reset(args) -> int:
     return 0
 
 
+# -- alerts and the audit trail (admins reviewing; safety plan contents are never printed)
+_SOURCES = {"key": "the SOS key", "command": "/sos", "words": "SOS words in a message"}
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "-"
+
+
+def _alert_state(alert) -> str:
+    if alert.resolved_at:
+        return f"resolved by {alert.resolved_by_name}"
+    if alert.acknowledged_at:
+        return f"taken by {alert.acknowledged_by_name}"
+    return "OPEN, nobody has taken it"
+
+
+def cmd_alerts_list(args) -> int:
+    alerts = _run(args, lambda s: s.crisis.admin_list(open_only=args.open, limit=args.limit))
+    if not alerts:
+        print("No open alerts." if args.open else "No alerts yet.")
+        return 0
+    print(f"{'ID':>5}  {'RAISED (UTC)':<19}  {'MEMBER':<24}  {'SOURCE':<7}  {'AGAIN':>5}  STATE")
+    for a in alerts:
+        print(f"{a.id:>5}  {a.created_at:%Y-%m-%d %H:%M:%S}  {a.member_handle:<24}  {a.source:<7}  {a.escalations:>5}  {_alert_state(a)}")
+    return 0
+
+
+def cmd_alerts_show(args) -> int:
+    async def load(services):
+        alert = await services.crisis.admin_get(args.id)
+        reads = await services.audit.list_all(limit=1000, action="safety_plan.read")
+        return alert, [r for r in reads if r.alert_id == alert.id]
+
+    alert, reads = _run(args, load)
+    print(f"Alert {alert.id}: {_alert_state(alert)}")
+    print(f"  Member:        {alert.member_handle} ({alert.member_name})")
+    print(f"  Raised:        {_when(alert.created_at)} with {_SOURCES.get(alert.source, alert.source)}")
+    print(f"  Seniors online then: {alert.seniors_notified}")
+    if alert.note:
+        print(f"  Note:          {alert.note}")
+    if alert.message_id:
+        print(f"  Message:       #{alert.message_id} in #911: {alert.message_excerpt}")
+    print(f"  Taken:         {alert.acknowledged_by_name + ' at ' + _when(alert.acknowledged_at) if alert.acknowledged_at else '-'}")
+    print(f"  Alerted again: {alert.escalations} time(s)" + (f", last at {_when(alert.escalated_at)}" if alert.escalated_at else ""))
+    print(f"  Resolved:      {alert.resolved_by_name + ' at ' + _when(alert.resolved_at) if alert.resolved_at else '-'}")
+    if alert.resolution_note:
+        print(f"  Private note:  {alert.resolution_note}")
+    print(f"  Safety plan:   {'shared' if alert.has_plan else 'none'} (contents are never shown here)")
+    for r in reversed(reads):
+        print(f"  Plan read by {r.actor_handle} at {_when(r.created_at)}")
+    return 0
+
+
+def cmd_audit_list(args) -> int:
+    entries = _run(args, lambda s: s.audit.list_all(limit=args.limit))
+    if not entries:
+        print("The audit log is empty.")
+        return 0
+    for e in entries:
+        subject = e.subject_handle or "-"
+        alert = f" (alert {e.alert_id})" if e.alert_id else ""
+        print(f"{e.created_at:%Y-%m-%d %H:%M:%S} UTC  {e.actor_handle} {e.words} {subject}{alert}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="where the database, host key and log live (env SAFESPACE_DATA_DIR)")
@@ -277,6 +342,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_charter_show)
     p = charter.add_parser("reset", parents=[common], help="go back to the default text")
     p.set_defaults(func=cmd_charter_reset)
+
+    alerts = sub.add_parser("alerts", help="SOS alerts, for admins reviewing them").add_subparsers(dest="action", required=True)
+    p = alerts.add_parser("list", parents=[common], help="alerts, newest first")
+    p.add_argument("--open", action="store_true", help="only alerts not yet resolved")
+    p.add_argument("--limit", type=int, default=200)
+    p.set_defaults(func=cmd_alerts_list)
+    p = alerts.add_parser("show", parents=[common], help="one alert in full (never a safety plan's contents)")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_alerts_show)
+
+    audit = sub.add_parser("audit", help="who read safety plans or moved messages, and when").add_subparsers(
+        dest="action", required=True
+    )
+    p = audit.add_parser("list", parents=[common], help="audit entries, newest first")
+    p.add_argument("--limit", type=int, default=200)
+    p.set_defaults(func=cmd_audit_list)
     return parser
 
 
