@@ -12,11 +12,19 @@ from textual.widgets import Static
 from ..commands import COMMANDS
 
 KEYS = (
+    ("Ctrl+S", "SOS: ask a senior member for help now (asks first; Esc cancels)"),
+    ("F2", "crisis lines, on every screen"),
+    ("F4", "your safety plan"),
+    ("F3", "the alerts pane (senior members)"),
     ("Enter", "send your message"),
     ("Ctrl+J", "new line in a message"),
     ("Ctrl+N", "next channel"),
     ("Tab", "move between panes"),
     ("F1", "this help"),
+    ("F5", "your status (or click your name at the bottom)"),
+    ("F6", "today's check-in"),
+    ("F7", "my days: spoons and mood over the weeks"),
+    ("F8 / F9", "spend / regain a spoon"),
     ("Ctrl+Q", "leave Safe Space (you can come back any time)"),
 )
 
