@@ -278,7 +278,14 @@ class CrisisCare:
 
     def action_safety_plan(self) -> None:
         if not any(isinstance(s, SafetyPlanScreen) for s in self.screen_stack):
-            self.push_screen(SafetyPlanScreen())
+            self._open_own_plan()
+
+    @work(exclusive=True, group="own-plan")
+    async def _open_own_plan(self) -> None:
+        plan = await self.services.safety_plans.get_own(self.member)
+        reads = await self.services.audit.plan_reads_of(self.member)
+        if not any(isinstance(s, SafetyPlanScreen) for s in self.screen_stack):
+            self.push_screen(SafetyPlanScreen(plan, reads))
 
     async def command_plan(self, argument: str) -> bool:
         """``/plan``: my own plan. ``/plan NAME``: a senior member reads NAME's plan (recorded)."""

@@ -5,20 +5,20 @@ for senior members (every such read is recorded by the service before it reaches
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, Footer, Static, TextArea
 
+from ...services.audit import AuditView
 from ...services.errors import ServiceError
 from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
 from .crisis import ChoiceScreen, local_time
 
 INTRO = (
     "Only you and senior members can read this. When a senior member reads it, that is "
-    "recorded, and you can see who and when at the bottom of this page. "
+    "recorded, and you can see who and when just below. "
     "Fill in as much or as little as helps; you can change it any time."
 )
 
@@ -32,8 +32,11 @@ class SafetyPlanScreen(Screen):
         Binding("escape", "close", "Close"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, plan: SafetyPlanView | None, reads: list[AuditView]) -> None:
+        """Built with the plan already read, so nothing loads over what the member starts typing."""
         super().__init__()
+        self._plan = plan
+        self._reads = reads
         self._saved: dict[str, object] = {}
 
     @property
@@ -44,6 +47,7 @@ class SafetyPlanScreen(Screen):
         with VerticalScroll(id="plan-form"):
             yield Static(Text("My safety plan", "bold"), markup=False)
             yield Static(Text(INTRO, "dim"), markup=False, classes="plan-intro")
+            yield Static("", id="plan-reads", markup=False)
             for section in SECTIONS:
                 yield Static(Text(section.title, "bold"), markup=False, classes="plan-title")
                 yield Static(Text(section.hint, "dim"), markup=False, classes="plan-hint")
@@ -52,22 +56,15 @@ class SafetyPlanScreen(Screen):
             for name, label in QUESTIONS:
                 yield Checkbox(label, id=f"plan-{name}", classes="plan-question")
             yield Static("", id="plan-status", markup=False)
-            yield Static("", id="plan-reads", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fill(self._plan)
         self.query_one(f"#plan-{SECTIONS[0].field}", TextArea).focus()
-        self._load()
-
-    @work(exclusive=True, group="plan-load")
-    async def _load(self) -> None:
-        plan = await self.services.safety_plans.get_own(self.app.member)
-        reads = await self.services.audit.plan_reads_of(self.app.member)
-        self._fill(plan)
         text = Text()
-        if reads:
+        if self._reads:
             text.append("Read by senior members:\n", "bold")
-            for entry in reads:
+            for entry in self._reads:
                 when = local_time(entry.created_at, self.app.member.timezone)
                 text.append(f"  {entry.actor_handle}, {entry.created_at:%Y-%m-%d} {when}")
                 text.append(f" (during alert #{entry.alert_id})\n" if entry.alert_id else "\n")
