@@ -12,6 +12,7 @@ from textual.binding import Binding
 from ..services import Services
 from ..ssh.driver import SSHDriver
 from ..services.views import MemberView
+from .day_commands import DAY_BINDINGS, DayCommands
 from .crisis_care import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, CrisisCare
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
@@ -20,7 +21,7 @@ from .screens.text_page import TextPage
 log = logging.getLogger("safespace.tui")
 
 
-class SafeSpaceApp(CrisisCare, App):
+class SafeSpaceApp(CrisisCare, DayCommands, App):
     CSS_PATH = "app.tcss"
     TITLE = "Safe Space"
     ENABLE_COMMAND_PALETTE = False
@@ -33,6 +34,7 @@ class SafeSpaceApp(CrisisCare, App):
         Binding(PLAN_KEY, "safety_plan", "My plan"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Leave", priority=True),
+        *DAY_BINDINGS,  # a member's day (tui/day_commands.py): status, check-in, my days, spoons
     ]
 
     def __init__(self, services: Services, member: MemberView, *, color_system: str = "256") -> None:
@@ -48,6 +50,7 @@ class SafeSpaceApp(CrisisCare, App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        self.start_day()
         self.start_crisis_care()
 
     def on_unmount(self) -> None:
@@ -58,11 +61,46 @@ class SafeSpaceApp(CrisisCare, App):
         """A calm notification; never markup, since it may quote a member's words."""
         self.notify(message, severity=severity, timeout=timeout, markup=False)
 
+    # -- interruptions: the one rule for bells and pop-ups a member did not ask for
+    @property
+    def quiet(self) -> bool:
+        """Recharging means do not disturb."""
+        return self.member.status == "recharging"
+
+    def may_interrupt(self, kind: str) -> bool:
+        """May something this member did not just do ring the bell or pop up now?
+
+        The one place this rule lives: check it (or use ``interrupt``) for every bell or pop-up
+        someone else causes (a mention, a notice about the group, a reminder).
+        * ``kind="sos"``: an SOS alert. Senior members are always interrupted, even while
+          recharging, since answering SOS is their role; for anyone else the rule below holds.
+        * any other kind: never while the member is recharging.
+        A reply to the member's own action (``tell`` after their command or key) is not an interruption.
+        """
+        if kind == "sos" and self.member.is_senior:
+            return True
+        return not self.quiet
+
+    def interrupt(self, kind: str, message: str, *, bell: bool = True, severity: str = "information", timeout: float = 8) -> bool:
+        """Ring and pop up ``message`` only if ``may_interrupt(kind)``; returns whether it did."""
+        if not self.may_interrupt(kind):
+            return False
+        if bell:
+            App.bell(self)
+        self.tell(message, severity=severity, timeout=timeout)
+        return True
+
+    def bell(self) -> None:
+        """Any other bell (Textual's own too) keeps quiet while recharging. SOS calls App.bell directly."""
+        if self.may_interrupt("bell"):
+            super().bell()
+
     def member_changed(self, member: MemberView) -> None:
         """Our own member row changed (role, status, spoons): keep every view in step."""
         self.member = member
-        for bar in self.query("StatusBar"):
-            bar.show(member)
+        for screen in self.screen_stack:  # the bar may sit under a form or dialog just now
+            for bar in screen.query("StatusBar"):
+                bar.show(member)
 
     async def command_charter(self, argument: str) -> bool:
         self.push_screen(TextPage("Our charter", await self.services.texts.get("charter")))

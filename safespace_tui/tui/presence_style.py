@@ -1,9 +1,16 @@
-"""How presence looks: a symbol and a colour for each state, so colour is never the only signal."""
+"""How presence looks: a symbol and a colour for each state, so colour is never the only signal.
+
+Online/offline comes from live sessions; the status is what a member chose. Both show:
+the member list groups people under "Here now" / "Not here" (words), and each line
+carries the status symbol (a shape) in the status colour. The colours are from the 16
+basic ANSI colours so they read on any terminal.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from ..services.checkins import spoon_bar
 from ..services.views import MemberView
 
 OFFLINE = ("○", "grey50", "offline")
@@ -11,15 +18,34 @@ STATUS_STYLE = {
     "available": ("●", "green", "available"),
     "low": ("◐", "yellow", "low energy"),
     "recharging": ("☾", "magenta", "recharging"),
-    "away": ("→", "blue", "away"),
+    "away": ("→", "cyan", "away"),
+}
+STATUS_ORDER = ("available", "low", "recharging", "away")
+STATUS_HINT = {
+    "available": "here and glad to talk",
+    "low": "here, with little energy",
+    "recharging": "do not disturb: no bells or pop-ups",
+    "away": "not around (no note posted)",
 }
 
 
-def presence_parts(member: MemberView, online: bool) -> tuple[str, str, str]:
-    """(symbol, colour, words) for a member right now."""
-    if not online:
-        return OFFLINE
+def status_parts(member: MemberView) -> tuple[str, str, str]:
+    """(symbol, colour, words) for the status a member chose."""
     return STATUS_STYLE.get(member.status, STATUS_STYLE["available"])
+
+
+def presence_parts(member: MemberView, online: bool) -> tuple[str, str, str]:
+    """(symbol, colour, words) for a member right now.
+
+    Offline and "available" says nothing more than offline; an offline member who chose
+    low energy, recharging or away keeps that symbol (dimmed), since it tells the group something.
+    """
+    if online:
+        return status_parts(member)
+    if member.status == "available" or member.status not in STATUS_STYLE:
+        return OFFLINE
+    symbol, _colour, words = status_parts(member)
+    return symbol, "grey50", f"offline, {words}"
 
 
 def presence_label(member: MemberView, online: bool) -> Text:
@@ -29,4 +55,28 @@ def presence_label(member: MemberView, online: bool) -> Text:
     label.append(member.display_name, "" if online else "grey50")
     if member.is_senior:
         label.append(" ✚", "dim")
+    return label
+
+
+def spoon_badge(spoons: int, spoons_max: int) -> Text:
+    """``6 ##--``: the number and a four-cell bar, plain ASCII."""
+    bar = spoon_bar(spoons, spoons_max, cells=4)
+    filled = bar.count("#")
+    badge = Text(f"{spoons:>2} ")
+    badge.append(bar[:filled], "bold")
+    badge.append(bar[filled:], "dim")
+    return badge
+
+
+def member_line(member: MemberView, online: bool, spoons: int | None, spoons_max: int, width: int) -> Text:
+    """One member-list line fitted to ``width`` cells: symbol, name (cut with …), senior mark, spoons."""
+    label = presence_label(member, online)
+    badge = spoon_badge(spoons, spoons_max) if spoons is not None else Text()
+    room = max(width - badge.cell_len - (1 if badge else 0), 4)
+    if label.cell_len > room:
+        label.truncate(room - 1)
+        label.append("…")
+    if badge:
+        label.append(" " * (width - label.cell_len - badge.cell_len) if width > label.cell_len + badge.cell_len else " ")
+        label.append_text(badge)
     return label

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
 from ...hub import MEMBERS, PRESENCE, channel_topic
-from ...services.channels import MessagePosted, may_see
+from ...services.channels import MessageEdited, MessagePosted, may_see
 from ...services.crisis import MessageMoved
 from ...services.errors import ServiceError
 from ...services.presence import PresenceChanged
@@ -87,12 +87,19 @@ class MainScreen(Screen):
         if channels:
             await self.show_channel(channels[0])
 
-    # -- hub callbacks run in the publisher's task: hand over, do nothing heavy
+    # -- hub callbacks run in the publisher's task: hand over, do nothing heavy.
+    # There ``self.app`` is the *publisher's* app (Textual's active_app is a context variable),
+    # so a callback must not look at self.member or self.app: every check runs in our own task.
     def _on_hub_message(self, event: MessagePosted) -> None:
-        if isinstance(event, MessageMoved):
-            self.call_next(self._message_moved, event)
+        self.call_next(self._hub_message, event)
+
+    async def _hub_message(self, event) -> None:
+        if isinstance(event, MessageEdited):  # a check-in card changed
+            self._message_edited(event)
+        elif isinstance(event, MessageMoved):
+            await self._message_moved(event)
         elif may_see(self.member, event.message):
-            self.call_next(self._message_arrived, event)
+            self._message_arrived(event)
 
     def _on_hub_presence(self, event: PresenceChanged) -> None:
         self.call_next(self.query_one(MemberList).set_online, event.member_id, event.online)
@@ -102,6 +109,7 @@ class MainScreen(Screen):
 
     def _message_arrived(self, event: MessagePosted) -> None:
         message = event.message
+        self.app.heard(message)  # a mention rings, unless this member is recharging (app.may_interrupt)
         if self.current is not None and message.channel_id == self.current.id:
             self.query_one(MessageLog).append(message)
             self._mark_read(message.channel_id, message.id)
@@ -112,6 +120,16 @@ class MainScreen(Screen):
         """A senior member moved a message to #911: redraw the channel it left or joined, if shown."""
         if self.current is not None and self.current.id in (event.from_channel_id, event.message.channel_id):
             await self.show_channel(self.current)
+
+    def _message_edited(self, event: MessageEdited) -> None:
+        """Show the new words, or drop the message if its author narrowed who may see it."""
+        message = event.message
+        if self.current is None or message.channel_id != self.current.id:
+            return
+        if may_see(self.member, message):
+            self.query_one(MessageLog).replace(message)
+        else:
+            self.query_one(MessageLog).remove(message.id)
 
     def _member_changed(self, member: MemberView) -> None:
         members = self.query_one(MemberList)
@@ -217,7 +235,7 @@ class MainScreen(Screen):
         if command.name == "help":
             self.app.action_help()
             return True
-        handler = getattr(self.app, f"command_{command.name}", None)
+        handler = getattr(self.app, f"command_{command.name.replace('-', '_')}", None)
         if handler is not None:
             return bool(await handler(command.argument))
         self.app.tell(f"There's no /{command.name[:20]} command. /help lists the ones there are.", severity="warning")

@@ -80,6 +80,21 @@ class MessageLog(ScrollView, can_focus=True):
         self.scroll_to(y=self.scroll_y + len(new_lines), animate=False, immediate=True)
         self.refresh()
 
+    def replace(self, message: MessageView) -> None:
+        """An edited message (a check-in card): redraw it in place, if shown."""
+        for index, shown in enumerate(self._messages):
+            if shown.id == message.id:
+                self._messages[index] = message
+                self._relayout()
+                return
+
+    def remove(self, message_id: int) -> None:
+        """A message this member may no longer see: take it off the screen."""
+        kept = [m for m in self._messages if m.id != message_id]
+        if len(kept) != len(self._messages):
+            self._messages = kept
+            self._relayout()
+
     @property
     def messages(self) -> list[MessageView]:
         return self._messages
