@@ -20,7 +20,7 @@ from safespace_tui.tui.widgets.message_log import MessageLog
 from safespace_tui.tui.widgets.spoon_meter import SpoonMeter, meter_text
 from safespace_tui.tui.widgets.status_bar import StatusBar
 
-from appkit import build_services, make_app, run_sync, seed
+from appkit import build_services, make_app, seed
 
 
 @pytest.fixture

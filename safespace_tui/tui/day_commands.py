@@ -23,7 +23,7 @@ from ..services.errors import ServiceError
 from ..services.spoons import local_day, zone
 from ..services.views import MemberView, MessageView
 from .presence_style import STATUS_STYLE
-from .screens.checkin import CheckInScreen, reflection_words
+from .screens.checkin import CheckInScreen
 from .screens.day_history import HistoryScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.status_menu import BACK, STEP_AWAY, RechargeOffer, StatusMenu
@@ -278,10 +278,11 @@ class DayCommands:
         who = {"group": "", "seniors": " Senior members can see it.", "me": " Only you can see it."}[result.checkin.visibility]
         thanks = "Thank you for checking in." if result.created else "Your check-in is updated."
         try:
-            words = reflection_words(await self.services.checkins.reflection(self.member))
+            streak = (await self.services.checkins.reflection(self.member)).streak
         except Exception:
-            words = ""
-        self.tell(f"{thanks}{who} {words}".strip())
+            log.exception("could not read the streak of member %s", self.member.id)
+            streak = 0
+        self.tell(f"{thanks}{who}" + (f" {streak} days in a row." if streak >= 2 else ""))
 
     async def action_checkin(self) -> None:
         await self.open_checkin()

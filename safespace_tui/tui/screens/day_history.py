@@ -8,7 +8,7 @@ in the grid shows its mood digit (· where there was no check-in).
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -181,7 +181,7 @@ class HistoryScreen(Screen):
             return
         first = date(year, month, 1)
         last = date(year, month, calendar.monthrange(year, month)[1])
-        self.moods.update(await self.app.services.checkins.moods(self.app.member, first - timedelta(days=0), last))
+        self.moods.update(await self.app.services.checkins.moods(self.app.member, first, last))
         self.year, self.month = year, month
         self.query_one("#month", Static).update(month_grid(year, month, self.moods, self.today))
 
