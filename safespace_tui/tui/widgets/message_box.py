@@ -45,3 +45,6 @@ class MessageBox(TextArea):
             self.post_message(self.PasteRefused(len(event.text)))
             return
         await super()._on_paste(event)
+        # Handled. Without this Textual's dispatch would also run TextArea._on_paste (it calls each
+        # class's _on_paste along the MRO) and every paste would be inserted twice.
+        event.prevent_default()
