@@ -32,6 +32,15 @@ def _local_time(moment: datetime, zone: ZoneInfo) -> str:
 class MessageLog(ScrollView, can_focus=True):
     """Scrollback for one channel; asks for older history when scrolled to the top."""
 
+    # Lines are wrapped to the width, so never scroll sideways; keep the scrollbar's column
+    # reserved so the width (and the wrapping) does not change when the scrollbar appears.
+    DEFAULT_CSS = """
+    MessageLog {
+        overflow-x: hidden;
+        scrollbar-gutter: stable;
+    }
+    """
+
     class LoadOlder(Message):
         def __init__(self, before_id: int) -> None:
             super().__init__()
@@ -52,7 +61,7 @@ class MessageLog(ScrollView, can_focus=True):
         self.has_older = has_older
         self._loading_older = False
         self._relayout()
-        self.scroll_end(animate=False, immediate=True)
+        self.scroll_end(animate=False, immediate=True, force=True)
 
     def append(self, message: MessageView) -> None:
         if self._messages and message.id <= self._messages[-1].id:
@@ -63,7 +72,7 @@ class MessageLog(ScrollView, can_focus=True):
             self._lines.extend(self._render_message(message))
             self._update_virtual_size()
         if at_bottom:
-            self.scroll_end(animate=False, immediate=True)
+            self.scroll_end(animate=False, immediate=True, force=True)
         self.refresh()
 
     def prepend(self, messages: list[MessageView], *, has_older: bool) -> None:
@@ -77,7 +86,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._messages[:0] = messages
         self._lines[:0] = new_lines
         self._update_virtual_size()
-        self.scroll_to(y=self.scroll_y + len(new_lines), animate=False, immediate=True)
+        self.scroll_to(y=self.scroll_y + len(new_lines), animate=False, immediate=True, force=True)
         self.refresh()
 
     def replace(self, message: MessageView) -> None:
@@ -141,7 +150,7 @@ class MessageLog(ScrollView, can_focus=True):
             at_bottom = self.scroll_y >= self.max_scroll_y - 1
             self._relayout()
             if at_bottom:
-                self.scroll_end(animate=False, immediate=True)
+                self.scroll_end(animate=False, immediate=True, force=True)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
