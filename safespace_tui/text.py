@@ -43,6 +43,7 @@ __all__ = [
     "RESERVED_HANDLES",
     "clean_text",
     "clean_line",
+    "clean_for_display",
     "validate_handle",
     "clean_display_name",
 ]
@@ -266,6 +267,25 @@ def clean_text(
 def clean_line(text: str | bytes, *, max_chars: int = MAX_NOTE_CHARS) -> str:
     """Single-line variant for short notes: line breaks become spaces, ends stripped."""
     return clean_text(text, multiline=False, max_chars=max_chars).strip()
+
+
+UNSHOWABLE = "(this text can't be shown)"
+
+
+def clean_for_display(text: str | bytes | None, *, multiline: bool = True) -> str:
+    """Text read back from the store, made safe to show. Never raises, never truncates.
+
+    The same cleaning as :func:`clean_text`, for the other half of the promise: text is
+    cleaned before it is stored *and* before it is shown, so a row written by an older
+    version, a restored backup or a code path that forgot to clean cannot reach a
+    member's terminal with escapes in it.  Clean text comes back unchanged.
+    """
+    if not text:
+        return ""
+    try:
+        return _sanitize(_decode(text), multiline)
+    except TextRejected:  # binary-looking: nothing of it is worth showing
+        return UNSHOWABLE
 
 
 def validate_handle(handle: str) -> str:

@@ -10,7 +10,7 @@ from peewee import JOIN, fn
 from ..hub import Hub, channel_topic
 from ..store.db import Store
 from ..store.models import Channel, Member, Message, ReadMarker
-from ..text import MAX_MESSAGE_CHARS, clean_line, clean_text
+from ..text import MAX_MESSAGE_CHARS, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
 from .views import ChannelView, MemberView, MessageView
 
@@ -46,13 +46,17 @@ def message_view(message: Message, author: Member) -> MessageView:
         id=message.id,
         channel_id=message.channel_id,
         author_id=author.id,
-        author_handle=author.handle,
-        author_name=author.display_name,
-        body=message.body,
+        author_handle=clean_for_display(author.handle, multiline=False),
+        author_name=clean_for_display(author.display_name, multiline=False) or author.handle,
+        body=clean_for_display(message.body),  # cleaned before it is shown, as well as stored
         created_at=message.created_at,
         kind=message.kind,
         visibility=message.visibility,
     )
+
+
+def _shown_topic(topic: str) -> str:
+    return clean_for_display(topic, multiline=False)
 
 
 def visible_to(actor: MemberView):
@@ -97,7 +101,7 @@ class ChannelService:
             if Channel.select().where(Channel.name == name).exists():
                 raise Invalid(f"There is already a channel called {name!r}.")
             channel = Channel.create(name=name, topic=topic)
-            return ChannelView(channel.id, channel.name, channel.topic)
+            return ChannelView(channel.id, channel.name, _shown_topic(channel.topic))
 
         return await self.store.write(write)
 
@@ -108,7 +112,7 @@ class ChannelService:
             channel = Channel.get_or_none(Channel.name == name)
             if channel is None:
                 raise NotFound(f"There's no channel called {name!r}. Try /join living-room.")
-            return ChannelView(channel.id, channel.name, channel.topic)
+            return ChannelView(channel.id, channel.name, _shown_topic(channel.topic))
 
         return await self.store.read(query)
 
@@ -131,7 +135,7 @@ class ChannelService:
                     )
                     .count()
                 )
-                result.append(ChannelView(channel.id, channel.name, channel.topic, unread))
+                result.append(ChannelView(channel.id, channel.name, _shown_topic(channel.topic), unread))
             return result
 
         return await self.store.read(query)
@@ -183,7 +187,7 @@ class ChannelService:
                 .group_by(Channel.id)
                 .order_by(Channel.position, Channel.name)
             )
-            return [(ChannelView(c.id, c.name, c.topic), c.count) for c in rows]
+            return [(ChannelView(c.id, c.name, _shown_topic(c.topic)), c.count) for c in rows]
 
         return await self.store.read(query)
 

@@ -12,19 +12,20 @@ import asyncssh
 from ..hub import MEMBERS, Hub, member_topic
 from ..store.db import Store
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
-from ..text import TextRejected, clean_display_name, clean_line, validate_handle
+from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
 from .errors import Invalid, NotFound
 from .views import KeyView, MemberView
 
 
 def to_view(member: Member) -> MemberView:
+    # Cleaned again on the way out (not only on the way in): views are what screens show.
     return MemberView(
         id=member.id,
-        handle=member.handle,
-        display_name=member.display_name,
+        handle=clean_for_display(member.handle, multiline=False),
+        display_name=clean_for_display(member.display_name, multiline=False) or member.handle,
         role=member.role,
         status=member.status,
-        status_note=member.status_note,
+        status_note=clean_for_display(member.status_note, multiline=False),
         spoons=member.spoons,
         spoons_start=member.spoons_start,
         timezone=member.timezone,
