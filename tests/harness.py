@@ -86,6 +86,30 @@ def make_key(directory: Path, name: str) -> Path:
     return path
 
 
+def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Path]:
+    """Make a key pair for each member and add them through MemberService in this process (the
+    code ``safespace member add`` runs, without a Python start-up per member). Server not running."""
+    from safespace_tui.config import load_config
+    from safespace_tui.hub import Hub
+    from safespace_tui.services import Services
+    from safespace_tui.store.db import Store
+
+    keys = {name: make_key(data_dir.parent, name) for name in members}
+    config = load_config(data_dir)
+    store = Store(config.db_path)
+    try:
+        services = Services(config, store, Hub())
+
+        async def add_all() -> None:
+            for name, role in members.items():
+                await services.members.add(name, keys[name].with_suffix(".pub").read_text(), role=role)
+
+        asyncio.run(add_all())
+    finally:
+        store.close()
+    return keys
+
+
 @dataclass
 class ServerProcess:
     """``safespace serve`` in a subprocess on 127.0.0.1 and an OS-chosen port."""
