@@ -36,6 +36,8 @@ def to_view(member: Member) -> MemberView:
 
 def parse_public_key(text: str) -> tuple[asyncssh.SSHKey, str, str]:
     """Return (key, fingerprint, comment) from one OpenSSH public key line, or raise Invalid."""
+    if "PRIVATE KEY" in text:  # before counting lines: a private key file has many
+        raise Invalid("That is a private key. Please give the public one (the .pub file); keep the private key to yourself.")
     lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
     if len(lines) != 1:
         raise Invalid(
@@ -43,8 +45,6 @@ def parse_public_key(text: str) -> tuple[asyncssh.SSHKey, str, str]:
             f" this had {len(lines)}."
         )
     line = lines[0]
-    if "PRIVATE KEY" in text:
-        raise Invalid("That is a private key. Please give the public one (the .pub file); keep the private key to yourself.")
     try:
         key = asyncssh.import_public_key(line)
     except (asyncssh.KeyImportError, ValueError, TypeError) as error:
