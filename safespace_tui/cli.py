@@ -75,15 +75,17 @@ async def _serve(config, args) -> int:
     server = SafeSpaceServer(config)
     if args.admin_key:
         await _ensure_admin(server.services, _read_key_arg(args.admin_key), args.admin_name)
+    # Handle SIGTERM/SIGINT before saying we listen: a stop sent the moment we are up must
+    # still close sessions and the store cleanly.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     port = await server.start()
     print(f"Safe Space is listening on {config.host}:{port}", flush=True)
     print(f"Data: {config.data_dir}", flush=True)
     print(f"Host key fingerprint: {server.host_key.get_fingerprint('sha256')}", flush=True)
     print(f"Members connect with: ssh -p {port} <this host>", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     print("Closing sessions…", flush=True)
     await server.close()
