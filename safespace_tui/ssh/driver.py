@@ -4,11 +4,19 @@ Textual builds drivers as ``driver_class(app, debug=, mouse=, size=)``, so the
 channel is reached through the app (``app.terminal``: anything with ``write``,
 ``size`` and ``close``). Input arrives from asyncssh on the same event loop, so
 events are posted directly; no threads are involved.
+
+Keys are handed to the app one at a time. Textual runs a key's *binding*
+(Backspace, arrows, Tab) only after the key has bubbled back up to the app,
+while plain characters go straight to the focused widget; a burst such as
+"x, Backspace, 5" (a laggy link delivers keys in bunches) would otherwise come
+out as "x5" with the wrong character deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import constants, events
@@ -18,6 +26,9 @@ from textual.geometry import Size
 
 if TYPE_CHECKING:
     from textual.app import App
+
+
+log = logging.getLogger("safespace.driver")
 
 
 class Terminal(Protocol):
@@ -51,6 +62,9 @@ class SSHDriver(Driver):
         self._flush_scheduled = False
         self._tick_handle: asyncio.TimerHandle | None = None
         self._input_enabled = False
+        self._inbox: deque = deque()
+        self._inbox_ready = asyncio.Event()
+        self._delivery: asyncio.Task | None = None
         app.ssh_driver = self  # type: ignore[attr-defined]
 
     # -- output: coalesce a frame's many writes into one SSH packet
@@ -74,6 +88,7 @@ class SSHDriver(Driver):
             self.write(_MOUSE_ON)
         self.flush()
         self._input_enabled = True
+        self._delivery = self._loop.create_task(self._deliver(), name="ssh-input")
         self.resize(*self._terminal.size)
 
     def disable_input(self) -> None:
@@ -81,6 +96,10 @@ class SSHDriver(Driver):
         if self._tick_handle is not None:
             self._tick_handle.cancel()
             self._tick_handle = None
+        if self._delivery is not None:
+            self._delivery.cancel()
+            self._delivery = None
+        self._inbox.clear()
 
     def stop_application_mode(self) -> None:
         self.disable_input()
@@ -97,8 +116,8 @@ class SSHDriver(Driver):
         """Parse keys, mouse and paste from the member's terminal."""
         if not self._input_enabled:
             return
-        for event in self._parser.feed(data):
-            self.process_message(event)
+        self._inbox.extend(self._parser.feed(data))
+        self._inbox_ready.set()
         self._schedule_tick()
 
     def resize(self, width: int, height: int) -> None:
@@ -114,6 +133,56 @@ class SSHDriver(Driver):
         self._tick_handle = None
         if not self._input_enabled:
             return
-        for event in self._parser.tick():
-            self.process_message(event)
+        self._inbox.extend(self._parser.tick())
+        self._inbox_ready.set()
         self._schedule_tick()
+
+    async def _deliver(self) -> None:
+        """Post input in order; after a key, wait until the app has finished with it."""
+        try:
+            await self._deliver_forever()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("input delivery failed")
+            raise
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            await self._inbox_ready.wait()
+            self._inbox_ready.clear()
+            while self._inbox:
+                event = self._inbox.popleft()
+                self.process_message(event)
+                if isinstance(event, events.Key) and self._inbox:
+                    await self._until_handled()
+
+    async def _until_handled(self, limit: float = 0.25) -> None:
+        """Wait until the app and the focus chain have no messages waiting (bounded, so a
+        handler that waits on a dialog never blocks typing into that dialog)."""
+        deadline = self._loop.time() + limit
+        delay = 0.0
+        while self._loop.time() < deadline:
+            await asyncio.sleep(delay)
+            if not any(_busy(node) for node in self._focus_chain()):
+                return
+            delay = 0.001
+
+    def _focus_chain(self) -> list:
+        app = self._app
+        chain = [app]
+        try:
+            screen = app.screen
+        except Exception:
+            return chain
+        chain.append(screen)
+        focused = screen.focused
+        if focused is not None:
+            chain.extend(focused.ancestors_with_self)
+        return chain
+
+
+def _busy(node) -> bool:
+    """Does this message pump still hold messages waiting to be handled?"""
+    queue = node.__dict__.get("_message_queue")  # created lazily by Textual; absent means empty
+    return queue is not None and not queue.empty()

@@ -203,18 +203,23 @@ class MainScreen(Screen):
         if not text.strip():
             return
         command = parse_command(text)
+        box = event.box
+        # Empty the box now, so keys typed while a slow send runs land in an empty box and are
+        # never erased when it finishes; the draft comes back whenever it was not sent.
+        box.clear()
+        sent = False
         try:
             if command is not None:
-                handled = await self.run_command(command)
-                if handled:
-                    event.box.clear()
-                return
-            if await self.send_text(unescape(text)):
-                event.box.clear()
+                sent = await self.run_command(command)
+            else:
+                sent = await self.send_text(unescape(text))
         except TextRejected as error:
             self.app.tell(error.message, severity="warning")
         except ServiceError as error:
             self.app.tell(error.message, severity="warning")
+        finally:
+            if not sent:
+                box.restore_draft(text)
 
     async def send_text(self, text: str) -> bool:
         """Post to the current channel under the crisis rules (services.crisis.send, via the app):

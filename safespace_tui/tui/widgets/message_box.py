@@ -37,6 +37,11 @@ class MessageBox(TextArea):
             return
         await super()._on_key(event)
 
+    def restore_draft(self, draft: str) -> None:
+        """Put an unsent draft back, ahead of anything typed since it was taken out."""
+        self.load_text(draft + self.text)
+        self.move_cursor(self.document.end)
+
     async def _on_paste(self, event: events.Paste) -> None:
         # A paste bigger than a message is refused whole, kindly: it stays in the member's clipboard.
         if len(self.text) + len(event.text) > MAX_MESSAGE_CHARS:

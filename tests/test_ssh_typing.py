@@ -1,0 +1,36 @@
+"""Typing over SSH arrives in bunches on a laggy link; the app must apply keys in the order typed."""
+
+from __future__ import annotations
+
+from harness import Terminal
+
+
+async def test_a_burst_of_keys_with_backspace_is_applied_in_order(group):
+    """Bad input: keys delivered in one packet ("x", Backspace, "5", "6", Left, "4", Enter)."""
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    try:
+        ann.send("burst x\x7f56\x1b[D4\r")
+        await bea.wait_for("burst 546")
+        # and again, faster than any person types, several times over
+        ann.send("".join(f"n{i}x\x7f\x7f{i}\r" for i in range(5)))
+        for i in range(5):
+            await bea.wait_for(f"ann  n{i} ")
+    finally:
+        await ann.close()
+        await bea.close()
+
+
+async def test_keys_typed_while_a_message_is_sending_are_kept(group):
+    """Type-ahead: the next message typed right after Enter is neither lost nor merged."""
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    try:
+        ann.send("first one\rsecond one")
+        await bea.wait_for("first one")
+        await ann.wait_for("│ second one")
+        ann.press("enter")
+        await bea.wait_for("second one")
+    finally:
+        await ann.close()
+        await bea.close()
