@@ -9,7 +9,6 @@ small pool: with WAL they never wait for the writer.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +35,28 @@ class StoreFull(RuntimeError):
     """The disk is full or the file cannot be written: nothing was saved."""
 
 
+_CANNOT_WRITE = ("database or disk is full", "disk I/O error", "readonly database")
+
+
+def _cannot_write(error: BaseException) -> str | None:
+    """The reason if ``error`` (or one it arose from) means the file cannot be written.
+
+    The whole chain is searched: when SQLite gives up with SQLITE_FULL it rolls the
+    transaction back itself, so peewee's own rollback then fails with "cannot rollback - no
+    transaction is active", and that is the exception that reaches us, with the real one as
+    its context. (peewee also wraps sqlite3 errors in its own, as __cause__.)
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current)
+        if any(reason in text for reason in _CANNOT_WRITE):
+            return text
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class Store:
     """One SQLite file. Use ``await store.write(fn)`` / ``await store.read(fn)`` from async code."""
 
@@ -55,15 +76,9 @@ class Store:
         try:
             with self.db.atomic():
                 return fn(*args, **kwargs)
-        except sqlite3.OperationalError as error:
-            if "full" in str(error) or "disk" in str(error) or "readonly" in str(error):
-                raise StoreFull(str(error)) from error
-            raise
-        except Exception as error:  # peewee wraps sqlite3 errors
-            cause = error.__cause__ or error
-            text = str(cause)
-            if "database or disk is full" in text or "disk I/O error" in text or "readonly" in text:
-                raise StoreFull(text) from error
+        except Exception as error:
+            if (reason := _cannot_write(error)) is not None:
+                raise StoreFull(reason) from error
             raise
 
     def read_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
