@@ -15,6 +15,8 @@ from pathlib import Path
 
 from .config import ConfigError, load_config
 from .services.errors import ServiceError
+from .store.db import StoreFull
+from .store.migrations import SchemaTooNew
 from .text import TextRejected, validate_handle
 
 
@@ -373,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"safespace: {error.message}", file=sys.stderr)
     except TextRejected as error:
         print(f"safespace: {error.message}", file=sys.stderr)
+    except SchemaTooNew as error:
+        print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
+    except StoreFull as error:
+        print(f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     return 1
