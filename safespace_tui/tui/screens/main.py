@@ -19,6 +19,7 @@ from ...services.errors import ServiceError
 from ...services.presence import PresenceChanged
 from ...services.views import ChannelView, MemberView
 from ...text import MAX_MESSAGE_CHARS, TextRejected
+from ...store.db import StoreFull
 from ..commands import COMMANDS, Command, parse_command, unescape
 from ..widgets.channel_list import ChannelList
 from ..widgets.member_list import MemberList
@@ -27,6 +28,12 @@ from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 
 log = logging.getLogger("safespace.tui")
+
+
+STORE_FULL = (
+    "Your message couldn't be saved just now: the server is out of room. Nothing was sent and "
+    "your draft is still here. Please try again in a little while; the admins can make room."
+)
 
 
 class MainScreen(Screen):
@@ -217,6 +224,9 @@ class MainScreen(Screen):
             self.app.tell(error.message, severity="warning")
         except ServiceError as error:
             self.app.tell(error.message, severity="warning")
+        except StoreFull:
+            log.error("member %s could not post: the database cannot be written", self.member.id)
+            self.app.tell(STORE_FULL, severity="error", timeout=15)
         finally:
             if not sent:
                 box.restore_draft(text)
