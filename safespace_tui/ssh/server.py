@@ -16,7 +16,7 @@ from collections import Counter
 import asyncssh
 
 from ..config import Config
-from ..hub import Hub
+from ..hub import MEMBERS, Hub, member_topic
 from ..services import Services
 from ..store.db import Store
 from .host_key import load_or_create_host_key
@@ -173,9 +173,10 @@ class SafeSpaceServer:
         log.info("status %s", " ".join(f"{key}={value}" for key, value in self.status().items()))
 
     async def _watch_access(self) -> None:
-        """Close sessions whose key was revoked or member removed (the CLI is another process)."""
+        """Close sessions whose key was revoked or member removed, and pass role and name changes
+        on to live sessions. The CLI is another process: its hub events never reach this one."""
+        seen: dict[int, tuple] | None = None
         while True:
-            await asyncio.sleep(self.config.session_check_interval)
             try:
                 live = {s.key_id for s in self.sessions}
                 revoked = await self.services.members.revoked_among(live)
@@ -183,8 +184,25 @@ class SafeSpaceServer:
                     if session.key_id in revoked:
                         log.info("closing session of member %s: access revoked", session.member.id)
                         session.close(REVOKED)
+                seen = await self._pass_on_member_changes(seen)
             except Exception:
                 log.exception("access watcher failed; trying again")
+            await asyncio.sleep(self.config.session_check_interval)
+
+    async def _pass_on_member_changes(self, seen: dict[int, tuple] | None) -> dict[int, tuple]:
+        """Publish members whose role, handle or display name changed (or who are new) since the
+        last look, as the service would have in-process. A new role matters at once: services
+        check the session's MemberView, and SOS alerts go to the seniors presence knows of."""
+        members = await self.services.members.list()
+        current = {m.id: (m.role, m.handle, m.display_name) for m in members}
+        if seen is not None:
+            for member in members:
+                if seen.get(member.id) != current[member.id]:
+                    log.info("member %s changed outside the server (role %s)", member.id, member.role)
+                    self.services.presence.role_changed(member.id, member.role)
+                    self.hub.publish(MEMBERS, member)
+                    self.hub.publish(member_topic(member.id), member)
+        return current
 
     async def close(self) -> None:
         try:
