@@ -239,10 +239,10 @@ class CrisisCare:
         return True
 
     async def _after_send(self, screen, outcome) -> None:
+        if outcome.alert is not None:  # the member hears first what happened; #911 loads behind it
+            self._show_sent(outcome.alert, moved=outcome.moved)
         if outcome.moved and screen is not None and screen.is_attached:
             await screen.join_by_name(CRISIS_CHANNEL)
-        if outcome.alert is not None:
-            self._show_sent(outcome.alert, moved=outcome.moved)
 
     def _care_answer(self, screen, channel: ChannelView, text: str, choice: str | None) -> None:
         if choice in ("911", "here"):
