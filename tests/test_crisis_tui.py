@@ -196,3 +196,56 @@ async def test_a_member_writes_their_plan(world):
         assert plan.warning_signs == "walk the dog"
         await pilot.press("escape")
         await _until(pilot, lambda: isinstance(app.screen, MainScreen), "closed")
+
+
+async def test_the_alert_notice_reaches_a_senior_on_any_screen_and_the_app_unsubscribes(world):
+    from safespace_tui.hub import ALERTS
+
+    services, people = world
+    app = SafeSpaceApp(services, people["sam"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot)
+        await pilot.press("f4")  # sam is busy with his own plan
+        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "plan screen")
+        assert services.hub.subscriber_count(ALERTS) == 1
+        await services.crisis.raise_alert(people["ann"], "command", "now")
+        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "notice over the plan")
+        await pilot.press("escape")
+        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "back to the plan")
+    assert services.hub.subscriber_count(ALERTS) == 0
+
+
+async def test_a_senior_opens_the_911_thread_from_the_pane(world):
+    services, people = world
+    living = await services.channels.by_name("living-room")
+    await services.crisis.send(people["ann"], living.id, "SOS")
+    app = SafeSpaceApp(services, people["sam"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        # the alert raised before sam connected is the first thing he sees
+        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "waiting alert")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen.alerts, "pane")
+        await pilot.press("t")
+        await _until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.current.name == CRISIS_CHANNEL, "#911")
+
+
+async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
+    from safespace_tui.tui.screens.crisis import MoveMessageScreen
+
+    services, people = world
+    living = await services.channels.by_name("living-room")
+    await services.channels.post(people["ann"], living.id, "rough night, can't stop thinking about it")
+    sam_app = SafeSpaceApp(services, people["sam"])
+    ann_app = SafeSpaceApp(services, people["ann"])
+    async with ann_app.run_test(size=(100, 30)) as ann_pilot, sam_app.run_test(size=(100, 30)) as pilot:
+        main = await _ready(pilot)
+        await _ready(ann_pilot)
+        main.query_one(MessageBox).load_text("/move")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(sam_app.screen, MoveMessageScreen), "picker")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(sam_app.screen, MainScreen), "moved")
+        counts = {c.name: n for c, n in await services.channels.list_all()}
+        assert counts["living-room"] == 0 and counts[CRISIS_CHANNEL] == 1
+        await _until(ann_pilot, lambda: any("moved one of your messages" in str(n.message) for n in ann_app._notifications), "author told")
+        assert [e.action for e in await services.audit.list_all()] == ["message.move_to_911"]
