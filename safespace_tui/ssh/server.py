@@ -9,8 +9,10 @@ refused.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
+import weakref
 from collections import Counter
 
 import asyncssh
@@ -119,6 +121,7 @@ class SafeSpaceServer:
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
+        self.apps: weakref.WeakSet = weakref.WeakSet()  # every SafeSpaceApp still in memory
         self.connections_by_address: Counter[str] = Counter()
         self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -162,11 +165,18 @@ class SafeSpaceServer:
         return self._acceptor.sockets[0].getsockname()[1]
 
     def status(self) -> dict[str, int]:
-        """What an admin may see of the running server: counts, never who or what."""
+        """What an admin may see of the running server: counts, never who or what.
+
+        A full garbage collection runs first (a pause of some milliseconds, only when asked), so
+        ``apps`` counts Textual apps still alive: with no sessions open it must be 0, or
+        something keeps closed sessions in memory.
+        """
+        gc.collect()
         return {
             "tasks": len(asyncio.all_tasks()),
             "sessions": len(self.sessions),
             "connections": sum(self.connections_by_address.values()),
+            "apps": len(self.apps),
         }
 
     def log_status(self) -> None:
