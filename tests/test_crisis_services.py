@@ -425,3 +425,17 @@ async def test_logs_name_ids_never_words(world, caplog):
     for record in ours:
         assert SECRET not in record.getMessage()
         assert "ann" not in record.getMessage().split()
+
+
+async def test_stored_text_is_cleaned_again_when_shown(world):
+    """A row written by an older version or a restored backup cannot reach a terminal with escapes."""
+    services, people, _ = world
+    alert = (await services.crisis.raise_alert(people["ann"], "key", "ok")).alert
+    await services.safety_plans.save_own(people["ann"], warning_signs="fine")
+    with sqlite3.connect(services.config.db_path) as db:
+        db.execute("update alert set note = ? where id = ?", ("hi\x1b]52;c;ZXZpbA==\x07 there", alert.id))
+        db.execute("update safety_plan set warning_signs = ?", ("a\x1b[2Jb\u202e",))
+    view = await services.crisis.get(people["sam"], alert.id)
+    assert view.note == "hi there"
+    plan = await services.safety_plans.read(people["sam"], people["ann"].id)
+    assert plan.warning_signs == "ab"

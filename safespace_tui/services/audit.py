@@ -14,6 +14,7 @@ from peewee import JOIN
 
 from ..store.db import Store
 from ..store.models import Alert, AuditEntry, Member
+from ..text import clean_for_display
 from .errors import NotFound
 from .views import MemberView
 
@@ -63,11 +64,11 @@ def _views(query) -> list[AuditView]:
             created_at=row.created_at,
             action=row.action,
             actor_id=row.actor_id,
-            actor_handle=row.actor_handle,
+            actor_handle=clean_for_display(row.actor_handle, multiline=False),
             subject_id=row.subject_id,
-            subject_handle=row.subject_handle,
+            subject_handle=clean_for_display(row.subject_handle, multiline=False) or None,
             alert_id=row.alert_id,
-            detail=row.detail,
+            detail=clean_for_display(row.detail, multiline=False),
         )
         for row in rows
     ]

@@ -28,7 +28,7 @@ from ..config import Config
 from ..hub import ALERTS, Hub, channel_topic, member_topic
 from ..store.db import Store
 from ..store.models import Alert, Channel, Member, Message, SafetyPlan, utcnow
-from ..text import MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, TextRejected, clean_line, clean_text
+from ..text import MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, TextRejected, clean_for_display, clean_line, clean_text
 from . import audit
 from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, ChannelService, MessagePosted, _mark_read, message_view
 from .errors import Invalid, NotAllowed, NotFound
@@ -195,35 +195,42 @@ def _one_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _line(text: str) -> str:
+    return clean_for_display(text, multiline=False)
+
+
 def _alert_view(alert: Alert, *, private: bool) -> AlertView:
-    """Build a view inside a store transaction; ``private`` includes the resolution note."""
+    """Build a view inside a store transaction; ``private`` includes the resolution note.
+
+    Stored text is cleaned again on the way out (text.clean_for_display), as everywhere.
+    """
     member = Member.get_by_id(alert.member_id)
     ack = Member.get_or_none(Member.id == alert.acknowledged_by_id) if alert.acknowledged_by_id else None
     res = Member.get_or_none(Member.id == alert.resolved_by_id) if alert.resolved_by_id else None
     excerpt = ""
     if alert.message_id:
         message = Message.get_or_none(Message.id == alert.message_id)
-        excerpt = _one_line(message.body) if message else ""
+        excerpt = _one_line(clean_for_display(message.body)) if message else ""
     return AlertView(
         id=alert.id,
         member_id=member.id,
-        member_handle=member.handle,
-        member_name=member.display_name,
+        member_handle=_line(member.handle),
+        member_name=_line(member.display_name) or _line(member.handle),
         created_at=alert.created_at,
         source=alert.source,
-        note=alert.note,
+        note=_line(alert.note),
         message_id=alert.message_id,
         message_excerpt=excerpt,
         seniors_notified=alert.seniors_notified,
         acknowledged_by_id=alert.acknowledged_by_id,
-        acknowledged_by_name=ack.display_name if ack else "",
+        acknowledged_by_name=_line(ack.display_name) if ack else "",
         acknowledged_at=alert.acknowledged_at,
         escalated_at=alert.escalated_at,
         escalations=alert.escalations,
         resolved_by_id=alert.resolved_by_id,
-        resolved_by_name=res.display_name if res else "",
+        resolved_by_name=_line(res.display_name) if res else "",
         resolved_at=alert.resolved_at,
-        resolution_note=alert.resolution_note if private else "",
+        resolution_note=clean_for_display(alert.resolution_note) if private else "",
         member_status=member.status,
         member_spoons=spoons_today(to_view(member)),
         has_plan=SafetyPlan.select().where(SafetyPlan.member == member.id).exists(),

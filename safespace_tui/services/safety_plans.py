@@ -15,7 +15,7 @@ from datetime import datetime
 
 from ..store.db import Store
 from ..store.models import Alert, Member, SafetyPlan, utcnow
-from ..text import MAX_MESSAGE_CHARS, TextRejected, clean_text
+from ..text import MAX_MESSAGE_CHARS, TextRejected, clean_for_display, clean_text
 from . import audit
 from .errors import Invalid, NotFound
 from .views import MemberView
@@ -82,9 +82,10 @@ class SafetyPlanView:
 def _view(plan: SafetyPlan, member: Member) -> SafetyPlanView:
     return SafetyPlanView(
         member_id=member.id,
-        member_handle=member.handle,
-        member_name=member.display_name,
-        **{name: getattr(plan, name) for name in TEXT_FIELDS + FLAG_FIELDS},
+        member_handle=clean_for_display(member.handle, multiline=False),
+        member_name=clean_for_display(member.display_name, multiline=False) or member.handle,
+        **{name: clean_for_display(getattr(plan, name)) for name in TEXT_FIELDS},  # cleaned when shown, too
+        **{name: bool(getattr(plan, name)) for name in FLAG_FIELDS},
         updated_at=plan.updated_at,
     )
 
