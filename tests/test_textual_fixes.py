@@ -218,3 +218,21 @@ def test_apply_warns_on_other_textual_version(
         textual_fixes.apply()
     assert "0.0.1" in caplog.text
     assert Strip.render is textual_fixes._render  # still applied
+
+
+def test_styles_cache_does_not_keep_widgets_alive():
+    """StylesCache.get_inner_outer was an lru_cache keyed on the instance: closed sessions stayed alive."""
+    import gc
+    import weakref
+
+    from textual._styles_cache import StylesCache
+    from textual.color import Color
+
+    textual_fixes.apply()
+    cache = StylesCache()
+    inner, outer = cache.get_inner_outer(Color(10, 20, 30), Color(1, 2, 3, 0.5))
+    assert inner.background is not None and outer.background is not None
+    ref = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert ref() is None

@@ -189,9 +189,42 @@ def _check_version() -> None:
         )
 
 
+# --- Fix 4: StylesCache.get_inner_outer ------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _inner_outer(base_background: Any, background: Any) -> tuple[Any, Any]:
+    from textual.style import Style
+
+    return Style(background=base_background + background), Style(background=base_background)
+
+
+def _get_inner_outer(self: Any, base_background: Any, background: Any) -> tuple[Any, Any]:
+    return _inner_outer(base_background, background)
+
+
+def _fix_styles_cache() -> None:
+    """Key ``StylesCache.get_inner_outer``'s cache on the colours only.
+
+    It is an ``lru_cache`` on an instance method, so its key holds each widget's
+    StylesCache (and what it rendered): the last ~12 closed sessions stayed in
+    memory, +34-39 MiB over the first 100 connect/disconnect cycles (bench/).
+    The method never uses ``self``, so caching on the colours alone is the same.
+    """
+    from textual._styles_cache import StylesCache
+
+    _require(StylesCache, "get_inner_outer")
+    cached = StylesCache.__dict__["get_inner_outer"]
+    if cached is not _get_inner_outer:
+        StylesCache.get_inner_outer = _get_inner_outer
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
     _fix_parser_cache()
     _fix_stdout_redirect()
     _fix_strip_colour_caches()
+    _fix_styles_cache()

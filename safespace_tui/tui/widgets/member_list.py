@@ -65,4 +65,4 @@ class MemberList(Static):
             for member in members:
                 text.append("\n")
                 text.append_text(member_line(member, online, spoons_today(member, spoons_max=self.spoons_max), self.spoons_max, width))
-        self.update(text)
+        self.update(text, layout=False)  # fixed size: a full layout per change cost ~9 ms per session

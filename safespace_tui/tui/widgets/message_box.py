@@ -22,7 +22,9 @@ class MessageBox(TextArea):
             self.size = size
 
     def __init__(self, *, id: str | None = None) -> None:
+        # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        self.cursor_blink = False
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
