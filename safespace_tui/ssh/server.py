@@ -9,7 +9,6 @@ refused.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import weakref
@@ -18,6 +17,7 @@ from collections import Counter
 import asyncssh
 
 from ..config import Config
+from ..gc_policy import GCPolicy
 from ..hub import MEMBERS, Hub, member_topic
 from ..services import Services
 from ..store.db import Store
@@ -126,6 +126,8 @@ class SafeSpaceServer:
         self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task | None = None
+        self._gc: asyncio.Task | None = None
+        self.gc_policy = GCPolicy(lambda: len(self.sessions))
         self._escalator: asyncio.Task | None = None
 
     async def start(self) -> int:
@@ -156,6 +158,7 @@ class SafeSpaceServer:
             keepalive_count_max=self.config.keepalive_count_max,
         )
         self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
+        self._gc = asyncio.create_task(self.gc_policy.run(), name="gc-policy")
         # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
         self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
         try:  # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data)
@@ -171,7 +174,7 @@ class SafeSpaceServer:
         ``apps`` counts Textual apps still alive: with no sessions open it must be 0, or
         something keeps closed sessions in memory.
         """
-        gc.collect()
+        self.gc_policy.collect_everything()
         return {
             "tasks": len(asyncio.all_tasks()),
             "sessions": len(self.sessions),
@@ -221,6 +224,8 @@ class SafeSpaceServer:
             pass
         if self._watcher is not None:
             self._watcher.cancel()
+        if self._gc is not None:
+            self._gc.cancel()
         if self._escalator is not None:
             self._escalator.cancel()
         if self._acceptor is not None:

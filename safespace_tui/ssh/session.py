@@ -147,6 +147,7 @@ class TerminalSession(asyncssh.SSHServerSession):
             failed = True
         finally:
             server.sessions.discard(self)
+            server.gc_policy.session_closed()
             server.services.presence.disconnected(self.member.id)
             self._app = None
             chan = self._chan
