@@ -239,6 +239,8 @@ class CrisisCare:
         return True
 
     async def _after_send(self, screen, outcome) -> None:
+        if outcome.message is not None and screen is not None and screen.is_attached:
+            screen.show_own_message(outcome.message)  # at once, not after the fan-out to everyone else
         if outcome.alert is not None:  # the member hears first what happened; #911 loads behind it
             self._show_sent(outcome.alert, moved=outcome.moved)
         if outcome.moved and screen is not None and screen.is_attached:

@@ -231,6 +231,11 @@ class MainScreen(Screen):
             if not sent:
                 box.restore_draft(text)
 
+    def show_own_message(self, message) -> None:
+        """The sender sees their message as soon as it is saved; the hub's copy is then skipped."""
+        if self.current is not None and message.channel_id == self.current.id:
+            self.query_one(MessageLog).append(message)
+
     async def send_text(self, text: str) -> bool:
         """Post to the current channel under the crisis rules (services.crisis.send, via the app):
         SOS words go to #911 with an alert; self-harm talk outside #911 is asked about first.
