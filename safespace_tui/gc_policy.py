@@ -5,8 +5,9 @@ tracked objects (Textual keeps several cache objects per rendered line), and a
 full collection walks them all: 0.4-1.7 s during which no screen updates and no
 SOS is shown, about every 25 s (bench/heap_diag.py).
 
-So, every couple of seconds, whatever has survived is frozen (``gc.freeze``):
-routine collections then only look at new objects. Frozen objects are never
+So, every couple of seconds, the objects made since the last step are
+collected (cheap: frozen objects are not scanned) and whatever survived is
+frozen (``gc.freeze``): routine collections then only look at new objects. Frozen objects are never
 collected, so a full collection (unfreeze, collect) still runs after a session
 closes — waiting longer the more sessions are open, since it costs ~20 ms per
 open session — and at least every ``max_interval`` seconds regardless, so
@@ -69,7 +70,9 @@ class GCPolicy:
             started = time.perf_counter()
             self.collect_everything()
             log.info("full collection took %.0f ms", (time.perf_counter() - started) * 1000)
-        gc.freeze()
+        else:
+            gc.collect()  # frozen objects are not scanned: this only sees what is new since the last step
+        gc.freeze()  # what survived is kept out of routine collections
 
     async def run(self) -> None:
         try:
