@@ -9,6 +9,7 @@ refused.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import weakref
@@ -180,6 +181,7 @@ class SafeSpaceServer:
             "sessions": len(self.sessions),
             "connections": sum(self.connections_by_address.values()),
             "apps": len(self.apps),
+            "objects": len(gc.get_objects()),  # Python objects tracked by gc: a leak shows here
         }
 
     def log_status(self) -> None:
