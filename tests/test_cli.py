@@ -306,8 +306,8 @@ def serve_once(data: Path, *args: str) -> str:
                 break
         assert any("listening on" in line for line in lines), "".join(lines)
         proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 0, "".join(lines) + rest
+        rest = proc.stdout.read()  # through the same buffer the lines above were read from
+        assert proc.wait(30) == 0, "".join(lines) + rest
         return "".join(lines) + rest
     finally:
         if proc.poll() is None:
