@@ -58,6 +58,12 @@ _pauses: list[tuple[int, float]] = []
 _started: list[float] = []
 
 
+def _lru_size(method) -> int:
+    """Entries in an lru_cache (-1 where textual_fixes replaced it with one keyed on colours only)."""
+    info = getattr(method, "cache_info", None)
+    return info().currsize if info else -1
+
+
 def _gc_callback(phase: str, info: dict) -> None:
     if phase == "start":
         _started[:] = [time.perf_counter()]
@@ -102,17 +108,17 @@ async def server(args) -> None:
         full = [d for g, d in _pauses if g == 2]
         _pauses.clear()
         print(f"{time.perf_counter() - t0:5.0f} {len(srv.sessions):8d} {len(gc.get_objects()):10d} "
-              f"{live_styles_caches():11d} {StylesCache.get_inner_outer.cache_info().currsize:5d}  "
+              f"{live_styles_caches():11d} {_lru_size(StylesCache.get_inner_outer):5d}  "
               + (", ".join(f"{d:.0f} ms" for d in full) or "-"), flush=True)
     await asyncio.sleep(3)
     gc.collect()
     before = len(gc.get_objects())
     print(f"\nafter everyone left: {before} gc objects, {live_styles_caches()} live StylesCache, "
-          f"get_inner_outer {StylesCache.get_inner_outer.cache_info()}")
+          f"get_inner_outer cache {_lru_size(StylesCache.get_inner_outer)}")
     t = time.perf_counter()
     gc.collect()
     print(f"one full gc.collect() now takes {(time.perf_counter() - t) * 1000:.0f} ms")
-    StylesCache.get_inner_outer.cache_clear()
+    getattr(StylesCache.get_inner_outer, "cache_clear", lambda: None)()
     gc.collect()
     print(f"after StylesCache.get_inner_outer.cache_clear(): {len(gc.get_objects())} gc objects "
           f"({before - len(gc.get_objects())} freed), {live_styles_caches()} live StylesCache")
