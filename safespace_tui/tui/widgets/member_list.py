@@ -1,22 +1,36 @@
 """Who is here: "Here now" and "Not here" (words, not only colour), each member with the
-status they chose (symbol and colour) and, when they set them today, their spoons (number and bar)."""
+status they chose (symbol and colour) and, when they set them today, their spoons (number and bar).
+
+Drawn with Textual's line API: each line is rendered once and cached by what it shows, and a
+presence change redraws only the lines that changed. Every session redraws this list whenever
+anyone connects or leaves, so it is on the hot path (bench/sessions.py: ~14 ms per session per
+change as a Static).
+"""
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...services.spoons import spoons_today
 from ...services.views import MemberView
 from ..presence_style import member_line
 
+_TITLE_STYLE = Style(dim=True, italic=True)
 
-class MemberList(Static):
+
+class MemberList(ScrollView):
     def __init__(self, *, id: str | None = None, spoons_max: int | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
         self._members: dict[int, MemberView] = {}
         self._online: set[int] = set()
         self._spoons_max = spoons_max
+        self._lines: list[Strip] = []
+        self._texts: list[str] = []
+        self._cache: dict[tuple, tuple[Strip, str]] = {}
 
     @property
     def spoons_max(self) -> int:
@@ -48,21 +62,68 @@ class MemberList(Static):
     def member(self, member_id: int) -> MemberView | None:
         return self._members.get(member_id)
 
+    def plain_lines(self) -> list[str]:
+        """The lines as plain text (what a screen reader or a test reads)."""
+        return list(self._texts)
+
     def on_resize(self) -> None:
+        self._cache.clear()
         self._redraw()
 
-    def _redraw(self) -> None:
-        width = self.size.width or 18
-        here = sorted((m for m in self._members.values() if m.id in self._online), key=lambda m: m.display_name.lower())
-        away = sorted((m for m in self._members.values() if m.id not in self._online), key=lambda m: m.display_name.lower())
-        text = Text()
-        for title, members, online in (("Here now", here, True), ("Not here", away, False)):
+    # -- drawing
+    def _rows(self, width: int) -> list[tuple]:
+        """What each line shows, as a hashable key: the cache key and the thing compared."""
+        spoons_max = self.spoons_max
+        by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
+        rows: list[tuple] = []
+        for title, online in (("Here now", True), ("Not here", False)):
+            members = [m for m in by_name if (m.id in self._online) is online]
             if not members:
                 continue
-            if text:
-                text.append("\n")
-            text.append(title, "dim italic")
-            for member in members:
-                text.append("\n")
-                text.append_text(member_line(member, online, spoons_today(member, spoons_max=self.spoons_max), self.spoons_max, width))
-        self.update(text, layout=False)  # fixed size: a full layout per change cost ~9 ms per session
+            rows.append(("title", title, width))
+            for m in members:
+                spoons = spoons_today(m, spoons_max=spoons_max)
+                rows.append(("member", m.id, m.display_name, m.role, m.status, online, spoons, spoons_max, width))
+        return rows
+
+    def _strip(self, row: tuple) -> tuple[Strip, str]:
+        cached = self._cache.get(row)
+        if cached is None:
+            width = row[-1]
+            if row[0] == "title":
+                text = Text.assemble((row[1], _TITLE_STYLE))
+            else:
+                member = self._members[row[1]]
+                text = member_line(member, row[5], row[6], row[7], width)
+            segments = list(text.render(self.app.console))
+            strip = Strip([s for s in segments if s.text != "\n"]).adjust_cell_length(width)
+            cached = self._cache[row] = (strip, text.plain)
+        return cached
+
+    def _redraw(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 18
+        rows = self._rows(width)
+        lines, texts = [], []
+        for row in rows:
+            strip, plain = self._strip(row)
+            lines.append(strip)
+            texts.append(plain)
+        old = self._lines
+        self._lines, self._texts = lines, texts
+        if len(self._cache) > 4 * len(rows) + 64:  # forget lines nobody shows any more
+            keep = set(rows)
+            self._cache = {k: v for k, v in self._cache.items() if k in keep}
+        if len(old) != len(lines):
+            self.virtual_size = Size(width, len(lines))
+            self.refresh()
+            return
+        for y, (before, after) in enumerate(zip(old, lines)):
+            if before is not after:
+                self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
