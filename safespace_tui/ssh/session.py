@@ -125,7 +125,12 @@ class TerminalSession(asyncssh.SSHServerSession):
             self._drop_output = True
             self.close(TOO_SLOW)
             return
-        chan.write(data)
+        try:
+            chan.write(data)
+        except (BrokenPipeError, ConnectionError):
+            # The client closed between a frame and asyncssh telling us (connection_lost follows).
+            self._drop_output = True
+            self.close()
 
     # -- life of the app
     async def _run(self, color_system: str) -> None:
