@@ -79,11 +79,14 @@ async def settle(group, proc: psutil.Process, fds: int | None = None, timeout: f
 async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys):
     """Promise: a dropped connection tears its App down completely. After a warm-up, 100 visits
     (half closed cleanly, half dropped) leave exactly the tasks, sessions, connections and file
-    descriptors there were before, no App alive, the same number of Python objects (within 2,000)
-    and resident memory grows by less than 12 MiB. Measured from outside: psutil on the server
-    process, and the server's own counts (SIGUSR1). The counts are exact; RSS is the allocator's
-    view (fragmentation, bounded caches: +3 to +9 MiB seen here after warm-up). With
-    textual_fixes' parser fix undone, apps stay alive (20 here) and RSS grows ~20 MiB per 100."""
+    descriptors there were before, no App alive and the same number of Python objects (within
+    2,000; a single leaked session is thousands). Measured from outside: psutil on the server
+    process, and the server's own counts (SIGUSR1, after a full collection).
+
+    RSS is only a sanity bound (< 20 MiB): with nothing leaking it still moved by -1 to +16 MiB
+    over 100 cycles on this machine (pymalloc arenas, the gc policy's timing), even with
+    malloc_trim. The exact counts are the proof: with textual_fixes' parser fix undone, 20 apps
+    stay alive after the cycles and this test fails on them."""
     proc = psutil.Process(group.server.pid)
     await visits(group, 40)  # warm-up: imports, bounded caches, the allocator's high-water mark
     before = await settle(group, proc)
@@ -105,7 +108,7 @@ async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys)
     # one leaked session would be thousands of objects; 100 of them, hundreds of thousands
     assert after["objects"] - before["objects"] < 2000, (before["objects"], after["objects"])
     assert proc.num_fds() == fds_before
-    assert growth < 12, f"RSS grew {growth:.1f} MiB over {CYCLES} cycles"
+    assert growth < 20, f"RSS grew {growth:.1f} MiB over {CYCLES} cycles"
     # and the server still serves
     stay = await Terminal.connect(group.port, group.keys["stay"])
     await stay.close()
