@@ -23,7 +23,7 @@ log = logging.getLogger("safespace.session")
 
 NEEDS_PTY = (
     "Safe Space is an interactive app and needs a terminal.\r\n"
-    "Please connect with: ssh -t -p PORT HOST\r\n"
+    "Please connect without a command, or add -t: ssh -t -p <port> <host>\r\n"
 )
 SOMETHING_WENT_WRONG = (
     "\r\nSomething went wrong on our side and this window had to close.\r\n"

@@ -109,7 +109,12 @@ class MainScreen(Screen):
             self._message_arrived(event)
 
     def _on_hub_presence(self, event: PresenceChanged) -> None:
-        self.call_next(self.query_one(MemberList).set_online, event.member_id, event.online)
+        self.call_next(self._presence_changed, event)
+
+    def _presence_changed(self, event: PresenceChanged) -> None:
+        # Looked up here, in this session's own task: the screen may be closing by then.
+        for members in self.query(MemberList):
+            members.set_online(event.member_id, event.online)
 
     def _on_hub_member(self, member: MemberView) -> None:
         self.call_next(self._member_changed, member)
