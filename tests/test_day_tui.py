@@ -3,7 +3,7 @@ and the check-in form at 80x24 and 160x48."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
@@ -203,7 +203,9 @@ async def test_recharging_is_quiet_except_sos_for_senior_members(world):
 
 # -- the check-in form
 def _checkin_app(world):
+    """The form shows today's date: the snapshot is taken on a fixed day, whatever the real date."""
     services, ids = world
+    services.spoons.clock = lambda: datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     return make_app(services, ids["ann"])
 
 
