@@ -244,17 +244,22 @@ class CheckInService:
             edited: list[MessageView] = []
 
             # the card
+            def post_or_edit(existing: Message | None, channel: Channel, text: str, kind: str) -> Message:
+                """A new message the first time; the same message, edited, after that."""
+                if existing is None:
+                    existing = Message.create(channel=channel, author=member, body=text, kind=kind,
+                                              visibility=draft.visibility, created_at=stamp)
+                    _mark_read(member.id, channel.id, existing.id)
+                    posted.append(message_view(existing, member))
+                else:
+                    existing.body = text
+                    existing.visibility = draft.visibility
+                    existing.save()
+                    edited.append(message_view(existing, member))
+                return existing
+
             card = Message.get_or_none(Message.id == row.message_id) if row is not None and row.message_id else None
-            if card is None:
-                card = Message.create(channel=checkins, author=member, body=body, kind="checkin",
-                                      visibility=draft.visibility, created_at=stamp)
-                _mark_read(member.id, checkins.id, card.id)
-                posted.append(message_view(card, member))
-            else:
-                card.body = body
-                card.visibility = draft.visibility
-                card.save()
-                edited.append(message_view(card, member))
+            card = post_or_edit(card, checkins, body, "checkin")
 
             # the win, in #wins, seen by the same people as the card
             win_message = (
@@ -263,17 +268,7 @@ class CheckInService:
             if draft.win:
                 wins = Channel.get_or_none(Channel.name == WINS_CHANNEL)
                 if wins is not None:
-                    win_body = f"A win: {draft.win}"
-                    if win_message is None:
-                        win_message = Message.create(channel=wins, author=member, body=win_body, kind="win",
-                                                     visibility=draft.visibility, created_at=stamp)
-                        _mark_read(member.id, wins.id, win_message.id)
-                        posted.append(message_view(win_message, member))
-                    else:
-                        win_message.body = win_body
-                        win_message.visibility = draft.visibility
-                        win_message.save()
-                        edited.append(message_view(win_message, member))
+                    win_message = post_or_edit(win_message, wins, f"A win: {draft.win}", "win")
             elif win_message is not None and win_message.visibility != "me":
                 # The win was taken back: nothing is deleted, it is only hidden from others.
                 win_message.visibility = "me"
