@@ -118,6 +118,32 @@ async def test_live_message_from_another_session_appears(world):
         assert app.is_running
 
 
+@pytest.mark.parametrize("earlier", [0, 60], ids=["log-not-full", "log-full-and-scrolling"])
+async def test_live_message_repaints_the_log_without_a_screen_layout(world, earlier):
+    """Fan-out cost: a layout repaints every widget, in every receiving session, for every message.
+
+    Growing the log's line count must not lay out the screen (only the scrollbar appearing may);
+    the new line must still be drawn at the bottom of a log that was at the bottom.
+    """
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i}" for i in range(earlier)])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        bea = await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        layouts = log._layout_updates
+        for n in range(3):
+            await services.channels.post(bea, channel.id, f"live {n}")
+            await settle(pilot)
+        assert log._layout_updates == layouts
+        assert log.scroll_y == log.max_scroll_y
+        rows = [log.render_line(y).text for y in range(log.scrollable_content_region.height)]
+        shown = [row for row in rows if row.strip()]
+        assert "live 2" in shown[-1] and "live 1" in shown[-2]
+
+
 def _snapshot_app(world):
     services, ids = world
     return make_app(services, ids["ann"])

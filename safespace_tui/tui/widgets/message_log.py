@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -54,6 +54,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._zone = _zone(timezone)
         self.has_older = False
         self._loading_older = False
+        self._paint_style: Style | None = None
 
     # -- content
     def set_messages(self, messages: list[MessageView], *, has_older: bool) -> None:
@@ -142,7 +143,23 @@ class MessageLog(ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._lines))
+        """Grow the scrollable height without a layout of the whole screen where possible.
+
+        ``virtual_size`` is a layout reactive: setting it makes Textual lay out and repaint every
+        widget on the screen, for every receiving session, for every message. The log's own box
+        does not change when only its line count does, so then the scrollbars are updated in
+        place and only the log is repainted. A new width, or the scrollbar appearing, still
+        takes the full layout.
+        """
+        size = Size(self._width, len(self._lines))
+        if size == self.virtual_size:
+            return
+        scrollbar_changes = (size.height > self.container_size.height) != self.show_vertical_scrollbar
+        if size.width != self.virtual_size.width or scrollbar_changes:
+            self.virtual_size = size
+            return
+        self.set_reactive(MessageLog.virtual_size, size)
+        self._scroll_update(size)  # scrollbar thumb and scroll_y bounds; layout only if they change
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -152,13 +169,19 @@ class MessageLog(ScrollView, can_focus=True):
             if at_bottom:
                 self.scroll_end(animate=False, immediate=True, force=True)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style walks every ancestor's styles: look it up once per paint, not twice per line.
+        self._paint_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
+        style = self._paint_style or self.rich_style
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
