@@ -65,7 +65,8 @@ class Group:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.SSHKey]) -> None:
+async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.SSHKey], history: int = 0) -> None:
+    """Members (and, with ``history``, that many earlier messages in #living-room: a full, scrolling log)."""
     from safespace_tui.config import load_config
     from safespace_tui.hub import Hub
     from safespace_tui.services import Services
@@ -76,13 +77,15 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
     try:
         services = Services(config, store, Hub())
         await services.channels.ensure_defaults()
-        for handle, key in zip(handles, keys):
-            await services.members.add(handle, key.export_public_key().decode())
+        members = [await services.members.add(h, k.export_public_key().decode()) for h, k in zip(handles, keys)]
+        living_room = next(c for c in await services.channels.list_for(members[0]) if c.name == "living-room")
+        for i in range(history):
+            await services.channels.post(members[i % len(members)], living_room.id, f"earlier message {i}")
     finally:
         store.close()
 
 
-async def start_group(members: int, prefix: str = "m") -> Group:
+async def start_group(members: int, prefix: str = "m", history: int = 0) -> Group:
     """A fresh data dir with ``members`` members (handles m00, m01, …) and the server running."""
     tmp = Path(tempfile.mkdtemp(prefix="safespace-bench-"))
     data_dir = tmp / "data"
@@ -91,8 +94,8 @@ async def start_group(members: int, prefix: str = "m") -> Group:
     handles = [f"{prefix}{i:02d}" for i in range(members)]
     keys = [asyncssh.generate_private_key("ssh-ed25519", comment=h) for h in handles]
     t = time.perf_counter()
-    await _add_members(data_dir, handles, keys)
-    print(f"(added {members} members in-process in {time.perf_counter() - t:.1f} s)")
+    await _add_members(data_dir, handles, keys, history)
+    print(f"(added {members} members and {history} messages in-process in {time.perf_counter() - t:.1f} s)")
     server = ServerProcess(data_dir, extra_config=BENCH_CONFIG)
     server.start()  # blocks this loop briefly; nothing else runs yet
     return Group(tmp, data_dir, server, handles, keys)

@@ -1,6 +1,6 @@
 """Fan-out: one message until it is on every other screen, and what a broadcast costs the server.
 
-    /tmp/venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--blur]
+    /tmp/venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur]
 
 N receivers (distinct members) and one sender all view #living-room (100x30 PTYs). For each message:
 the sender types a unique token, we wait until it shows in the sender's message box, then press
@@ -31,11 +31,11 @@ from common import (
 
 async def main(args) -> None:
     n = args.sessions
-    group = await start_group(n + 1)
+    group = await start_group(n + 1, history=args.history)
     probe = Probe(group.pid)
     receivers, sender = [], None
     try:
-        header(f"bench/fanout.py: 1 sender -> {n} receivers, {args.messages} messages, "
+        header(f"bench/fanout.py: 1 sender -> {n} receivers, {args.messages} messages, {args.history} earlier messages, "
                f"{'cursors not blinking (--blur)' if args.blur else 'all cursors blinking'}, server pid {group.pid}")
         print(others_cpu())
         firsts = []
@@ -143,6 +143,8 @@ if __name__ == "__main__":
     p.add_argument("--sessions", type=int, default=50, help="receivers (the sender is one more)")
     p.add_argument("--messages", type=int, default=30)
     p.add_argument("--gap", type=float, default=1.5, help="seconds from one Enter to the next message's typing")
+    p.add_argument("--history", type=int, default=40,
+                   help="earlier messages in #living-room: 40 fill the log, so every new message scrolls it (0: an empty channel)")
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
     args = p.parse_args()

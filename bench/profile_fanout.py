@@ -1,0 +1,108 @@
+"""Diagnostic, not a bench: where the server's CPU goes when one message fans out to N sessions.
+
+    /tmp/venv/bin/python bench/profile_fanout.py [--sessions 50] [--messages 10] [--top 40]
+
+Like heap_diag.py, the SafeSpaceServer runs *in* this process and the SSH clients in a child
+process (``--client``), so the profile holds only the server's work. Once every client is
+connected and quiet, cProfile runs while the sender posts --messages messages, --gap seconds apart.
+It prints the functions with the most own time and the most cumulative time, per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+
+from common import BENCH_CONFIG, _add_members, close_all, connect, focus_out
+
+
+# ---------------------------------------------------------------- the client side (child process)
+async def client(args) -> None:
+    port = int(Path(args.dir, "port").read_text())
+    keys = [asyncssh.read_private_key(str(p)) for p in sorted(Path(args.dir, "keys").iterdir())]
+    terminals = []
+    for i in range(args.sessions + 1):
+        t, _, _ = await connect(port, keys[i])
+        focus_out(t)  # no blinking: only the fan-out is profiled
+        terminals.append(t)
+    sender = terminals[-1]
+    await asyncio.sleep(3)
+    print("client: ready", flush=True)
+    await asyncio.sleep(1)
+    for n in range(args.messages):
+        sender.send(f"profile message {n}\r")
+        await asyncio.sleep(args.gap)
+    print("client: sent", flush=True)
+    await close_all(terminals)
+
+
+# ---------------------------------------------------------------- the server side (this process)
+async def server(args) -> None:
+    from safespace_tui.config import load_config
+    from safespace_tui.logs import setup_logging
+    from safespace_tui.ssh.server import SafeSpaceServer
+
+    work = Path(tempfile.mkdtemp(prefix="safespace-prof-"))
+    data = work / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(BENCH_CONFIG)
+    count = args.sessions + 1
+    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(count)]
+    await _add_members(data, [f"p{i:02d}" for i in range(count)], keys, args.history)
+    (work / "keys").mkdir()
+    for i, key in enumerate(keys):
+        key.write_private_key(str(work / "keys" / f"{i:03d}"))
+    config = load_config(data, host="127.0.0.1", port=0)
+    setup_logging(config.log_path)
+    srv = SafeSpaceServer(config)
+    (work / "port").write_text(str(await srv.start()))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--client", "--dir", str(work), "--sessions", str(args.sessions),
+        "--messages", str(args.messages), "--gap", str(args.gap), stdout=asyncio.subprocess.PIPE,
+    )
+    profile = cProfile.Profile()
+    started = 0.0
+    while line := await child.stdout.readline():
+        text = line.decode().strip()
+        print(text, flush=True)
+        if text == "client: ready":
+            started = time.perf_counter()
+            profile.enable()
+        elif text == "client: sent":
+            profile.disable()
+            break
+    elapsed = time.perf_counter() - started
+    await child.wait()
+    await srv.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+    stats = pstats.Stats(profile)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"\n{args.messages} messages to {args.sessions} receivers over {elapsed:.1f} s: "
+          f"{total * 1000:.0f} ms profiled CPU, {total * 1000 / args.messages:.1f} ms per message")
+    for key in ("tottime", "cumulative"):
+        print(f"\n---- by {key}")
+        stats.sort_stats(key).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sessions", type=int, default=50)
+    p.add_argument("--messages", type=int, default=10)
+    p.add_argument("--gap", type=float, default=1.5)
+    p.add_argument("--history", type=int, default=40, help="earlier messages in #living-room (40 fill the log)")
+    p.add_argument("--top", type=int, default=40)
+    p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--dir", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    asyncio.run(client(args) if args.client else server(args))
