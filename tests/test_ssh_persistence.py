@@ -58,6 +58,36 @@ async def test_history_after_a_clean_restart(group):
         await ann.close()
 
 
+async def test_what_a_member_read_just_before_a_clean_stop_stays_read(group):
+    """Promise: read markers are saved about a second late, all sessions' together; a clean stop
+    saves the ones still waiting, so nobody comes back to messages marked unread that they saw."""
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    try:
+        await ann.type_line("read just before a stop")
+        await bea.wait_for("read just before a stop")
+        assert group.server.stop() == 0
+    finally:
+        await ann.close()
+        await bea.close()
+    try:
+        read_id, message_id = bea_read_marker(group, "read just before a stop")
+    finally:
+        group.server.start()
+    assert read_id >= message_id
+
+
+def bea_read_marker(group, body):
+    with sqlite3.connect(group.data_dir / "safespace.db") as db:
+        (message_id,) = db.execute("SELECT id FROM message WHERE body = ?", (body,)).fetchone()
+        (read_id,) = db.execute(
+            "SELECT last_read_id FROM read_marker JOIN member ON member.id = read_marker.member_id"
+            " WHERE member.handle = 'bea' AND read_marker.channel_id = ("
+            "SELECT channel_id FROM message WHERE id = ?)", (message_id,)
+        ).fetchone()
+    return read_id, message_id
+
+
 async def test_a_message_the_sender_saw_accepted_survives_kill_9(group):
     """Promise: persist first, then publish. As soon as the sender sees their message on their own
     screen, the server is killed with SIGKILL (no chance to flush anything); after a restart the

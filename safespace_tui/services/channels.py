@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ DEFAULT_CHANNELS = (
     ("911", "For crisis. Say SOS or Emergency and a senior member will come.", 40),
 )
 CRISIS_CHANNEL = "911"
+READ_MARKERS_SAVED_AFTER = 1.0  # seconds: every session's read markers in one transaction
+log = logging.getLogger(__name__)
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -85,6 +89,8 @@ class ChannelService:
         self.store = store
         self.hub = hub
         self.history_page = history_page
+        self._unsaved_reads: dict[tuple[int, int], int] = {}  # (member, channel) -> last read id
+        self._saving_reads: asyncio.Task | None = None
 
     async def ensure_defaults(self) -> None:
         def write():
@@ -118,6 +124,7 @@ class ChannelService:
 
     async def list_for(self, actor: MemberView) -> list[ChannelView]:
         """Every channel with the number of messages ``actor`` has not read yet."""
+        await self.save_read_markers()  # counts from what was read a moment ago, too
 
         def query():
             markers = {
@@ -174,8 +181,40 @@ class ChannelService:
         self.hub.publish(channel_topic(channel_id), MessagePosted(view))
         return view
 
-    async def mark_read(self, actor: MemberView, channel_id: int, message_id: int) -> None:
-        await self.store.write(_mark_read, actor.id, channel_id, message_id)
+    def mark_read(self, actor: MemberView, channel_id: int, message_id: int) -> None:
+        """Remember what ``actor`` has seen; saved within a second, with every other session's.
+
+        Every session viewing a channel reads every message: one transaction (and fsync) each
+        would be fifty per message. A crash loses at most a second of read markers, which only
+        makes an unread count one or two too high.
+        """
+        key = (actor.id, channel_id)
+        if message_id > self._unsaved_reads.get(key, 0):
+            self._unsaved_reads[key] = message_id
+        if self._saving_reads is None:
+            self._saving_reads = asyncio.get_running_loop().create_task(self._save_reads_soon())
+
+    async def _save_reads_soon(self) -> None:
+        try:
+            await asyncio.sleep(READ_MARKERS_SAVED_AFTER)
+        finally:
+            self._saving_reads = None
+        await self.save_read_markers()
+
+    async def save_read_markers(self) -> None:
+        """Save every remembered read marker now (before counting unread, and at shutdown)."""
+        if not self._unsaved_reads:
+            return
+        reads, self._unsaved_reads = self._unsaved_reads, {}
+
+        def write():
+            for (member_id, channel_id), message_id in reads.items():
+                _mark_read(member_id, channel_id, message_id)
+
+        try:
+            await self.store.write(write)
+        except Exception:  # a full disk, say: unread counts may be high; nobody's words are lost
+            log.warning("could not save %d read markers", len(reads), exc_info=True)
 
     async def list_all(self) -> list[tuple[ChannelView, int]]:
         """For the CLI: every channel and its message count."""

@@ -241,4 +241,5 @@ class SafeSpaceServer:
                 pass
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
+        await self.services.channels.save_read_markers()
         self.store.close()

@@ -149,9 +149,8 @@ class MainScreen(Screen):
             self.app.member_changed(member)
         members.update_member(member)
 
-    @work(group="read-marker")
-    async def _mark_read(self, channel_id: int, message_id: int) -> None:
-        await self.services.channels.mark_read(self.member, channel_id, message_id)
+    def _mark_read(self, channel_id: int, message_id: int) -> None:
+        self.services.channels.mark_read(self.member, channel_id, message_id)
 
     # -- channels
     async def show_channel(self, channel: ChannelView) -> None:
