@@ -159,3 +159,22 @@ def test_main_screen_snapshot_80x24(world, snap_compare):
 
 def test_main_screen_snapshot_160x48(world, snap_compare):
     assert snap_compare(_snapshot_app(world), terminal_size=(160, 48), run_before=_wait_loaded)
+
+
+async def test_sessions_showing_a_message_the_same_way_share_its_drawn_lines(world):
+    """Memory and fan-out cost: fifty sessions viewing a channel draw each message identically,
+    so its lines (and the strips Textual caches from them) exist once, not once per session."""
+    services, ids = world
+    drawn = []
+    for member in ("ann", "bea"):
+        app = make_app(services, ids[member])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            drawn.append(list(app.screen.query_one(MessageLog)._lines))
+    assert drawn[0] and len(drawn[0]) == len(drawn[1])
+    assert all(a is b for a, b in zip(*drawn))
+    app = make_app(services, ids["sam"])
+    async with app.run_test(size=(120, 30)) as pilot:  # another width: drawn for that width
+        await settle(pilot)
+        wider = app.screen.query_one(MessageLog)._lines
+        assert wider and not any(line is drawn[0][0] for line in wider)

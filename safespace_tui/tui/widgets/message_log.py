@@ -23,6 +23,10 @@ from ...services.views import MessageView
 
 _GUTTER = 6
 _DIM = Style(dim=True)
+# (message, width, time zone) -> its lines; oldest first out. Sessions keep their own references,
+# so this only decides how long an unshown message stays ready for the next session to open it.
+_SHARED_LINES: dict[tuple[MessageView, int, str], tuple[Strip, ...]] = {}
+_SHARED_LINES_MAX = 1000
 
 
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -118,7 +122,22 @@ class MessageLog(ScrollView, can_focus=True):
         self._relayout()
 
     # -- drawing
-    def _render_message(self, message: MessageView) -> list[Strip]:
+    def _render_message(self, message: MessageView) -> tuple[Strip, ...]:
+        """The message's lines, drawn once for every session that shows it the same way.
+
+        Fifty sessions viewing a channel draw each message identically (same width, same time
+        zone), so the lines, and the strips Textual derives and caches from them, are shared:
+        one rendering per message instead of one per session, and one copy in memory.
+        """
+        key = (message, self._width, self._zone.key)
+        lines = _SHARED_LINES.get(key)
+        if lines is None:
+            lines = _SHARED_LINES[key] = tuple(self._draw_message(message))
+            if len(_SHARED_LINES) > _SHARED_LINES_MAX:
+                del _SHARED_LINES[next(iter(_SHARED_LINES))]
+        return lines
+
+    def _draw_message(self, message: MessageView) -> list[Strip]:
         """Time in a gutter, then name and body wrapped with a hanging indent."""
         width = max(self._width - 1, 16)
         body_style = "italic" if message.kind in ("system", "away") else ""
