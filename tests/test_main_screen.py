@@ -178,3 +178,39 @@ async def test_sessions_showing_a_message_the_same_way_share_its_drawn_lines(wor
         await settle(pilot)
         wider = app.screen.query_one(MessageLog)._lines
         assert wider and not any(line is drawn[0][0] for line in wider)
+
+
+async def test_the_logs_kept_lines_paint_exactly_what_textual_would(world):
+    """The log keeps its finished lines instead of letting Textual rebuild a screenful per
+    message; what it paints must stay identical to Textual's own rendering: a full log, after
+    live messages, scrolled back, focused, and a partial crop."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i} " + "word " * (i % 25) for i in range(60)])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+
+        def same_as_textual(crop=None):
+            crop = crop or Region(0, 0, log.region.width, log.region.height)
+            ours = log.render_lines(crop)
+            log._styles_cache.clear()
+            theirs = Widget.render_lines(log, crop)
+            assert [list(line) for line in ours] == [list(line) for line in theirs]
+
+        same_as_textual()
+        bea = await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        await services.channels.post(bea, channel.id, "live and long " * 8)
+        await settle(pilot)
+        same_as_textual()
+        log.scroll_to(y=10, animate=False, immediate=True)
+        await settle(pilot)
+        same_as_textual()
+        log.focus()
+        await settle(pilot)
+        same_as_textual()
+        same_as_textual(Region(3, 2, 20, 5))

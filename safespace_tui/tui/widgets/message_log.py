@@ -59,6 +59,8 @@ class MessageLog(ScrollView, can_focus=True):
         self.has_older = False
         self._loading_older = False
         self._paint_style: Style | None = None
+        self._finished: dict[int, Strip] = {}  # line number -> the line as painted
+        self._finished_key: tuple | None = None
 
     # -- content
     def set_messages(self, messages: list[MessageView], *, has_older: bool) -> None:
@@ -74,6 +76,7 @@ class MessageLog(ScrollView, can_focus=True):
         at_bottom = self.scroll_y >= self.max_scroll_y - 1
         self._messages.append(message)
         if self._width:
+            self._lines_changed(len(self._lines))  # those were blank
             self._lines.extend(self._render_message(message))
             self._update_virtual_size()
         if at_bottom:
@@ -90,6 +93,7 @@ class MessageLog(ScrollView, can_focus=True):
             new_lines.extend(self._render_message(message))
         self._messages[:0] = messages
         self._lines[:0] = new_lines
+        self._lines_changed()
         self._update_virtual_size()
         self.scroll_to(y=self.scroll_y + len(new_lines), animate=False, immediate=True, force=True)
         self.refresh()
@@ -155,6 +159,7 @@ class MessageLog(ScrollView, can_focus=True):
     def _relayout(self) -> None:
         self._width = self.scrollable_content_region.width or self.size.width
         self._lines = []
+        self._lines_changed()
         if self._width:
             for message in self._messages:
                 self._lines.extend(self._render_message(message))
@@ -189,11 +194,73 @@ class MessageLog(ScrollView, can_focus=True):
                 self.scroll_end(animate=False, immediate=True, force=True)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # rich_style walks every ancestor's styles: look it up once per paint, not twice per line.
-        self._paint_style = self.rich_style
-        return super().render_lines(crop)
+        """The visible lines, each finished line kept until it changes.
+
+        Textual's StylesCache rebuilds every visible line whenever the log scrolls, which a new
+        message does, in every receiving session. The log has no border, outline, tint or
+        opacity, so a finished line (padding, background and colour filters applied) can be
+        kept by line number; then a new message costs one new line, not a screenful. A widget
+        styled with any of those goes through Textual's own path.
+        """
+        styles = self.styles
+        if (
+            any(edge for edge, _ in styles.border) or any(edge for edge, _ in styles.outline)
+            or styles.tint.a or styles.opacity != 1.0 or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+            or styles.padding.top or styles.padding.bottom
+        ):
+            self._paint_style = self.rich_style
+            return super().render_lines(crop)
+        base_background, background = self.background_colors
+        style = self.rich_style
+        inner = self._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+        filters = tuple(self.get_line_filters())
+        key = (self.size, self.region.size, self.scrollable_content_region.size, self.scroll_offset.x,
+               style, inner, filters, background, styles.padding)
+        if key != self._finished_key:
+            self._finished_key = key
+            self._finished.clear()
+        lines = [self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range]
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.region.width):
+            lines = [line.crop(x1, x2) for line in lines]
+        return lines
+
+    def _finished_line(self, index: int, style: Style, inner: Style, filters, background) -> Strip:
+        line = self._finished.get(index)
+        if line is not None:
+            return line
+        scroll_x = self.scroll_offset.x
+        width = self.scrollable_content_region.width
+        if index < len(self._lines):
+            content = self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        else:
+            content = Strip.blank(width, style)
+        _, right, _, left = self.styles.padding
+        content = content.adjust_cell_length(self.content_region.width, inner)
+        segments = list(content)
+        if left:
+            segments.insert(0, Segment(" " * left, inner))
+        if right:
+            segments.append(Segment(" " * right, inner))
+        line = Strip(segments, self.region.width)
+        for line_filter in filters:
+            line = line.apply_filter(line_filter, background)
+        if len(self._finished) > 4 * max(self.size.height, 1):
+            self._finished.clear()  # scrolled far: keep only what is near the screen
+        self._finished[index] = line
+        return line
+
+    def _lines_changed(self, from_index: int = 0) -> None:
+        """Finished lines from ``from_index`` on no longer match ``_lines``."""
+        if from_index <= 0:
+            self._finished.clear()
+        else:
+            for index in [i for i in self._finished if i >= from_index]:
+                del self._finished[index]
 
     def render_line(self, y: int) -> Strip:
+        """Textual's own path (used only when the log is styled with a border, tint and so on)."""
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
