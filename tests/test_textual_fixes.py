@@ -236,3 +236,25 @@ def test_styles_cache_does_not_keep_widgets_alive():
     del cache
     gc.collect()
     assert ref() is None
+
+
+# --- Fix 5: Strip caches made on first use ------------------------------------
+
+
+def test_strips_make_their_caches_only_when_used() -> None:
+    """Memory per session: every Strip made seven FIFOCaches (14 objects) up front, most never
+    used. After apply() a new Strip holds only its segments; a cache appears on first use, with
+    Textual's own size, and still returns the cached result."""
+    import gc
+
+    textual_fixes.apply()
+    gc.collect()
+    before = len(gc.get_objects())
+    strips = [Strip([Segment(f"line {n}", Style(bold=True))]) for n in range(1000)]
+    made = len(gc.get_objects()) - before
+    assert made < 6 * len(strips), made  # Strip, list, Segment, Style: 4 each; was 18
+    strip = strips[0]
+    cropped = strip.crop(0, 4)
+    assert cropped.text == "line" and strip.crop(0, 4) is cropped
+    assert strip._crop_cache._maxsize == 16 and len(strip._crop_cache) == 1
+    assert strip.apply_style(Style(italic=True)) is strip.apply_style(Style(italic=True))
