@@ -1,6 +1,6 @@
 """Memory per session, idle CPU with N sessions (cursor blinking and not), and time to first frame.
 
-    /tmp/venv/bin/python bench/sessions.py [--sessions 50] [--concurrent 10] [--idle 10]
+    /tmp/venv/bin/python bench/sessions.py [--sessions 50] [--history 0] [--concurrent 10] [--idle 10]
 
 Phases (all against a fresh server in a temp dir, N distinct members, 100x30 PTYs):
   1. server idle, no sessions: RSS, USS, fds, threads; CPU over 5 s
@@ -31,11 +31,11 @@ EXTRA = 5  # extra members for phase 4b
 
 async def main(args) -> None:
     n = args.sessions
-    group = await start_group(n + EXTRA)
+    group = await start_group(n + EXTRA, history=args.history)
     probe = Probe(group.pid)
     terminals = []
     try:
-        header(f"bench/sessions.py: {n} sessions, server pid {group.pid}, port {group.port}")
+        header(f"bench/sessions.py: {n} sessions, {args.history} earlier messages in #living-room, server pid {group.pid}, port {group.port}")
         print(others_cpu())
         await asyncio.sleep(2)
         await probe.settle()
@@ -195,6 +195,8 @@ async def main(args) -> None:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=50)
+    p.add_argument("--history", type=int, default=0,
+                   help="earlier messages in #living-room (each session loads a page of up to 100 of them)")
     p.add_argument("--concurrent", type=int, default=10, help="0 to skip phase 5")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--idle", type=float, default=10.0, help="seconds per idle-CPU window")
