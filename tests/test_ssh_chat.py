@@ -18,7 +18,7 @@ from conftest import Group
 from harness import ServerProcess, Terminal, add_members_direct, safespace
 
 ARCHIVE_SIZE = 100_000
-MEMBERS = ["ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "old", "raw"]
+MEMBERS = ["ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "kim", "old", "raw"]
 
 
 def seed(data_dir, count: int) -> None:
@@ -297,6 +297,30 @@ async def test_oversized_paste_is_refused_kindly_and_the_draft_kept(group):
         await bea.wait_for("my careful draft")
         assert "pasted-" not in bea.text()
         assert messages_in_db(group, "pasted-") == 0
+    finally:
+        await ann.close()
+        await bea.close()
+
+
+async def test_a_paste_that_does_not_end_is_cut_short_and_nothing_of_it_typed(group):
+    """Bad input: a client opens a bracketed paste and sends 300,000 characters before closing it
+    (a stuck client, or one trying to fill the server's memory). The server ends the paste itself
+    after 64 Ki characters (ssh/paste_guard.py), the member gets the kind too-long notice, the
+    rest is dropped, never taken as typed keys, and typing works again after the real end."""
+    ann, bea = await pair(group, "kim", "fay")
+    try:
+        ann.send("draft before the flood")
+        await ann.wait_for("draft before the flood")
+        ann.send("\x1b[200~" + "L" * 150_000)
+        ann.send("M" * 150_000)
+        await ann.wait_for("very long")
+        ann.send("\x1b[201~")
+        ann.send(" and after")
+        await ann.wait_for("flood and after")
+        assert "LLLL" not in box_text(ann) and "MMMM" not in box_text(ann)
+        ann.press("enter")
+        await bea.wait_for("draft before the flood and after")
+        assert messages_in_db(group, "LLLL") == 0 and messages_in_db(group, "MMMM") == 0
     finally:
         await ann.close()
         await bea.close()

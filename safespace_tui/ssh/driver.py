@@ -24,6 +24,8 @@ from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.geometry import Size
 
+from .paste_guard import PasteGuard
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -58,6 +60,7 @@ class SSHDriver(Driver):
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self._terminal: Terminal = app.terminal  # type: ignore[attr-defined]
         self._parser = XTermParser()
+        self._paste_guard = PasteGuard()  # a paste that never ends must not grow in the parser
         self._buffer: list[str] = []
         self._flush_scheduled = False
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -116,6 +119,9 @@ class SSHDriver(Driver):
         """Parse keys, mouse and paste from the member's terminal."""
         if not self._input_enabled:
             return
+        data = self._paste_guard.filter(data)
+        if not data:
+            return  # (an empty feed would tell the parser the input has ended)
         self._inbox.extend(self._parser.feed(data))
         self._inbox_ready.set()
         self._schedule_tick()
