@@ -236,9 +236,16 @@ class MainScreen(Screen):
                 box.restore_draft(text)
 
     def show_own_message(self, message) -> None:
-        """The sender sees their message as soon as it is saved; the hub's copy is then skipped."""
+        """The sender sees their message as soon as it is saved; the hub's copy is then skipped.
+
+        It is drawn in the same frame as the emptied box: the log hands its repaint to this
+        screen now (what it would do when next idle) rather than after the work that every
+        receiving session has queued on the loop by then (+240-300 ms with 50 receivers).
+        """
         if self.current is not None and message.channel_id == self.current.id:
-            self.query_one(MessageLog).append(message)
+            log_widget = self.query_one(MessageLog)
+            log_widget.append(message)
+            log_widget._check_refresh()
 
     async def send_text(self, text: str) -> bool:
         """Post to the current channel under the crisis rules (services.crisis.send, via the app):
