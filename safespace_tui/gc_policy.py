@@ -12,6 +12,11 @@ collected, so a full collection (unfreeze, collect) still runs after a session
 closes — waiting longer the more sessions are open, since it costs ~20 ms per
 open session — and at least every ``max_interval`` seconds regardless, so
 memory is always given back.
+
+A full collection stops every screen for as long as it takes (0.5 s with 30
+sessions, ~1 s with 50), so once one is due it waits for a moment when nobody
+has typed for ``quiet_for`` seconds; if none comes it runs anyway after four
+times its usual wait.
 """
 
 from __future__ import annotations
@@ -33,14 +38,21 @@ class GCPolicy:
         tick: float = 2.0,
         seconds_per_session: float = 0.5,
         max_interval: float = 600.0,
+        quiet_for: float = 1.0,
     ) -> None:
         self._open_sessions = open_sessions
         self._tick = tick
         self._max_interval = max_interval
         self._seconds_per_session = seconds_per_session
+        self._quiet_for = quiet_for
         self._closed_since_full = 0
         self._last_full = time.monotonic()
+        self._last_activity = float("-inf")
         self.full_collections = 0
+
+    def note_activity(self, now: float | None = None) -> None:
+        """A member typed something: not the moment to stop every screen."""
+        self._last_activity = time.monotonic() if now is None else now
 
     def session_closed(self) -> None:
         """Count it, and free it at once if that is cheap now (few sessions open)."""
@@ -49,11 +61,15 @@ class GCPolicy:
             asyncio.get_running_loop().call_soon(self.step)
 
     def full_collection_due(self, now: float) -> bool:
-        """Closed sessions wait to be freed and enough time passed for the heap we have, or it has been long."""
+        """Closed sessions wait to be freed and enough time passed for the heap we have (at a quiet
+        moment if one comes), or it has been long."""
         since = now - self._last_full
         if since >= self._max_interval:
             return True
-        return self._closed_since_full > 0 and since >= self._seconds_per_session * self._open_sessions()
+        wait = self._seconds_per_session * self._open_sessions()
+        if self._closed_since_full == 0 or since < wait:
+            return False
+        return now - self._last_activity >= self._quiet_for or since >= 4 * wait
 
     def collect_everything(self) -> int:
         """Unfreeze and run a full collection now (also used by the status report)."""

@@ -47,3 +47,17 @@ def test_nothing_closed_waits_for_the_longest_interval():
     # whole seconds either side: (t + 600) - t is not exactly 600 in floating point for every t
     assert not policy.full_collection_due(policy._last_full + 599)
     assert policy.full_collection_due(policy._last_full + 601)
+
+
+def test_a_due_full_collection_waits_for_a_quiet_moment_but_not_forever():
+    """A full collection stops every screen (~1 s with 50 sessions): once due, it waits until
+    nobody has typed for quiet_for seconds, and runs anyway after four times its usual wait."""
+    policy = GCPolicy(lambda: 20, tick=2.0, seconds_per_session=1.0, quiet_for=1.0)  # usual wait: 20 s
+    policy._closed_since_full = 1
+    start = policy._last_full
+    policy.note_activity(start + 20.5)  # someone typing as it becomes due
+    assert not policy.full_collection_due(start + 21)
+    assert policy.full_collection_due(start + 21.6)  # a quiet second
+    policy.note_activity(start + 79.9)  # a busy group: never a quiet second
+    assert not policy.full_collection_due(start + 79.95)
+    assert policy.full_collection_due(start + 80.5)  # four times the wait: runs regardless

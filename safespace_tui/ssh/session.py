@@ -91,6 +91,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._task = asyncio.create_task(self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}")
 
     def data_received(self, data: str, datatype) -> None:
+        self.server.gc_policy.note_activity()  # a full collection waits for a quiet moment
         driver = getattr(self._app, "ssh_driver", None)
         if driver is not None:
             driver.feed(data)
