@@ -240,3 +240,25 @@ async def test_own_message_is_handed_to_the_screen_before_anything_else_runs(wor
         assert not log._repaint_required
         await settle(pilot)
         assert log.messages[-1].body == "my own words"
+
+
+@pytest.mark.parametrize("width", [40, 50, 80])
+async def test_the_sos_key_is_first_in_the_footer_even_on_a_phone_width(world, width):
+    """A member in crisis must find SOS on any screen: Textual's footer drops the keys that do not
+    fit, in binding-chain order, and at 50 columns or fewer SOS used to be dropped. SOS and the
+    crisis lines now come first, on the main screen and on the screens opened from it."""
+    from textual.widgets import Footer
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+
+        def shown_keys() -> list[str]:
+            keys = app.screen.query_one(Footer).query("FooterKey")
+            return [str(k.description) for k in keys if k.region.width and k.region.right <= width]
+
+        assert shown_keys()[:2] == ["SOS", "Crisis lines"]
+        await pilot.press("f6")  # the check-in form
+        await settle(pilot)
+        assert shown_keys()[:2] == ["SOS", "Crisis lines"]

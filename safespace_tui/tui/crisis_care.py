@@ -34,17 +34,13 @@ from .screens.crisis import (
     care_check_screen,
 )
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
+from .crisis_keys import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, SOS_KEY_LABEL  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from ..services.views import ChannelView
 
 log = logging.getLogger("safespace.tui")
 
-SOS_KEY = "ctrl+s"  # not used by TextArea/Input (ctrl+e is "end of line" there)
-SOS_KEY_LABEL = "Ctrl+S"
-CRISIS_KEY = "f2"
-ALERTS_KEY = "f3"
-PLAN_KEY = "f4"
 
 COULD_NOT_SEND = (
     "Something went wrong on our side and your SOS could not be saved. "

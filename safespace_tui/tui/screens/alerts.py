@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,11 +21,12 @@ from ...services.errors import ServiceError
 from ...text import TextRejected
 from ..presence_style import STATUS_STYLE
 from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
+from .crisis_keys_first import CrisisKeysFirst
 
 log = logging.getLogger("safespace.tui")
 
 
-class AlertsScreen(Screen):
+class AlertsScreen(CrisisKeysFirst):
     BINDINGS = [
         Binding("a", "acknowledge", "I'm with you"),
         Binding("p", "plan", "Safety plan"),

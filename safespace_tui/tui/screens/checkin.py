@@ -14,13 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, CheckInView, Reflection
 from ...services.errors import ServiceError
 from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
+from .crisis_keys_first import CrisisKeysFirst
 
 
 def reflection_words(reflection: Reflection | None) -> str:
@@ -40,7 +40,7 @@ def reflection_words(reflection: Reflection | None) -> str:
     return " ".join(parts)
 
 
-class CheckInScreen(Screen):
+class CheckInScreen(CrisisKeysFirst):
     """Dismisses with the saved ``CheckInSaved``, or None when closed without saving."""
 
     DEFAULT_CSS = """

@@ -14,13 +14,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from ...services.checkins import MOODS
 from ...services.spoons import DayRecord
 from .checkin import reflection_words
+from .crisis_keys_first import CrisisKeysFirst
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 COLUMN = 3  # cells per day: a two-cell bar and a space
@@ -126,7 +126,7 @@ class DayChart(Widget):
         return len(day_chart(self.days, self.spoons_max, width).plain.splitlines())
 
 
-class HistoryScreen(Screen):
+class HistoryScreen(CrisisKeysFirst):
     """Left/Right (or [ and ]) move between months; Esc closes."""
 
     DEFAULT_CSS = """

@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
 from ...hub import MEMBERS, PRESENCE, channel_topic
@@ -26,6 +25,7 @@ from ..widgets.member_list import MemberList
 from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
+from .crisis_keys_first import CrisisKeysFirst
 
 log = logging.getLogger("safespace.tui")
 
@@ -36,7 +36,7 @@ STORE_FULL = (
 )
 
 
-class MainScreen(Screen):
+class MainScreen(CrisisKeysFirst):
     BINDINGS = [
         Binding("ctrl+n", "next_channel", "Next channel"),
         Binding("ctrl+b", "previous_channel", "Prev channel", show=False),

@@ -8,13 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Footer, Static, TextArea
 
 from ...services.audit import AuditView
 from ...services.errors import ServiceError
 from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
 from .crisis import ChoiceScreen, local_time
+from .crisis_keys_first import CrisisKeysFirst
 
 INTRO = (
     "Only you and senior members can read this. When a senior member reads it, that is "
@@ -23,7 +24,7 @@ INTRO = (
 )
 
 
-class SafetyPlanScreen(Screen):
+class SafetyPlanScreen(CrisisKeysFirst):
     """The member's own plan. Ctrl+O saves (as in nano), Ctrl+R deletes, Esc closes."""
 
     BINDINGS = [

@@ -1,0 +1,23 @@
+"""Screens whose footer shows the crisis keys first.
+
+Textual's footer lists keys in the order the focused widget's binding chain first
+meets them, and drops what does not fit: on a phone-width terminal (50 columns
+or fewer) the SOS key fell off the end. A member in crisis must find it on any
+screen, so SOS and the crisis lines come first, the rest in Textual's order.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+from ..crisis_keys import CRISIS_KEY, SOS_KEY
+
+FIRST = (SOS_KEY, CRISIS_KEY)
+
+
+class CrisisKeysFirst(Screen):
+    @property
+    def active_bindings(self):  # type: ignore[override]
+        bindings = super().active_bindings
+        first = {key: bindings[key] for key in FIRST if key in bindings}
+        return {**first, **{key: value for key, value in bindings.items() if key not in first}}
