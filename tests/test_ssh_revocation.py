@@ -62,7 +62,8 @@ async def test_revoking_a_key_closes_the_sessions_using_it(group, tmp_path):
 
 async def test_removing_a_member_closes_all_their_sessions(group, tmp_path):
     """Promise: removing a member closes all of their live sessions, whatever key they used, with
-    the kind farewell; other members' sessions carry on."""
+    the kind farewell; other members' sessions carry on, and their member lists no longer name
+    the removed member at all (not even as offline) without reconnecting."""
     second = make_key(tmp_path, "cat_phone")
     group.cli("member", "key", "add", "cat", "--key", str(second.with_suffix(".pub")))
     cats = [await Terminal.connect(group.port, group.keys["cat"]), await Terminal.connect(group.port, second)]
@@ -75,6 +76,7 @@ async def test_removing_a_member_closes_all_their_sessions(group, tmp_path):
             assert FAREWELL in terminal.raw
         await still_works(dan, "dan carries on")
         await dan.wait_gone("● cat")  # no longer shown as here
+        await wait_until_not_listed(dan, "cat")  # nor as away: gone from the list
         for key in (group.keys["cat"], second):
             with pytest.raises(asyncssh.PermissionDenied):
                 await ssh_connect(group.port, key)
@@ -100,3 +102,14 @@ async def test_a_role_change_reaches_live_sessions(group):
     finally:
         await bea.close()
         await dan.close()
+
+
+async def wait_until_not_listed(terminal: Terminal, handle: str, timeout: float = 15) -> None:
+    """Until no row of the member list (the right-hand pane) names ``handle``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = [line[-22:] for line in terminal.screen.display]
+        if not any(f"○ {handle}" in row or f"● {handle}" in row for row in rows):
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{handle} still listed:\n{terminal.text()}"
+        await asyncio.sleep(0.1)

@@ -31,6 +31,7 @@ def to_view(member: Member) -> MemberView:
         timezone=member.timezone,
         away_until=member.away_until,
         spoons_day=member.spoons_day,
+        removed=member.removed_at is not None,
     )
 
 

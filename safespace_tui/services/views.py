@@ -25,6 +25,7 @@ class MemberView:
     timezone: str = "UTC"
     away_until: date | None = None
     spoons_day: date | None = None  # the member's local day ``spoons`` belongs to
+    removed: bool = False  # removed by an admin: lists drop them (their words stay, attributed)
 
     @property
     def is_senior(self) -> bool:

@@ -21,6 +21,7 @@ from ..config import Config
 from ..gc_policy import GCPolicy
 from ..hub import MEMBERS, Hub, member_topic
 from ..services import Services
+from ..services.views import MemberView
 from ..store.db import Store
 from .host_key import load_or_create_host_key
 from .session import TerminalSession
@@ -217,6 +218,10 @@ class SafeSpaceServer:
                     self.services.presence.role_changed(member.id, member.role)
                     self.hub.publish(MEMBERS, member)
                     self.hub.publish(member_topic(member.id), member)
+            for member_id in seen.keys() - current.keys():  # removed: member lists drop them
+                log.info("member %s removed outside the server", member_id)
+                role, handle, display_name = seen[member_id]
+                self.hub.publish(MEMBERS, MemberView(member_id, handle, display_name, role, removed=True))
         return current
 
     async def close(self) -> None:

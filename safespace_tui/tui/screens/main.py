@@ -144,6 +144,10 @@ class MainScreen(CrisisKeysFirst):
             self.query_one(MessageLog).remove(message.id)
 
     def _member_changed(self, member: MemberView) -> None:
+        if member.removed:  # (if it is this member, the session is closing: the list may be gone)
+            for members in self.query(MemberList):
+                members.remove_member(member.id)
+            return
         members = self.query_one(MemberList)
         if member.id == self.member.id:
             self.app.member_changed(member)
