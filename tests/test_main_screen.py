@@ -247,7 +247,7 @@ async def test_the_sos_key_is_first_in_the_footer_even_on_a_phone_width(world, w
     """A member in crisis must find SOS on any screen: Textual's footer drops the keys that do not
     fit, in binding-chain order, and at 50 columns or fewer SOS used to be dropped. SOS and the
     crisis lines now come first, on the main screen and on the screens opened from it."""
-    from textual.widgets import Footer
+    from safespace_tui.tui.widgets.key_bar import KeyBar
 
     services, ids = world
     app = make_app(services, ids["ann"])
@@ -255,10 +255,30 @@ async def test_the_sos_key_is_first_in_the_footer_even_on_a_phone_width(world, w
         await settle(pilot)
 
         def shown_keys() -> list[str]:
-            keys = app.screen.query_one(Footer).query("FooterKey")
-            return [str(k.description) for k in keys if k.region.width and k.region.right <= width]
+            return app.screen.query_one(KeyBar).shown_descriptions
 
         assert shown_keys()[:2] == ["SOS", "Crisis lines"]
         await pilot.press("f6")  # the check-in form
         await settle(pilot)
         assert shown_keys()[:2] == ["SOS", "Crisis lines"]
+
+
+async def test_clicking_a_key_on_the_bottom_line_runs_it(world):
+    """The key line is one widget (not Textual's widget per key): a click runs the key under the
+    pointer, as the Footer did: " ^s SOS  f2 Crisis lines ..." """
+    from safespace_tui.tui.screens.crisis import CrisisLinesScreen, SosConfirmScreen
+    from safespace_tui.tui.widgets.key_bar import KeyBar
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(KeyBar).shown_descriptions[:2] == ["SOS", "Crisis lines"]
+        await pilot.click(KeyBar, offset=(14, 0))  # on "Crisis lines"
+        await settle(pilot)
+        assert isinstance(app.screen, CrisisLinesScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click(KeyBar, offset=(2, 0))  # on "^s"
+        await settle(pilot)
+        assert isinstance(app.screen, SosConfirmScreen)

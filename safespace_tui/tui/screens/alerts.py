@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...services.crisis import AlertView
@@ -22,6 +22,7 @@ from ...text import TextRejected
 from ..presence_style import STATUS_STYLE
 from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
 from .crisis_keys_first import CrisisKeysFirst
+from ..widgets.key_bar import KeyBar
 
 log = logging.getLogger("safespace.tui")
 
@@ -53,7 +54,7 @@ class AlertsScreen(CrisisKeysFirst):
             yield Static(Text("Open alerts (newest first)", "bold"), id="alerts-title", markup=False)
             yield OptionList(id="alert-list")
             yield Static("", id="alert-detail", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#alert-list", OptionList).focus()

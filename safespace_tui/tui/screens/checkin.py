@@ -14,13 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, CheckInView, Reflection
 from ...services.errors import ServiceError
 from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
 from .crisis_keys_first import CrisisKeysFirst
+from ..widgets.key_bar import KeyBar
 
 
 def reflection_words(reflection: Reflection | None) -> str:
@@ -165,7 +166,7 @@ class CheckInScreen(CrisisKeysFirst):
                 yield Button("Close", id="close", compact=True)
                 if self.can_backfill and self.day == self.today and not e:
                     yield Button("Fill in yesterday instead", id="yesterday", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     # -- reading the form
     def draft(self) -> CheckInDraft:

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...services.checkins import MOODS
 from ...services.spoons import DayRecord
 from .checkin import reflection_words
 from .crisis_keys_first import CrisisKeysFirst
+from ..widgets.key_bar import KeyBar
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 COLUMN = 3  # cells per day: a two-cell bar and a space
@@ -169,7 +170,7 @@ class HistoryScreen(CrisisKeysFirst):
             yield Static(words, id="history-reflection", markup=False)
             yield DayChart(self.days, self.spoons_max, id="chart")
             yield Static(month_grid(self.year, self.month, self.moods, self.today), id="month", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     async def action_month(self, step: int) -> None:
         year, month = self.year, self.month + step

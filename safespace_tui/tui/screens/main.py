@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from ...hub import MEMBERS, PRESENCE, channel_topic
 from ...services.channels import MessageEdited, MessagePosted, may_see
@@ -26,6 +26,7 @@ from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 from .crisis_keys_first import CrisisKeysFirst
+from ..widgets.key_bar import KeyBar
 
 log = logging.getLogger("safespace.tui")
 
@@ -68,7 +69,7 @@ class MainScreen(CrisisKeysFirst):
                 yield Static("Members", classes="pane-title", markup=False)
                 yield MemberList(id="members")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(MessageBox).focus()

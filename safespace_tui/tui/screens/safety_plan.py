@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Static, TextArea
+from textual.widgets import Checkbox, Static, TextArea
 
 from ...services.audit import AuditView
 from ...services.errors import ServiceError
 from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
 from .crisis import ChoiceScreen, local_time
 from .crisis_keys_first import CrisisKeysFirst
+from ..widgets.key_bar import KeyBar
 
 INTRO = (
     "Only you and senior members can read this. When a senior member reads it, that is "
@@ -57,7 +58,7 @@ class SafetyPlanScreen(CrisisKeysFirst):
             for name, label in QUESTIONS:
                 yield Checkbox(label, id=f"plan-{name}", classes="plan-question")
             yield Static("", id="plan-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._fill(self._plan)
