@@ -282,3 +282,24 @@ async def test_clicking_a_key_on_the_bottom_line_runs_it(world):
         await pilot.click(KeyBar, offset=(2, 0))  # on "^s"
         await settle(pilot)
         assert isinstance(app.screen, SosConfirmScreen)
+
+
+async def test_a_hub_event_arriving_while_the_screen_is_taken_down_is_dropped_quietly(world):
+    """Found by CI (a race, 1 run in many): an SOS message published 0.3 s after its alert reached
+    a senior's screen whose widgets were already being removed at exit; the lookup raised and
+    the session ended with an error. Late hub events for a screen that is going away are dropped."""
+    from safespace_tui.services.channels import MessagePosted
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        bea = await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        message = await services.channels.post(bea, channel.id, "late words")
+        await settle(pilot)
+        await screen.query_one(MessageLog).remove()  # as at exit: the widgets go first
+        await screen._hub_message(MessagePosted(message))  # must not raise
+        screen._member_changed(bea)
+        assert app.is_running

@@ -101,7 +101,14 @@ class MainScreen(CrisisKeysFirst):
     def _on_hub_message(self, event: MessagePosted) -> None:
         self.call_next(self._hub_message, event)
 
+    def _taken_down(self) -> bool:
+        """A hub event handed over with call_next can run after this session began to close,
+        when the screen's widgets are already gone: then it is dropped, quietly."""
+        return not self.is_attached or not self.query(MessageLog)
+
     async def _hub_message(self, event) -> None:
+        if self._taken_down():
+            return
         if isinstance(event, MessageEdited):  # a check-in card changed
             self._message_edited(event)
         elif isinstance(event, MessageMoved):
@@ -142,14 +149,15 @@ class MainScreen(CrisisKeysFirst):
         if may_see(self.member, message):
             self.query_one(MessageLog).replace(message)
         else:
-            self.query_one(MessageLog).remove(message.id)
+            self.query_one(MessageLog).remove_message(message.id)
 
     def _member_changed(self, member: MemberView) -> None:
-        if member.removed:  # (if it is this member, the session is closing: the list may be gone)
-            for members in self.query(MemberList):
-                members.remove_member(member.id)
+        if self._taken_down():
             return
         members = self.query_one(MemberList)
+        if member.removed:  # (if it is this member, the session is closing)
+            members.remove_member(member.id)
+            return
         if member.id == self.member.id:
             self.app.member_changed(member)
         members.update_member(member)

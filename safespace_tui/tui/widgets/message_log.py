@@ -106,7 +106,7 @@ class MessageLog(ScrollView, can_focus=True):
                 self._relayout()
                 return
 
-    def remove(self, message_id: int) -> None:
+    def remove_message(self, message_id: int) -> None:
         """A message this member may no longer see: take it off the screen."""
         kept = [m for m in self._messages if m.id != message_id]
         if len(kept) != len(self._messages):
