@@ -303,3 +303,24 @@ async def test_a_hub_event_arriving_while_the_screen_is_taken_down_is_dropped_qu
         await screen._hub_message(MessagePosted(message))  # must not raise
         screen._member_changed(bea)
         assert app.is_running
+
+
+@pytest.mark.parametrize("width", [40, 60])
+async def test_on_a_phone_width_the_conversation_gets_the_whole_width(world, width):
+    """At 48 columns the side panes left the conversation 8 characters wide. Below 72 columns
+    they are hidden; the channel title, the log and the box use the whole width, and Ctrl+N
+    still moves between channels."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert not screen.query_one("#channels-pane").display and not screen.query_one("#members-pane").display
+        assert screen.query_one(MessageLog).size.width >= width - 2
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current.name == "check-ins"
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:  # a terminal window: all three panes
+        await settle(pilot)
+        assert app.screen.query_one("#channels-pane").display and app.screen.query_one("#members-pane").display

@@ -38,6 +38,9 @@ STORE_FULL = (
 
 
 class MainScreen(CrisisKeysFirst):
+    # Below 72 columns (a phone) the side panes would leave the conversation a few characters
+    # wide: they are hidden (app.tcss), and Ctrl+N, /join and F1 still reach every channel.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     BINDINGS = [
         Binding("ctrl+n", "next_channel", "Next channel"),
         Binding("ctrl+b", "previous_channel", "Prev channel", show=False),
