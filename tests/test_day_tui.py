@@ -438,3 +438,35 @@ async def test_hub_events_are_judged_for_the_receiving_member_not_the_publisher(
         contextvars.copy_context().run(publish_as_ann)
         await settle(pilot)
         assert all(m.id != view.id for m in app.screen.query_one(MessageLog).messages)
+
+
+async def refuse_every_write(services) -> None:
+    """The database file can no longer be written. SQLite's query_only stands in: every write is
+    refused as to a read-only database, as when a full or failing disk is remounted read-only
+    (test_store.py caps the size; test_ssh_persistence.py fills a real tmpfs)."""
+    store = services.store
+    await store.write(lambda: store.db.execute_sql("PRAGMA query_only = 1"))  # the writer thread's connection
+
+
+async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_session(world):
+    """Bad condition: the database cannot be written (a full or read-only disk). F8 (spend a
+    spoon) and a status chosen from the menu used to end the whole session ("something went
+    wrong"); now the member is told, in plain words, that nothing changed, and the session goes on."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = app.member.spoons
+        await refuse_every_write(services)
+        await pilot.press("f8")
+        await settle(pilot, 0.2)
+        assert any("out of room" in note for note in notes(app))
+        assert app.is_running and app.member.spoons == before
+        app.clear_notifications()
+        await pilot.press("f5")  # the status menu
+        await settle(pilot)
+        assert isinstance(app.screen, StatusMenu)
+        app.screen.dismiss("low")
+        await settle(pilot, 0.2)
+        assert any("out of room" in note for note in notes(app))
+        assert app.is_running and app.member.status == "available"

@@ -32,7 +32,15 @@ PRAGMAS = {
 
 
 class StoreFull(RuntimeError):
-    """The disk is full or the file cannot be written: nothing was saved."""
+    """The disk is full or the file cannot be written: nothing was saved.
+
+    ``str(error)`` is SQLite's reason, for the log; ``message`` is for the member.
+    """
+
+    message = (
+        "That couldn't be saved just now: the server is out of room, so nothing changed. "
+        "Please try again in a little while; the admins can make room."
+    )
 
 
 _CANNOT_WRITE = ("database or disk is full", "disk I/O error", "readonly database")

@@ -35,6 +35,7 @@ from .screens.crisis import (
 )
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
 from .crisis_keys import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, SOS_KEY_LABEL  # noqa: F401 (re-exported)
+from ..store.db import StoreFull
 
 if TYPE_CHECKING:
     from ..services.views import ChannelView
@@ -363,7 +364,7 @@ class CrisisCare:
                 return
             try:
                 await self.services.crisis.move_message_to_crisis(self.member, message_id)
-            except ServiceError as error:
+            except (ServiceError, StoreFull) as error:
                 self.tell(error.message, severity="warning")
                 return
             self.tell("Moved to #911. Its author has been told gently.")

@@ -30,6 +30,7 @@ from .screens.status_menu import BACK, STEP_AWAY, RechargeOffer, StatusMenu
 from .screens.step_away import StepAwayScreen
 from .widgets.spoon_meter import SpoonMeter
 from .widgets.status_bar import StatusBar
+from ..store.db import StoreFull
 
 log = logging.getLogger("safespace.tui")
 
@@ -154,7 +155,7 @@ class DayCommands:
                 await self.command_back("")
             else:
                 await self.set_status(choice)
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self.tell(error.message, severity="warning")
 
     def on_status_bar_status_clicked(self, message: StatusBar.StatusClicked) -> None:
@@ -202,14 +203,14 @@ class DayCommands:
         if recharge:
             try:
                 await self.set_status("recharging")
-            except ServiceError as error:
+            except (ServiceError, StoreFull) as error:
                 self.tell(error.message, severity="warning")
 
     async def _spoon_key(self, delta: int) -> None:
         spoons = self.services.spoons
         try:
             await self._change_spoons(spoons.regain(self.member) if delta > 0 else spoons.spend(self.member))
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self.tell(error.message, severity="warning")
 
     async def action_spend_spoon(self) -> None:

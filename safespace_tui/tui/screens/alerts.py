@@ -23,6 +23,7 @@ from ..presence_style import STATUS_STYLE
 from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
 from .crisis_keys_first import CrisisKeysFirst
 from ..widgets.key_bar import KeyBar
+from ...store.db import StoreFull
 
 log = logging.getLogger("safespace.tui")
 
@@ -164,7 +165,7 @@ class AlertsScreen(CrisisKeysFirst):
             return
         try:
             view = await self.services.crisis.acknowledge(self.member, alert.id)
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self.app.tell(error.message, severity="warning")
             return
         if view.acknowledged_by_id == self.member.id:
@@ -193,7 +194,7 @@ class AlertsScreen(CrisisKeysFirst):
                 return
             try:
                 await self.services.crisis.resolve(self.member, alert.id, note)
-            except (ServiceError, TextRejected) as error:
+            except (ServiceError, StoreFull, TextRejected) as error:
                 self.app.tell(error.message, severity="warning")
                 return
             self.app.tell(f"{alert.member_name}'s alert is resolved. Thank you for being there.")

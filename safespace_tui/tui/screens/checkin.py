@@ -22,6 +22,7 @@ from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
 from .crisis_keys_first import CrisisKeysFirst
 from ..widgets.key_bar import KeyBar
+from ...store.db import StoreFull
 
 
 def reflection_words(reflection: Reflection | None) -> str:
@@ -201,7 +202,7 @@ class CheckInScreen(CrisisKeysFirst):
             return
         try:
             saved = await self.app.services.checkins.save(self.app.member, draft)
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self._show_error(error.message)  # the draft stays as it is
             return
         self.dismiss(saved)

@@ -17,6 +17,7 @@ from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
 from .crisis import ChoiceScreen, local_time
 from .crisis_keys_first import CrisisKeysFirst
 from ..widgets.key_bar import KeyBar
+from ...store.db import StoreFull
 
 INTRO = (
     "Only you and senior members can read this. When a senior member reads it, that is "
@@ -98,7 +99,7 @@ class SafetyPlanScreen(CrisisKeysFirst):
     async def action_save(self) -> bool:
         try:
             plan = await self.services.safety_plans.save_own(self.app.member, **self.values())
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self.app.tell(error.message, severity="warning")
             return False
         self._fill(plan)

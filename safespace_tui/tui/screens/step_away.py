@@ -19,6 +19,7 @@ from ...services.away import LEAVING_WORDS, parse_until
 from ...services.errors import ServiceError
 from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
+from ...store.db import StoreFull
 
 
 class StepAwayScreen(ModalScreen):
@@ -124,7 +125,7 @@ class StepAwayScreen(ModalScreen):
             result = await services.away.step_away(
                 member, leaving=kind == "leaving", until=until, note=self.query_one("#away-note", Input).value
             )
-        except ServiceError as error:
+        except (ServiceError, StoreFull) as error:
             self.query_one("#away-error", Static).update(Text(error.message))
             return
         self.dismiss(result)
