@@ -324,3 +324,28 @@ async def test_on_a_phone_width_the_conversation_gets_the_whole_width(world, wid
     async with app.run_test(size=(80, 24)) as pilot:  # a terminal window: all three panes
         await settle(pilot)
         assert app.screen.query_one("#channels-pane").display and app.screen.query_one("#members-pane").display
+
+
+async def test_here_shows_who_is_here_where_the_member_pane_is_hidden(world):
+    """On a phone-width terminal the member pane is hidden; /here shows the same list (who is
+    here, who is not, how they are) on a page, and Esc closes it."""
+    from safespace_tui.tui.screens.text_page import TextPage
+
+    services, ids = world
+    services.presence.connected(ids["ann"], "member")  # as the SSH session does
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(50, 24)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one("#members-pane").display
+        app.screen.query_one(MessageBox).load_text("/here")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPage)
+        page = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        here, not_here = page.split("Not here")
+        assert "Here now" in here and "ann" in here
+        assert "bea" in not_here and "sam" in not_here
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, TextPage)
+        assert services.store.read_sync(lambda: Message.select().where(Message.body == "/here").count()) == 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 COMMANDS = {
     "join": "/join CHANNEL — go to a channel",
     "help": "/help — keys and commands",
+    "here": "/here — who is here, and how they are (the member list, for narrow screens)",
     "charter": "/charter — the group's charter",
     "status": "/status available|low|recharging|away [note] — how you are (F5, or click your name)",
     "spoons": "/spoons N, /spoons -1, /spoons start N — today's spoons (F8 spend, F9 regain)",

@@ -27,6 +27,7 @@ from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 from .crisis_keys_first import CrisisKeysFirst
 from ..widgets.key_bar import KeyBar
+from .text_page import TextPage
 
 log = logging.getLogger("safespace.tui")
 
@@ -281,6 +282,10 @@ class MainScreen(CrisisKeysFirst):
             return True
         if command.name == "help":
             self.app.action_help()
+            return True
+        if command.name == "here":  # the member list, also where the pane is hidden (narrow screens)
+            members = self.query_one(MemberList).described(max(min(self.size.width - 8, 70), 20))
+            self.app.push_screen(TextPage("Who is here", "\n".join(members) or "Nobody yet."))
             return True
         handler = getattr(self.app, f"command_{command.name.replace('-', '_')}", None)
         if handler is not None:

@@ -66,6 +66,16 @@ class MemberList(ScrollView):
         """The lines as plain text (what a screen reader or a test reads)."""
         return list(self._texts)
 
+    def described(self, width: int = 60) -> list[str]:
+        """The list as plain lines of ``width`` (``/here``: the pane is hidden on narrow screens)."""
+        lines = []
+        for row in self._rows(width):
+            if row[0] == "title":
+                lines.append(("" if not lines else "\n") + row[1])
+            else:
+                lines.append(member_line(self._members[row[1]], row[5], row[6], row[7], width).plain.rstrip())
+        return lines
+
     def on_resize(self) -> None:
         self._cache.clear()
         self._redraw()
