@@ -284,7 +284,7 @@ class MainScreen(CrisisKeysFirst):
             self.app.action_help()
             return True
         if command.name == "here":  # the member list, also where the pane is hidden (narrow screens)
-            members = self.query_one(MemberList).described(max(min(self.size.width - 8, 70), 20))
+            members = self.query_one(MemberList).described(max(min(self.size.width - 14, 70), 20))  # inside the page's border and padding
             self.app.push_screen(TextPage("Who is here", "\n".join(members) or "Nobody yet."))
             return True
         handler = getattr(self.app, f"command_{command.name.replace('-', '_')}", None)
