@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..store.db import StoreFull
+
 
 class ServiceError(Exception):
     def __init__(self, message: str) -> None:
@@ -19,3 +21,8 @@ class NotAllowed(ServiceError):
 
 class Invalid(ServiceError):
     """Input we cannot use, such as a malformed key or an unknown role."""
+
+
+TOLD_ERRORS = (ServiceError, StoreFull)
+"""What a member's action may raise with a ``.message`` to tell them: a refusal, or a disk that
+cannot be written (then nothing changed, and the session goes on)."""

@@ -13,7 +13,8 @@ from ..services import Services
 from ..ssh.driver import SSHDriver
 from ..services.views import MemberView
 from .day_commands import DAY_BINDINGS, DayCommands
-from .crisis_care import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, CrisisCare
+from .crisis_care import CrisisCare
+from .crisis_keys import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.text_page import TextPage

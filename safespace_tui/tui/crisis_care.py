@@ -21,9 +21,10 @@ from textual.app import App
 from ..hub import ALERTS, member_topic
 from ..services.channels import CRISIS_CHANNEL
 from ..services.crisis import AlertAcknowledged, AlertEscalated, AlertRaised, AlertResolved, MessageMoved, has_sos_words
-from ..services.errors import NotFound, ServiceError
+from ..services.errors import TOLD_ERRORS, NotFound, ServiceError
 from ..services.safety_plans import NO_PLAN
 from ..text import TextRejected
+from .crisis_keys import SOS_KEY_LABEL
 from .screens.alerts import AlertsScreen
 from .screens.crisis import (
     AlertNoticeScreen,
@@ -34,8 +35,6 @@ from .screens.crisis import (
     care_check_screen,
 )
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
-from .crisis_keys import ALERTS_KEY, CRISIS_KEY, PLAN_KEY, SOS_KEY, SOS_KEY_LABEL  # noqa: F401 (re-exported)
-from ..store.db import StoreFull
 
 if TYPE_CHECKING:
     from ..services.views import ChannelView
@@ -364,7 +363,7 @@ class CrisisCare:
                 return
             try:
                 await self.services.crisis.move_message_to_crisis(self.member, message_id)
-            except (ServiceError, StoreFull) as error:
+            except TOLD_ERRORS as error:
                 self.tell(error.message, severity="warning")
                 return
             self.tell("Moved to #911. Its author has been told gently.")

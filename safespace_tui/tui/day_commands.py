@@ -19,7 +19,7 @@ from datetime import timedelta
 from textual.binding import Binding
 
 from ..services.checkins import CheckInSaved
-from ..services.errors import ServiceError
+from ..services.errors import TOLD_ERRORS
 from ..services.spoons import local_day, zone
 from ..services.views import MemberView, MessageView
 from .presence_style import STATUS_STYLE
@@ -30,7 +30,6 @@ from .screens.status_menu import BACK, STEP_AWAY, RechargeOffer, StatusMenu
 from .screens.step_away import StepAwayScreen
 from .widgets.spoon_meter import SpoonMeter
 from .widgets.status_bar import StatusBar
-from ..store.db import StoreFull
 
 log = logging.getLogger("safespace.tui")
 
@@ -155,7 +154,7 @@ class DayCommands:
                 await self.command_back("")
             else:
                 await self.set_status(choice)
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self.tell(error.message, severity="warning")
 
     def on_status_bar_status_clicked(self, message: StatusBar.StatusClicked) -> None:
@@ -203,14 +202,14 @@ class DayCommands:
         if recharge:
             try:
                 await self.set_status("recharging")
-            except (ServiceError, StoreFull) as error:
+            except TOLD_ERRORS as error:
                 self.tell(error.message, severity="warning")
 
     async def _spoon_key(self, delta: int) -> None:
         spoons = self.services.spoons
         try:
             await self._change_spoons(spoons.regain(self.member) if delta > 0 else spoons.spend(self.member))
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self.tell(error.message, severity="warning")
 
     async def action_spend_spoon(self) -> None:

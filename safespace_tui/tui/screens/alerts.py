@@ -17,13 +17,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...services.crisis import AlertView
-from ...services.errors import ServiceError
+from ...services.errors import TOLD_ERRORS
 from ...text import TextRejected
 from ..presence_style import STATUS_STYLE
+from ..widgets.key_bar import KeyBar
 from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
 from .crisis_keys_first import CrisisKeysFirst
-from ..widgets.key_bar import KeyBar
-from ...store.db import StoreFull
 
 log = logging.getLogger("safespace.tui")
 
@@ -165,7 +164,7 @@ class AlertsScreen(CrisisKeysFirst):
             return
         try:
             view = await self.services.crisis.acknowledge(self.member, alert.id)
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self.app.tell(error.message, severity="warning")
             return
         if view.acknowledged_by_id == self.member.id:
@@ -194,7 +193,7 @@ class AlertsScreen(CrisisKeysFirst):
                 return
             try:
                 await self.services.crisis.resolve(self.member, alert.id, note)
-            except (ServiceError, StoreFull, TextRejected) as error:
+            except (*TOLD_ERRORS, TextRejected) as error:
                 self.app.tell(error.message, severity="warning")
                 return
             self.app.tell(f"{alert.member_name}'s alert is resolved. Thank you for being there.")

@@ -17,12 +17,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, CheckInView, Reflection
-from ...services.errors import ServiceError
+from ...services.errors import TOLD_ERRORS
 from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
-from .crisis_keys_first import CrisisKeysFirst
 from ..widgets.key_bar import KeyBar
-from ...store.db import StoreFull
+from .crisis_keys_first import CrisisKeysFirst
 
 
 def reflection_words(reflection: Reflection | None) -> str:
@@ -202,7 +201,7 @@ class CheckInScreen(CrisisKeysFirst):
             return
         try:
             saved = await self.app.services.checkins.save(self.app.member, draft)
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self._show_error(error.message)  # the draft stays as it is
             return
         self.dismiss(saved)

@@ -19,9 +19,9 @@ from textual.widgets import Static
 
 from ...services.checkins import MOODS
 from ...services.spoons import DayRecord
+from ..widgets.key_bar import KeyBar
 from .checkin import reflection_words
 from .crisis_keys_first import CrisisKeysFirst
-from ..widgets.key_bar import KeyBar
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 COLUMN = 3  # cells per day: a two-cell bar and a space

@@ -17,16 +17,16 @@ from ...services.crisis import MessageMoved
 from ...services.errors import ServiceError
 from ...services.presence import PresenceChanged
 from ...services.views import ChannelView, MemberView
-from ...text import MAX_MESSAGE_CHARS, TextRejected
 from ...store.db import StoreFull
+from ...text import MAX_MESSAGE_CHARS, TextRejected
 from ..commands import COMMANDS, Command, parse_command, unescape
 from ..widgets.channel_list import ChannelList
+from ..widgets.key_bar import KeyBar
 from ..widgets.member_list import MemberList
 from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 from .crisis_keys_first import CrisisKeysFirst
-from ..widgets.key_bar import KeyBar
 from .text_page import TextPage
 
 log = logging.getLogger("safespace.tui")

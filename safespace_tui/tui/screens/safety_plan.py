@@ -12,12 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Static, TextArea
 
 from ...services.audit import AuditView
-from ...services.errors import ServiceError
+from ...services.errors import TOLD_ERRORS
 from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
+from ..widgets.key_bar import KeyBar
 from .crisis import ChoiceScreen, local_time
 from .crisis_keys_first import CrisisKeysFirst
-from ..widgets.key_bar import KeyBar
-from ...store.db import StoreFull
 
 INTRO = (
     "Only you and senior members can read this. When a senior member reads it, that is "
@@ -99,7 +98,7 @@ class SafetyPlanScreen(CrisisKeysFirst):
     async def action_save(self) -> bool:
         try:
             plan = await self.services.safety_plans.save_own(self.app.member, **self.values())
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self.app.tell(error.message, severity="warning")
             return False
         self._fill(plan)

@@ -16,10 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ...services.away import LEAVING_WORDS, parse_until
-from ...services.errors import ServiceError
+from ...services.errors import TOLD_ERRORS
 from ...text import MAX_NOTE_CHARS
 from ..widgets.choices import Choices
-from ...store.db import StoreFull
 
 
 class StepAwayScreen(ModalScreen):
@@ -125,7 +124,7 @@ class StepAwayScreen(ModalScreen):
             result = await services.away.step_away(
                 member, leaving=kind == "leaving", until=until, note=self.query_one("#away-note", Input).value
             )
-        except (ServiceError, StoreFull) as error:
+        except TOLD_ERRORS as error:
             self.query_one("#away-error", Static).update(Text(error.message))
             return
         self.dismiss(result)
