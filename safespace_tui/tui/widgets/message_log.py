@@ -58,7 +58,6 @@ class MessageLog(ScrollView, can_focus=True):
         self._zone = _zone(timezone)
         self.has_older = False
         self._loading_older = False
-        self._paint_style: Style | None = None
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
         self._finished_key: tuple | None = None
 
@@ -209,7 +208,6 @@ class MessageLog(ScrollView, can_focus=True):
             or (styles.has_rule("hatch") and styles.hatch != "none")
             or styles.padding.top or styles.padding.bottom
         ):
-            self._paint_style = self.rich_style
             return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
@@ -230,14 +228,8 @@ class MessageLog(ScrollView, can_focus=True):
         line = self._finished.get(index)
         if line is not None:
             return line
-        scroll_x = self.scroll_offset.x
-        width = self.scrollable_content_region.width
-        if index < len(self._lines):
-            content = self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
-        else:
-            content = Strip.blank(width, style)
         _, right, _, left = self.styles.padding
-        content = content.adjust_cell_length(self.content_region.width, inner)
+        content = self._content_line(index, style).adjust_cell_length(self.content_region.width, inner)
         segments = list(content)
         if left:
             segments.insert(0, Segment(" " * left, inner))
@@ -261,10 +253,12 @@ class MessageLog(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         """Textual's own path (used only when the log is styled with a border, tint and so on)."""
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
+        return self._content_line(self.scroll_offset.y + y, self.rich_style)
+
+    def _content_line(self, index: int, style: Style) -> Strip:
+        """Line ``index`` of the log at the current width and sideways scroll, in ``style``."""
+        scroll_x = self.scroll_offset.x
         width = self.scrollable_content_region.width
-        style = self._paint_style or self.rich_style
         if index >= len(self._lines):
             return Strip.blank(width, style)
         return self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
