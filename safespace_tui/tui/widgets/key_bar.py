@@ -42,7 +42,7 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self) -> None:
         super().__init__()
         self._keys: list[tuple[str, str, str, bool]] = []  # key, shown as, description, enabled
-        self._spans: list[tuple[int, int, str, bool]] = []  # start, end (cells), key, enabled
+        self._spans: list[tuple[int, int, tuple[str, str, str, bool]]] = []  # start, end (cells), the key
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -68,15 +68,16 @@ class KeyBar(Widget, can_focus=False):
         description_style = self.get_component_rich_style("key-bar--description")
         line = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
-        for key, shown, description, enabled in self._keys:
+        for entry in self._keys:
+            _key, shown, description, enabled = entry
             start = line.cell_len
             line.append(f" {shown} ", key_style if enabled else key_style + _DIM)
             line.append(f"{description} ", description_style if enabled else description_style + _DIM)
-            self._spans.append((start, line.cell_len, key, enabled))
+            self._spans.append((start, line.cell_len, entry))
         return line
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        for start, end, key, enabled in self._spans:
+        for start, end, (key, _shown, _description, enabled) in self._spans:
             if start <= event.x < end:
                 if enabled:
                     self.app.simulate_key(key)
@@ -86,8 +87,5 @@ class KeyBar(Widget, can_focus=False):
 
     @property
     def shown_descriptions(self) -> list[str]:
-        """What the member can read on the line at its current width (for tests and help)."""
-        return [self._description(key) for start, end, key, _ in self._spans if end <= self.size.width]
-
-    def _description(self, key: str) -> str:
-        return next(description for k, _, description, _ in self._keys if k == key)
+        """The keys' descriptions that fit on the line at its current width."""
+        return [entry[2] for _start, end, entry in self._spans if end <= self.size.width]
