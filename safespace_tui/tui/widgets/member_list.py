@@ -70,10 +70,8 @@ class MemberList(ScrollView):
         """The list as plain lines of ``width`` (``/here``: the pane is hidden on narrow screens)."""
         lines = []
         for row in self._rows(width):
-            if row[0] == "title":
-                lines.append(("" if not lines else "\n") + row[1])
-            else:
-                lines.append(member_line(self._members[row[1]], row[5], row[6], row[7], width).plain.rstrip())
+            text = self._row_text(row).plain.rstrip()
+            lines.append("\n" + text if row[0] == "title" and lines else text)
         return lines
 
     def on_resize(self) -> None:
@@ -100,15 +98,16 @@ class MemberList(ScrollView):
         cached = self._cache.get(row)
         if cached is None:
             width = row[-1]
-            if row[0] == "title":
-                text = Text.assemble((row[1], _TITLE_STYLE))
-            else:
-                member = self._members[row[1]]
-                text = member_line(member, row[5], row[6], row[7], width)
+            text = self._row_text(row)
             segments = list(text.render(self.app.console))
             strip = Strip([s for s in segments if s.text != "\n"]).adjust_cell_length(width)
             cached = self._cache[row] = (strip, text.plain)
         return cached
+
+    def _row_text(self, row: tuple) -> Text:
+        if row[0] == "title":
+            return Text.assemble((row[1], _TITLE_STYLE))
+        return member_line(self._members[row[1]], row[5], row[6], row[7], row[-1])
 
     def _redraw(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 18
