@@ -24,7 +24,7 @@ DEFAULT_CHANNELS = (
 )
 CRISIS_CHANNEL = "911"
 READ_MARKERS_SAVED_AFTER = 1.0  # seconds: every session's read markers in one transaction
-log = logging.getLogger(__name__)
+log = logging.getLogger("safespace.channels")
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 

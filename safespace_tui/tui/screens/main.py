@@ -124,9 +124,8 @@ class MainScreen(CrisisKeysFirst):
         self.call_next(self._presence_changed, event)
 
     def _presence_changed(self, event: PresenceChanged) -> None:
-        # Looked up here, in this session's own task: the screen may be closing by then.
-        for members in self.query(MemberList):
-            members.set_online(event.member_id, event.online)
+        if not self._taken_down():
+            self.query_one(MemberList).set_online(event.member_id, event.online)
 
     def _on_hub_member(self, member: MemberView) -> None:
         self.call_next(self._member_changed, member)
