@@ -85,6 +85,36 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
         store.close()
 
 
+async def start_in_process(members: int, prefix: str, history: int = 0, tag: str = "diag"):
+    """For the in-process diagnostics (heap_diag, profile_fanout, memory_diag): a fresh group in a
+    temp dir and the real SafeSpaceServer started *in this process*. The dir holds ``data/``,
+    ``keys/NNN`` (private keys, for the client child process) and ``port``; returns (server, dir)."""
+    from safespace_tui.config import load_config
+    from safespace_tui.logs import setup_logging
+    from safespace_tui.ssh.server import SafeSpaceServer
+
+    work = Path(tempfile.mkdtemp(prefix=f"safespace-{tag}-"))
+    data = work / "data"
+    data.mkdir()
+    (data / "config.toml").write_text(BENCH_CONFIG)
+    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(members)]
+    await _add_members(data, [f"{prefix}{i:02d}" for i in range(members)], keys, history)
+    (work / "keys").mkdir()
+    for i, key in enumerate(keys):
+        key.write_private_key(str(work / "keys" / f"{i:03d}"))
+    config = load_config(data, host="127.0.0.1", port=0)
+    setup_logging(config.log_path)
+    server = SafeSpaceServer(config)
+    (work / "port").write_text(str(await server.start()))
+    return server, work
+
+
+def in_process_port_and_keys(work: str | Path) -> tuple[int, list[asyncssh.SSHKey]]:
+    """The client child's side of start_in_process: the port and the members' private keys."""
+    keys = [asyncssh.read_private_key(str(p)) for p in sorted(Path(work, "keys").iterdir())]
+    return int(Path(work, "port").read_text()), keys
+
+
 async def start_group(members: int, prefix: str = "m", history: int = 0) -> Group:
     """A fresh data dir with ``members`` members (handles m00, m01, …) and the server running."""
     tmp = Path(tempfile.mkdtemp(prefix="safespace-bench-"))

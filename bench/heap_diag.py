@@ -23,19 +23,15 @@ import gc
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-import asyncssh
 
-from common import BENCH_CONFIG, _add_members, close_all, connect, focus_out
+from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 
 # ---------------------------------------------------------------- the client side (child process)
 async def client(args) -> None:
-    port = int(Path(args.dir, "port").read_text())
-    keys = [asyncssh.read_private_key(str(p)) for p in sorted(Path(args.dir, "keys").iterdir())]
+    port, keys = in_process_port_and_keys(args.dir)
     terminals = []
     for i in range(args.sessions):
         t, _, _ = await connect(port, keys[i])
@@ -74,24 +70,7 @@ def _gc_callback(phase: str, info: dict) -> None:
 async def server(args) -> None:
     from textual._styles_cache import StylesCache
 
-    from safespace_tui.config import load_config
-    from safespace_tui.logs import setup_logging
-    from safespace_tui.ssh.server import SafeSpaceServer
-
-    work = Path(tempfile.mkdtemp(prefix="safespace-heap-"))
-    data = work / "data"
-    data.mkdir()
-    (data / "config.toml").write_text(BENCH_CONFIG)
-    count = args.sessions + 5
-    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(count)]
-    await _add_members(data, [f"h{i:02d}" for i in range(count)], keys)
-    (work / "keys").mkdir()
-    for i, key in enumerate(keys):
-        key.write_private_key(str(work / "keys" / f"{i:03d}"))
-    config = load_config(data, host="127.0.0.1", port=0)
-    setup_logging(config.log_path)
-    srv = SafeSpaceServer(config)
-    (work / "port").write_text(str(await srv.start()))
+    srv, work = await start_in_process(args.sessions + 5, "h", tag="heap")
     gc.callbacks.append(_gc_callback)
     child = subprocess.Popen(
         [sys.executable, __file__, "--client", "--dir", str(work), "--sessions", str(args.sessions),

@@ -8,14 +8,11 @@ then tracemalloc compares the heap before and after --sessions sessions connect 
 a full collection), and prints the growth per session by file and by line. sessions.py measures
 the same cost from outside as RSS; this says which code it comes from.
 """
-import argparse, asyncio, gc, shutil, sys, tempfile, tracemalloc
-from pathlib import Path
-import asyncssh
-from common import BENCH_CONFIG, _add_members, close_all, connect, focus_out
+import argparse, asyncio, gc, shutil, sys, tracemalloc
+from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 async def client(args):
-    port = int(Path(args.dir, "port").read_text())
-    keys = [asyncssh.read_private_key(str(p)) for p in sorted(Path(args.dir, "keys").iterdir())]
+    port, keys = in_process_port_and_keys(args.dir)
     ts = []
     for i in range(args.sessions):
         t, _, _ = await connect(port, keys[i]); focus_out(t); ts.append(t)
@@ -25,17 +22,7 @@ async def client(args):
     await close_all(ts)
 
 async def server(args):
-    from safespace_tui.config import load_config
-    from safespace_tui.logs import setup_logging
-    from safespace_tui.ssh.server import SafeSpaceServer
-    work = Path(tempfile.mkdtemp()); data = work / "data"; data.mkdir()
-    (data / "config.toml").write_text(BENCH_CONFIG)
-    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(args.sessions + 1)]
-    await _add_members(data, [f"p{i:02d}" for i in range(args.sessions + 1)], keys, args.history)
-    (work / "keys").mkdir()
-    for i, k in enumerate(keys): k.write_private_key(str(work / "keys" / f"{i:03d}"))
-    config = load_config(data, host="127.0.0.1", port=0); setup_logging(config.log_path)
-    srv = SafeSpaceServer(config); (work / "port").write_text(str(await srv.start()))
+    srv, work = await start_in_process(args.sessions + 1, "p", args.history, tag="mem")
     # one warm-up session so one-time costs are out of the diff
     child0 = await asyncio.create_subprocess_exec(sys.executable, __file__, "--client", "--dir", str(work), "--sessions", "1", stdout=asyncio.subprocess.PIPE)
     while (l := await child0.stdout.readline()) and b"closing" not in l: pass
