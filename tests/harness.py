@@ -282,6 +282,14 @@ class Terminal:
                 raise AssertionError(f"session closed before {needle!r} appeared:\n{self.text()}")
             await asyncio.sleep(0.03)
 
+    async def wait_for_message(self, author: str, body: str, timeout: float = 15) -> None:
+        """Wait until ``body`` is a line of the conversation, by ``author``.
+
+        Not ``wait_for(body)``: the sender's own words are on screen in the message box before
+        Enter has sent them, so that would return before the message exists.
+        """
+        await self.wait_for(f"{author}  {body}", timeout)
+
     async def wait_gone(self, needle: str, timeout: float = 15) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while needle in self.text():

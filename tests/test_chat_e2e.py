@@ -11,7 +11,7 @@ async def test_two_members_chat_live(group):
     try:
         await ann.type_line("good morning, everyone")
         await bea.wait_for("good morning, everyone")
-        await ann.wait_for("good morning, everyone")
+        await ann.wait_for_message("ann", "good morning, everyone")
     finally:
         await ann.close()
         await bea.close()

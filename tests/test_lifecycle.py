@@ -203,7 +203,7 @@ async def test_an_exception_in_one_session_is_logged_and_reaches_no_one_else(in_
         assert ann.process.exit_status == 0
 
         await bea.type_line("bea is fine")
-        await bea.wait_for("bea is fine")
+        await bea.wait_for_message("bea", "bea is fine")
         assert not bea.closed.is_set()
         assert len(server.sessions) == 1
 

@@ -207,7 +207,7 @@ async def test_escape_sequences_typed_by_a_member_never_reach_another_members_te
         shown = bea.text()
         assert "evil" in shown and "zerowidth" in shown  # the words survive; the invisibles do not
         await bea.type_line("reader still here")  # more frames after the message, for good measure
-        await bea.wait_for("reader still here")
+        await bea.wait_for_message("dan", "reader still here")
         assert leaks(bea.raw[start:], SEQUENCES + CONTROLS) == []
         assert bea.screen.title == title_before  # pyte's view of the window title
         assert messages_in_db(group, "esc-start") == 2  # this one and the stored one

@@ -110,7 +110,7 @@ async def test_escape_key_closes_help(group):
         await ann.wait_gone("this help")
         await asyncio.sleep(0.2)
         await ann.type_line("typed after escape")
-        await ann.wait_for("typed after escape")
+        await ann.wait_for_message("ann", "typed after escape")
     finally:
         await ann.close()
 

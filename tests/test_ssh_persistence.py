@@ -95,7 +95,7 @@ async def test_a_message_the_sender_saw_accepted_survives_kill_9(group):
     ann = await Terminal.connect(group.port, group.keys["ann"])
     try:
         await ann.type_line("said just before kill -9")
-        await ann.wait_for("said just before kill -9")
+        await ann.wait_for_message("ann", "said just before kill -9")
         group.server.kill9()
     finally:
         await ann.close()
