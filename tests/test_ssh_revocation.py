@@ -29,9 +29,11 @@ def group(tmp_path_factory):
     g.server.stop()
 
 
-async def still_works(terminal: Terminal, words: str) -> None:
+async def still_works(terminal: Terminal, author: str, words: str) -> None:
+    """The session still sends: ``words`` come back as ``author``'s line in the conversation (not
+    merely as typed words in the message box, which a closing session would show too)."""
     await terminal.type_line(words)
-    await terminal.wait_for(words)
+    await terminal.wait_for_message(author, words)
     assert not terminal.closed.is_set()
 
 
@@ -51,8 +53,8 @@ async def test_revoking_a_key_closes_the_sessions_using_it(group, tmp_path):
             assert FAREWELL in terminal.raw
             assert b"Traceback" not in terminal.raw
             assert terminal.process.exit_status == 0
-        await still_works(other_key, "ann's laptop is still here")
-        await still_works(bea, "bea did not notice a thing")
+        await still_works(other_key, "ann", "ann's laptop is still here")
+        await still_works(bea, "bea", "bea did not notice a thing")
         with pytest.raises(asyncssh.PermissionDenied):
             await ssh_connect(group.port, group.keys["ann"])
     finally:
@@ -74,7 +76,7 @@ async def test_removing_a_member_closes_all_their_sessions(group, tmp_path):
         for terminal in cats:
             await terminal.wait_closed(10)
             assert FAREWELL in terminal.raw
-        await still_works(dan, "dan carries on")
+        await still_works(dan, "dan", "dan carries on")
         await dan.wait_gone("● cat")  # no longer shown as here
         await wait_until_not_listed(dan, "cat")  # nor as away: gone from the list
         for key in (group.keys["cat"], second):
