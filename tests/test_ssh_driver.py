@@ -182,15 +182,15 @@ async def test_each_session_keeps_its_own_colour_depth(group):
     }
     try:
         await sessions["256"].type_line("colours for everyone")
-        for terminal in sessions.values():
-            await terminal.wait_for("colours for everyone")
+        for terminal in sessions.values():  # the line itself, also on the sender's (not her box)
+            await terminal.wait_for_message("bea", "colours for everyone")
             terminal.press("f1")
             await terminal.wait_for("this help")
             terminal.press("escape")
             await terminal.wait_gone("this help")
         await sessions["truecolor"].type_line("and once more")
         for terminal in sessions.values():
-            await terminal.wait_for("and once more")
+            await terminal.wait_for_message("ann", "and once more")
         for expected, terminal in sessions.items():
             assert colour_kinds(bytes(terminal.raw)) == {expected}, expected
     finally:
