@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncssh
 import pytest
+from textual.widgets import TextArea
 
 from safespace_tui.config import load_config
 from safespace_tui.hub import Hub
@@ -188,7 +189,9 @@ async def test_a_member_writes_their_plan(world):
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(pilot)
         await pilot.press("f4")
-        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "plan screen")
+        # the screen is current before it has mounted; keys pressed before its first section
+        # has the focus are lost (the first letter went missing when the plan loaded slowly)
+        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen) and isinstance(app.focused, TextArea), "plan screen")
         await pilot.press(*"walk the dog")
         await pilot.press("ctrl+o")
         await _until(pilot, lambda: not app.screen.dirty, "saved")
