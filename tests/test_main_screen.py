@@ -9,7 +9,7 @@ from safespace_tui.tui.widgets.channel_list import ChannelList
 from safespace_tui.tui.widgets.message_box import MessageBox
 from safespace_tui.tui.widgets.message_log import MessageLog
 
-from appkit import add_messages, build_services, make_app, seed
+from appkit import add_messages, build_services, make_app, run_sync, seed
 
 
 @pytest.fixture
@@ -145,7 +145,16 @@ async def test_live_message_repaints_the_log_without_a_screen_layout(world, earl
 
 
 def _snapshot_app(world):
+    """ann's app, with her day already begun. Otherwise the session begins it while the main
+    screen loads, and whether her own row in the member list shows her spoons depends on which
+    comes first: the list being read, the day's write, the list subscribing to changes (the
+    snapshot failed once in a full run, without her spoons)."""
     services, ids = world
+
+    async def begin_day():
+        await services.spoons.ensure_today(await services.members.get(ids["ann"]))
+
+    run_sync(begin_day())
     return make_app(services, ids["ann"])
 
 
