@@ -358,3 +358,25 @@ async def test_here_shows_who_is_here_where_the_member_pane_is_hidden(world):
         await settle(pilot)
         assert not isinstance(app.screen, TextPage)
         assert services.store.read_sync(lambda: Message.select().where(Message.body == "/here").count()) == 0
+
+
+async def test_a_key_right_after_enter_is_kept_for_the_next_message(world):
+    """Bad input (a fast typist): "/" arrives while Enter is still being handled. It used to go
+    into the box before the send emptied the box, and was erased with it, so "/status low"
+    typed next went out to everyone as the message "status low". The box now gives up its text
+    at Enter, and what is typed after stays."""
+    from textual import events
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one(MessageBox)
+        box.load_text("first note")
+        # both queued before either is handled, as keys from one busy moment are
+        box.post_message(events.Key("enter", "\r"))
+        box.post_message(events.Key("slash", "/"))
+        await settle(pilot)
+        assert box.text == "/"
+        bodies = services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
+        assert bodies[-1] == "first note"

@@ -226,14 +226,9 @@ class MainScreen(CrisisKeysFirst):
     # -- writing
     @on(MessageBox.Submitted)
     async def _submitted(self, event: MessageBox.Submitted) -> None:
-        text = event.text
-        if not text.strip():
-            return
+        text = event.text  # the box is already empty (keys typed from now on are kept)
         command = parse_command(text)
         box = event.box
-        # Empty the box now, so keys typed while a slow send runs land in an empty box and are
-        # never erased when it finishes; the draft comes back whenever it was not sent.
-        box.clear()
         sent = False
         try:
             if command is not None:
@@ -272,7 +267,7 @@ class MainScreen(CrisisKeysFirst):
         return await self.app.send_message(self, self.current, text)
 
     async def run_command(self, command: Command) -> bool:
-        """Run a slash command; returns True when the box should be cleared."""
+        """Run a slash command; returns False to put the draft back in the box."""
         if command.name == "join":
             if not command.argument:
                 self.app.tell("Which channel? For example: /join wins")

@@ -30,7 +30,13 @@ class MessageBox(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            text = self.text
+            if text.strip():
+                # Emptied now, not when the screen gets to it: keys typed meanwhile (a fast typist,
+                # a laggy link) land in the empty box and are kept. The screen puts the text back
+                # if it was not sent.
+                self.clear()
+                self.post_message(self.Submitted(self, text))
             return
         if event.key == "ctrl+j":
             event.stop()
