@@ -34,3 +34,18 @@ async def test_keys_typed_while_a_message_is_sending_are_kept(group):
     finally:
         await ann.close()
         await bea.close()
+
+
+async def test_keys_and_pastes_in_one_packet_are_applied_in_order(group):
+    """Bad input: keys, a bracketed paste and more keys (with a Backspace) bunched into one packet."""
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    try:
+        for i in range(3):
+            ann.send(f"k{i}ab\x1b[200~PASTED{i}\x1b[201~cd\x7fe\r")
+            await bea.wait_for_message("ann", f"k{i}abPASTED{i}ce")
+        ann.send("\x1b[200~P1\x1b[201~\x1b[200~P2\x1b[201~xy\r")
+        await bea.wait_for_message("ann", "P1P2xy")
+    finally:
+        await ann.close()
+        await bea.close()
