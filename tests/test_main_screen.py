@@ -380,3 +380,24 @@ async def test_a_key_right_after_enter_is_kept_for_the_next_message(world):
         assert box.text == "/"
         bodies = services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
         assert bodies[-1] == "first note"
+
+
+async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):
+    """Race: bea changes her status in the moment ann's screen has read the member list but not
+    yet drawn it. The change is published on the hub then; ann's list must show it (it used to be
+    subscribed only after the read, and kept the stale row until bea's next change)."""
+    from safespace_tui.tui.widgets.member_list import MemberList
+
+    services, ids = world
+    read_members = services.members.list
+
+    async def read_then_bea_changes(*args, **kwargs):
+        members = await read_members(*args, **kwargs)
+        await services.members.set_status(next(m for m in members if m.id == ids["bea"]), "low")  # the real service: saved, then published
+        return members
+
+    services.members.list = read_then_bea_changes
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(MemberList).member(ids["bea"]).status == "low"

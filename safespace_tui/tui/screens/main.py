@@ -51,6 +51,8 @@ class MainScreen(CrisisKeysFirst):
         super().__init__()
         self._unsubscribe: list = []
         self.current: ChannelView | None = None
+        # Member and presence changes heard before the member list is drawn; None once it is.
+        self._early_member_events: list | None = []
 
     @property
     def member(self) -> MemberView:
@@ -87,15 +89,20 @@ class MainScreen(CrisisKeysFirst):
     @work(exclusive=True, group="load")
     async def _load(self) -> None:
         services = self.services
+        hub = services.hub
+        # Listening before reading: a change made while the lists load is not lost (it waits,
+        # and is applied after the list it is newer than).
+        self._unsubscribe.append(hub.subscribe(PRESENCE, self._on_hub_presence))
+        self._unsubscribe.append(hub.subscribe(MEMBERS, self._on_hub_member))
         channels = await services.channels.list_for(self.member)
         members = await services.members.list()
         self.query_one(ChannelList).set_channels(channels)
         self.query_one(MemberList).set_members(members, services.presence.online_ids())
-        hub = services.hub
+        early, self._early_member_events = self._early_member_events or [], None
+        for apply_change in early:
+            apply_change()
         for channel in channels:
             self._unsubscribe.append(hub.subscribe(channel_topic(channel.id), self._on_hub_message))
-        self._unsubscribe.append(hub.subscribe(PRESENCE, self._on_hub_presence))
-        self._unsubscribe.append(hub.subscribe(MEMBERS, self._on_hub_member))
         if channels:
             await self.show_channel(channels[0])
 
@@ -124,7 +131,9 @@ class MainScreen(CrisisKeysFirst):
         self.call_next(self._presence_changed, event)
 
     def _presence_changed(self, event: PresenceChanged) -> None:
-        if not self._taken_down():
+        if self._early_member_events is not None:
+            self._early_member_events.append(lambda: self._presence_changed(event))
+        elif not self._taken_down():
             self.query_one(MemberList).set_online(event.member_id, event.online)
 
     def _on_hub_member(self, member: MemberView) -> None:
@@ -155,6 +164,9 @@ class MainScreen(CrisisKeysFirst):
             self.query_one(MessageLog).remove_message(message.id)
 
     def _member_changed(self, member: MemberView) -> None:
+        if self._early_member_events is not None:
+            self._early_member_events.append(lambda: self._member_changed(member))
+            return
         if self._taken_down():
             return
         members = self.query_one(MemberList)
