@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from safespace_tui.store.models import Message
 from safespace_tui.tui.widgets.channel_list import ChannelList
+from safespace_tui.tui.widgets.member_list import MemberList
 from safespace_tui.tui.widgets.message_box import MessageBox
 from safespace_tui.tui.widgets.message_log import MessageLog
 
@@ -145,10 +147,9 @@ async def test_live_message_repaints_the_log_without_a_screen_layout(world, earl
 
 
 def _snapshot_app(world):
-    """ann's app, with her day already begun. Otherwise the session begins it while the main
-    screen loads, and whether her own row in the member list shows her spoons depends on which
-    comes first: the list being read, the day's write, the list subscribing to changes (the
-    snapshot failed once in a full run, without her spoons)."""
+    """ann's app, with her day already begun: a fixed state to draw, rather than her session
+    beginning it while the main screen loads (then the list first shows her row without spoons
+    and redraws it when the day's change arrives)."""
     services, ids = world
 
     async def begin_day():
@@ -365,8 +366,6 @@ async def test_a_key_right_after_enter_is_kept_for_the_next_message(world):
     into the box before the send emptied the box, and was erased with it, so "/status low"
     typed next went out to everyone as the message "status low". The box now gives up its text
     at Enter, and what is typed after stays."""
-    from textual import events
-
     services, ids = world
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -386,8 +385,6 @@ async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):
     """Race: bea changes her status in the moment ann's screen has read the member list but not
     yet drawn it. The change is published on the hub then; ann's list must show it (it used to be
     subscribed only after the read, and kept the stale row until bea's next change)."""
-    from safespace_tui.tui.widgets.member_list import MemberList
-
     services, ids = world
     read_members = services.members.list
 

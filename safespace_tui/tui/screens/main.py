@@ -98,7 +98,7 @@ class MainScreen(CrisisKeysFirst):
         members = await services.members.list()
         self.query_one(ChannelList).set_channels(channels)
         self.query_one(MemberList).set_members(members, services.presence.online_ids())
-        early, self._early_member_events = self._early_member_events or [], None
+        early, self._early_member_events = self._early_member_events, None
         for apply_change in early:
             apply_change()
         for channel in channels:
