@@ -70,7 +70,7 @@ class MainScreen(CrisisKeysFirst):
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
                 yield MessageLog(id="messages", timezone=self.member.timezone)
-                yield MessageBox(id="message-box")
+                yield MessageBox(self.submit_text, id="message-box")
             with Vertical(id="members-pane"):
                 yield Static("Members", classes="pane-title", markup=False)
                 yield MemberList(id="members")
@@ -236,11 +236,10 @@ class MainScreen(CrisisKeysFirst):
             self.query_one(MessageLog).prepend(older, has_older=len(older) >= page)
 
     # -- writing
-    @on(MessageBox.Submitted)
-    async def _submitted(self, event: MessageBox.Submitted) -> None:
-        text = event.text  # the box is already empty (keys typed from now on are kept)
+    async def submit_text(self, text: str) -> None:
+        """Send or run what the member wrote (the box has given it up); put it back if not sent."""
         command = parse_command(text)
-        box = event.box
+        box = self.query_one(MessageBox)
         sent = False
         try:
             if command is not None:

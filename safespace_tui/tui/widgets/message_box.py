@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
@@ -10,18 +12,14 @@ from ...text import MAX_MESSAGE_CHARS
 
 
 class MessageBox(TextArea):
-    class Submitted(Message):
-        def __init__(self, box: MessageBox, text: str) -> None:
-            super().__init__()
-            self.box = box
-            self.text = text
-
     class PasteRefused(Message):
         def __init__(self, size: int) -> None:
             super().__init__()
             self.size = size
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, submit: Callable[[str], Awaitable[None]], *, id: str | None = None) -> None:
+        """``submit(text)`` sends or runs what was written (and puts it back if it was not sent)."""
+        self._submit = submit
         # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.cursor_blink = False
@@ -32,11 +30,12 @@ class MessageBox(TextArea):
             event.prevent_default()
             text = self.text
             if text.strip():
-                # Emptied now, not when the screen gets to it: keys typed meanwhile (a fast typist,
-                # a laggy link) land in the empty box and are kept. The screen puts the text back
-                # if it was not sent.
+                # Sent from here, not in a message to the screen: a key that arrived meanwhile
+                # (a fast typist, a laggy link) went into the box before the screen emptied it,
+                # and was erased with it. Keys now wait until this is done, and land after it.
+                # The emptied box and the sent line are also drawn in one frame.
                 self.clear()
-                self.post_message(self.Submitted(self, text))
+                await self._submit(text)
             return
         if event.key == "ctrl+j":
             event.stop()
