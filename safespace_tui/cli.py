@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaTooNew as error:
         print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
     except StoreFull as error:
-        print(f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?", file=sys.stderr)
+        print(f"safespace: nothing was saved: the database could not be written ({error.reason}). Is the disk full?", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     return 1

@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.store.models import CheckIn, Member, Message
+from safespace_tui.tui.messages import SpoonNudged
 from safespace_tui.tui.screens.checkin import CheckInScreen
 from safespace_tui.tui.screens.day_history import HistoryScreen, day_chart, month_grid
 from safespace_tui.tui.screens.quiet_members import QuietMembersScreen
@@ -58,7 +59,7 @@ class MeterApp(App):
     def compose(self) -> ComposeResult:
         yield SpoonMeter(self.value, self.maximum)
 
-    def on_spoon_meter_nudge(self, message: SpoonMeter.Nudge) -> None:
+    def on_spoon_nudged(self, message: SpoonNudged) -> None:
         self.nudges.append(message.delta)
 
 
@@ -188,7 +189,7 @@ async def test_recharging_is_quiet_except_sos_for_senior_members(world):
             await services.channels.post(bea, room.id, f"hello @{name}, tea?")
             await settle(pilot)
             assert any("bea mentioned you in #living-room" in n for n in notes(app))
-            assert app.may_interrupt("mention") and app.may_interrupt("sos")
+            assert app.session.may_interrupt("mention") and app.session.may_interrupt("sos")
             await pilot.press(*"/status recharging", "enter")
             await settle(pilot)
             app.clear_notifications()
@@ -196,9 +197,9 @@ async def test_recharging_is_quiet_except_sos_for_senior_members(world):
             await settle(pilot)
             assert app.screen.query_one(MessageLog).messages[-1].body == f"@{name} are you there?"
             assert not any("mentioned you" in n for n in notes(app))
-            assert not app.may_interrupt("mention")
-            assert app.may_interrupt("sos") is senior
-            assert app.interrupt("mention", "x") is False
+            assert not app.session.may_interrupt("mention")
+            assert app.session.may_interrupt("sos") is senior
+            assert app.session.interrupt("mention", "x") is False
 
 
 # -- the check-in form
@@ -372,7 +373,7 @@ async def test_away_for_a_while_until_a_date(world):
         await pilot.press("ctrl+a", "ctrl+k", "7", "ctrl+o")
         await settle(pilot)
         member = row(services, ids["ann"])
-        assert member.status == "away" and member.away_until == services.spoons.today(app.member) + timedelta(days=7)
+        assert member.status == "away" and member.away_until == services.spoons.today(app.session.member) + timedelta(days=7)
 
 
 async def test_quiet_members_is_offered_to_seniors_only(world):
@@ -383,7 +384,7 @@ async def test_quiet_members_is_offered_to_seniors_only(world):
         await pilot.press(*"/quiet-members 3", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, QuietMembersScreen)
-        assert any("kept for senior members" in n for n in notes(app))
+        assert any("/quiet-members is for senior members" in n for n in notes(app))
     app = make_app(services, ids["sam"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -433,7 +434,7 @@ async def test_hub_events_are_judged_for_the_receiving_member_not_the_publisher(
 
         def publish_as_ann():
             active_app.set(publisher)
-            app.screen._on_hub_message(MessagePosted(view))
+            app.call_next(app.session._channel_event, MessagePosted(view))
 
         contextvars.copy_context().run(publish_as_ann)
         await settle(pilot)
@@ -456,12 +457,12 @@ async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_ses
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        before = app.member.spoons
+        before = app.session.member.spoons
         await refuse_every_write(services)
         await pilot.press("f8")
         await settle(pilot, 0.2)
         assert any("out of room" in note for note in notes(app))
-        assert app.is_running and app.member.spoons == before
+        assert app.is_running and app.session.member.spoons == before
         app.clear_notifications()
         await pilot.press("f5")  # the status menu
         await settle(pilot)
@@ -469,4 +470,4 @@ async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_ses
         app.screen.dismiss("low")
         await settle(pilot, 0.2)
         assert any("out of room" in note for note in notes(app))
-        assert app.is_running and app.member.status == "available"
+        assert app.is_running and app.session.member.status == "available"

@@ -175,7 +175,7 @@ async def test_an_exception_in_one_session_is_logged_and_reaches_no_one_else(in_
     (with its traceback) and is never shown to the member as a traceback.
 
     No real input is known to raise, so this test runs SafeSpaceServer in its own event loop and
-    replaces one live session's ``MainScreen.send_text`` with a function that raises (a test
+    replaces one live session's ``Session.send`` with a function that raises (a test
     double, in this process only; production code has no such hook). The member presses Enter:
     they get a calm message and a clean exit; the other member carries on; the log has the
     traceback but not the words the member was sending."""
@@ -189,12 +189,12 @@ async def test_an_exception_in_one_session_is_logged_and_reaches_no_one_else(in_
         ann = await Terminal.connect(port, keys["ann"])
         bea = await Terminal.connect(port, keys["bea"])
         session = next(s for s in server.sessions if s.member.handle == "ann")
-        screen = session._app.screen
+        controller = session._app.session
 
-        async def broken_send_text(text: str) -> bool:
+        async def broken_send(text: str, **_options) -> bool:
             raise RuntimeError("a bug in one session")
 
-        screen.send_text = broken_send_text
+        controller.send = broken_send
         await ann.type_line("private words that must stay out of the log")
         await ann.wait_closed(15)
         shown = bytes(ann.raw).decode("utf-8", errors="replace")

@@ -310,8 +310,8 @@ async def test_a_hub_event_arriving_while_the_screen_is_taken_down_is_dropped_qu
         message = await services.channels.post(bea, channel.id, "late words")
         await settle(pilot)
         await screen.query_one(MessageLog).remove()  # as at exit: the widgets go first
-        await screen._hub_message(MessagePosted(message))  # must not raise
-        screen._member_changed(bea)
+        await app.session._channel_event(MessagePosted(message))  # must not raise
+        app.session._member_event(bea)
         assert app.is_running
 
 

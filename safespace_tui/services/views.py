@@ -10,6 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 SENIOR_ROLES = ("senior", "admin")
+# Each status a member may choose: a symbol (so colour is never the only signal) and its words.
+STATUSES = {
+    "available": ("●", "available"),
+    "low": ("◐", "low energy"),
+    "recharging": ("☾", "recharging"),
+    "away": ("→", "away"),
+}
+
+
+def status_words(status: str) -> str:
+    """"◐ low energy": the symbol and words of a status, as every front end says it."""
+    symbol, words = STATUSES.get(status, STATUSES["available"])
+    return f"{symbol} {words}"
 
 
 @dataclass(frozen=True)

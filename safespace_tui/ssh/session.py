@@ -136,10 +136,11 @@ class TerminalSession(asyncssh.SSHServerSession):
     # -- life of the app
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
+        from .driver import SSHDriver
 
         server = self.server
-        app = SafeSpaceApp(server.services, self.member, color_system=color_system)
-        app.terminal = self
+        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=SSHDriver)
+        app.terminal = self  # type: ignore[attr-defined]  # how SSHDriver finds this channel
         self._app = app
         server.sessions.add(self)
         server.apps.add(app)  # weakly: lets `status` count apps that outlive their session

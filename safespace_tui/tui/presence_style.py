@@ -11,16 +11,12 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..services.checkins import spoon_bar
-from ..services.views import MemberView
+from ..services.views import STATUSES, MemberView
 
 OFFLINE = ("○", "grey50", "offline")
-STATUS_STYLE = {
-    "available": ("●", "green", "available"),
-    "low": ("◐", "yellow", "low energy"),
-    "recharging": ("☾", "magenta", "recharging"),
-    "away": ("→", "cyan", "away"),
-}
-STATUS_ORDER = ("available", "low", "recharging", "away")
+STATUS_COLOUR = {"available": "green", "low": "yellow", "recharging": "magenta", "away": "cyan"}
+STATUS_STYLE = {status: (symbol, STATUS_COLOUR[status], words) for status, (symbol, words) in STATUSES.items()}
+STATUS_ORDER = tuple(STATUSES)
 STATUS_HINT = {
     "available": "here and glad to talk",
     "low": "here, with little energy",

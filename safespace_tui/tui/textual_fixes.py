@@ -292,3 +292,21 @@ def apply() -> None:
     _fix_strip_colour_caches()
     _fix_styles_cache()
     _fix_strip_cache_allocation()
+
+
+# --- Helpers for private Textual API used elsewhere ------------------------
+
+
+def repaint_now(widget: Any) -> None:
+    """Hand ``widget``'s pending repaint to its screen now instead of when it is next idle.
+
+    ``Widget._check_refresh`` is private; a test in tests/test_textual_fixes.py guards it.
+    """
+    widget._check_refresh()
+
+
+def set_color_system(console: Console, name: str) -> None:
+    """Give one session's console its own colour depth (``Console._color_system`` is private)."""
+    from rich.console import COLOR_SYSTEMS
+
+    console._color_system = COLOR_SYSTEMS[name]

@@ -1,15 +1,14 @@
 """The senior members' monitoring pane: open alerts, newest first, and what to do about each.
 
-A senior can keep this open (F3 toggles it). The app hands every alert event to it, so it
-stays current whatever happens; the list itself is re-read from the store, which is the truth.
+A senior can keep this open (F3 toggles it). It asks for its list (``AlertsWanted``) and the
+session hands it a fresh one from the store, the truth, whenever an alert changes. Every action
+is a request to the session (``TakeAlert``, ``ResolveAlert``, ``ReadPlan``, ``OpenCrisisThread``).
 """
 
 from __future__ import annotations
 
-import logging
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,14 +16,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...services.crisis import AlertView
-from ...services.errors import TOLD_ERRORS
-from ...text import TextRejected
+from ..messages import AlertsWanted, OpenCrisisThread, ReadPlan, ResolveAlert, TakeAlert
 from ..presence_style import STATUS_STYLE
 from ..widgets.key_bar import KeyBar
 from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
 from .crisis_keys_first import CrisisKeysFirst
-
-log = logging.getLogger("safespace.tui")
 
 
 class AlertsScreen(CrisisKeysFirst):
@@ -36,18 +32,12 @@ class AlertsScreen(CrisisKeysFirst):
         Binding("escape,f3", "close", "Back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, timezone: str = "UTC") -> None:
         super().__init__()
+        self.timezone = timezone
         self.alerts: list[AlertView] = []
+        self._online: set[int] = set()  # members (of these alerts) online now
         self._selected_id: int | None = None
-
-    @property
-    def member(self):
-        return self.app.member
-
-    @property
-    def services(self):
-        return self.app.services
 
     def compose(self) -> ComposeResult:
         with Vertical(id="alerts-body"):
@@ -58,17 +48,14 @@ class AlertsScreen(CrisisKeysFirst):
 
     def on_mount(self) -> None:
         self.query_one("#alert-list", OptionList).focus()
-        self.reload()
+        self.post_message(AlertsWanted())
         self.set_interval(20, self._redraw_ages)
 
-    # -- data
-    @work(exclusive=True, group="alerts-reload")
-    async def reload(self) -> None:
-        alerts = await self.services.crisis.list_open(self.member)
-        self.show_alerts(alerts)
-
-    def show_alerts(self, alerts: list[AlertView]) -> None:
+    # -- data (handed down by the session)
+    def show_alerts(self, alerts: list[AlertView], online: set[int]) -> None:
+        """The open alerts, and which of their members are online now."""
         self.alerts = alerts
+        self._online = online
         listing = self.query_one("#alert-list", OptionList)
         listing.clear_options()
         listing.add_options([Option(self._label(a), id=str(a.id)) for a in alerts])
@@ -87,7 +74,7 @@ class AlertsScreen(CrisisKeysFirst):
             label.append("✓ ", "green")
         else:
             label.append("⚠ ", "bold red")
-        label.append(local_time(alert.created_at, self.member.timezone) + " ")
+        label.append(local_time(alert.created_at, self.timezone) + " ")
         label.append(f"{age(alert.created_at):<14}", "dim")
         label.append(who(alert), "bold")
         label.append("  " + SOURCE_WORDS.get(alert.source, alert.source))
@@ -130,7 +117,7 @@ class AlertsScreen(CrisisKeysFirst):
             return
         text = Text()
         text.append(who(alert), "bold")
-        online = self.services.presence.is_online(alert.member_id)
+        online = alert.member_id in self._online
         text.append("  online" if online else "  not online now", "" if online else "dim")
         text.append("\n")
         symbol, colour, words = STATUS_STYLE.get(alert.member_status, STATUS_STYLE["available"])
@@ -138,7 +125,7 @@ class AlertsScreen(CrisisKeysFirst):
         text.append(symbol + " " + words, colour)
         spoons = "not set today" if alert.member_spoons is None else str(alert.member_spoons)
         text.append(f"   Spoons: {spoons}\n")
-        text.append(f"Raised {local_time(alert.created_at, self.member.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}")
+        text.append(f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}")
         text.append(f"; {alert.seniors_notified} senior member(s) were online\n" if alert.seniors_notified != 1 else "; 1 senior member was online\n")
         if alert.note:
             text.append("Note: ")
@@ -151,53 +138,34 @@ class AlertsScreen(CrisisKeysFirst):
         if alert.escalations:
             text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
         if alert.is_acknowledged:
-            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.member.timezone)}).\n")
+            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.timezone)}).\n")
         else:
             text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
         text.append("Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n")
         detail.update(text)
 
     # -- actions
-    async def action_acknowledge(self) -> None:
+    def action_acknowledge(self) -> None:
         alert = self.selected
-        if alert is None:
-            return
-        try:
-            view = await self.services.crisis.acknowledge(self.member, alert.id)
-        except TOLD_ERRORS as error:
-            self.app.tell(error.message, severity="warning")
-            return
-        if view.acknowledged_by_id == self.member.id:
-            hint = " p opens their safety plan;" if view.has_plan else ""
-            self.app.tell(f"You're with {view.member_name} now; they have been told.{hint} t opens #911.")
-        else:
-            self.app.tell(f"{view.acknowledged_by_name} is already with {view.member_name}.")
-        self.reload()
+        if alert is not None:
+            self.post_message(TakeAlert(alert.id))
 
-    async def action_plan(self) -> None:
+    def action_plan(self) -> None:
         alert = self.selected
-        if alert is None:
-            return
-        await self.app.open_plan_of(alert.member_id, alert_id=alert.id, name=alert.member_name)
+        if alert is not None:
+            self.post_message(ReadPlan(alert.member_id, alert.id, alert.member_name))
 
-    async def action_thread(self) -> None:
-        await self.app.open_crisis_thread()
+    def action_thread(self) -> None:
+        self.post_message(OpenCrisisThread())
 
     def action_resolve(self) -> None:
         alert = self.selected
         if alert is None:
             return
 
-        async def done(note: str | None) -> None:
-            if note is None:
-                return
-            try:
-                await self.services.crisis.resolve(self.member, alert.id, note)
-            except (*TOLD_ERRORS, TextRejected) as error:
-                self.app.tell(error.message, severity="warning")
-                return
-            self.app.tell(f"{alert.member_name}'s alert is resolved. Thank you for being there.")
-            self.reload()
+        def done(note: str | None) -> None:
+            if note is not None:
+                self.post_message(ResolveAlert(alert.id, note))
 
         self.app.push_screen(
             NoteScreen(

@@ -7,7 +7,9 @@ Ctrl+O saves (Ctrl+S stays the SOS key everywhere), Esc closes without saving; E
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from enum import Enum
 
 from rich.text import Text
 from textual import on
@@ -16,9 +18,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, CheckInView, Reflection
-from ...services.errors import TOLD_ERRORS
+from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, CheckInSaved, CheckInView, Reflection
 from ...text import MAX_NOTE_CHARS
+from ..messages import Refused
 from ..widgets.choices import Choices
 from ..widgets.key_bar import KeyBar
 from .crisis_keys_first import CrisisKeysFirst
@@ -41,8 +43,17 @@ def reflection_words(reflection: Reflection | None) -> str:
     return " ".join(parts)
 
 
+class Yesterday(Enum):
+    """The form was left to fill in yesterday's check-in instead."""
+
+    CHOSEN = "yesterday"
+
+
+SaveCheckIn = Callable[[CheckInDraft], Awaitable[CheckInSaved | Refused]]
+
+
 class CheckInScreen(CrisisKeysFirst):
-    """Dismisses with the saved ``CheckInSaved``, or None when closed without saving."""
+    """Dismisses with the saved ``CheckInSaved``, ``Yesterday.CHOSEN``, or None when closed."""
 
     DEFAULT_CSS = """
     CheckInScreen {
@@ -110,8 +121,11 @@ class CheckInScreen(CrisisKeysFirst):
         existing: CheckInView | None = None,
         reflection: Reflection | None = None,
         can_backfill: bool = False,
+        save: SaveCheckIn,
     ) -> None:
+        """``save(draft)`` stores it (the session's); it answers with what was saved, or why not."""
         super().__init__()
+        self._save = save
         self.day = day
         self.today = today
         self.spoons_max = spoons_max
@@ -199,10 +213,9 @@ class CheckInScreen(CrisisKeysFirst):
         except ValueError as error:
             self._show_error(str(error))
             return
-        try:
-            saved = await self.app.services.checkins.save(self.app.member, draft)
-        except TOLD_ERRORS as error:
-            self._show_error(error.message)  # the draft stays as it is
+        saved = await self._save(draft)
+        if isinstance(saved, Refused):
+            self._show_error(saved.message)  # the draft stays as it is
             return
         self.dismiss(saved)
 
@@ -219,7 +232,7 @@ class CheckInScreen(CrisisKeysFirst):
 
     @on(Button.Pressed, "#yesterday")
     def _yesterday_pressed(self) -> None:
-        self.dismiss("yesterday")
+        self.dismiss(Yesterday.CHOSEN)
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:

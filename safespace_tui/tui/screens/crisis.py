@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import Enum
+from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -191,10 +193,13 @@ class CrisisLinesScreen(ModalScreen[None]):
         self.dismiss()
 
 
-class ChoiceScreen(ModalScreen[str | None]):
-    """A short question answered with a number key (or Esc)."""
+Choice = TypeVar("Choice", bound=Enum)
 
-    def __init__(self, title: str, body: str, choices: list[tuple[str, str, str]], *, escape: str | None = None, dialog_id: str = "choice") -> None:
+
+class ChoiceScreen(ModalScreen[Choice], Generic[Choice]):
+    """A short question answered with a number key (or Esc); dismisses with one of its enum values."""
+
+    def __init__(self, title: str, body: str, choices: list[tuple[str, Choice, str]], *, escape: Choice, dialog_id: str = "choice") -> None:
         """``choices``: (key, value, label); Esc returns ``escape``."""
         super().__init__()
         self._title = title
@@ -210,9 +215,8 @@ class ChoiceScreen(ModalScreen[str | None]):
         for key, _value, label in self._choices:
             text.append(f"  {key}  ", "bold reverse")
             text.append(f" {label}\n")
-        if self._escape is not None:
-            text.append("\n  Esc ", "bold")
-            text.append(" " + next((label for _k, v, label in self._choices if v == self._escape), "cancel"), "dim")
+        text.append("\n  Esc ", "bold")
+        text.append(" " + next((label for _k, v, label in self._choices if v == self._escape), "cancel"), "dim")
         with Vertical(id=self._dialog_id, classes="dialog"):
             yield Static(text, markup=False)
 
@@ -227,15 +231,24 @@ class ChoiceScreen(ModalScreen[str | None]):
             self.dismiss(self._escape)
 
 
-def care_check_screen() -> ChoiceScreen:
+class CareAnswer(Enum):
+    """Where a member chose to post a message the care check asked about."""
+
+    TO_911 = "911"
+    HERE = "here"
+    EDIT = "edit"
+
+
+def care_check_screen() -> ChoiceScreen[CareAnswer]:
     """Asked before a message that sounds like self-harm or suicidal talk goes to a main channel."""
     return ChoiceScreen(
         "Before this goes out",
         "Thank you for putting this into words. It sounds like a lot to carry. "
         "Our charter keeps talk like this in #911, where senior members keep watch and can be with you. "
         "Where would you like it to go? It's your choice.",
-        [("1", "911", "Post it in #911"), ("2", "here", "Post it here anyway"), ("3", "edit", "Let me edit it first")],
-        escape="edit",
+        [("1", CareAnswer.TO_911, "Post it in #911"), ("2", CareAnswer.HERE, "Post it here anyway"),
+         ("3", CareAnswer.EDIT, "Let me edit it first")],
+        escape=CareAnswer.EDIT,
         dialog_id="care-check",
     )
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
-from ..crisis_keys import CRISIS_KEY, SOS_KEY
+from ...commands import BY_NAME
 
-FIRST = (SOS_KEY, CRISIS_KEY)
+FIRST = tuple(key.key for name in ("sos", "crisis") for key in BY_NAME[name].keys)
 
 
 class CrisisKeysFirst(Screen):

@@ -8,6 +8,7 @@ in the grid shows its mood digit (· where there was no check-in).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...services.checkins import MOODS
+from ...services.checkins import MOODS, Reflection
 from ...services.spoons import DayRecord
 from ..widgets.key_bar import KeyBar
 from .checkin import reflection_words
@@ -154,8 +155,19 @@ class HistoryScreen(CrisisKeysFirst):
         Binding("right,right_square_bracket", "month(1)", "Later month"),
     ]
 
-    def __init__(self, *, days: list[DayRecord], moods: dict[date, int], today: date, spoons_max: int, reflection=None) -> None:
+    def __init__(
+        self,
+        *,
+        days: list[DayRecord],
+        moods: dict[date, int],
+        today: date,
+        spoons_max: int,
+        reflection: Reflection | None = None,
+        moods_of: Callable[[date, date], Awaitable[dict[date, int]]],
+    ) -> None:
+        """``moods_of(first, last)`` is the session's: the member's moods for another month."""
         super().__init__()
+        self._moods_of = moods_of
         self.days = days
         self.moods = dict(moods)
         self.today = today
@@ -182,7 +194,7 @@ class HistoryScreen(CrisisKeysFirst):
             return
         first = date(year, month, 1)
         last = date(year, month, calendar.monthrange(year, month)[1])
-        self.moods.update(await self.app.services.checkins.moods(self.app.member, first, last))
+        self.moods.update(await self._moods_of(first, last))
         self.year, self.month = year, month
         self.query_one("#month", Static).update(month_grid(year, month, self.moods, self.today))
 

@@ -1,4 +1,4 @@
-"""Keys and slash commands, in one calm place."""
+"""Keys and slash commands, in one calm place, read from the one command table."""
 
 from __future__ import annotations
 
@@ -9,41 +9,44 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..commands import COMMANDS
+from ...commands import Command
 
-KEYS = (
-    ("Ctrl+S", "SOS: ask a senior member for help now (asks first; Esc cancels)"),
-    ("F2", "crisis lines, on every screen"),
-    ("F4", "your safety plan"),
-    ("F3", "the alerts pane (senior members)"),
+# Keys that are not commands: writing, moving around, leaving.
+OTHER_KEYS = (
     ("Enter", "send your message"),
     ("Ctrl+J", "new line in a message"),
+    ("Tab", "after /, completes a command; otherwise moves between panes"),
     ("Ctrl+N", "next channel"),
-    ("Tab", "move between panes"),
-    ("F1", "this help"),
-    ("F5", "your status (or click your name at the bottom)"),
-    ("F6", "today's check-in"),
-    ("F7", "my days: spoons and mood over the weeks"),
-    ("F8 / F9", "spend / regain a spoon"),
     ("Ctrl+Q", "leave Safe Space (you can come back any time)"),
 )
 
 
-class HelpScreen(ModalScreen):
+def help_text(commands: list[Command]) -> Text:
+    """SOS and the crisis lines first, the keys that are not commands, then every command this
+    member may use, each with its keys."""
+    text = Text()
+    text.append("Keys\n", "bold")
+    crisis = [(key.display, command.help) for command in commands if command.name in ("sos", "crisis") for key in command.keys]
+    for shown, words in [*crisis, *OTHER_KEYS]:
+        text.append(f"  {shown:<8}", "bold")
+        text.append(f" {words}\n")
+    text.append("\nCommands (type them in the message box)\n", "bold")
+    for command in commands:
+        text.append(f"  {command.help_line}\n")
+    text.append("\nEsc closes this.", "dim")
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
 
-    def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n", "bold")
-        for key, words in KEYS:
-            text.append(f"  {key:<8}", "bold")
-            text.append(f" {words}\n")
-        text.append("\nCommands (type them in the message box)\n", "bold")
-        for line in COMMANDS.values():
-            text.append(f"  {line}\n")
-        text.append("\nEsc closes this.", "dim")
-        with VerticalScroll(id="help-dialog"):
-            yield Static(text, markup=False)
+    def __init__(self, commands: list[Command]) -> None:
+        super().__init__()
+        self._commands = commands
 
-    def action_dismiss(self) -> None:
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog"):
+            yield Static(help_text(self._commands), markup=False)
+
+    async def action_dismiss(self, result: None = None) -> None:
         self.dismiss()

@@ -4,6 +4,9 @@ for senior members (every such read is recorded by the service before it reaches
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +15,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Static, TextArea
 
 from ...services.audit import AuditView
-from ...services.errors import TOLD_ERRORS
 from ...services.safety_plans import QUESTIONS, SECTIONS, SafetyPlanView
 from ..widgets.key_bar import KeyBar
 from .crisis import ChoiceScreen, local_time
@@ -25,6 +27,16 @@ INTRO = (
 )
 
 
+class PlanChoice(Enum):
+    """Answers to the plan's two small questions (delete it? save before closing?)."""
+
+    DELETE = "delete"
+    KEEP = "keep"
+    SAVE = "save"
+    DISCARD = "discard"
+    STAY = "stay"
+
+
 class SafetyPlanScreen(CrisisKeysFirst):
     """The member's own plan. Ctrl+O saves (as in nano), Ctrl+R deletes, Esc closes."""
 
@@ -34,16 +46,27 @@ class SafetyPlanScreen(CrisisKeysFirst):
         Binding("escape", "close", "Close"),
     ]
 
-    def __init__(self, plan: SafetyPlanView | None, reads: list[AuditView]) -> None:
-        """Built with the plan already read, so nothing loads over what the member starts typing."""
+    def __init__(
+        self,
+        plan: SafetyPlanView | None,
+        reads: list[AuditView],
+        *,
+        timezone: str,
+        save: Callable[[dict[str, object]], Awaitable[SafetyPlanView | None]],
+        delete: Callable[[], Awaitable[bool]],
+    ) -> None:
+        """Built with the plan already read, so nothing loads over what the member starts typing.
+
+        ``save(values)`` and ``delete()`` are the session's: they tell the member how it went and
+        answer with the saved plan (None if not saved) or whether it was deleted.
+        """
         super().__init__()
         self._plan = plan
         self._reads = reads
+        self._timezone = timezone
+        self._save = save
+        self._delete = delete
         self._saved: dict[str, object] = {}
-
-    @property
-    def services(self):
-        return self.app.services
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="plan-form"):
@@ -67,7 +90,7 @@ class SafetyPlanScreen(CrisisKeysFirst):
         if self._reads:
             text.append("Read by senior members:\n", "bold")
             for entry in self._reads:
-                when = local_time(entry.created_at, self.app.member.timezone)
+                when = local_time(entry.created_at, self._timezone)
                 text.append(f"  {entry.actor_handle}, {entry.created_at:%Y-%m-%d} {when}")
                 text.append(f" (during alert #{entry.alert_id})\n" if entry.alert_id else "\n")
         else:
@@ -96,29 +119,23 @@ class SafetyPlanScreen(CrisisKeysFirst):
         return self.values() != self._saved
 
     async def action_save(self) -> bool:
-        try:
-            plan = await self.services.safety_plans.save_own(self.app.member, **self.values())
-        except TOLD_ERRORS as error:
-            self.app.tell(error.message, severity="warning")
+        plan = await self._save(self.values())
+        if plan is None:
             return False
         self._fill(plan)
-        self.app.tell("Your safety plan is saved.")
         return True
 
     def action_delete(self) -> None:
-        async def chosen(choice: str | None) -> None:
-            if choice != "delete":
-                return
-            await self.services.safety_plans.delete_own(self.app.member)
-            self._fill(None)
-            self.app.tell("Your safety plan is deleted.")
+        async def chosen(choice: PlanChoice | None) -> None:
+            if choice is PlanChoice.DELETE and await self._delete():
+                self._fill(None)
 
         self.app.push_screen(
             ChoiceScreen(
                 "Delete your safety plan?",
                 "It will be gone for good. You can always write a new one.",
-                [("1", "delete", "Yes, delete it"), ("2", "keep", "Keep it")],
-                escape="keep",
+                [("1", PlanChoice.DELETE, "Yes, delete it"), ("2", PlanChoice.KEEP, "Keep it")],
+                escape=PlanChoice.KEEP,
             ),
             callback=chosen,
         )
@@ -128,19 +145,20 @@ class SafetyPlanScreen(CrisisKeysFirst):
             self.app.pop_screen()
             return
 
-        async def chosen(choice: str | None) -> None:
-            if choice == "save":
+        async def chosen(choice: PlanChoice | None) -> None:
+            if choice is PlanChoice.SAVE:
                 if await self.action_save():
                     self.app.pop_screen()
-            elif choice == "discard":
+            elif choice is PlanChoice.DISCARD:
                 self.app.pop_screen()
 
         self.app.push_screen(
             ChoiceScreen(
                 "Save your changes?",
                 "You changed your plan since it was last saved.",
-                [("1", "save", "Save and close"), ("2", "discard", "Close without saving"), ("3", "stay", "Keep editing")],
-                escape="stay",
+                [("1", PlanChoice.SAVE, "Save and close"), ("2", PlanChoice.DISCARD, "Close without saving"),
+                 ("3", PlanChoice.STAY, "Keep editing")],
+                escape=PlanChoice.STAY,
             ),
             callback=chosen,
         )

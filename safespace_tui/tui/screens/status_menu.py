@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,12 +15,15 @@ from textual.widgets.option_list import Option
 
 from ..presence_style import STATUS_HINT, STATUS_ORDER, STATUS_STYLE
 
-STEP_AWAY = "step-away"
-BACK = "back"
+class MenuAction(Enum):
+    """The menu's choices that are not a status."""
+
+    STEP_AWAY = "step-away"
+    BACK = "back"
 
 
-class StatusMenu(ModalScreen):
-    """Dismisses with a status name, ``STEP_AWAY``, ``BACK``, or None."""
+class StatusMenu(ModalScreen[str | MenuAction | None]):
+    """Dismisses with a status name, a ``MenuAction``, or None."""
 
     DEFAULT_CSS = """
     StatusMenu {
@@ -63,8 +68,8 @@ class StatusMenu(ModalScreen):
                 label.append("  (now)", "dim")
             options.append(Option(label, id=status))
         if self.current == "away":
-            options.append(Option(Text("↩ I'm back: say so in #living-room"), id=BACK))
-        options.append(Option(Text("… Step away for a while, or leave the group"), id=STEP_AWAY))
+            options.append(Option(Text("↩ I'm back: say so in #living-room"), id=MenuAction.BACK.value))
+        options.append(Option(Text("… Step away for a while, or leave the group"), id=MenuAction.STEP_AWAY.value))
         with Vertical(id="status-dialog"):
             yield Static("How are you right now?", classes="dialog-title", markup=False)
             yield OptionList(*options, id="status-options")
@@ -77,7 +82,9 @@ class StatusMenu(ModalScreen):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        chosen = event.option.id or ""
+        actions = {action.value: action for action in MenuAction}
+        self.dismiss(actions.get(chosen, chosen))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,9 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ...services.away import LEAVING_WORDS, parse_until
-from ...services.errors import TOLD_ERRORS
+from collections.abc import Awaitable, Callable
+
+from ...services.away import LEAVING_WORDS, SteppedAway
 from ...text import MAX_NOTE_CHARS
+from ..messages import Refused
 from ..widgets.choices import Choices
 
 
@@ -72,9 +74,11 @@ class StepAwayScreen(ModalScreen):
     AUTO_FOCUS = "#away-kind"
     BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+o", "confirm", "Step away")]
 
-    def __init__(self, note: str = "") -> None:
+    def __init__(self, *, note: str = "", step_away: Callable[..., Awaitable[SteppedAway | Refused]]) -> None:
+        """``step_away(leaving=, until=, note=)`` is the session's; it answers with what happened, or why not."""
         super().__init__()
         self.note = note
+        self._step_away = step_away
 
     def compose(self) -> ComposeResult:
         with Vertical(id="away-dialog"):
@@ -115,17 +119,13 @@ class StepAwayScreen(ModalScreen):
 
     async def action_confirm(self) -> None:
         kind = self.query_one("#away-kind", Choices).value or "while"
-        member = self.app.member
-        services = self.app.services
-        try:
-            until = None
-            if kind == "while":
-                until = parse_until(self.query_one("#away-until", Input).value, services.away.today(member))
-            result = await services.away.step_away(
-                member, leaving=kind == "leaving", until=until, note=self.query_one("#away-note", Input).value
-            )
-        except TOLD_ERRORS as error:
-            self.query_one("#away-error", Static).update(Text(error.message))
+        result = await self._step_away(
+            leaving=kind == "leaving",
+            until=self.query_one("#away-until", Input).value if kind == "while" else "",
+            note=self.query_one("#away-note", Input).value,
+        )
+        if isinstance(result, Refused):
+            self.query_one("#away-error", Static).update(Text(result.message))
             return
         self.dismiss(result)
 

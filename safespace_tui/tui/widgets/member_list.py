@@ -23,7 +23,7 @@ _TITLE_STYLE = Style(dim=True, italic=True)
 
 
 class MemberList(ScrollView):
-    def __init__(self, *, id: str | None = None, spoons_max: int | None = None) -> None:
+    def __init__(self, *, spoons_max: int, id: str | None = None) -> None:
         super().__init__(id=id)
         self._members: dict[int, MemberView] = {}
         self._online: set[int] = set()
@@ -34,9 +34,6 @@ class MemberList(ScrollView):
 
     @property
     def spoons_max(self) -> int:
-        if self._spoons_max is None:
-            services = getattr(self.app, "services", None)
-            self._spoons_max = services.config.spoons_max if services is not None else 12
         return self._spoons_max
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:

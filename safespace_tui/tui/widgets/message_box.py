@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from textual import events
-from textual.message import Message
 from textual.widgets import TextArea
 
 from ...text import MAX_MESSAGE_CHARS
+from ..messages import PasteRefused, Submitted
 
 
 class MessageBox(TextArea):
-    class PasteRefused(Message):
-        def __init__(self, size: int) -> None:
-            super().__init__()
-            self.size = size
-
-    def __init__(self, submit: Callable[[str], Awaitable[None]], *, id: str | None = None) -> None:
-        """``submit(text)`` sends or runs what was written (and puts it back if it was not sent)."""
-        self._submit = submit
+    def __init__(self, *, id: str | None = None) -> None:
         # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.cursor_blink = False
@@ -30,12 +21,12 @@ class MessageBox(TextArea):
             event.prevent_default()
             text = self.text
             if text.strip():
-                # Sent from here, not in a message to the screen: a key that arrived meanwhile
-                # (a fast typist, a laggy link) went into the box before the screen emptied it,
-                # and was erased with it. Keys now wait until this is done, and land after it.
-                # The emptied box and the sent line are also drawn in one frame.
+                # Emptied here, at once: a key that arrives next (a fast typist, a laggy link)
+                # lands in the empty box and is never erased with the sent text. The session
+                # answers requests in order, and gives a draft it did not use back ahead of
+                # anything typed since (restore_draft).
                 self.clear()
-                await self._submit(text)
+                self.post_message(Submitted(text))
             return
         if event.key == "ctrl+j":
             event.stop()
@@ -43,6 +34,12 @@ class MessageBox(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def take_out(self, draft: str) -> None:
+        """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""
+        if self.text.startswith(draft):
+            self.load_text(self.text[len(draft):])
+            self.move_cursor(self.document.end)
 
     def restore_draft(self, draft: str) -> None:
         """Put an unsent draft back, ahead of anything typed since it was taken out."""
@@ -54,7 +51,7 @@ class MessageBox(TextArea):
         if len(self.text) + len(event.text) > MAX_MESSAGE_CHARS:
             event.stop()
             event.prevent_default()
-            self.post_message(self.PasteRefused(len(event.text)))
+            self.post_message(PasteRefused(len(event.text)))
             return
         await super()._on_paste(event)
         # Handled. Without this Textual's dispatch would also run TextArea._on_paste (it calls each

@@ -14,11 +14,11 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...services.views import MessageView
+from ..messages import OlderWanted
 
 
 _GUTTER = 6
@@ -44,11 +44,6 @@ class MessageLog(ScrollView, can_focus=True):
         scrollbar-gutter: stable;
     }
     """
-
-    class LoadOlder(Message):
-        def __init__(self, before_id: int) -> None:
-            super().__init__()
-            self.before_id = before_id
 
     def __init__(self, *, timezone: str = "UTC", id: str | None = None) -> None:
         super().__init__(id=id)
@@ -116,13 +111,11 @@ class MessageLog(ScrollView, can_focus=True):
     def messages(self) -> list[MessageView]:
         return self._messages
 
-    @property
-    def newest_id(self) -> int:
-        return self._messages[-1].id if self._messages else 0
-
     def set_timezone(self, timezone: str) -> None:
-        self._zone = _zone(timezone)
-        self._relayout()
+        """Show every time in ``timezone`` from now on (``/timezone`` changes it at once)."""
+        if timezone != self._zone.key:
+            self._zone = _zone(timezone)
+            self._relayout()
 
     # -- drawing
     def _render_message(self, message: MessageView) -> tuple[Strip, ...]:
@@ -267,7 +260,7 @@ class MessageLog(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if new_value <= 0 and self.has_older and not self._loading_older and self._messages:
             self._loading_older = True
-            self.post_message(self.LoadOlder(self._messages[0].id))
+            self.post_message(OlderWanted(self._messages[0].id))
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
-from textual.message import Message
 from textual.widgets import Static
 
 from ...services.checkins import spoon_bar
+from ..messages import SpoonNudged
 
 LABEL = "Spoons "
 BUTTONS = " [-] [+]"
@@ -46,7 +46,7 @@ def meter_text(value: int, maximum: int, width: int | None = None, buttons: bool
 
 
 class SpoonMeter(Static):
-    """Shows a member's spoons; ``Nudge(-1|+1)`` bubbles up when [-] or [+] is clicked."""
+    """Shows a member's spoons; ``SpoonNudged(-1|+1)`` bubbles up when [-] or [+] is clicked."""
 
     DEFAULT_CSS = """
     SpoonMeter {
@@ -55,11 +55,6 @@ class SpoonMeter(Static):
         padding: 0 1;
     }
     """
-
-    class Nudge(Message):
-        def __init__(self, delta: int) -> None:
-            super().__init__()
-            self.delta = delta
 
     def __init__(self, value: int = 0, maximum: int = 12, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -84,6 +79,6 @@ class SpoonMeter(Static):
         x = event.x - 1  # padding
         end = len(meter_text(self.value, self.maximum).plain)
         if end - 7 <= x < end - 4:
-            self.post_message(self.Nudge(-1))
+            self.post_message(SpoonNudged(-1))
         elif end - 3 <= x < end:
-            self.post_message(self.Nudge(+1))
+            self.post_message(SpoonNudged(+1))

@@ -6,10 +6,10 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Static
 
 from ...services.views import MemberView
+from ..messages import StatusClicked
 from ..presence_style import status_parts
 from .spoon_meter import SpoonMeter
 
@@ -28,7 +28,7 @@ def own_status_text(member: MemberView) -> Text:
 
 
 class OwnStatus(Static):
-    """Your name and status. Clicking it asks to change the status (StatusBar.StatusClicked)."""
+    """Your name and status. Clicking it asks to change the status (a StatusClicked request)."""
 
     DEFAULT_CSS = """
     OwnStatus {
@@ -46,7 +46,7 @@ class OwnStatus(Static):
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.post_message(StatusBar.StatusClicked())
+        self.post_message(StatusClicked())
 
 
 class StatusBar(Horizontal):
@@ -56,18 +56,16 @@ class StatusBar(Horizontal):
     }
     """
 
-    class StatusClicked(Message):
-        """The member clicked their own name: offer the status choices."""
-
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, member: MemberView, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._member = member
 
     def compose(self) -> ComposeResult:
         yield OwnStatus(id="own-status")
         yield SpoonMeter(id="spoon-meter")
 
     def on_mount(self) -> None:
-        self.show(self.app.member)
+        self.show(self._member)
 
     def show(self, member: MemberView) -> None:
         self.query_one(OwnStatus).update(own_status_text(member))

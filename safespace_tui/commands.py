@@ -1,0 +1,403 @@
+"""The one command table: every slash command, its help line, its key and who may use it.
+
+Dispatch, ``/help``, F1, the key line and Tab completion all read this table, so a command
+exists in exactly one place. It knows nothing of Textual: a handler asks its front end
+(``Frontend``, below) to show things, and the full-screen app (``tui/session.py``) and a
+plain line mode can each implement that. The rules themselves stay in ``services/``.
+
+A handler returns True when the member's text was used, False to give it back to them
+(a typo in a command keeps the draft). It may raise ``TellMember``; the front end tells
+the member its kind words in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Literal, Protocol
+
+from .services import Services
+from .services.spoons import zone
+from .services.channels import CRISIS_CHANNEL
+from .services.views import ChannelView, MemberView, MessageView, status_words
+
+Severity = Literal["information", "warning", "error"]
+
+
+class Frontend(Protocol):
+    """What a command may ask of the session it was typed in (implemented per front end)."""
+
+    @property
+    def member(self) -> MemberView: ...
+
+    @property
+    def services(self) -> Services: ...
+
+    def tell(self, words: str, *, severity: Severity = "information", timeout: float = 8) -> None: ...
+    def member_changed(self, member: MemberView) -> None: ...
+    def current_channel(self) -> ChannelView | None: ...
+    async def join_channel(self, channel: ChannelView) -> None: ...
+    def show_page(self, title: str, body: str) -> None: ...
+    def show_help(self) -> None: ...
+    def show_who_is_here(self) -> None: ...
+    def open_status_menu(self) -> None: ...
+    def offer_recharge(self) -> None: ...
+    async def open_checkin(self, *, yesterday: bool) -> None: ...
+    async def open_history(self) -> None: ...
+    def open_step_away(self, note: str) -> None: ...
+    def open_sos(self, note: str, *, by_key: bool) -> None: ...
+    def open_crisis_lines(self) -> None: ...
+    async def open_own_plan(self) -> None: ...
+    async def open_plan_of(self, handle: str) -> None: ...
+    def open_alerts(self) -> None: ...
+    def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
+    def show_quiet_members(self, quiet: list, days: int) -> None: ...
+
+
+Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
+
+
+class Who(Enum):
+    """Who may use a command; a command someone may not use is not offered to them."""
+
+    MEMBER = "member"
+    SENIOR = "senior"
+
+    def allows(self, member: MemberView) -> bool:
+        return self is Who.MEMBER or member.is_senior
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key that runs a command (with a fixed argument); ``label`` is what the key line shows."""
+
+    key: str
+    label: str
+    argument: str = ""
+    shown: str = ""  # how help writes the key ("Ctrl+S"); derived from ``key`` when empty
+    over_everything: bool = True  # works over any widget and dialog (a text box's own keys too)
+
+    @property
+    def display(self) -> str:
+        return self.shown or "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in self.key.split("+"))
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str  # "/status available|low|recharging|away [note]"
+    help: str  # what it does, in a few calm words
+    handler: Handler
+    keys: tuple[Key, ...] = ()
+    who: Who = Who.MEMBER
+
+    @property
+    def help_line(self) -> str:
+        keys = ", ".join(k.display + (f" {k.label}" if len(self.keys) > 1 else "") for k in self.keys)
+        return f"{self.usage} — {self.help}" + (f" ({keys})" if keys else "")
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A command as asked for: ``/join wins`` is Typed('join', 'wins'); a key sets ``by_key``."""
+
+    name: str
+    argument: str
+    by_key: bool = False
+
+
+def parse(text: str) -> Typed | None:
+    """``/join wins`` → Typed('join', 'wins'); plain text → None. '//x' sends '/x' literally."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or stripped.startswith("//"):
+        return None
+    head, _, rest = stripped[1:].partition(" ")
+    return Typed(head.lower(), rest.strip())
+
+
+def unescape(text: str) -> str:
+    stripped = text.lstrip()
+    return stripped[1:] if stripped.startswith("//") else text
+
+
+# -- the handlers -----------------------------------------------------------------------------
+
+# what a member may type after /status, and what it means
+STATUS_WORDS = {
+    "available": "available",
+    "here": "available",
+    "ok": "available",
+    "low": "low",
+    "low-energy": "low",
+    "recharging": "recharging",
+    "recharge": "recharging",
+    "dnd": "recharging",
+    "quiet": "recharging",
+    "away": "away",
+}
+
+
+async def set_status(ui: Frontend, status: str, note: str = "") -> None:
+    """Change the member's status and say what it means (also used by the status menu)."""
+    view = await ui.services.members.set_status(ui.member, status, note)
+    ui.member_changed(view)
+    if status == "recharging":
+        ui.tell(f"You're {status_words(status)}. It's quiet now: no bells or pop-ups until you change it.")
+    else:
+        ui.tell(f"Your status: {status_words(status)}.")
+
+
+async def change_spoons(ui: Frontend, delta: int | None = None, *, to: int | None = None) -> None:
+    """Spend, regain or set today's spoons; at 0 the front end gently offers to recharge."""
+    spoons = ui.services.spoons
+    before = ui.member.spoons
+    if to is not None:
+        view = await spoons.set(ui.member, to)
+    elif delta is not None and delta > 0:
+        view = await spoons.regain(ui.member, delta)
+    else:
+        view = await spoons.spend(ui.member, -(delta or -1))
+    ui.member_changed(view)
+    if before > 0 and view.spoons == 0 and view.status not in ("recharging", "away"):
+        ui.offer_recharge()
+
+
+async def _join(ui: Frontend, typed: Typed) -> bool:
+    if not typed.argument:
+        ui.tell("Which channel? For example: /join wins")
+        return False
+    await ui.join_channel(await ui.services.channels.by_name(typed.argument))
+    return True
+
+
+async def _help(ui: Frontend, typed: Typed) -> bool:
+    ui.show_help()
+    return True
+
+
+async def _here(ui: Frontend, typed: Typed) -> bool:
+    ui.show_who_is_here()
+    return True
+
+
+async def _charter(ui: Frontend, typed: Typed) -> bool:
+    ui.show_page("Our charter", await ui.services.texts.get("charter"))
+    return True
+
+
+async def _status(ui: Frontend, typed: Typed) -> bool:
+    """/status [available|low|recharging|away] [note]; without a word, the menu."""
+    if not typed.argument:
+        ui.open_status_menu()
+        return True
+    word, _, note = typed.argument.partition(" ")
+    if word.lower() == "low" and note.lower().startswith("energy"):
+        note = note[6:].strip()
+    status = STATUS_WORDS.get(word.lower())
+    if status is None:
+        ui.tell("Status can be available, low, recharging or away. For example: /status low", severity="warning")
+        return False
+    await set_status(ui, status, note)
+    return True
+
+
+async def _spoons(ui: Frontend, typed: Typed) -> bool:
+    """/spoons N, /spoons +1, /spoons -2, /spoons start N; without a number, what you have."""
+    maximum = ui.services.config.spoons_max
+    member = ui.member
+    words = typed.argument.split()
+    if not words:
+        ui.tell(
+            f"You have {member.spoons} of {maximum} spoons today. /spoons N sets them, F8 and F9 spend or "
+            f"regain one, and /spoons start N sets how many each day begins with (now {member.spoons_start})."
+        )
+        return True
+    if words[0].lower() == "start" and len(words) == 2 and words[1].isdigit():
+        view = await ui.services.spoons.set_start(member, int(words[1]))
+        ui.member_changed(view)
+        ui.tell(f"Each new day will start with {view.spoons_start} spoons.")
+        return True
+    number = words[0]
+    if len(words) == 1 and re.fullmatch(r"[+-]?\d{1,3}", number):
+        if number[0] in "+-":
+            await change_spoons(ui, int(number))
+        else:
+            await change_spoons(ui, to=int(number))
+        return True
+    ui.tell(f"For spoons, give a number from 0 to {maximum}: for example /spoons 6, or /spoons -1.", severity="warning")
+    return False
+
+
+async def _timezone(ui: Frontend, typed: Typed) -> bool:
+    """/timezone Area/City: your day (and when spoons start again) follows it, and so do the times shown."""
+    if not typed.argument:
+        ui.tell(f"Your day follows {ui.member.timezone}. Change it with /timezone Area/City, e.g. /timezone Europe/London.")
+        return True
+    view = await ui.services.spoons.set_timezone(ui.member, typed.argument)
+    ui.member_changed(view)
+    now: datetime = ui.services.spoons.clock().astimezone(zone(view.timezone))
+    ui.tell(f"Your day now follows {view.timezone} (it's {now:%H:%M} there).")
+    return True
+
+
+async def _checkin(ui: Frontend, typed: Typed) -> bool:
+    """/checkin for today, /checkin yesterday to fill in a missed day."""
+    word = typed.argument.strip().lower()
+    if word not in ("", "today", "yesterday"):
+        ui.tell("/checkin opens today's check-in; /checkin yesterday fills in yesterday.", severity="warning")
+        return False
+    await ui.open_checkin(yesterday=word == "yesterday")
+    return True
+
+
+async def _history(ui: Frontend, typed: Typed) -> bool:
+    await ui.open_history()
+    return True
+
+
+async def _sos(ui: Frontend, typed: Typed) -> bool:
+    ui.open_sos(typed.argument, by_key=typed.by_key)
+    return True
+
+
+async def _away(ui: Frontend, typed: Typed) -> bool:
+    ui.open_step_away(typed.argument)
+    return True
+
+
+async def _back(ui: Frontend, typed: Typed) -> bool:
+    result = await ui.services.away.back(ui.member)
+    if result is None:
+        ui.tell("You're not marked away, so there's nothing to change.")
+        return True
+    ui.member_changed(result.member)
+    ui.tell("Welcome back. The group can see you're here.")
+    return True
+
+
+async def _quiet_members(ui: Frontend, typed: Typed) -> bool:
+    """/quiet-members [N]: members with no check-in shared for N days (senior members only)."""
+    argument = typed.argument.strip() or "3"
+    if not argument.isdigit():
+        ui.tell("Give a number of days, for example /quiet-members 3.", severity="warning")
+        return False
+    days = int(argument)
+    ui.show_quiet_members(await ui.services.checkins.quiet_members(ui.member, days), days)
+    return True
+
+
+async def _crisis(ui: Frontend, typed: Typed) -> bool:
+    ui.open_crisis_lines()
+    return True
+
+
+async def _plan(ui: Frontend, typed: Typed) -> bool:
+    """``/plan``: my own plan. ``/plan NAME``: a senior member reads NAME's plan (recorded)."""
+    name = typed.argument.strip().lstrip("@").lower()
+    if not name or name == ui.member.handle:
+        await ui.open_own_plan()
+    else:
+        await ui.open_plan_of(name)
+    return True
+
+
+async def _alerts(ui: Frontend, typed: Typed) -> bool:
+    ui.open_alerts()
+    return True
+
+
+async def _move(ui: Frontend, typed: Typed) -> bool:
+    """``/move``: a senior member moves a recent message of this channel to #911."""
+    channel = ui.current_channel()
+    if channel is None:
+        return True
+    if channel.name == CRISIS_CHANNEL:
+        ui.tell("This is #911 already.")
+        return True
+    messages = await ui.services.channels.history(ui.member, channel.id, limit=30)
+    if not messages:
+        ui.tell("There are no messages here to move.")
+        return True
+    ui.pick_message_to_move(channel, messages)
+    return True
+
+
+# -- the table --------------------------------------------------------------------------------
+# The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
+# and the crisis lines are never cut off on a narrow screen.
+
+COMMANDS: tuple[Command, ...] = (
+    Command("join", "/join CHANNEL", "go to a channel", _join),
+    Command("here", "/here", "who is here, and how they are (the member list, for narrow screens)", _here),
+    Command("sos", "/sos [note]", "ask a senior member for help now (asks first; Esc cancels)", _sos,
+            (Key("ctrl+s", "SOS", shown="Ctrl+S"),)),
+    Command("crisis", "/crisis", "crisis lines, on every screen", _crisis, (Key("f2", "Crisis lines"),)),
+    Command("alerts", "/alerts", "the alerts pane", _alerts, (Key("f3", "Alerts"),), Who.SENIOR),
+    Command("plan", "/plan", "your safety plan (senior members: /plan NAME reads NAME's, and it is recorded)", _plan,
+            (Key("f4", "My plan", over_everything=False),)),
+    Command("help", "/help", "keys and commands", _help, (Key("f1", "Help", over_everything=False),)),
+    Command("status", "/status available|low|recharging|away [note]", "how you are (or click your name)", _status,
+            (Key("f5", "Status"),)),
+    Command("checkin", "/checkin [yesterday]", "today's check-in", _checkin, (Key("f6", "Check-in"),)),
+    Command("history", "/history", "my days: spoons and mood over the weeks", _history, (Key("f7", "My days"),)),
+    Command("spoons", "/spoons N, /spoons -1, /spoons start N", "today's spoons", _spoons,
+            (Key("f8", "-spoon", "-1"), Key("f9", "+spoon", "+1"))),
+    Command("charter", "/charter", "the group's charter", _charter),
+    Command("timezone", "/timezone Area/City", "when your day (and your spoons) start again", _timezone),
+    Command("away", "/away [note]", "step away for a while, or leave the group", _away),
+    Command("back", "/back", "you're back", _back),
+    Command("quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members,
+            who=Who.SENIOR),
+    Command("move", "/move", "move a message of this channel to #911", _move, who=Who.SENIOR),
+)
+BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def available_to(member: MemberView) -> list[Command]:
+    """The commands ``member`` may use, in the table's order."""
+    return [command for command in COMMANDS if command.who.allows(member)]
+
+
+def find(name: str, member: MemberView) -> Command | None:
+    """The command called ``name`` if ``member`` may use it; one they may not is as unknown."""
+    command = BY_NAME.get(name)
+    return command if command is not None and command.who.allows(member) else None
+
+
+def complete(prefix: str, member: MemberView) -> list[str]:
+    """Command names ``member`` may use that start with ``prefix`` (without the slash)."""
+    prefix = prefix.lower()
+    return [command.name for command in available_to(member) if command.name.startswith(prefix)]
+
+
+def nearest(name: str, member: MemberView, limit: int = 3) -> list[str]:
+    """Names close to a mistyped one ("/stauts" → status), only among what ``member`` may use."""
+    names = [command.name for command in available_to(member)]
+    return difflib.get_close_matches(name.lower(), names, n=limit, cutoff=0.6)
+
+
+def unknown_words(name: str, member: MemberView) -> str:
+    """What to say for a command that does not exist (or that this member may not use)."""
+    close = nearest(name, member)
+    hint = f" Did you mean {' or '.join('/' + n for n in close)}?" if close else ""
+    return f"There's no /{name[:20]} command.{hint} /help lists the ones there are."
+
+
+async def run(ui: Frontend, typed: Typed) -> bool:
+    """Run ``typed`` for ``ui``'s member; False gives the text back to them."""
+    command = find(typed.name, ui.member)
+    if command is not None:
+        return await command.handler(ui, typed)
+    if typed.name in BY_NAME:  # there, but not for this member: not offered, and said kindly
+        ui.tell(f"/{typed.name} is for senior members. If you need help now, press Ctrl+S or type /sos.")
+    else:
+        ui.tell(unknown_words(typed.name, ui.member), severity="warning")
+    return False
+
+
+def keys_of(commands: Iterable[Command]) -> list[tuple[Command, Key]]:
+    return [(command, key) for command in commands for key in command.keys]

@@ -1,0 +1,106 @@
+"""What screens and widgets ask of the session: the app's vocabulary in one file.
+
+Messages go up, methods come down: a screen or widget posts one of these requests and never
+reaches into the app or the services. Each bubbles to the App, which hands every ``Request``
+to the session controller (``tui/session.py``); the controller answers by calling methods on
+the screens and widgets it owns. Read this file to see how the parts talk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What a member's action came to when a service said no: its kind words (``TellMember``)."""
+
+    message: str
+
+
+class Request(Message):
+    """Something only the session can do: it holds the member, the services and the hub."""
+
+
+# -- the conversation (main screen, message box, message log) -------------------------------
+class Submitted(Request):
+    """The member pressed Enter in the message box: send it, or run it as a /command."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ChannelChosen(Request):
+    """Show this channel (from the channel list, Ctrl+N / Ctrl+B)."""
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__()
+        self.channel_id = channel_id
+
+
+class OlderWanted(Request):
+    """The conversation was scrolled to its top: load the page before ``before_id``."""
+
+    def __init__(self, before_id: int) -> None:
+        super().__init__()
+        self.before_id = before_id
+
+
+class PasteRefused(Request):
+    """A paste bigger than a message was refused whole (the draft is unchanged)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+
+# -- a member's day ---------------------------------------------------------------------------
+class StatusClicked(Request):
+    """The member clicked their own name or status at the bottom: open the status menu."""
+
+
+class SpoonNudged(Request):
+    """A click on the spoon meter's − or + (the same as F8 / F9)."""
+
+    def __init__(self, delta: int) -> None:
+        super().__init__()
+        self.delta = delta
+
+
+# -- crisis care (the seniors' alerts pane) --------------------------------------------------
+class AlertsWanted(Request):
+    """The alerts pane wants its list (when it opens, and every time an alert changes)."""
+
+
+class TakeAlert(Request):
+    """A senior says "I'm with you" for this alert."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
+class ResolveAlert(Request):
+    """A senior closes this alert, with a private note."""
+
+    def __init__(self, alert_id: int, note: str) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+        self.note = note
+
+
+class ReadPlan(Request):
+    """A senior opens the safety plan of the member who raised ``alert_id`` (recorded)."""
+
+    def __init__(self, member_id: int, alert_id: int, name: str) -> None:
+        super().__init__()
+        self.member_id = member_id
+        self.alert_id = alert_id
+        self.name = name
+
+
+class OpenCrisisThread(Request):
+    """Go to #911, closing whatever is open over the conversation."""

@@ -1,0 +1,368 @@
+"""The session controller: one per member's session, the only part of the app that acts.
+
+It holds the member, the services and the hub subscriptions, and the one rule for bells
+and pop-ups (``may_interrupt``). Screens and widgets post requests (``tui/messages.py``)
+that the App hands here; this answers by calling methods on the screens it owns (the main
+screen, and the dialogs it pushes). It implements ``commands.Frontend``, so every slash
+command and its key runs through the one command table (``safespace_tui/commands.py``).
+
+Two parts keep their own areas, composed here rather than mixed in: crisis care
+(``tui/crisis_care.py``) and a member's day (``tui/my_day.py``).
+
+Hub callbacks run in the publisher's task: they only hand over (``app.call_next``), and what
+is handed over may run after the session began to close, so it checks ``_taken_down`` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.app import App
+
+from .. import commands
+from ..commands import Severity
+from ..errors import TellMember
+from ..hub import MEMBERS, PRESENCE, channel_topic
+from ..services import Services
+from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
+from ..services.crisis import MessageMoved, has_sos_words
+from ..services.presence import PresenceChanged
+from ..services.views import ChannelView, MemberView, MessageView
+from ..text import MAX_MESSAGE_CHARS
+from . import messages as requests
+from .messages import Refused
+from .crisis_care import CrisisCare
+from .my_day import MyDay
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .screens.quiet_members import QuietMembersScreen
+from .screens.text_page import TextPage
+
+if TYPE_CHECKING:
+    from ..services.checkins import QuietMember
+
+log = logging.getLogger("safespace.tui")
+T = TypeVar("T")
+
+
+def mentions(body: str, handle: str) -> bool:
+    """``@handle`` as a word (``@ann.`` at the end of a sentence counts; ``@anna`` does not)."""
+    pattern = r"(?<![\w@])@" + re.escape(handle) + r"(?![a-z0-9_-])(?!\.[a-z0-9])"
+    return re.search(pattern, body, re.IGNORECASE) is not None
+
+
+class Session:
+    """One member's session in the full-screen app (see the module docstring)."""
+
+    def __init__(self, app: App, services: Services, member: MemberView) -> None:
+        self.app = app
+        self._services = services
+        self._member = member
+        self.main = MainScreen(member, spoons_max=services.config.spoons_max)
+        self.crisis = CrisisCare(self)
+        self.day = MyDay(self)
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._closed = False
+        # Member and presence changes heard before the member list is drawn; None once it is.
+        self._early: list[Callable[[], None]] | None = []
+        self._handlers: dict[type, Callable[[Any], Awaitable[None] | None]] = {
+            requests.Submitted: self._submitted,
+            requests.ChannelChosen: self._channel_chosen,
+            requests.OlderWanted: self._older_wanted,
+            requests.PasteRefused: self._paste_refused,
+            requests.StatusClicked: lambda _request: self.open_status_menu(),
+            requests.SpoonNudged: lambda request: self.day.spoon_key(request.delta),
+            requests.AlertsWanted: lambda _request: self.crisis.refresh_pane(),
+            requests.TakeAlert: lambda request: self.crisis.take(request.alert_id),
+            requests.ResolveAlert: lambda request: self.crisis.resolve(request.alert_id, request.note),
+            requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
+            requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+        }
+
+    # -- who, and with what -----------------------------------------------------------------
+    @property
+    def member(self) -> MemberView:
+        return self._member
+
+    @property
+    def services(self) -> Services:
+        return self._services
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """From the App's on_mount: the main screen first (the first frame), then what loads."""
+        shown = self.app.push_screen(self.main)
+        self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
+        self.day.start()
+        self.crisis.start()
+
+    def stop(self) -> None:
+        self._closed = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def listen(self, topic: str, handler: Callable[[Any], Awaitable[None] | None]) -> None:
+        """Subscribe ``handler`` to ``topic``; it runs in this session's own task, later."""
+        self._unsubscribe.append(self.services.hub.subscribe(topic, lambda event: self.app.call_next(handler, event)))
+
+    def _taken_down(self) -> bool:
+        """A hub event handed over can run after this session began to close: then it is dropped."""
+        return self._closed or self.main.taken_down
+
+    # -- requests from screens and widgets: the one place a member's action is answered -----
+    async def handle(self, request: requests.Request) -> None:
+        handler = self._handlers.get(type(request))
+        if handler is None:
+            log.error("no handler for %s", type(request).__name__)
+            return
+        await self.told(handler(request))
+
+    async def told(self, action: Awaitable[T] | T, *, quietly: bool = False) -> T | Refused:
+        """Await ``action``; a refusal or a full disk (``TellMember``) is told kindly, never raised.
+
+        The one place the app catches what a member should be told: every request and every
+        form's save goes through here. ``quietly``: a form shows the words itself, in place.
+        """
+        try:
+            return await action if isinstance(action, Awaitable) else action
+        except TellMember as error:
+            if not quietly:
+                self.tell(error.message, severity="warning")
+            return Refused(error.message)
+
+    # -- interruptions: the one rule for bells and pop-ups a member did not ask for -----------
+    @property
+    def quiet(self) -> bool:
+        """Recharging means do not disturb."""
+        return self.member.status == "recharging"
+
+    def may_interrupt(self, kind: str) -> bool:
+        """May something this member did not just do ring the bell or pop up now?
+
+        Check it (or use ``interrupt``) for every bell or pop-up someone else causes.
+        * ``kind="sos"``: an SOS alert. Senior members are always interrupted, even while
+          recharging, since answering SOS is their role; for anyone else the rule below holds.
+        * any other kind: never while the member is recharging.
+        A reply to the member's own action (``tell``) is not an interruption.
+        """
+        if kind == "sos" and self.member.is_senior:
+            return True
+        return not self.quiet
+
+    def interrupt(self, kind: str, message: str, *, severity: Severity = "information", timeout: float = 8) -> bool:
+        """Ring and pop up ``message`` only if ``may_interrupt(kind)``; returns whether it did."""
+        if not self.may_interrupt(kind):
+            return False
+        self.ring()
+        self.tell(message, severity=severity, timeout=timeout)
+        return True
+
+    def ring(self, times: int = 1) -> None:
+        """The terminal bell, whatever the App's own bell rule (SOS rings even while recharging)."""
+        for _ in range(times):
+            App.bell(self.app)
+
+    # -- commands.Frontend ----------------------------------------------------------------------
+    def tell(self, words: str, *, severity: Severity = "information", timeout: float = 8) -> None:
+        """A calm notification; never markup, since it may quote a member's words."""
+        self.app.notify(words, severity=severity, timeout=timeout, markup=False)
+
+    def member_changed(self, member: MemberView) -> None:
+        """Our own member row changed (role, status, spoons, time zone): keep every view in step."""
+        self._member = member
+        self.main.member_changed(member)
+        for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
+            if screen is not self.main:
+                for bar in screen.query("StatusBar"):
+                    bar.show(member)  # type: ignore[attr-defined]
+
+    def current_channel(self) -> ChannelView | None:
+        return self.main.current
+
+    async def join_channel(self, channel: ChannelView) -> None:
+        known = {c.id: c for c in self.main.channels}
+        await self._show(known.get(channel.id, channel))
+
+    def show_page(self, title: str, body: str) -> None:
+        self.app.push_screen(TextPage(title, body))
+
+    def show_help(self) -> None:
+        if not isinstance(self.app.screen, HelpScreen):
+            self.app.push_screen(HelpScreen(commands.available_to(self.member)))
+
+    def show_who_is_here(self) -> None:
+        self.show_page("Who is here", "\n".join(self.main.who_is_here()) or "Nobody yet.")
+
+    def show_quiet_members(self, quiet: list[QuietMember], days: int) -> None:
+        self.app.push_screen(QuietMembersScreen(quiet, days))
+
+    def open_status_menu(self) -> None:
+        self.day.open_status_menu()
+
+    def offer_recharge(self) -> None:
+        self.day.offer_recharge()
+
+    async def open_checkin(self, *, yesterday: bool) -> None:
+        await self.day.open_checkin(yesterday=yesterday)
+
+    async def open_history(self) -> None:
+        await self.day.open_history()
+
+    def open_step_away(self, note: str) -> None:
+        self.day.open_step_away(note)
+
+    def open_sos(self, note: str, *, by_key: bool) -> None:
+        self.crisis.open_sos(note, source="key" if by_key else "command")
+
+    def open_crisis_lines(self) -> None:
+        self.crisis.toggle_crisis_lines()
+
+    async def open_own_plan(self) -> None:
+        await self.crisis.open_own_plan()
+
+    async def open_plan_of(self, handle: str) -> None:
+        await self.crisis.open_plan_of(handle)
+
+    def open_alerts(self) -> None:
+        self.crisis.toggle_alerts()
+
+    def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
+        self.crisis.pick_message_to_move(channel, messages)
+
+    async def run_key(self, name: str, argument: str) -> None:
+        """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
+        await self.told(commands.run(self, commands.Typed(name, argument, by_key=True)))
+
+    # -- the conversation -------------------------------------------------------------------------
+    async def _load_conversation(self, shown: Awaitable[object]) -> None:
+        await shown  # the main screen is mounted: its lists exist
+        services, member = self.services, self.member
+        # Listening before reading: a change made while the lists load is not lost (it waits,
+        # and is applied after the list it is newer than).
+        self.listen(PRESENCE, self._presence_changed)
+        self.listen(MEMBERS, self._member_event)
+        channels = await services.channels.list_for(member)
+        members = await services.members.list()
+        if self._taken_down():
+            return
+        self.main.set_channels(channels)
+        self.main.set_members(members, services.presence.online_ids())
+        early, self._early = self._early or [], None
+        for apply_change in early:
+            apply_change()
+        for channel in channels:
+            self.listen(channel_topic(channel.id), self._channel_event)
+        if channels:
+            await self._show(channels[0])
+
+    async def _show(self, channel: ChannelView) -> None:
+        self.main.show_channel(channel)
+        history = await self.services.channels.history(self.member, channel.id)
+        if self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page) and history:
+            self._mark_read(channel.id, history[-1].id)
+
+    def _mark_read(self, channel_id: int, message_id: int) -> None:
+        self.services.channels.mark_read(self.member, channel_id, message_id)
+
+    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved) -> None:
+        if self._taken_down():
+            return
+        if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
+            self.main.message_edited(event.message, visible=may_see(self.member, event.message))
+        elif isinstance(event, MessageMoved):
+            current = self.main.current
+            if current is not None and current.id in (event.from_channel_id, event.message.channel_id):
+                await self._show(current)
+        elif may_see(self.member, event.message):
+            self._message_arrived(event.message)
+
+    def _message_arrived(self, message: MessageView) -> None:
+        mine = message.author_id == self.member.id
+        if not mine and mentions(message.body, self.member.handle):
+            where = self.main.channel_name(message.channel_id)
+            self.interrupt("mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6)
+        if self.main.message_arrived(message, mine=mine):
+            self._mark_read(message.channel_id, message.id)
+
+    def _presence_changed(self, event: PresenceChanged) -> None:
+        if self._early is not None:
+            self._early.append(lambda: self._presence_changed(event))
+        elif not self._taken_down():
+            self.main.set_online(event.member_id, event.online)
+
+    def _member_event(self, member: MemberView) -> None:
+        if self._early is not None:
+            self._early.append(lambda: self._member_event(member))
+            return
+        if self._taken_down():
+            return
+        if member.id == self.member.id and not member.removed:  # (removed: the session is closing)
+            self.member_changed(member)
+        self.main.member_updated(member)
+
+    async def _channel_chosen(self, request: requests.ChannelChosen) -> None:
+        for channel in self.main.channels:
+            if channel.id == request.channel_id:
+                await self._show(channel)
+
+    async def _older_wanted(self, request: requests.OlderWanted) -> None:
+        channel = self.main.current
+        if channel is None:
+            return
+        older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
+        self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
+
+    def _paste_refused(self, request: requests.PasteRefused) -> None:
+        self.tell(
+            f"That paste is very long ({request.size:,} characters); a message holds up to {MAX_MESSAGE_CHARS:,}. "
+            "Nothing was sent and your draft is unchanged. You could paste it in parts.",
+            severity="warning",
+        )
+
+    async def open_crisis_thread(self) -> None:
+        """Close what is open over the conversation and show #911."""
+        while self.app.screen is not self.main and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        await self.join_channel(await self.services.channels.by_name(CRISIS_CHANNEL))
+
+    # -- writing: the one path every typed line takes ---------------------------------------
+    async def _submitted(self, request: requests.Submitted) -> None:
+        """Send or run what the member wrote (the box has given it up); give it back if not used."""
+        text = request.text
+        typed = commands.parse(text)
+        used = await self.told(commands.run(self, typed) if typed is not None else self.send(commands.unescape(text)))
+        if used is not True:
+            self.main.restore_draft(text)
+
+    async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
+        """Post ``text`` to the current channel under the crisis rules (in services): SOS words go
+        to #911 with an alert; self-harm talk outside #911 is asked about first. False keeps the draft."""
+        channel = self.main.current
+        if channel is None:
+            return False
+        try:
+            outcome = await self.services.crisis.send(
+                self.member, channel.id, text, care_checked=care_checked, to_crisis=to_crisis
+            )
+        except TellMember:
+            raise
+        except Exception:
+            if not has_sos_words(text):
+                raise
+            log.exception("SOS message of member %s could not be saved", self.member.id)
+            self.crisis.could_not_send()  # an SOS that could not be saved never fails silently
+            return False
+        if outcome.care_check:
+            self.crisis.ask_before_posting(text)
+            return False
+        if outcome.message is not None:  # at once, not after the fan-out to everyone else
+            self.main.show_own_message(outcome.message)
+        if outcome.alert is not None:  # the member hears first what happened; #911 loads behind it
+            self.crisis.show_sent(outcome.alert, moved=outcome.moved)
+        if outcome.moved:
+            await self.join_channel(await self.services.channels.by_name(CRISIS_CHANNEL))
+        return True
