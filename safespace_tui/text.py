@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import TellMember
+
 __all__ = [
     "TextRejected",
     "MAX_MESSAGE_CHARS",
@@ -49,18 +51,12 @@ __all__ = [
 ]
 
 
-class TextRejected(ValueError):
+class TextRejected(TellMember, ValueError):
     """User text we will not accept; .message is a calm, kind sentence to show the member.
 
     It is a ValueError so generic input handling still catches it, but callers
     should show ``.message`` as-is and keep the member's draft.
     """
-
-    message: str
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 MAX_MESSAGE_CHARS = 4000  # one chat message

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from ..store.db import StoreFull
+from ..errors import TellMember
 
 
-class ServiceError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ServiceError(TellMember):
+    """A rule of the group said no; ``.message`` says so kindly."""
 
 
 class NotFound(ServiceError):
@@ -23,6 +21,7 @@ class Invalid(ServiceError):
     """Input we cannot use, such as a malformed key or an unknown role."""
 
 
-TOLD_ERRORS = (ServiceError, StoreFull)
-"""What a member's action may raise with a ``.message`` to tell them: a refusal, or a disk that
-cannot be written (then nothing changed, and the session goes on)."""
+TOLD_ERRORS = (TellMember,)
+"""What a member's action may raise with a ``.message`` to tell them: a refusal, text we cannot
+accept, or a disk that cannot be written (then nothing changed, and the session goes on).
+Kept only until the TUI catches ``TellMember`` itself (removed with the TUI rewrite)."""
