@@ -25,6 +25,8 @@ from safespace_tui.services.crisis import (
 )
 from safespace_tui.services.errors import Invalid, NotAllowed, NotFound
 from safespace_tui.services.safety_plans import NO_PLAN
+from safespace_tui.services.views import PublicKey
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import Alert, utcnow
 from safespace_tui.text import TextRejected
@@ -32,8 +34,8 @@ from safespace_tui.text import TextRejected
 SECRET = "the-secret-words-nobody-logs"
 
 
-def _key() -> str:
-    return asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+def _key() -> PublicKey:
+    return read_public_key(asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode())
 
 
 @pytest.fixture

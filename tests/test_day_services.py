@@ -16,6 +16,7 @@ from safespace_tui.services.channels import MessageEdited, MessagePosted, may_se
 from safespace_tui.services.checkins import CheckInDraft, card_text, spoon_bar
 from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.spoons import spoons_today, validate_timezone
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import CheckIn, Message, SpoonLog
 
@@ -45,7 +46,7 @@ async def world(tmp_path):
     people = {}
     for name, role in {"ann": "member", "bea": "member", "sam": "senior"}.items():
         key = make_key(tmp_path, name)
-        people[name] = await services.members.add(name, key.with_suffix(".pub").read_text(), role=role)
+        people[name] = await services.members.add(name, read_public_key(key.with_suffix(".pub").read_text()), role=role)
     events: list = []
     for channel in ("check-ins", "wins", "living-room"):
         view = await services.channels.by_name(channel)

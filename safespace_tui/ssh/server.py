@@ -125,7 +125,7 @@ class SafeSpaceServer:
         self.sessions: set[TerminalSession] = set()
         self.apps: weakref.WeakSet = weakref.WeakSet()  # every SafeSpaceApp still in memory
         self.connections_by_address: Counter[str] = Counter()
-        self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
+        self.host_key = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task | None = None
         self._gc: asyncio.Task | None = None
