@@ -222,7 +222,7 @@ async def test_the_alert_notice_reaches_a_senior_on_any_screen_and_the_app_unsub
 async def test_a_senior_opens_the_911_thread_from_the_pane(world):
     services, people = world
     living = await services.channels.by_name("living-room")
-    await services.crisis.send(people["ann"], living.id, "SOS")
+    await services.messages.send(people["ann"], living.id, "SOS")
     app = SafeSpaceApp(services, people["sam"])
     async with app.run_test(size=(100, 30)) as pilot:
         # the alert raised before sam connected is the first thing he sees

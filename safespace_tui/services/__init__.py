@@ -12,6 +12,7 @@ from .checkins import CheckInService
 from .crisis import CrisisService
 from .group_texts import GroupTextService
 from .members import MemberService
+from .messages import MessageService
 from .presence import Presence
 from .spoons import SpoonService
 from .safety_plans import SafetyPlanService
@@ -31,7 +32,10 @@ class Services:
         self.spoons = SpoonService(store, hub, config.spoons_max)
         self.checkins = CheckInService(store, hub, self.spoons)
         self.away = AwayService(store, hub, self.spoons)
-        self.crisis = CrisisService(config, store, hub, self.presence, self.channels)
+        self.crisis = CrisisService(config, store, hub, self.presence)
+        # every message a member types: cleaned once, crisis rules, posted
+        self.messages = MessageService(config, self.channels, self.crisis)
+        self.crisis.send = self.messages.send  # removed when the TUI switches (lead)
         self.safety_plans = SafetyPlanService(store)
         self.audit = AuditService(store)
         self.texts = GroupTextService(store)
