@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
+from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
 from .channels import ChannelService
@@ -27,6 +28,8 @@ class Services:
         self.hub = hub
         self.presence = Presence(hub)
         self.members = MemberService(store, hub)
+        # what the CLI (another process) changed: noticed here, not by the SSH server
+        self.access = AccessWatch(self.members, self.presence, hub, config.session_check_interval)
         self.channels = ChannelService(store, hub, config.history_page)
         # a member's day: spoons, check-ins, stepping away (issue 4)
         self.spoons = SpoonService(store, hub, config.spoons_max)

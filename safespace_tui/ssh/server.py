@@ -14,14 +14,15 @@ import logging
 import signal
 import weakref
 from collections import Counter
+from collections.abc import Callable
 
 import asyncssh
 
 from ..config import Config
 from ..gc_policy import GCPolicy
-from ..hub import MEMBERS, Hub, member_topic
+from ..hub import Hub
 from ..services import Services
-from ..services.views import MemberView
+from ..services.access import ACCESS_REVOKED, AccessRevoked
 from ..store.db import Store
 from .host_key import load_or_create_host_key
 from .session import TerminalSession
@@ -128,6 +129,7 @@ class SafeSpaceServer:
         self.host_key = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task | None = None
+        self._unsubscribe_revoked: Callable[[], None] = lambda: None
         self._gc: asyncio.Task | None = None
         self.gc_policy = GCPolicy(lambda: len(self.sessions))
         self._escalator: asyncio.Task | None = None
@@ -159,7 +161,9 @@ class SafeSpaceServer:
             keepalive_interval=self.config.keepalive_interval,
             keepalive_count_max=self.config.keepalive_count_max,
         )
-        self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
+        # Keys revoked and members removed from the CLI: the access service notices, we close.
+        self._unsubscribe_revoked = self.hub.subscribe(ACCESS_REVOKED, self._close_revoked)
+        self._watcher = asyncio.create_task(self.services.access.run(self._live_key_ids), name="access-watcher")
         self._gc = asyncio.create_task(self.gc_policy.run(), name="gc-policy")
         # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
         self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
@@ -188,41 +192,15 @@ class SafeSpaceServer:
     def log_status(self) -> None:
         log.info("status %s", " ".join(f"{key}={value}" for key, value in self.status().items()))
 
-    async def _watch_access(self) -> None:
-        """Close sessions whose key was revoked or member removed, and pass role and name changes
-        on to live sessions. The CLI is another process: its hub events never reach this one."""
-        seen: dict[int, tuple] | None = None
-        while True:
-            try:
-                live = {s.key_id for s in self.sessions}
-                revoked = await self.services.members.revoked_among(live)
-                for session in list(self.sessions):
-                    if session.key_id in revoked:
-                        log.info("closing session of member %s: access revoked", session.member.id)
-                        session.close(REVOKED)
-                seen = await self._pass_on_member_changes(seen)
-            except Exception:
-                log.exception("access watcher failed; trying again")
-            await asyncio.sleep(self.config.session_check_interval)
+    def _live_key_ids(self) -> set[int]:
+        return {session.key_id for session in self.sessions}
 
-    async def _pass_on_member_changes(self, seen: dict[int, tuple] | None) -> dict[int, tuple]:
-        """Publish members whose role, handle or display name changed (or who are new) since the
-        last look, as the service would have in-process. A new role matters at once: services
-        check the session's MemberView, and SOS alerts go to the seniors presence knows of."""
-        members = await self.services.members.list()
-        current = {m.id: (m.role, m.handle, m.display_name) for m in members}
-        if seen is not None:
-            for member in members:
-                if seen.get(member.id) != current[member.id]:
-                    log.info("member %s changed outside the server (role %s)", member.id, member.role)
-                    self.services.presence.role_changed(member.id, member.role)
-                    self.hub.publish(MEMBERS, member)
-                    self.hub.publish(member_topic(member.id), member)
-            for member_id in seen.keys() - current.keys():  # removed: member lists drop them
-                log.info("member %s removed outside the server", member_id)
-                role, handle, display_name = seen[member_id]
-                self.hub.publish(MEMBERS, MemberView(member_id, handle, display_name, role, removed=True))
-        return current
+    def _close_revoked(self, event: AccessRevoked) -> None:
+        """Hub callback (services/access.py): close every session opened with a key that no longer opens the door."""
+        for session in list(self.sessions):
+            if session.key_id in event.key_ids:
+                log.info("closing session of member %s: access revoked", session.member.id)
+                session.close(REVOKED)
 
     async def close(self) -> None:
         try:
@@ -231,6 +209,7 @@ class SafeSpaceServer:
             pass
         if self._watcher is not None:
             self._watcher.cancel()
+        self._unsubscribe_revoked()
         if self._gc is not None:
             self._gc.cancel()
         if self._escalator is not None:
