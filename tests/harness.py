@@ -177,10 +177,11 @@ class ServerProcess:
         assert self.proc is not None
         return self.proc.pid
 
-    async def status(self, timeout: float = 15) -> dict[str, int]:
-        """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line)."""
+    async def status(self, timeout: float = 15, *, collect: bool = False) -> dict[str, int]:
+        """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line);
+        ``collect``: after a full collection, with ``objects`` (SIGUSR2, for leak tests)."""
         before = self.log_text().count("safespace.ssh: status ")
-        self.proc.send_signal(signal.SIGUSR1)
+        self.proc.send_signal(signal.SIGUSR2 if collect else signal.SIGUSR1)
         deadline = time.monotonic() + timeout
         while True:
             lines = [line for line in self.log_text().splitlines() if "safespace.ssh: status " in line]
