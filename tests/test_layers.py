@@ -139,7 +139,7 @@ PLANTED = {
     ),
 }
 KEEPS_THE_RULES = {
-    "tui": ("safespace_tui.tui.screens.main", "from ...services.channels import may_see\nfrom ...text import clean_line\n"),
+    "tui": ("safespace_tui.tui.screens.main", "from ...services.channels import may_see\nfrom ... import text\n"),
     "services": ("safespace_tui.services.channels", "from ..store.db import Store\nfrom ..hub import Hub\n"),
     "store": ("safespace_tui.store.db", "from ..errors import TellMember\nfrom . import models\n"),
 }
