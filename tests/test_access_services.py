@@ -7,9 +7,10 @@ service (services/access.py) must publish on this process's hub what it changed.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
-from harness import fingerprint, make_key, safespace
+from harness import Terminal, fingerprint, make_key, safespace
 
 from safespace_tui.config import load_config
 from safespace_tui.hub import MEMBERS, Hub, member_topic
@@ -81,3 +82,22 @@ async def test_a_key_revoked_or_a_member_removed_by_the_cli_is_published_for_liv
     await services.access.check({ann, bob})
     assert events[ACCESS_REVOKED][-1] == AccessRevoked(frozenset({bob}))
     assert [(m.handle, m.removed) for m in events[MEMBERS]] == [("bob", True)]
+
+
+def last_seen(data_dir, handle: str) -> str | None:
+    with sqlite3.connect(data_dir / "safespace.db") as db:
+        return db.execute("SELECT last_seen_at FROM member WHERE handle = ?", (handle,)).fetchone()[0]
+
+
+async def test_a_closed_session_is_remembered_as_when_the_member_was_last_here(group):
+    """Promise (issue 8): Member.last_seen_at is written when a real session closes (the seniors'
+    quiet-members list shows it); a member who never came has none."""
+    assert last_seen(group.data_dir, "ann") is None
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    await ann.close()
+    for _ in range(600):  # the write follows the close: wait for it, up to 30 s
+        if last_seen(group.data_dir, "ann") is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert last_seen(group.data_dir, "ann") is not None
+    assert last_seen(group.data_dir, "bea") is None

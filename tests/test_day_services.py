@@ -18,7 +18,7 @@ from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.spoons import spoons_today, validate_timezone
 from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
-from safespace_tui.store.models import CheckIn, Message, SpoonLog
+from safespace_tui.store.models import CheckIn, Message, SpoonLog, utcnow
 
 from harness import make_key
 
@@ -301,6 +301,18 @@ async def test_quiet_members_is_for_seniors_and_never_counts_private_checkins(wo
     quiet = await services.checkins.quiet_members(sam, 3)
     assert [(q.member.handle, q.days) for q in quiet] == [("ann", None), ("bea", 5)]
     assert [q.member.handle for q in await services.checkins.quiet_members(sam, 6)] == ["ann"]
+
+
+
+async def test_quiet_members_shows_when_each_was_last_here(world):
+    """Promise (issue 8): Member.last_seen_at is written when a session closes (note_seen) and the
+    seniors' quiet list shows it; someone never seen since has None."""
+    services, people, _, _ = world
+    before = utcnow()
+    await services.members.note_seen(people["bea"].id)
+    quiet = {q.member.handle: q.last_seen for q in await services.checkins.quiet_members(people["sam"], 3)}
+    assert quiet["ann"] is None
+    assert quiet["bea"] is not None and before <= quiet["bea"] <= utcnow()
 
 
 # -- stepping away

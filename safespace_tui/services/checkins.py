@@ -106,6 +106,7 @@ class QuietMember:
     member: MemberView
     last_day: date | None  # newest check-in senior members may see; None if none ever
     days: int | None  # whole days since then (None: never)
+    last_seen: datetime | None = None  # UTC, when their last session closed; None: not since we kept it
 
 
 def _clean_optional(text: str, what: str, limit: int = MAX_NOTE_CHARS) -> str:
@@ -380,9 +381,9 @@ class CheckInService:
                 if isinstance(last_day, str):
                     last_day = date.fromisoformat(last_day)
                 if last_day is None:
-                    result.append(QuietMember(to_view(member), None, None))
+                    result.append(QuietMember(to_view(member), None, None, member.last_seen_at))
                 elif (today - last_day).days >= days:
-                    result.append(QuietMember(to_view(member), last_day, (today - last_day).days))
+                    result.append(QuietMember(to_view(member), last_day, (today - last_day).days, member.last_seen_at))
             result.sort(key=lambda q: (q.days is not None, -(q.days or 0), q.member.handle))
             return result
 

@@ -7,12 +7,16 @@ take no acting member; anything a member does in the app passes ``actor``.
 
 from __future__ import annotations
 
+import logging
+
 from ..hub import MEMBERS, Hub, member_topic
-from ..store.db import Store
+from ..store.db import Store, StoreFull
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
 from .errors import Invalid, NotFound
 from .views import KeyView, MemberView, PublicKey
+
+log = logging.getLogger("safespace.members")
 
 
 def to_view(member: Member) -> MemberView:
@@ -198,6 +202,19 @@ class MemberService:
             return [_key_view(k, member) for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)]
 
         return await self.store.read(query)
+
+    # -- presence, remembered
+    async def note_seen(self, member_id: int) -> None:
+        """Remember that the member was here just now (their session closed): the seniors'
+        quiet-members list shows it. Only a nicety: a disk that cannot be written loses it."""
+
+        def write():
+            Member.update(last_seen_at=utcnow()).where(Member.id == member_id).execute()
+
+        try:
+            await self.store.write(write)
+        except StoreFull:
+            log.warning("could not note when member %s was last here", member_id)
 
     # -- a member's own choices
     async def set_status(self, actor: MemberView, status: str, note: str = "") -> MemberView:
