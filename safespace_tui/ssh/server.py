@@ -24,6 +24,7 @@ from ..gc_policy import GCPolicy
 from ..hub import Hub
 from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
+from ..services.views import MemberView
 from ..store.db import Store
 from .host_key import load_or_create_host_key
 from .session import TerminalSession
@@ -42,7 +43,7 @@ class _Connection(asyncssh.SSHServer):
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address = "?"
         self.failures = 0
-        self.member = None
+        self.member: MemberView | None = None
         self.key_id: int | None = None
         self._counted = False
 
