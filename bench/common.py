@@ -70,6 +70,7 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
     from safespace_tui.config import load_config
     from safespace_tui.hub import Hub
     from safespace_tui.services import Services
+    from safespace_tui.ssh.keys import read_public_key
     from safespace_tui.store.db import Store
 
     config = load_config(data_dir)
@@ -77,7 +78,7 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
     try:
         services = Services(config, store, Hub())
         await services.channels.ensure_defaults()
-        members = [await services.members.add(h, k.export_public_key().decode()) for h, k in zip(handles, keys)]
+        members = [await services.members.add(h, read_public_key(k.export_public_key().decode())) for h, k in zip(handles, keys)]
         living_room = next(c for c in await services.channels.list_for(members[0]) if c.name == "living-room")
         for i in range(history):
             await services.channels.post(members[i % len(members)], living_room.id, f"earlier message {i}")

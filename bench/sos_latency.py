@@ -148,6 +148,7 @@ async def add_members(data_dir: Path, roles: list[tuple[str, str]]) -> dict[str,
     from safespace_tui.config import load_config
     from safespace_tui.hub import Hub
     from safespace_tui.services import Services
+    from safespace_tui.ssh.keys import read_public_key
     from safespace_tui.store.db import Store
 
     config = load_config(data_dir)
@@ -158,7 +159,7 @@ async def add_members(data_dir: Path, roles: list[tuple[str, str]]) -> dict[str,
         await services.channels.ensure_defaults()
         for handle, role in roles:
             key = asyncssh.generate_private_key("ssh-ed25519", comment=handle)
-            await services.members.add(handle, key.export_public_key().decode(), role=role)
+            await services.members.add(handle, read_public_key(key.export_public_key().decode()), role=role)
             keys[handle] = key
     finally:
         store.close()

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, load_config
-from .services.errors import ServiceError
+from .errors import TellMember
 from .store.db import StoreFull
 from .store.migrations import SchemaTooNew
 from .text import TextRejected, validate_handle
@@ -24,8 +24,17 @@ class CLIError(Exception):
     """Shown as ``safespace: <message>`` with exit status 1."""
 
 
-def _read_key_arg(value: str) -> str:
-    """A key argument is a path to a .pub file or the key text itself."""
+def _read_key_arg(value: str):
+    """A key argument is a path to a .pub file or the key text itself; returns the checked key.
+
+    Keys are read here (ssh/keys.py), not in services: services never import asyncssh.
+    """
+    from .ssh.keys import read_public_key
+
+    return read_public_key(_key_text(value))
+
+
+def _key_text(value: str) -> str:
     if value.startswith(("ssh-", "ecdsa-", "sk-")):
         return value
     path = Path(value).expanduser()
@@ -64,7 +73,6 @@ def _run(args, coroutine_fn):
 # -- serve / init
 def cmd_serve(args) -> int:
     from .logs import setup_logging
-    from .ssh.server import SafeSpaceServer
 
     config = load_config(args.data_dir, host=args.host, port=args.port)
     setup_logging(config.log_path, verbose=args.verbose)
@@ -72,6 +80,7 @@ def cmd_serve(args) -> int:
 
 
 async def _serve(config, args) -> int:
+    from .ssh.keys import fingerprint
     from .ssh.server import SafeSpaceServer
 
     server = SafeSpaceServer(config)
@@ -86,7 +95,7 @@ async def _serve(config, args) -> int:
     port = await server.start()
     print(f"Safe Space is listening on {config.host}:{port}", flush=True)
     print(f"Data: {config.data_dir}", flush=True)
-    print(f"Host key fingerprint: {server.host_key.get_fingerprint('sha256')}", flush=True)
+    print(f"Host key fingerprint: {fingerprint(server.host_key)}", flush=True)
     print(f"Members connect with: ssh -p {port} <this host>", flush=True)
     await stop.wait()
     print("Closing sessions…", flush=True)
@@ -94,11 +103,8 @@ async def _serve(config, args) -> int:
     return 0
 
 
-async def _ensure_admin(services, key_text: str, admin_name: str | None) -> None:
-    from .services.members import parse_public_key
-
-    _key, fingerprint, _comment = parse_public_key(key_text)
-    existing = await services.members.for_key(fingerprint)
+async def _ensure_admin(services, key, admin_name: str | None) -> None:
+    existing = await services.members.for_key(key.fingerprint)
     if existing is not None:
         member, _ = existing
         print(f"That key belongs to {member.handle} ({member.role}).", flush=True)
@@ -107,24 +113,26 @@ async def _ensure_admin(services, key_text: str, admin_name: str | None) -> None
         print("The group already has an admin; --admin-key was not used. Use 'safespace member add'.", flush=True)
         return
     handle = admin_name or _default_admin_handle()
-    member = await services.members.add(handle, key_text, role="admin")
+    member = await services.members.add(handle, key, role="admin")
     print(f"Made {member.handle} the first admin.", flush=True)
 
 
 def _default_admin_handle() -> str:
     try:
         return validate_handle(getpass.getuser())
-    except (TextRejected, Exception):
+    except (TextRejected, OSError, KeyError):  # a name we cannot use, or no login name at all
         return "leader"
 
 
 def cmd_init(args) -> int:
-    from .ssh.host_key import fingerprint, load_or_create_host_key
+    from .ssh.host_key import load_or_create_host_key
+    from .ssh.keys import fingerprint
 
     services = _open(args)
     try:
         asyncio.run(services.channels.ensure_defaults())
-        key, created = load_or_create_host_key(services.config.host_key_path)
+        created = not services.config.host_key_path.exists()
+        key = load_or_create_host_key(services.config.host_key_path)
     finally:
         services.store.close()
     print(f"Data: {services.config.data_dir}")
@@ -371,14 +379,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (CLIError, ConfigError) as error:
         print(f"safespace: {error}", file=sys.stderr)
-    except ServiceError as error:
-        print(f"safespace: {error.message}", file=sys.stderr)
-    except TextRejected as error:
-        print(f"safespace: {error.message}", file=sys.stderr)
     except SchemaTooNew as error:
         print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
-    except StoreFull as error:
-        print(f"safespace: nothing was saved: the database could not be written ({error.reason}). Is the disk full?", file=sys.stderr)
+    except StoreFull as error:  # before TellMember: the operator gets SQLite's reason too
+        print(f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?", file=sys.stderr)
+    except TellMember as error:  # a refusal, a key or text we cannot use: the calm sentence
+        print(f"safespace: {error.message}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     return 1

@@ -10,6 +10,7 @@ from safespace_tui.config import load_config
 from safespace_tui.hub import Hub
 from safespace_tui.services import Services
 from safespace_tui.services.members import to_view
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import Channel, Message
 from safespace_tui.store.models import Member as MemberRow
@@ -35,7 +36,7 @@ def seed(services: Services, tmp_path: Path, members: dict[str, str]) -> dict[st
         ids = {}
         for name, role in members.items():
             key = make_key(tmp_path, name)
-            view = await services.members.add(name, key.with_suffix(".pub").read_text(), role=role)
+            view = await services.members.add(name, read_public_key(key.with_suffix(".pub").read_text()), role=role)
             ids[name] = view.id
         return ids
 

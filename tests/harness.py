@@ -92,6 +92,7 @@ def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Pat
     from safespace_tui.config import load_config
     from safespace_tui.hub import Hub
     from safespace_tui.services import Services
+    from safespace_tui.ssh.keys import read_public_key
     from safespace_tui.store.db import Store
 
     keys = {name: make_key(data_dir.parent, name) for name in members}
@@ -102,7 +103,7 @@ def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Pat
 
         async def add_all() -> None:
             for name, role in members.items():
-                await services.members.add(name, keys[name].with_suffix(".pub").read_text(), role=role)
+                await services.members.add(name, read_public_key(keys[name].with_suffix(".pub").read_text()), role=role)
 
         asyncio.run(add_all())
     finally:
@@ -176,10 +177,11 @@ class ServerProcess:
         assert self.proc is not None
         return self.proc.pid
 
-    async def status(self, timeout: float = 15) -> dict[str, int]:
-        """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line)."""
+    async def status(self, timeout: float = 15, *, collect: bool = False) -> dict[str, int]:
+        """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line);
+        ``collect``: after a full collection, with ``objects`` (SIGUSR2, for leak tests)."""
         before = self.log_text().count("safespace.ssh: status ")
-        self.proc.send_signal(signal.SIGUSR1)
+        self.proc.send_signal(signal.SIGUSR2 if collect else signal.SIGUSR1)
         deadline = time.monotonic() + timeout
         while True:
             lines = [line for line in self.log_text().splitlines() if "safespace.ssh: status " in line]

@@ -12,7 +12,11 @@ import pytest
 
 from safespace_tui.config import load_config
 from safespace_tui.hub import ALERTS, Hub, channel_topic, member_topic
+from safespace_tui import text as text_module
 from safespace_tui.services import Services
+from safespace_tui.services import channels as channels_module
+from safespace_tui.services import crisis as crisis_module
+from safespace_tui.services import messages as messages_module
 from safespace_tui.services.channels import CRISIS_CHANNEL, MessagePosted
 from safespace_tui.services.crisis import (
     AlertAcknowledged,
@@ -25,15 +29,17 @@ from safespace_tui.services.crisis import (
 )
 from safespace_tui.services.errors import Invalid, NotAllowed, NotFound
 from safespace_tui.services.safety_plans import NO_PLAN
+from safespace_tui.services.views import PublicKey
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
-from safespace_tui.store.models import Alert, utcnow
+from safespace_tui.store.models import utcnow
 from safespace_tui.text import TextRejected
 
 SECRET = "the-secret-words-nobody-logs"
 
 
-def _key() -> str:
-    return asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+def _key() -> PublicKey:
+    return read_public_key(asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode())
 
 
 @pytest.fixture
@@ -149,8 +155,8 @@ async def test_sos_words_in_any_channel_go_to_911_with_an_alert(world):
     crisis = await services.channels.by_name(CRISIS_CHANNEL)
     posted = []
     services.hub.subscribe(channel_topic(crisis.id), posted.append)
-    outcome = await services.crisis.send(people["ann"], living.id, "I can't do this, sos")
-    assert outcome.alert is not None and outcome.moved and outcome.in_crisis_channel
+    outcome = await services.messages.send(people["ann"], living.id, "I can't do this, sos")
+    assert outcome.alert is not None and outcome.moved
     assert outcome.message.channel_id == crisis.id and outcome.message.kind == "sos"
     assert outcome.alert.seniors_alerted == 1
     assert outcome.alert.alert.source == "words" and outcome.alert.alert.message_id == outcome.message.id
@@ -169,7 +175,7 @@ async def test_sos_words_in_any_channel_go_to_911_with_an_alert(world):
 async def test_words_that_only_contain_sos_are_ordinary_messages(world):
     services, people, _ = world
     living = await services.channels.by_name("living-room")
-    outcome = await services.crisis.send(people["ann"], living.id, "my friend Sosa went to the emergencyroom")
+    outcome = await services.messages.send(people["ann"], living.id, "my friend Sosa went to the emergencyroom")
     assert outcome.alert is None and outcome.message.channel_id == living.id
     assert count_alerts(services) == 0
 
@@ -178,20 +184,39 @@ async def test_self_harm_talk_outside_911_asks_first(world):
     services, people, _ = world
     living = await services.channels.by_name("living-room")
     crisis = await services.channels.by_name(CRISIS_CHANNEL)
-    outcome = await services.crisis.send(people["ann"], living.id, "some days I want to die")
+    outcome = await services.messages.send(people["ann"], living.id, "some days I want to die")
     assert outcome.care_check and outcome.message is None
     assert await services.channels.history(people["ann"], living.id) == []
-    here = await services.crisis.send(people["ann"], living.id, "some days I want to die", care_checked=True)
+    here = await services.messages.send(people["ann"], living.id, "some days I want to die", care_checked=True)
     assert here.message.channel_id == living.id and not here.moved
-    there = await services.crisis.send(people["ann"], living.id, "some days I want to die", to_crisis=True)
+    there = await services.messages.send(people["ann"], living.id, "some days I want to die", to_crisis=True)
     assert there.message.channel_id == crisis.id and there.moved and there.alert is None
-    in_911 = await services.crisis.send(people["ann"], crisis.id, "I want to die")
+    in_911 = await services.messages.send(people["ann"], crisis.id, "I want to die")
     assert not in_911.care_check and in_911.message.channel_id == crisis.id
     with pytest.raises(TextRejected):
-        await services.crisis.send(people["ann"], living.id, "   ")
+        await services.messages.send(people["ann"], living.id, "   ")
 
 
-# -- taking an alert ---------------------------------------------------------------------------------
+async def test_a_message_is_cleaned_once_on_its_one_path(world, monkeypatch):
+    """Promise (issue 8): a member's message is cleaned once, whichever way the crisis rules send
+    it (here, to #911 with SOS words, or chosen for #911). Counted with the real sanitiser wrapped
+    in every service module that imports it."""
+    services, people, _ = world
+    living = await services.channels.by_name("living-room")
+    calls = []
+
+    def counting(text, **kwargs):
+        calls.append(text)
+        return text_module.clean_text(text, **kwargs)
+
+    for module in (messages_module, channels_module, crisis_module):
+        monkeypatch.setattr(module, "clean_text", counting)
+    for body, options in (("hello all", {}), ("sos, please", {}), ("a hard night", {"to_crisis": True})):
+        calls.clear()
+        typed = f"{body}\x1b[31m\u202e "  # an escape and a bidi override, cleaned away
+        outcome = await services.messages.send(people["ann"], living.id, typed, **options)
+        assert outcome.message is not None and outcome.message.body == body
+        assert calls == [typed], body
 
 
 async def test_only_seniors_acknowledge_and_never_their_own(world):
@@ -413,7 +438,7 @@ async def test_logs_name_ids_never_words(world, caplog):
     caplog.set_level(logging.DEBUG, logger="safespace")  # peewee's own SQL echo is silenced by logs.setup_logging
     living = await services.channels.by_name("living-room")
     online(services, people["sam"])
-    outcome = await services.crisis.send(people["ann"], living.id, f"SOS {SECRET}")
+    outcome = await services.messages.send(people["ann"], living.id, f"SOS {SECRET}")
     alert = (await services.crisis.raise_alert(people["bea"], "key", SECRET)).alert
     await services.crisis.acknowledge(people["sam"], alert.id)
     await services.crisis.resolve(people["sam"], alert.id, SECRET)

@@ -10,6 +10,7 @@ from safespace_tui.config import load_config
 from safespace_tui.hub import Hub
 from safespace_tui.services import Services
 from safespace_tui.services.channels import CRISIS_CHANNEL
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.tui.app import SafeSpaceApp
 from safespace_tui.tui.screens.alerts import AlertsScreen
@@ -28,7 +29,7 @@ async def world(tmp_path):
     people = {}
     for name, role in (("ann", "member"), ("bea", "member"), ("sam", "senior")):
         key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
-        people[name] = await services.members.add(name, key, role=role)
+        people[name] = await services.members.add(name, read_public_key(key), role=role)
     yield services, people
     store.close()
 
@@ -221,7 +222,7 @@ async def test_the_alert_notice_reaches_a_senior_on_any_screen_and_the_app_unsub
 async def test_a_senior_opens_the_911_thread_from_the_pane(world):
     services, people = world
     living = await services.channels.by_name("living-room")
-    await services.crisis.send(people["ann"], living.id, "SOS")
+    await services.messages.send(people["ann"], living.id, "SOS")
     app = SafeSpaceApp(services, people["sam"])
     async with app.run_test(size=(100, 30)) as pilot:
         # the alert raised before sam connected is the first thing he sees

@@ -16,8 +16,9 @@ from safespace_tui.services.channels import MessageEdited, MessagePosted, may_se
 from safespace_tui.services.checkins import CheckInDraft, card_text, spoon_bar
 from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.spoons import spoons_today, validate_timezone
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
-from safespace_tui.store.models import CheckIn, Message, SpoonLog
+from safespace_tui.store.models import CheckIn, Message, SpoonLog, utcnow
 
 from harness import make_key
 
@@ -45,7 +46,7 @@ async def world(tmp_path):
     people = {}
     for name, role in {"ann": "member", "bea": "member", "sam": "senior"}.items():
         key = make_key(tmp_path, name)
-        people[name] = await services.members.add(name, key.with_suffix(".pub").read_text(), role=role)
+        people[name] = await services.members.add(name, read_public_key(key.with_suffix(".pub").read_text()), role=role)
     events: list = []
     for channel in ("check-ins", "wins", "living-room"):
         view = await services.channels.by_name(channel)
@@ -300,6 +301,18 @@ async def test_quiet_members_is_for_seniors_and_never_counts_private_checkins(wo
     quiet = await services.checkins.quiet_members(sam, 3)
     assert [(q.member.handle, q.days) for q in quiet] == [("ann", None), ("bea", 5)]
     assert [q.member.handle for q in await services.checkins.quiet_members(sam, 6)] == ["ann"]
+
+
+
+async def test_quiet_members_shows_when_each_was_last_here(world):
+    """Promise (issue 8): Member.last_seen_at is written when a session closes (note_seen) and the
+    seniors' quiet list shows it; someone never seen since has None."""
+    services, people, _, _ = world
+    before = utcnow()
+    await services.members.note_seen(people["bea"].id)
+    quiet = {q.member.handle: q.last_seen for q in await services.checkins.quiet_members(people["sam"], 3)}
+    assert quiet["ann"] is None
+    assert quiet["bea"] is not None and before <= quiet["bea"] <= utcnow()
 
 
 # -- stepping away

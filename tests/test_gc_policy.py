@@ -61,3 +61,20 @@ def test_a_due_full_collection_waits_for_a_quiet_moment_but_not_forever():
     policy.note_activity(start + 79.9)  # a busy group: never a quiet second
     assert not policy.full_collection_due(start + 79.95)
     assert policy.full_collection_due(start + 80.5)  # four times the wait: runs regardless
+
+
+async def test_the_status_line_is_cheap_and_only_diagnostics_collect(tmp_path):
+    """Promise (issue 8): ``server.status()`` (SIGUSR1) never runs a full collection; the
+    diagnostic ``status(collect=True)`` (SIGUSR2) does, and only it counts every object."""
+    from safespace_tui.config import load_config
+    from safespace_tui.ssh.server import SafeSpaceServer
+
+    server = SafeSpaceServer(load_config(tmp_path, host="127.0.0.1", port=0))
+    try:
+        cheap = server.status()
+        assert server.gc_policy.full_collections == 0
+        assert set(cheap) == {"tasks", "sessions", "connections", "apps"}
+        full = server.status(collect=True)
+        assert server.gc_policy.full_collections == 1 and full["objects"] > 0
+    finally:
+        server.store.close()

@@ -68,7 +68,7 @@ async def settle(group, proc: psutil.Process, fds: int | None = None, timeout: f
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        status = await group.server.status()
+        status = await group.server.status(collect=True)  # apps freed, objects counted
         idle = status["sessions"] == status["connections"] == status["apps"] == 0
         if idle and (fds is None or proc.num_fds() == fds):
             return status
@@ -81,7 +81,7 @@ async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys)
     (half closed cleanly, half dropped) leave exactly the tasks, sessions, connections and file
     descriptors there were before, no App alive and the same number of Python objects (within
     2,000; a single leaked session is thousands). Measured from outside: psutil on the server
-    process, and the server's own counts (SIGUSR1, after a full collection).
+    process, and the server's own counts (SIGUSR2: after a full collection).
 
     RSS is only a sanity bound (< 20 MiB): with nothing leaking it still moved by -1 to +16 MiB
     over 100 cycles on this machine (pymalloc arenas, the gc policy's timing), even with

@@ -14,6 +14,7 @@ import asyncio
 import pytest
 
 from safespace_tui.services import channels as channels_module
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import StoreFull
 from safespace_tui.store.models import Message, ReadMarker
 
@@ -34,7 +35,7 @@ async def people(services, tmp_path, names):
     result = []
     for name in names:
         key = make_key(tmp_path, name)
-        result.append(await services.members.add(name, key.with_suffix(".pub").read_text()))
+        result.append(await services.members.add(name, read_public_key(key.with_suffix(".pub").read_text())))
     return result
 
 

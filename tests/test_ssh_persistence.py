@@ -5,7 +5,6 @@ and keeps the server running.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess

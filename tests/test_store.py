@@ -17,6 +17,7 @@ import pytest
 from safespace_tui.config import load_config
 from safespace_tui.hub import Hub, channel_topic
 from safespace_tui.services import Services
+from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store import migrations
 from safespace_tui.store.db import Store, StoreFull
 from safespace_tui.store.migrations import SCHEMA_VERSION, SchemaTooNew
@@ -40,7 +41,7 @@ async def services(tmp_path):
     s = Services(config, store, Hub())
     await s.channels.ensure_defaults()
     key = make_key(tmp_path, "ann")
-    await s.members.add("ann", key.with_suffix(".pub").read_text())
+    await s.members.add("ann", read_public_key(key.with_suffix(".pub").read_text()))
     yield s
     store.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
+from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
 from .channels import ChannelService
@@ -12,6 +13,7 @@ from .checkins import CheckInService
 from .crisis import CrisisService
 from .group_texts import GroupTextService
 from .members import MemberService
+from .messages import MessageService
 from .presence import Presence
 from .spoons import SpoonService
 from .safety_plans import SafetyPlanService
@@ -26,12 +28,16 @@ class Services:
         self.hub = hub
         self.presence = Presence(hub)
         self.members = MemberService(store, hub)
+        # what the CLI (another process) changed: noticed here, not by the SSH server
+        self.access = AccessWatch(self.members, self.presence, hub, config.session_check_interval)
         self.channels = ChannelService(store, hub, config.history_page)
         # a member's day: spoons, check-ins, stepping away (issue 4)
         self.spoons = SpoonService(store, hub, config.spoons_max)
         self.checkins = CheckInService(store, hub, self.spoons)
         self.away = AwayService(store, hub, self.spoons)
-        self.crisis = CrisisService(config, store, hub, self.presence, self.channels)
+        self.crisis = CrisisService(config, store, hub, self.presence)
+        # every message a member types: cleaned once, crisis rules, posted
+        self.messages = MessageService(config, self.channels, self.crisis)
         self.safety_plans = SafetyPlanService(store)
         self.audit = AuditService(store)
         self.texts = GroupTextService(store)

@@ -15,13 +15,12 @@ from ..hub import MEMBERS, Hub, channel_topic
 from ..store.db import Store
 from ..store.models import Channel, Member, Message
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_line
-from .channels import MessagePosted, _mark_read, message_view
+from .channels import LIVING_ROOM, MessagePosted, message_view, record_read
 from .errors import Invalid, NotFound
 from .members import to_view
 from .spoons import SpoonService, local_day
 from .views import MemberView, MessageView
 
-LIVING_ROOM = "living-room"
 LONGEST_AWAY = 366
 
 # Said in the app when someone leaves: honest about what exists and what does not yet.
@@ -95,7 +94,7 @@ class AwayService:
         def write():
             room = Channel.get_or_none(Channel.name == LIVING_ROOM)
             if room is None:
-                raise NotFound("The living-room channel is missing. Please tell an admin.")
+                raise NotFound(f"The {LIVING_ROOM} channel is missing. Please tell an admin.")
             member = Member.get_by_id(actor.id)
             member.status = "away"
             member.status_note = ("left the group" if leaving else "stepping away") + (f": {note}" if note else "")
@@ -104,7 +103,7 @@ class AwayService:
             member.save()
             message = Message.create(channel=room, author=member, body=_note_words(leaving, until, note),
                                      kind="away", created_at=stamp)
-            _mark_read(member.id, room.id, message.id)
+            record_read(member.id, room.id, message.id)
             return SteppedAway(to_view(member), message_view(message, member))
 
         result = await self.store.write(write)
@@ -128,7 +127,7 @@ class AwayService:
             if room is None:
                 return SteppedAway(to_view(member), None)
             message = Message.create(channel=room, author=member, body="is back.", kind="away", created_at=stamp)
-            _mark_read(member.id, room.id, message.id)
+            record_read(member.id, room.id, message.id)
             return SteppedAway(to_view(member), message_view(message, member))
 
         result = await self.store.write(write)

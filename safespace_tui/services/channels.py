@@ -16,13 +16,17 @@ from ..text import MAX_MESSAGE_CHARS, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
 from .views import ChannelView, MemberView, MessageView
 
+# The channels every group has, named here and nowhere else.
+LIVING_ROOM = "living-room"  # stepping away and coming back are said here
+CHECK_INS = "check-ins"  # the daily check-in cards
+WINS = "wins"  # a check-in's win, seen by the same people as its card
+CRISIS_CHANNEL = "911"  # SOS words send a message here, with an alert
 DEFAULT_CHANNELS = (
-    ("living-room", "Everyday talk. Say hello, say goodbye, say how it's going.", 10),
-    ("check-ins", "Daily check-ins: a few words about today.", 20),
-    ("wins", "Progress, big or small. We celebrate it together.", 30),
-    ("911", "For crisis. Say SOS or Emergency and a senior member will come.", 40),
+    (LIVING_ROOM, "Everyday talk. Say hello, say goodbye, say how it's going.", 10),
+    (CHECK_INS, "Daily check-ins: a few words about today.", 20),
+    (WINS, "Progress, big or small. We celebrate it together.", 30),
+    (CRISIS_CHANNEL, "For crisis. Say SOS or Emergency and a senior member will come.", 40),
 )
-CRISIS_CHANNEL = "911"
 READ_MARKERS_SAVED_AFTER = 1.0  # seconds: every session's read markers in one transaction
 log = logging.getLogger("safespace.channels")
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -117,7 +121,7 @@ class ChannelService:
         def query():
             channel = Channel.get_or_none(Channel.name == name)
             if channel is None:
-                raise NotFound(f"There's no channel called {name!r}. Try /join living-room.")
+                raise NotFound(f"There's no channel called {name!r}. Try /join {LIVING_ROOM}.")
             return ChannelView(channel.id, channel.name, _shown_topic(channel.topic))
 
         return await self.store.read(query)
@@ -165,8 +169,17 @@ class ChannelService:
         return await self.store.read(query)
 
     async def post(self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group") -> MessageView:
-        """Clean, commit, then tell subscribers. Raises TextRejected with a kind message."""
-        body = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
+        """Clean, commit, then tell subscribers. Raises TextRejected with a kind message.
+
+        Not a member's typed chat: that goes through services/messages.py (the crisis rules).
+        """
+        text = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
+        return await self.post_clean(actor, channel_id, text, kind=kind, visibility=visibility)
+
+    async def post_clean(
+        self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group"
+    ) -> MessageView:
+        """Commit ``body``, already cleaned by text.clean_text, then tell subscribers."""
 
         def write():
             channel = Channel.get_or_none(Channel.id == channel_id)
@@ -174,7 +187,7 @@ class ChannelService:
                 raise NotFound("That channel is gone.")
             author = Member.get_by_id(actor.id)
             message = Message.create(channel=channel, author=author, body=body, kind=kind, visibility=visibility)
-            _mark_read(actor.id, channel_id, message.id)
+            record_read(actor.id, channel_id, message.id)
             return message_view(message, author)
 
         view = await self.store.write(write)
@@ -209,7 +222,7 @@ class ChannelService:
 
         def write():
             for (member_id, channel_id), message_id in reads.items():
-                _mark_read(member_id, channel_id, message_id)
+                record_read(member_id, channel_id, message_id)
 
         try:
             await self.store.write(write)
@@ -231,7 +244,11 @@ class ChannelService:
         return await self.store.read(query)
 
 
-def _mark_read(member_id: int, channel_id: int, message_id: int) -> None:
+def record_read(member_id: int, channel_id: int, message_id: int) -> None:
+    """Inside a write transaction: the member has read up to ``message_id`` (never moves back).
+
+    Every service that posts on a member's behalf calls it, so one's own words are never unread.
+    """
     (
         ReadMarker.insert(member=member_id, channel=channel_id, last_read_id=message_id)
         .on_conflict(

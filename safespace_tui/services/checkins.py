@@ -21,14 +21,11 @@ from ..hub import MEMBERS, Hub, channel_topic
 from ..store.db import Store
 from ..store.models import Channel, CheckIn, Member, Message, SpoonLog
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_line
-from .channels import MessageEdited, MessagePosted, _mark_read, message_view
+from .channels import CHECK_INS, WINS, MessageEdited, MessagePosted, message_view, record_read
 from .errors import Invalid, NotFound
 from .members import to_view
 from .spoons import SpoonService, local_day, zone
 from .views import MemberView, MessageView
-
-CHECKINS_CHANNEL = "check-ins"
-WINS_CHANNEL = "wins"
 
 MOODS = {1: "struggling", 2: "low", 3: "okay", 4: "good", 5: "bright"}
 SLEEP = ("rough", "restless", "okay", "restful")
@@ -109,6 +106,7 @@ class QuietMember:
     member: MemberView
     last_day: date | None  # newest check-in senior members may see; None if none ever
     days: int | None  # whole days since then (None: never)
+    last_seen: datetime | None = None  # UTC, when their last session closed; None: not since we kept it
 
 
 def _clean_optional(text: str, what: str, limit: int = MAX_NOTE_CHARS) -> str:
@@ -226,7 +224,7 @@ class CheckInService:
         spoons_max = self.spoons_max
 
         def write():
-            member = self.spoons._fresh(actor.id, now)
+            member = self.spoons.member_row_for_today(actor.id, now)
             today = local_day(member.timezone, now)
             day = draft.day or today
             if day not in (today, today - timedelta(days=1)):
@@ -235,7 +233,7 @@ class CheckInService:
             created = row is None
             if row is not None and _written_on(row, member.timezone) != today:
                 raise Invalid("That check-in is from an earlier day and stays as it was. Today is a fresh page.")
-            checkins = Channel.get_or_none(Channel.name == CHECKINS_CHANNEL)
+            checkins = Channel.get_or_none(Channel.name == CHECK_INS)
             if checkins is None:
                 raise NotFound("The check-ins channel is missing. Please tell an admin.")
             body = card_text(draft, day, today, spoons_max, edited=not created)
@@ -249,7 +247,7 @@ class CheckInService:
                 if existing is None:
                     existing = Message.create(channel=channel, author=member, body=text, kind=kind,
                                               visibility=draft.visibility, created_at=stamp)
-                    _mark_read(member.id, channel.id, existing.id)
+                    record_read(member.id, channel.id, existing.id)
                     posted.append(message_view(existing, member))
                 else:
                     existing.body = text
@@ -266,7 +264,7 @@ class CheckInService:
                 Message.get_or_none(Message.id == row.win_message_id) if row is not None and row.win_message_id else None
             )
             if draft.win:
-                wins = Channel.get_or_none(Channel.name == WINS_CHANNEL)
+                wins = Channel.get_or_none(Channel.name == WINS)
                 if wins is not None:
                     win_message = post_or_edit(win_message, wins, f"A win: {draft.win}", "win")
             elif win_message is not None and win_message.visibility != "me":
@@ -383,9 +381,9 @@ class CheckInService:
                 if isinstance(last_day, str):
                     last_day = date.fromisoformat(last_day)
                 if last_day is None:
-                    result.append(QuietMember(to_view(member), None, None))
+                    result.append(QuietMember(to_view(member), None, None, member.last_seen_at))
                 elif (today - last_day).days >= days:
-                    result.append(QuietMember(to_view(member), last_day, (today - last_day).days))
+                    result.append(QuietMember(to_view(member), last_day, (today - last_day).days, member.last_seen_at))
             result.sort(key=lambda q: (q.days is not None, -(q.days or 0), q.member.handle))
             return result
 

@@ -28,9 +28,9 @@ from ..config import Config
 from ..hub import ALERTS, Hub, channel_topic, member_topic
 from ..store.db import Store
 from ..store.models import Alert, Channel, Member, Message, SafetyPlan, utcnow
-from ..text import MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, TextRejected, clean_for_display, clean_line, clean_text
+from ..text import MAX_NOTE_CHARS, TextRejected, clean_for_display, clean_line, clean_text
 from . import audit
-from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, ChannelService, MessagePosted, _mark_read, message_view
+from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, MessagePosted, message_view, record_read
 from .errors import Invalid, NotAllowed, NotFound
 from .members import to_view
 from .presence import Presence
@@ -141,21 +141,6 @@ class RaiseResult:
     seniors_alerted: int
 
 
-@dataclass(frozen=True)
-class SendOutcome:
-    """The result of sending a message through the crisis rules.
-
-    ``care_check``: nothing was sent; ask the member gently whether it belongs in #911.
-    ``alert``: the message held the SOS words, went to #911 and raised an alert.
-    """
-
-    message: MessageView | None
-    alert: RaiseResult | None = None
-    care_check: bool = False
-    in_crisis_channel: bool = False
-    moved: bool = False  # it went to #911 rather than to the channel it was written in
-
-
 # -- hub events (published on ALERTS after the commit) --------------------------------------------
 
 
@@ -247,12 +232,11 @@ def _crisis_channel() -> Channel:
 
 
 class CrisisService:
-    def __init__(self, config: Config, store: Store, hub: Hub, presence: Presence, channels: ChannelService) -> None:
+    def __init__(self, config: Config, store: Store, hub: Hub, presence: Presence) -> None:
         self.config = config
         self.store = store
         self.hub = hub
         self.presence = presence
-        self.channels = channels
         self._crisis_channel_id: int | None = None
 
     # -- who would hear an alert right now
@@ -290,41 +274,30 @@ class CrisisService:
         self.hub.publish(ALERTS, AlertRaised(view, seniors))
         return RaiseResult(view, seniors)
 
-    async def send(self, actor: MemberView, channel_id: int, body: str, *, care_checked: bool = False, to_crisis: bool = False) -> SendOutcome:
-        """Post a message under the crisis rules (the TUI's send path).
+    async def post_sos_message(self, actor: MemberView, body: str) -> tuple[MessageView, RaiseResult]:
+        """A message with the SOS words: into #911 with its alert, in one transaction.
 
-        * SOS words anywhere: the message goes to #911 and raises an alert, in one transaction.
-        * Self-harm phrases outside #911, not yet confirmed by the member: nothing is sent;
-          ``care_check`` asks the member whether it should go to #911 instead.
-        * ``to_crisis``: the member chose #911 for this message.
-        Raises TextRejected (kind words, the draft stays) for text we cannot accept.
+        ``body`` is already clean (services/messages.py cleans a member's message once). The
+        seniors hear of the alert first; #911's viewers get the message ``MESSAGE_AFTER_ALERT``
+        later (the author's own session shows it at once).
         """
-        body = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
-        crisis_id = await self.crisis_channel_id()
-        if has_sos_words(body):
-            seniors = self.seniors_online_except(actor.id)
+        seniors = self.seniors_online_except(actor.id)
 
-            def write():
-                channel = _crisis_channel()
-                author = Member.get_by_id(actor.id)
-                message = Message.create(channel=channel, author=author, body=body, kind="sos")
-                _mark_read(actor.id, channel.id, message.id)
-                alert = Alert.create(member=author, source="words", message=message, seniors_notified=len(seniors))
-                return message_view(message, author), _alert_view(alert, private=False)
+        def write():
+            channel = _crisis_channel()
+            author = Member.get_by_id(actor.id)
+            message = Message.create(channel=channel, author=author, body=body, kind="sos")
+            record_read(actor.id, channel.id, message.id)
+            alert = Alert.create(member=author, source="words", message=message, seniors_notified=len(seniors))
+            return message_view(message, author), _alert_view(alert, private=False)
 
-            message, alert = await self.store.write(write)
-            result = self._announce(alert, len(seniors))
-            asyncio.get_running_loop().call_later(
-                MESSAGE_AFTER_ALERT, self.hub.publish, channel_topic(message.channel_id), MessagePosted(message)
-            )
-            return SendOutcome(message, alert=result, in_crisis_channel=True, moved=channel_id != message.channel_id)
-        if to_crisis:
-            message = await self.channels.post(actor, crisis_id, body)
-            return SendOutcome(message, in_crisis_channel=True, moved=channel_id != crisis_id)
-        if channel_id != crisis_id and not care_checked and looks_like_self_harm(body, self.config.self_harm_phrases):
-            return SendOutcome(None, care_check=True)
-        message = await self.channels.post(actor, channel_id, body)
-        return SendOutcome(message, in_crisis_channel=channel_id == crisis_id)
+        message, alert = await self.store.write(write)
+        result = self._announce(alert, len(seniors))
+        asyncio.get_running_loop().call_later(
+            MESSAGE_AFTER_ALERT, self.hub.publish, channel_topic(message.channel_id), MessagePosted(message)
+        )
+        return message, result
+
 
     # -- taking care of an alert ----------------------------------------------------------------
     @staticmethod

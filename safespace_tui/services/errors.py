@@ -6,7 +6,7 @@ from ..errors import TellMember
 
 
 class ServiceError(TellMember):
-    """A refusal; ``.message`` says why, kindly."""
+    """A rule of the group said no; ``.message`` says so kindly."""
 
 
 class NotFound(ServiceError):
@@ -19,8 +19,3 @@ class NotAllowed(ServiceError):
 
 class Invalid(ServiceError):
     """Input we cannot use, such as a malformed key or an unknown role."""
-
-
-TOLD_ERRORS = (TellMember,)
-"""What a member's action may raise with a ``.message`` to tell them: a refusal, or a disk that
-cannot be written (then nothing changed, and the session goes on)."""

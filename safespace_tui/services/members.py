@@ -7,14 +7,16 @@ take no acting member; anything a member does in the app passes ``actor``.
 
 from __future__ import annotations
 
-import asyncssh
+import logging
 
 from ..hub import MEMBERS, Hub, member_topic
-from ..store.db import Store
+from ..store.db import Store, StoreFull
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
 from .errors import Invalid, NotFound
-from .views import KeyView, MemberView
+from .views import KeyView, MemberView, PublicKey
+
+log = logging.getLogger("safespace.members")
 
 
 def to_view(member: Member) -> MemberView:
@@ -35,27 +37,12 @@ def to_view(member: Member) -> MemberView:
     )
 
 
-def parse_public_key(text: str) -> tuple[asyncssh.SSHKey, str, str]:
-    """Return (key, fingerprint, comment) from one OpenSSH public key line, or raise Invalid."""
-    if "PRIVATE KEY" in text:  # before counting lines: a private key file has many
-        raise Invalid("That is a private key. Please give the public one (the .pub file); keep the private key to yourself.")
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
-    if len(lines) != 1:
-        raise Invalid(
-            "Please give exactly one public key (a line such as 'ssh-ed25519 AAAA… name');"
-            f" this had {len(lines)}."
-        )
-    line = lines[0]
+def _key_comment(key: PublicKey) -> str:
+    """The key's comment cleaned for storing; a comment we cannot use is dropped, not refused."""
     try:
-        key = asyncssh.import_public_key(line)
-    except (asyncssh.KeyImportError, ValueError, TypeError) as error:
-        raise Invalid(f"That doesn't look like an SSH public key ({error}). Expected a line such as 'ssh-ed25519 AAAA… name'.") from None
-    comment = key.get_comment() or ""
-    try:
-        comment = clean_line(comment, max_chars=200) if comment else ""
+        return clean_line(key.comment, max_chars=200) if key.comment else ""
     except TextRejected:
-        comment = ""
-    return key, key.get_fingerprint("sha256"), comment
+        return ""
 
 
 class MemberService:
@@ -132,7 +119,7 @@ class MemberService:
         )
 
     # -- operator actions (CLI)
-    async def add(self, handle: str, public_key: str, *, role: str = "member", display_name: str | None = None) -> MemberView:
+    async def add(self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None) -> MemberView:
         try:
             handle = validate_handle(handle)
             name = clean_display_name(display_name or handle)
@@ -140,16 +127,15 @@ class MemberService:
             raise Invalid(error.message) from None
         if role not in ROLES:
             raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
-        key, fingerprint, comment = parse_public_key(public_key)
-        key_text = key.export_public_key("openssh").decode().strip()
+        comment = _key_comment(key)
 
         def write():
             if Member.select().where(Member.handle == handle).exists():
                 raise Invalid(f"There is already a member called {handle!r}.")
-            if MemberKey.select().where(MemberKey.fingerprint == fingerprint).exists():
+            if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key already belongs to a member. Each key opens exactly one door.")
             member = Member.create(handle=handle, display_name=name, role=role)
-            MemberKey.create(member=member, fingerprint=fingerprint, public_key=key_text, comment=comment)
+            MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
             return to_view(member)
 
         view = await self.store.write(write)
@@ -184,15 +170,14 @@ class MemberService:
         self.hub.publish(MEMBERS, view)
         return view
 
-    async def add_key(self, handle: str, public_key: str) -> KeyView:
-        key, fingerprint, comment = parse_public_key(public_key)
-        key_text = key.export_public_key("openssh").decode().strip()
+    async def add_key(self, handle: str, key: PublicKey) -> KeyView:
+        comment = _key_comment(key)
 
         def write():
             member = self._active(handle)
-            if MemberKey.select().where(MemberKey.fingerprint == fingerprint).exists():
+            if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key is already registered.")
-            row = MemberKey.create(member=member, fingerprint=fingerprint, public_key=key_text, comment=comment)
+            row = MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
             return _key_view(row, member)
 
         return await self.store.write(write)
@@ -217,6 +202,19 @@ class MemberService:
             return [_key_view(k, member) for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)]
 
         return await self.store.read(query)
+
+    # -- presence, remembered
+    async def note_seen(self, member_id: int) -> None:
+        """Remember that the member was here just now (their session closed): the seniors'
+        quiet-members list shows it. Only a nicety: a disk that cannot be written loses it."""
+
+        def write():
+            Member.update(last_seen_at=utcnow()).where(Member.id == member_id).execute()
+
+        try:
+            await self.store.write(write)
+        except StoreFull:
+            log.warning("could not note when member %s was last here", member_id)
 
     # -- a member's own choices
     async def set_status(self, actor: MemberView, status: str, note: str = "") -> MemberView:

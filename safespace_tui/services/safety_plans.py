@@ -74,10 +74,6 @@ class SafetyPlanView:
     def sections(self) -> list[tuple[Section, str]]:
         return [(s, getattr(self, s.field)) for s in SECTIONS]
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(getattr(self, f).strip() for f in TEXT_FIELDS)
-
 
 def _view(plan: SafetyPlan, member: Member) -> SafetyPlanView:
     return SafetyPlanView(
@@ -152,9 +148,6 @@ class SafetyPlanService:
         if deleted:
             log.info("member %s deleted their safety plan", actor.id)
         return deleted
-
-    async def has_plan(self, member_id: int) -> bool:
-        return await self.store.read(lambda: SafetyPlan.select().where(SafetyPlan.member == member_id).exists())
 
     # -- reading someone's plan
     async def read(self, actor: MemberView, member_id: int, *, alert_id: int | None = None) -> SafetyPlanView:

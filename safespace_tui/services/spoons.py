@@ -98,8 +98,11 @@ class SpoonService:
         return max(0, min(int(value), self.spoons_max))
 
     # -- inside a write transaction
-    def _fresh(self, member_id: int, now: datetime) -> Member:
-        """The member row, with today's spoons reset to their starting value on a new local day."""
+    def member_row_for_today(self, member_id: int, now: datetime) -> Member:
+        """The member row, with today's spoons reset to their starting value on a new local day.
+
+        Inside a write transaction; any service writing about a member's day (a check-in) starts here.
+        """
         member = Member.get_by_id(member_id)
         today = local_day(member.timezone, now)
         if member.spoons_day != today:
@@ -112,7 +115,7 @@ class SpoonService:
 
     def _apply(self, member_id: int, now: datetime, new_value: int | None, delta: int, reason: str) -> tuple[MemberView, bool]:
         day_before = Member.get_by_id(member_id).spoons_day
-        member = self._fresh(member_id, now)
+        member = self.member_row_for_today(member_id, now)
         before = member.spoons
         after = self.clamp(new_value if new_value is not None else before + delta)
         if after != before:
@@ -136,7 +139,7 @@ class SpoonService:
 
         def write():
             before = Member.get_by_id(actor.id).spoons_day
-            member = self._fresh(actor.id, now)
+            member = self.member_row_for_today(actor.id, now)
             return to_view(member), member.spoons_day != before
 
         view, changed = await self.store.write(write)
@@ -181,7 +184,7 @@ class SpoonService:
             member = Member.get_by_id(actor.id)
             member.timezone = canonical
             member.save()
-            return to_view(self._fresh(actor.id, now))
+            return to_view(self.member_row_for_today(actor.id, now))
 
         view = await self.store.write(write)
         self.hub.publish(MEMBERS, view)

@@ -45,9 +45,19 @@ class MemberView:
         """Senior members and admins care for alerts and may read shared safety plans."""
         return self.role in SENIOR_ROLES
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An OpenSSH public key already read and checked by ssh/keys.py (services never parse keys).
+
+    ``comment`` is as the key file gave it: services clean it before it is stored.
+    """
+
+    fingerprint: str  # SHA256:…
+    algorithm: str  # ssh-ed25519, …
+    text: str  # the OpenSSH line, as stored
+    comment: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,21 @@ refused.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import signal
 import weakref
 from collections import Counter
+from collections.abc import Callable
 
 import asyncssh
 
 from ..config import Config
 from ..gc_policy import GCPolicy
-from ..hub import MEMBERS, Hub, member_topic
+from ..hub import Hub
 from ..services import Services
+from ..services.access import ACCESS_REVOKED, AccessRevoked
 from ..services.views import MemberView
 from ..store.db import Store
 from .host_key import load_or_create_host_key
@@ -40,7 +43,7 @@ class _Connection(asyncssh.SSHServer):
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address = "?"
         self.failures = 0
-        self.member = None
+        self.member: MemberView | None = None
         self.key_id: int | None = None
         self._counted = False
 
@@ -125,9 +128,10 @@ class SafeSpaceServer:
         self.sessions: set[TerminalSession] = set()
         self.apps: weakref.WeakSet = weakref.WeakSet()  # every SafeSpaceApp still in memory
         self.connections_by_address: Counter[str] = Counter()
-        self.host_key, self.host_key_created = load_or_create_host_key(config.host_key_path)
+        self.host_key = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._watcher: asyncio.Task | None = None
+        self._unsubscribe_revoked: Callable[[], None] = lambda: None
         self._gc: asyncio.Task | None = None
         self.gc_policy = GCPolicy(lambda: len(self.sessions))
         self._escalator: asyncio.Task | None = None
@@ -159,78 +163,66 @@ class SafeSpaceServer:
             keepalive_interval=self.config.keepalive_interval,
             keepalive_count_max=self.config.keepalive_count_max,
         )
-        self._watcher = asyncio.create_task(self._watch_access(), name="access-watcher")
+        # Keys revoked and members removed from the CLI: the access service notices, we close.
+        self._unsubscribe_revoked = self.hub.subscribe(ACCESS_REVOKED, self._close_revoked)
+        self._watcher = asyncio.create_task(self.services.access.run(self._live_key_ids), name="access-watcher")
         self._gc = asyncio.create_task(self.gc_policy.run(), name="gc-policy")
         # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
         self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
-        try:  # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data)
-            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self.log_status)
+        # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data);
+        # `kill -USR2 <pid>` the same after a full collection, with the object count (diagnostics).
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGUSR1, self.log_status)
+            loop.add_signal_handler(signal.SIGUSR2, functools.partial(self.log_status, collect=True))
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread, or no signals on this platform
         return self._acceptor.sockets[0].getsockname()[1]
 
-    def status(self) -> dict[str, int]:
-        """What an admin may see of the running server: counts, never who or what.
+    def status(self, *, collect: bool = False) -> dict[str, int]:
+        """What an admin may see of the running server: counts, never who or what. Cheap.
 
-        A full garbage collection runs first (a pause of some milliseconds, only when asked), so
-        ``apps`` counts Textual apps still alive: with no sessions open it must be 0, or
-        something keeps closed sessions in memory.
+        ``apps`` counts Textual apps still in memory, including closed ones the gc policy has
+        not freed yet (it does so soon after a session closes). ``collect=True`` is for
+        diagnostics only (SIGUSR2): a full collection first (a pause of up to a second with
+        many sessions), so ``apps`` with no sessions open must be 0, and ``objects`` (every
+        Python object gc tracks: a leak shows here) is added.
         """
-        self.gc_policy.collect_everything()
-        return {
+        if collect:
+            self.gc_policy.collect_everything()
+        counts = {
             "tasks": len(asyncio.all_tasks()),
             "sessions": len(self.sessions),
             "connections": sum(self.connections_by_address.values()),
             "apps": len(self.apps),
-            "objects": len(gc.get_objects()),  # Python objects tracked by gc: a leak shows here
         }
+        if collect:
+            counts["objects"] = len(gc.get_objects())
+        return counts
 
-    def log_status(self) -> None:
-        log.info("status %s", " ".join(f"{key}={value}" for key, value in self.status().items()))
+    def log_status(self, *, collect: bool = False) -> None:
+        counts = self.status(collect=collect)
+        log.info("status %s", " ".join(f"{key}={value}" for key, value in counts.items()))
 
-    async def _watch_access(self) -> None:
-        """Close sessions whose key was revoked or member removed, and pass role and name changes
-        on to live sessions. The CLI is another process: its hub events never reach this one."""
-        seen: dict[int, tuple] | None = None
-        while True:
-            try:
-                live = {s.key_id for s in self.sessions}
-                revoked = await self.services.members.revoked_among(live)
-                for session in list(self.sessions):
-                    if session.key_id in revoked:
-                        log.info("closing session of member %s: access revoked", session.member.id)
-                        session.close(REVOKED)
-                seen = await self._pass_on_member_changes(seen)
-            except Exception:
-                log.exception("access watcher failed; trying again")
-            await asyncio.sleep(self.config.session_check_interval)
+    def _live_key_ids(self) -> set[int]:
+        return {session.key_id for session in self.sessions}
 
-    async def _pass_on_member_changes(self, seen: dict[int, tuple] | None) -> dict[int, tuple]:
-        """Publish members whose role, handle or display name changed (or who are new) since the
-        last look, as the service would have in-process. A new role matters at once: services
-        check the session's MemberView, and SOS alerts go to the seniors presence knows of."""
-        members = await self.services.members.list()
-        current = {m.id: (m.role, m.handle, m.display_name) for m in members}
-        if seen is not None:
-            for member in members:
-                if seen.get(member.id) != current[member.id]:
-                    log.info("member %s changed outside the server (role %s)", member.id, member.role)
-                    self.services.presence.role_changed(member.id, member.role)
-                    self.hub.publish(MEMBERS, member)
-                    self.hub.publish(member_topic(member.id), member)
-            for member_id in seen.keys() - current.keys():  # removed: member lists drop them
-                log.info("member %s removed outside the server", member_id)
-                role, handle, display_name = seen[member_id]
-                self.hub.publish(MEMBERS, MemberView(member_id, handle, display_name, role, removed=True))
-        return current
+    def _close_revoked(self, event: AccessRevoked) -> None:
+        """Hub callback (services/access.py): close every session opened with a key that no longer opens the door."""
+        for session in list(self.sessions):
+            if session.key_id in event.key_ids:
+                log.info("closing session of member %s: access revoked", session.member.id)
+                session.close(REVOKED)
 
     async def close(self) -> None:
         try:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGUSR1)
+            for sig in (signal.SIGUSR1, signal.SIGUSR2):
+                asyncio.get_running_loop().remove_signal_handler(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
         if self._watcher is not None:
             self._watcher.cancel()
+        self._unsubscribe_revoked()
         if self._gc is not None:
             self._gc.cancel()
         if self._escalator is not None:
@@ -242,8 +234,8 @@ class SafeSpaceServer:
         for session in list(self.sessions):
             try:
                 await asyncio.wait_for(session.wait_closed(), 5)
-            except (asyncio.TimeoutError, Exception):
-                pass
+            except TimeoutError:  # the app's own errors are logged by the session; this one hangs
+                log.warning("session of member %s did not close within 5 s at shutdown", session.member.id)
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
         await self.services.channels.save_read_markers()

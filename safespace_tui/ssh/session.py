@@ -162,6 +162,7 @@ class TerminalSession(asyncssh.SSHServerSession):
                 chan.write(SOMETHING_WENT_WRONG if failed else self._farewell)
                 chan.exit(0)
             drop_cancelled_timers()
+            await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
 
     def close(self, farewell: str | None = None) -> None:
         """End the session from our side (revoked key, slow client, shutdown, lost link)."""

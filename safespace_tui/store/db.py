@@ -35,15 +35,20 @@ PRAGMAS = {
 class StoreFull(TellMember, RuntimeError):
     """The disk is full or the file cannot be written: nothing was saved.
 
-    ``reason`` is SQLite's, for the log; ``message`` is for the member.
+    ``str(error)`` is SQLite's reason, for the log; ``message`` is for the member.
     """
 
+    MEMBER_WORDS = (
+        "That couldn't be saved just now: the server is out of room, so nothing changed. "
+        "Please try again in a little while; the admins can make room."
+    )
+
     def __init__(self, reason: str) -> None:
-        super().__init__(
-            "That couldn't be saved just now: the server is out of room, so nothing changed. "
-            "Please try again in a little while; the admins can make room."
-        )
+        super().__init__(self.MEMBER_WORDS)
         self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 _CANNOT_WRITE = ("database or disk is full", "disk I/O error", "readonly database")

@@ -345,7 +345,7 @@ class Session:
         if channel is None:
             return False
         try:
-            outcome = await self.services.crisis.send(
+            outcome = await self.services.messages.send(
                 self.member, channel.id, text, care_checked=care_checked, to_crisis=to_crisis
             )
         except TellMember:
