@@ -33,7 +33,7 @@ from safespace_tui.services.crisis import AlertView, RaiseResult
 from safespace_tui.services.safety_plans import SafetyPlanView
 from safespace_tui.services.views import MemberView
 from safespace_tui.store.models import Alert, AuditEntry, SafetyPlan
-from safespace_tui.tui.crisis_keys import SOS_KEY_LABEL
+from safespace_tui.tui.crisis_care import SOS_KEY_LABEL
 from safespace_tui.tui.screens.alerts import AlertsScreen
 from safespace_tui.tui.screens.crisis import (
     AlertNoticeScreen,
@@ -173,11 +173,16 @@ def alert_notice(world: World, viewer: str, *, backlog: bool = False) -> Callabl
     return build
 
 
+async def not_in_a_picture(*_args, **_kwargs):
+    """What a screen is given to save or load with: a picture never calls it."""
+    raise AssertionError("a snapshot saves and loads nothing")
+
+
 def own_plan(world: World, name: str) -> Callable[[], Screen]:
     member = world.member(name)
     plan = run_sync(world.services.safety_plans.get_own(member))
     reads = run_sync(world.services.audit.plan_reads_of(member))
-    return partial(SafetyPlanScreen, plan, reads)
+    return partial(SafetyPlanScreen, plan, reads, timezone=member.timezone, save=not_in_a_picture, delete=not_in_a_picture)
 
 
 def my_days(world: World, name: str) -> Callable[[], Screen]:
@@ -187,7 +192,13 @@ def my_days(world: World, name: str) -> Callable[[], Screen]:
     moods = run_sync(services.checkins.moods(member, today.replace(day=1), today))
     reflection = run_sync(services.checkins.reflection(member))
     return partial(
-        HistoryScreen, days=days, moods=moods, today=today, spoons_max=services.config.spoons_max, reflection=reflection
+        HistoryScreen,
+        days=days,
+        moods=moods,
+        today=today,
+        spoons_max=services.config.spoons_max,
+        reflection=reflection,
+        moods_of=not_in_a_picture,
     )
 
 
