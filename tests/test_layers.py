@@ -6,7 +6,9 @@ against one rule per layer:
 
 * tui/ never imports ssh/ or store/ (it gets a driver class and services handed to it);
 * services/ never import textual, asyncssh, tui/ or ssh/ (the rules work without a front end);
-* store/ imports nothing above it (services, tui, ssh, hub, cli).
+* store/ imports nothing above it (services, tui, ssh, hub, cli);
+* the command table (commands.py) imports no front end: no textual, asyncssh, tui/ or ssh/,
+  so a plain line mode can use the same table.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ RULES = {
         "safespace_tui.store",
         ("safespace_tui.services", "safespace_tui.tui", "safespace_tui.ssh", "safespace_tui.hub", "safespace_tui.cli"),
     ),
+    "commands": Rule("safespace_tui.commands", ("textual", "asyncssh", "safespace_tui.tui", "safespace_tui.ssh")),
 }
 
 
@@ -99,6 +102,7 @@ def product_modules() -> dict[str, tuple[str, bool]]:
         "tui",
         "services",
         "store",
+        "commands",
     ],
 )
 def test_layer_rule_holds(name):
@@ -137,11 +141,17 @@ PLANTED = {
             "safespace_tui.store imports safespace_tui.cli",
         },
     ),
+    "commands": (
+        "safespace_tui.commands",
+        "from textual.binding import Binding\nfrom .tui.screens.help import HelpScreen\n",
+        {"safespace_tui.commands imports textual.binding", "safespace_tui.commands imports safespace_tui.tui.screens.help"},
+    ),
 }
 KEEPS_THE_RULES = {
     "tui": ("safespace_tui.tui.screens.main", "from ...services.channels import may_see\nfrom ... import text\n"),
     "services": ("safespace_tui.services.channels", "from ..store.db import Store\nfrom ..hub import Hub\n"),
     "store": ("safespace_tui.store.db", "from ..errors import TellMember\nfrom . import models\n"),
+    "commands": ("safespace_tui.commands", "from .services import Services\n"),
 }
 
 

@@ -33,6 +33,15 @@ class Submitted(Request):
         self.text = text
 
 
+class CommandsOffered(Request):
+    """Tab after ``/typed`` matched several commands (or none): say which there are."""
+
+    def __init__(self, typed: str, names: list[str]) -> None:
+        super().__init__()
+        self.typed = typed
+        self.names = names
+
+
 class ChannelChosen(Request):
     """Show this channel (from the channel list, Ctrl+N / Ctrl+B)."""
 

@@ -73,6 +73,7 @@ class Session:
             requests.ChannelChosen: self._channel_chosen,
             requests.OlderWanted: self._older_wanted,
             requests.PasteRefused: self._paste_refused,
+            requests.CommandsOffered: self._commands_offered,
             requests.StatusClicked: lambda _request: self.open_status_menu(),
             requests.SpoonNudged: lambda request: self.day.spoon_key(request.delta),
             requests.AlertsWanted: lambda _request: self.crisis.refresh_pane(),
@@ -315,6 +316,12 @@ class Session:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
         self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
+
+    def _commands_offered(self, request: requests.CommandsOffered) -> None:
+        if request.names:
+            self.tell("Commands: " + "  ".join("/" + name for name in request.names), timeout=6)
+        else:
+            self.tell(commands.unknown_words(request.typed, self.member), severity="warning")
 
     def _paste_refused(self, request: requests.PasteRefused) -> None:
         self.tell(

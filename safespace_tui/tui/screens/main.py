@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
+from ...commands import available_to
 from ...services.views import ChannelView, MemberView, MessageView
 from .. import textual_fixes
 from ..messages import ChannelChosen
@@ -23,6 +24,10 @@ from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 from .crisis_keys_first import CrisisKeysFirst
+
+
+def command_names(member: MemberView) -> list[str]:
+    return [command.name for command in available_to(member)]
 
 
 class MainScreen(CrisisKeysFirst):
@@ -48,7 +53,7 @@ class MainScreen(CrisisKeysFirst):
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
                 yield MessageLog(id="messages", timezone=self._member.timezone)
-                yield MessageBox(id="message-box")
+                yield MessageBox(command_names=command_names(self._member), id="message-box")
             with Vertical(id="members-pane"):
                 yield Static("Members", classes="pane-title", markup=False)
                 yield MemberList(spoons_max=self._spoons_max, id="members")
@@ -93,6 +98,7 @@ class MainScreen(CrisisKeysFirst):
         self._member = member
         if self.is_attached:
             self.query_one(StatusBar).show(member)
+            self.query_one(MessageBox).command_names = command_names(member)  # a new role: other commands
             self.query_one(MessageLog).set_timezone(member.timezone)
 
     def who_is_here(self) -> list[str]:

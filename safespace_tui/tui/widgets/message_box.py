@@ -1,16 +1,20 @@
-"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line."""
+"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / completes."""
 
 from __future__ import annotations
 
 from textual import events
 from textual.widgets import TextArea
 
+import os.path
+
 from ...text import MAX_MESSAGE_CHARS
-from ..messages import PasteRefused, Submitted
+from ..messages import CommandsOffered, PasteRefused, Submitted
 
 
 class MessageBox(TextArea):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, command_names: list[str], id: str | None = None) -> None:
+        """``command_names``: the commands this member may use, which Tab completes after ``/``."""
+        self.command_names = command_names
         # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.cursor_blink = False
@@ -28,12 +32,35 @@ class MessageBox(TextArea):
                 self.clear()
                 self.post_message(Submitted(text))
             return
+        if event.key == "tab" and self._completing():
+            event.stop()
+            event.prevent_default()
+            self._complete()
+            return
         if event.key == "ctrl+j":
             event.stop()
             event.prevent_default()
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def _completing(self) -> bool:
+        """A command name is being typed: ``/sta`` and nothing after it."""
+        text = self.text
+        return text.startswith("/") and not text.startswith("//") and not any(c.isspace() for c in text)
+
+    def _complete(self) -> None:
+        typed = self.text[1:].lower()
+        matches = [name for name in self.command_names if name.startswith(typed)]
+        common = os.path.commonprefix(matches)
+        if len(matches) == 1:
+            self.load_text(f"/{matches[0]} ")
+        elif len(common) > len(typed):
+            self.load_text(f"/{common}")
+        else:
+            self.post_message(CommandsOffered(typed, matches))
+            return
+        self.move_cursor(self.document.end)
 
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""
