@@ -394,6 +394,21 @@ async def test_quiet_members_is_offered_to_seniors_only(world):
         assert "ann (ann)  no check-in shared yet" in str(app.screen.query_one("Static").render())
 
 
+async def test_quiet_members_says_when_each_was_last_here(world):
+    """Promise (issue 8): Member.last_seen_at is used: the seniors' quiet list says when a quiet
+    member was last here (a session of theirs closed), in the senior's own time zone."""
+    services, ids = world
+    await services.members.note_seen(ids["ann"])
+    app = make_app(services, ids["sam"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/quiet-members 3", "enter")
+        await settle(pilot)
+        shown = str(app.screen.query_one("Static").render())
+        assert "ann (ann)  no check-in shared yet  · last here" in shown
+        assert "bea (bea)  no check-in shared yet\n" in shown  # never seen: nothing is made up
+
+
 async def test_timezone_command_validates(world):
     services, ids = world
     app = make_app(services, ids["ann"])

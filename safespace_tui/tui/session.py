@@ -199,7 +199,7 @@ class Session:
         self.show_page("Who is here", "\n".join(self.main.who_is_here()) or "Nobody yet.")
 
     def show_quiet_members(self, quiet: list[QuietMember], days: int) -> None:
-        self.app.push_screen(QuietMembersScreen(quiet, days))
+        self.app.push_screen(QuietMembersScreen(quiet, days, timezone=self.member.timezone))
 
     def open_status_menu(self) -> None:
         self.day.open_status_menu()

@@ -13,11 +13,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from datetime import UTC
+
 from ...services.checkins import QuietMember
+from ...services.spoons import zone
 from ..presence_style import status_parts
 
 
-def quiet_text(quiet: list[QuietMember], days: int) -> Text:
+def quiet_text(quiet: list[QuietMember], days: int, timezone: str = "UTC") -> Text:
     text = Text()
     text.append(f"No check-in shared for {days} day{'s' if days != 1 else ''} or more\n", "bold")
     text.append("A kind word can help; nobody has to check in.\n\n", "dim")
@@ -33,6 +36,9 @@ def quiet_text(quiet: list[QuietMember], days: int) -> Text:
             text.append("no check-in shared yet")
         else:
             text.append(f"{item.days} days (last {item.last_day:%a} {item.last_day.day} {item.last_day:%b})")
+        if item.last_seen is not None:
+            seen = item.last_seen.replace(tzinfo=UTC).astimezone(zone(timezone))
+            text.append(f"  · last here {seen:%a} {seen.day} {seen:%b}", "dim")
         if item.member.status == "away":
             text.append(f"  · {words}", colour)
         text.append("\n")
@@ -57,14 +63,15 @@ class QuietMembersScreen(ModalScreen):
 
     BINDINGS = [Binding("escape,q", "close", "Close")]
 
-    def __init__(self, quiet: list[QuietMember], days: int) -> None:
+    def __init__(self, quiet: list[QuietMember], days: int, *, timezone: str = "UTC") -> None:
         super().__init__()
         self.quiet = quiet
         self.days = days
+        self.timezone = timezone
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="quiet-dialog"):
-            yield Static(quiet_text(self.quiet, self.days), markup=False)
+            yield Static(quiet_text(self.quiet, self.days, self.timezone), markup=False)
             yield Static("Esc closes.", markup=False)
 
     def action_close(self) -> None:
