@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .. import commands
 from ..services.away import SteppedAway, parse_until
+from ..services.channels import LIVING_ROOM
 from ..services.checkins import CheckInDraft, CheckInSaved
 from ..services.spoons import local_day
 from .messages import Refused
@@ -174,6 +175,6 @@ class MyDay:
             return
         self.session.member_changed(result.member)
         if result.member.away_until is None and result.member.status_note.startswith("left"):
-            self.session.tell("Your note is in #living-room. Take good care of yourself; the door stays open.", timeout=12)
+            self.session.tell(f"Your note is in #{LIVING_ROOM}. Take good care of yourself; the door stays open.", timeout=12)
         else:
-            self.session.tell("Your note is in #living-room, and your status is away. Type /back when you're here again.")
+            self.session.tell(f"Your note is in #{LIVING_ROOM}, and your status is away. Type /back when you're here again.")

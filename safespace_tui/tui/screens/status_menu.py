@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...services.channels import LIVING_ROOM
 from ..presence_style import STATUS_HINT, STATUS_ORDER, STATUS_STYLE
 
 class MenuAction(Enum):
@@ -68,7 +69,7 @@ class StatusMenu(ModalScreen[str | MenuAction | None]):
                 label.append("  (now)", "dim")
             options.append(Option(label, id=status))
         if self.current == "away":
-            options.append(Option(Text("↩ I'm back: say so in #living-room"), id=MenuAction.BACK.value))
+            options.append(Option(Text(f"↩ I'm back: say so in #{LIVING_ROOM}"), id=MenuAction.BACK.value))
         options.append(Option(Text("… Step away for a while, or leave the group"), id=MenuAction.STEP_AWAY.value))
         with Vertical(id="status-dialog"):
             yield Static("How are you right now?", classes="dialog-title", markup=False)

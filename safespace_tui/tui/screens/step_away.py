@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from collections.abc import Awaitable, Callable
 
 from ...services.away import LEAVING_WORDS, SteppedAway
+from ...services.channels import LIVING_ROOM
 from ...text import MAX_NOTE_CHARS
 from ..messages import Refused
 from ..widgets.choices import Choices
@@ -104,9 +105,9 @@ class StepAwayScreen(ModalScreen):
     @staticmethod
     def _words(kind: str) -> str:
         if kind == "leaving":
-            return "A note goes to #living-room so the group knows. " + LEAVING_WORDS
+            return f"A note goes to #{LIVING_ROOM} so the group knows. " + LEAVING_WORDS
         return (
-            "A note goes to #living-room so the group knows, and your status becomes away. "
+            f"A note goes to #{LIVING_ROOM} so the group knows, and your status becomes away. "
             "Type /back when you're here again. Nothing is deleted."
         )
 
