@@ -12,6 +12,12 @@ from ...text import MAX_MESSAGE_CHARS
 
 
 class MessageBox(TextArea):
+    """A TextArea that sends on Enter and refuses an oversized paste.
+
+    It overrides ``TextArea._on_key`` and ``_on_paste``: private names, but the way Textual's own
+    TextArea guide extends the widget (listed and guarded in textual_fixes).
+    """
+
     class PasteRefused(Message):
         def __init__(self, size: int) -> None:
             super().__init__()
