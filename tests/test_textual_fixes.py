@@ -1,16 +1,27 @@
 """Tests for safespace_tui.tui.textual_fixes.
 
 Each behaviour test fails when ``apply()`` is not called (checked by running
-this file with ``textual_fixes.apply`` replaced by a no-op).
+this file with ``textual_fixes.apply`` replaced by a no-op). Each helper test
+fails when the library internal it wraps is renamed or changes behaviour
+(checked by breaking each one in turn), and the version tests fail on any
+Textual or Rich other than the pinned ones.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import contextvars
 import gc
+import inspect
 import io
-import logging
+import pkgutil
+import re
 import sys
+import time
+import tomllib
 import weakref
+from pathlib import Path
 
 import pytest
 from rich.color import Color, ColorSystem
@@ -22,7 +33,10 @@ from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.strip import Strip
 
+import safespace_tui
 from safespace_tui.tui import textual_fixes
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SYSTEMS = {
     "truecolor": ColorSystem.TRUECOLOR,
@@ -209,15 +223,24 @@ def test_apply_fails_loudly_when_an_attribute_is_gone(
         textual_fixes.apply()
 
 
-def test_apply_warns_on_other_textual_version(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(textual_fixes, "PINNED_TEXTUAL_VERSION", "0.0.1")
-    monkeypatch.setattr(textual_fixes, "_version_warned", False)
-    with caplog.at_level(logging.WARNING, logger="safespace.textual_fixes"):
+def test_apply_refuses_another_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On other versions the patches may be silently wrong: refuse, naming what differs."""
+    monkeypatch.setitem(textual_fixes.PINNED_VERSIONS, "rich", "0.0.1")
+    with pytest.raises(RuntimeError, match=r"rich \S+ is installed, 0.0.1 is pinned"):
         textual_fixes.apply()
-    assert "0.0.1" in caplog.text
-    assert Strip.render is textual_fixes._render  # still applied
+
+
+def test_installed_versions_are_the_pinned_ones() -> None:
+    """An upgrade of Textual or Rich fails here first: re-check this module, then move the pins."""
+    assert textual_fixes.version_mismatches() == []
+
+
+def test_pyproject_pins_exactly_what_textual_fixes_was_written_for() -> None:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        dependencies = tomllib.load(file)["project"]["dependencies"]
+    pins = dict(d.split("==", 1) for d in dependencies if "==" in d)
+    for name, version in textual_fixes.PINNED_VERSIONS.items():
+        assert pins.get(name) == version, name
 
 
 def test_styles_cache_does_not_keep_widgets_alive():
@@ -258,3 +281,290 @@ def test_strips_make_their_caches_only_when_used() -> None:
     assert cropped.text == "line" and strip.crop(0, 4) is cropped
     assert strip._crop_cache._maxsize == 16 and len(strip._crop_cache) == 1
     assert strip.apply_style(Style(italic=True)) is strip.apply_style(Style(italic=True))
+
+
+# --- Helpers around library internals used elsewhere ---------------------------
+# Each test exercises the private name a helper wraps, so it fails when an upgrade renames it or
+# changes what it does.
+
+
+def test_input_parser_is_textuals_own() -> None:
+    """The driver parses with the parser Textual's own terminal driver uses."""
+    from textual import events
+    from textual.drivers import linux_driver
+
+    assert textual_fixes.XTermParser is linux_driver.XTermParser
+    parsed = list(XTermParser().feed("a\x1b[200~two\nlines\x1b[201~"))
+    assert [type(event) for event in parsed] == [events.Key, events.Paste]
+    assert parsed[1].text == "two\nlines"
+
+
+def test_escape_pending_follows_a_lone_escape() -> None:
+    """A lone Esc waits in the parser until ``tick()`` after the escape delay; the driver
+    schedules that tick only while ``escape_pending`` says so."""
+    parser = XTermParser()
+    assert not textual_fixes.escape_pending(parser)
+    assert list(parser.feed("\x1b")) == []
+    assert textual_fixes.escape_pending(parser)
+    deadline = time.monotonic() + 5
+    ticked: list = []
+    while not ticked and time.monotonic() < deadline:  # wait for the escape delay to pass
+        ticked = list(parser.tick())
+        time.sleep(0.01)
+    assert [event.key for event in ticked] == ["escape"]
+    assert not textual_fixes.escape_pending(parser)
+    assert [event.key for event in parser.feed("\x1b[A")] == ["up"]  # a whole sequence: no wait
+    assert not textual_fixes.escape_pending(parser)
+
+
+async def test_driver_base_keeps_app_loop_and_mouse() -> None:
+    """``SSHDriver`` reads what ``Driver.__init__`` stores, as Textual's own drivers do."""
+    from textual.driver import Driver
+
+    class Probe(Driver):
+        def write(self, data: str) -> None: ...
+        def start_application_mode(self) -> None: ...
+        def stop_application_mode(self) -> None: ...
+        def disable_input(self) -> None: ...
+
+    app = Tiny()
+    probe = Probe(app, mouse=False)
+    assert probe._app is app
+    assert probe._loop is asyncio.get_running_loop()
+    assert probe._mouse is False
+
+
+HELD: contextvars.ContextVar[object] = contextvars.ContextVar("held")
+
+
+async def test_forget_cancelled_timers_frees_the_heap() -> None:
+    """A cancelled timer's context (which holds the App, as Textual's timers do) is let go at
+    once, not when the timer would have fired; timers still running are kept and still fire."""
+    loop = asyncio.get_running_loop()
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    token = HELD.set(holder)
+    cancelled = loop.call_later(3600, lambda: None, context=contextvars.copy_context())
+    HELD.reset(token)
+    fired = asyncio.Event()
+    kept = loop.call_later(0, fired.set)
+    cancelled.cancel()
+    assert cancelled in loop._scheduled  # asyncio keeps it: what the helper is for
+    holder_ref = weakref.ref(holder)
+    del holder, cancelled
+    textual_fixes.forget_cancelled_timers(loop)
+    gc.collect()
+    assert holder_ref() is None
+    assert kept in loop._scheduled or kept in loop._ready
+    await asyncio.wait_for(fired.wait(), 10)
+
+
+def test_set_color_system_changes_the_depth() -> None:
+    """Textual makes the App's console; each session then gets its own colour depth."""
+    colour = "#ff9000"
+    rich_console = console("truecolor")
+    textual_fixes.set_color_system(rich_console, "256")
+    assert rich_console.color_system == "256"
+    assert only(colour, "256", Strip([Segment("hi", Style(color=colour))]).render(rich_console))
+
+
+class Failing(textual_fixes.ReportingApp[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported: list[Exception] = []
+
+    def report_exception(self, error: Exception) -> None:
+        self.reported.append(error)
+
+    def on_mount(self) -> None:
+        raise LookupError("from a handler")
+
+
+async def test_reporting_app_sees_a_failing_handler() -> None:
+    """Every exception that ends the app passes through ``report_exception`` first."""
+    app = Failing()
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        await app.run_async(headless=True)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+    assert [str(error) for error in app.reported] == ["from a handler"]
+    assert app.return_code == 1
+
+
+class OneStatic(App[None]):
+    def compose(self):
+        from textual.widgets import Static
+
+        yield Static("hello", id="hello")
+
+
+async def test_repaint_now_hands_the_update_over() -> None:
+    """After ``refresh()`` the repaint waits for the widget to be idle; ``repaint_now`` posts
+    Textual's own ``Update`` to the screen at once."""
+    from textual import messages
+
+    app = OneStatic()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        widget = app.screen.query_one("#hello")
+        widget.refresh()
+        assert widget._repaint_required
+        before = list(app.screen._message_queue.values)
+        textual_fixes.repaint_now(widget)
+        queued = [m for m in app.screen._message_queue.values if m not in before]
+        assert not widget._repaint_required
+        assert any(isinstance(m, messages.Update) and m.widget is widget for m in queued)
+
+
+class Scroller(App[None]):
+    def compose(self):
+        from textual.scroll_view import ScrollView
+
+        yield ScrollView(id="view")
+
+
+async def test_update_scrollbars_moves_the_thumb() -> None:
+    """The scrollbar learns the new virtual size and the offset is clamped to it, without
+    going through the ``virtual_size`` reactive."""
+    from textual.geometry import Size
+    from textual.scroll_view import ScrollView
+
+    app = Scroller()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(ScrollView)
+        view.virtual_size = Size(30, 100)
+        await pilot.pause()
+        view.scroll_to(y=80, animate=False, immediate=True)
+        await pilot.pause()
+        assert view.scroll_y == 80
+        view.set_reactive(ScrollView.virtual_size, Size(30, 50))
+        textual_fixes.update_scrollbars(view, Size(30, 50))
+        assert view.vertical_scrollbar.window_virtual_size == 50
+        assert view.scroll_y == view.max_scroll_y == 50 - view.container_size.height
+
+
+def test_inner_background_style_is_textuals() -> None:
+    """The helper paints what Textual's own (replaced) ``StylesCache.get_inner_outer`` would."""
+    from textual.color import Color
+
+    textuals = textual_fixes._textual_get_inner_outer
+    assert textuals is not None
+    for base, background in [
+        (Color(10, 20, 30), Color(1, 2, 3, 0.5)),
+        (Color(0, 0, 0), Color(200, 100, 50)),
+        (Color(255, 255, 255), Color(0, 0, 0, 0)),
+    ]:
+        theirs = getattr(textuals, "__wrapped__", textuals)(None, base, background)[0].rich_style
+        assert textual_fixes.inner_background_style(base, background) == theirs
+
+
+class Box(App[None]):
+    def __init__(self, prevent_default: bool) -> None:
+        super().__init__()
+        self.prevent_default = prevent_default
+        self.keys: list[str] = []
+
+    def compose(self):
+        from textual.widgets import TextArea
+
+        app = self
+
+        class Recording(TextArea):
+            async def _on_key(self, event) -> None:
+                app.keys.append(event.key)
+                await super()._on_key(event)
+
+            async def _on_paste(self, event) -> None:
+                await super()._on_paste(event)
+                if app.prevent_default:
+                    event.prevent_default()
+
+        yield Recording(id="box")
+
+
+@pytest.mark.parametrize("prevent_default, pasted", [(False, "!!"), (True, "!")])
+async def test_text_area_key_and_paste_hooks(prevent_default: bool, pasted: str) -> None:
+    """MessageBox overrides TextArea's ``_on_key`` and ``_on_paste``. Keys reach the override
+    before TextArea inserts them; and Textual calls every class's ``_on_paste`` along the MRO,
+    so an override that calls ``super()`` must ``prevent_default()`` or the paste lands twice."""
+    from textual import events
+
+    app = Box(prevent_default)
+    async with app.run_test() as pilot:
+        box = app.query_one("#box")
+        box.focus()
+        await pilot.press("h", "i")
+        assert app.keys == ["h", "i"] and box.text == "hi"
+        app.post_message(events.Paste("!"))  # as the driver does: the app hands it to the focus
+        await pilot.pause()
+        assert box.text == "hi" + pasted
+
+
+# --- No library internals elsewhere ------------------------------------------------
+
+LIBRARIES = ("textual", "rich", "asyncio", "asyncssh")
+
+# (module, name) -> why it may stay. Keep in step with the table in textual_fixes' docstring.
+ALLOWED = {
+    ("ssh/driver.py", "_app"): "Driver.__init__ sets it; every Textual driver reads it",
+    ("ssh/driver.py", "_loop"): "Driver.__init__ sets it; every Textual driver reads it",
+    ("ssh/driver.py", "_mouse"): "Driver.__init__ sets it; every Textual driver reads it",
+    ("tui/widgets/message_box.py", "_on_key"): "TextArea's documented way to extend it",
+    ("tui/widgets/message_box.py", "_on_paste"): "TextArea's documented way to extend it",
+    # Not a library's: peewee's documented Model._meta.
+    ("store/migrations.py", "_meta"): "peewee's documented API",
+}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _other_objects_privates(tree: ast.AST) -> set[str]:
+    """Private names read on anything but ``self``/``cls``, and private library modules."""
+    found = set()
+    for node in ast.walk(tree):
+        on_self = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        if isinstance(node, ast.Attribute) and _private(node.attr) and not on_self:
+            found.add(node.attr)
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] in LIBRARIES and any(_private(part) for part in parts):
+                found.add(node.module)
+    return found
+
+
+def _inherited_privates(module) -> set[str]:
+    """Private names our classes use on ``self`` (or override) that a library base class has."""
+    found = set()
+    for cls in vars(module).values():
+        if not inspect.isclass(cls) or cls.__module__ != module.__name__:
+            continue
+        bases = [b for b in cls.__mro__[1:] if b.__module__.split(".")[0] in LIBRARIES]
+        source = inspect.getsource(cls)
+        names = set(re.findall(r"(?:self\.|def |super\(\)\.)(_[a-z]\w*)", source))
+        for name in names:
+            for base in bases:
+                base_source = inspect.getsource(base) if base.__module__ != "builtins" else ""
+                if name in vars(base) or re.search(rf"self\.{name}\b", base_source):
+                    found.add(name)
+    return found
+
+
+def test_no_library_internals_outside_textual_fixes() -> None:
+    import importlib
+
+    package = Path(safespace_tui.__file__).parent
+    used = set()
+    for info in pkgutil.walk_packages(safespace_tui.__path__, "safespace_tui."):
+        if info.name in ("safespace_tui.__main__", "safespace_tui.tui.textual_fixes"):
+            continue
+        module = importlib.import_module(info.name)
+        where = Path(module.__file__).relative_to(package).as_posix()
+        tree = ast.parse(Path(module.__file__).read_text())
+        used |= {(where, name) for name in _other_objects_privates(tree) | _inherited_privates(module)}
+    assert used - ALLOWED.keys() == set(), "move these into textual_fixes, or justify them there"

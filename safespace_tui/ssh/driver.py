@@ -20,10 +20,10 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import constants, events
-from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.geometry import Size
 
+from ..tui.textual_fixes import XTermParser, escape_pending
 from .paste_guard import PasteGuard
 
 if TYPE_CHECKING:
@@ -56,6 +56,12 @@ _LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1004l\x1b[?1049l\x1b[?25h"
 
 
 class SSHDriver(Driver):
+    """Textual's end of one SSH channel.
+
+    ``self._app``, ``self._loop`` and ``self._mouse`` are set by ``Driver.__init__`` and read by
+    every Textual driver; a driver cannot be written without them (see textual_fixes).
+    """
+
     def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self._terminal: Terminal = app.terminal  # type: ignore[attr-defined]
@@ -132,7 +138,7 @@ class SSHDriver(Driver):
 
     def _schedule_tick(self) -> None:
         # A lone Esc is only known to be Esc (not the start of a sequence) after a pause.
-        if self._parser._timeout_time is not None and self._tick_handle is None:
+        if escape_pending(self._parser) and self._tick_handle is None:
             self._tick_handle = self._loop.call_later(constants.ESCAPE_DELAY + 0.01, self._tick)
 
     def _tick(self) -> None:
@@ -190,5 +196,4 @@ class SSHDriver(Driver):
 
 def _busy(node) -> bool:
     """Does this message pump still hold messages waiting to be handled?"""
-    queue = node.__dict__.get("_message_queue")  # created lazily by Textual; absent means empty
-    return queue is not None and not queue.empty()
+    return node.message_queue_size > 0

@@ -8,7 +8,6 @@ happens inside it is logged and never reaches another session.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 from typing import TYPE_CHECKING
 
@@ -137,6 +136,7 @@ class TerminalSession(asyncssh.SSHServerSession):
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
         from .driver import SSHDriver
+        from ..tui.textual_fixes import forget_cancelled_timers
 
         server = self.server
         app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=SSHDriver)
@@ -161,7 +161,8 @@ class TerminalSession(asyncssh.SSHServerSession):
             if chan is not None:
                 chan.write(SOMETHING_WENT_WRONG if failed else self._farewell)
                 chan.exit(0)
-            drop_cancelled_timers()
+            # Closing cancelled the app's timers; asyncio would keep them (and the app) till due.
+            forget_cancelled_timers(asyncio.get_running_loop())
             await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
 
     def close(self, farewell: str | None = None) -> None:
@@ -180,27 +181,3 @@ class TerminalSession(asyncssh.SSHServerSession):
         if self._task is not None:
             await asyncio.shield(self._task)
 
-
-def drop_cancelled_timers() -> None:
-    """Let the loop forget timers that were cancelled, so a closed app can be freed now.
-
-    A Textual timer (``set_interval(60, …)``) sleeps on an asyncio TimerHandle that holds a copy
-    of the app's context, and so the app. Closing the app cancels the handle, but asyncio keeps
-    cancelled handles in its heap until they would have fired (or until they are over half of
-    it): every closed session stayed in memory for up to the longest timer interval. There is no
-    public API for this, so the private heap is used with care; on another loop it does nothing.
-    """
-    loop = asyncio.get_running_loop()
-    scheduled = getattr(loop, "_scheduled", None)
-    if not isinstance(scheduled, list) or not hasattr(loop, "_timer_cancelled_count"):
-        return
-    kept = []
-    for handle in scheduled:
-        if handle.cancelled():
-            handle._scheduled = False
-        else:
-            kept.append(handle)
-    if len(kept) != len(scheduled):
-        heapq.heapify(kept)
-        scheduled[:] = kept
-        loop._timer_cancelled_count = 0

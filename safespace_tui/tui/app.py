@@ -12,14 +12,13 @@ import logging
 
 from rich.console import Console
 from textual import on
-from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
 
 from .. import commands
 from ..services import Services
 from ..services.views import MemberView
-from . import textual_fixes
+from .textual_fixes import ReportingApp, set_color_system
 from .messages import Request
 from .session import Session
 
@@ -34,7 +33,7 @@ def command_bindings() -> list[Binding]:
     ]
 
 
-class SafeSpaceApp(App[None]):
+class SafeSpaceApp(ReportingApp[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Safe Space"
     ENABLE_COMMAND_PALETTE = False
@@ -50,7 +49,7 @@ class SafeSpaceApp(App[None]):
     ) -> None:
         super().__init__(driver_class=driver_class)
         # Each session has its own colour depth (see textual_fixes for why that needs care).
-        textual_fixes.set_color_system(self.console, color_system)
+        set_color_system(self.console, color_system)
         # Textual prints tracebacks (with local variables, which may hold members' words)
         # to error_console at exit; ours go to the server log without locals instead.
         self.error_console = Console(file=io.StringIO(), markup=False, highlight=False)
@@ -81,8 +80,8 @@ class SafeSpaceApp(App[None]):
         if self.session.may_interrupt("bell"):
             super().bell()
 
-    def _handle_exception(self, error: Exception) -> None:
+    def report_exception(self, error: Exception) -> None:
+        """Into the server log (never to the member, never with local variables)."""
         log.error(
             "session for member %s raised", self.session.member.id, exc_info=(type(error), error, error.__traceback__)
         )
-        super()._handle_exception(error)

@@ -87,7 +87,7 @@ class CrisisCare:
     async def _alert_event(self, event: AlertEvent) -> None:
         alert = event.alert
         mine = alert.member_id == self.member.id
-        if not (mine or self.member.is_senior) or self.session._taken_down():
+        if not (mine or self.member.is_senior) or self.session.taken_down():
             return
         if self._alerts_pane() is not None:
             await self.refresh_pane()
@@ -136,7 +136,7 @@ class CrisisCare:
             self.tell(f"{by} resolved {alert.member_name}'s alert.", timeout=15)
 
     def _personal_event(self, event: object) -> None:
-        if not isinstance(event, MessageMoved) or self.session._taken_down():
+        if not isinstance(event, MessageMoved) or self.session.taken_down():
             return
         if event.message.author_id == self.member.id and event.moved_by_id != self.member.id:
             self.tell("A senior member moved one of your messages to #911, where they can look after you. That's all right.", timeout=20)
@@ -170,7 +170,7 @@ class CrisisCare:
         """First thing for a senior who connects: alerts nobody has taken yet."""
         alerts = await self.services.crisis.list_open(self.member)
         waiting = [a for a in alerts if not a.is_acknowledged and a.member_id != self.member.id]
-        if not waiting or self.session._taken_down():
+        if not waiting or self.session.taken_down():
             return
         self.session.ring()
         for alert in reversed(waiting):

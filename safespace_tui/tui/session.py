@@ -110,7 +110,7 @@ class Session:
         """Subscribe ``handler`` to ``topic``; it runs in this session's own task, later."""
         self._unsubscribe.append(self.services.hub.subscribe(topic, lambda event: self.app.call_next(handler, event)))
 
-    def _taken_down(self) -> bool:
+    def taken_down(self) -> bool:
         """A hub event handed over can run after this session began to close: then it is dropped."""
         return self._closed or self.main.taken_down
 
@@ -248,7 +248,7 @@ class Session:
         self.listen(MEMBERS, self._member_event)
         channels = await services.channels.list_for(member)
         members = await services.members.list()
-        if self._taken_down():
+        if self.taken_down():
             return
         self.main.set_channels(channels)
         self.main.set_members(members, services.presence.online_ids())
@@ -270,7 +270,7 @@ class Session:
         self.services.channels.mark_read(self.member, channel_id, message_id)
 
     async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved) -> None:
-        if self._taken_down():
+        if self.taken_down():
             return
         if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
             self.main.message_edited(event.message, visible=may_see(self.member, event.message))
@@ -292,14 +292,14 @@ class Session:
     def _presence_changed(self, event: PresenceChanged) -> None:
         if self._early is not None:
             self._early.append(lambda: self._presence_changed(event))
-        elif not self._taken_down():
+        elif not self.taken_down():
             self.main.set_online(event.member_id, event.online)
 
     def _member_event(self, member: MemberView) -> None:
         if self._early is not None:
             self._early.append(lambda: self._member_event(member))
             return
-        if self._taken_down():
+        if self.taken_down():
             return
         if member.id == self.member.id and not member.removed:  # (removed: the session is closing)
             self.member_changed(member)

@@ -1,4 +1,4 @@
-"""Neutralise Textual behaviours that break many apps in one process.
+"""Every use of Textual, Rich and asyncio internals, in one place.
 
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
@@ -7,39 +7,92 @@ one session costs is multiplied by every session (fix 5). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
-The patches are written against the pinned Textual version (see
-``PINNED_TEXTUAL_VERSION``). If an attribute they replace has gone, ``apply()``
-raises ``RuntimeError`` so an upgrade fails loudly in the tests.
+Code elsewhere that needs a private attribute of Textual, Rich or asyncio calls
+a small named helper from this module instead (the second half of the file),
+so an upgrade has one file to re-read. Each entry below says where it is used,
+why there is no public way, and the test in ``tests/test_textual_fixes.py``
+that fails when an upgrade changes it.
+
+The patches and helpers are written against the pinned versions
+(``PINNED_VERSIONS``, the exact pins in pyproject.toml). ``apply()`` refuses to
+run on any other version, and raises ``RuntimeError`` if an attribute it
+replaces has gone, so an upgrade fails the suite (every test applies the
+fixes) and a server with other versions does not start.
+
+Library internals used outside this module
+-------------------------------------------
+=============================  ==========================  ===========================================
+where                          helper / internal           guarded by
+=============================  ==========================  ===========================================
+ssh/driver.py                  ``XTermParser`` (from the   test_input_parser_is_textuals_own
+                               private ``textual.
+                               _xterm_parser``; Textual's
+                               own drivers import it so)
+ssh/driver.py                  ``escape_pending(parser)``  test_escape_pending_follows_a_lone_escape
+                               (``Parser._timeout_time``)
+ssh/driver.py                  ``Driver._app``, ``_loop``, test_driver_base_keeps_app_loop_and_mouse
+                               ``_mouse``: set by
+                               ``Driver.__init__``; every
+                               Textual driver reads them,
+                               justified in place
+ssh/session.py                 ``forget_cancelled_timers`` test_forget_cancelled_timers_frees_the_heap
+                               (``loop._scheduled``,
+                               ``TimerHandle._scheduled``,
+                               ``loop._timer_cancelled_
+                               count``)
+tui/app.py (lead switches)     ``set_color_system``        test_set_color_system_changes_the_depth
+                               (``Console._color_system``)
+tui/app.py (lead switches)     ``ReportingApp``            test_reporting_app_sees_a_failing_handler
+                               (``App._handle_exception``)
+tui/screens/main.py (lead)     ``repaint_now(widget)``     test_repaint_now_hands_the_update_over
+                               (``Widget._check_refresh``)
+tui/widgets/message_log.py     ``update_scrollbars``       test_update_scrollbars_moves_the_thumb
+                               (``Widget._scroll_update``)
+tui/widgets/message_log.py     ``inner_background_style``  test_inner_background_style_is_textuals
+                               (``Widget._styles_cache``)
+tui/widgets/message_box.py     overrides ``TextArea.       test_text_area_key_and_paste_hooks
+                               _on_key``/``_on_paste``:
+                               the way Textual's TextArea
+                               docs extend it; justified
+                               in place
+=============================  ==========================  ===========================================
+
+``test_no_library_internals_outside_textual_fixes`` reads the package and fails
+on any private attribute of another object (or a private library module) used
+outside this module that the table does not list.
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import heapq
 from contextlib import nullcontext
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
 from rich.color import ColorSystem
-from rich.console import Console
+from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
 
 import textual.app
 from textual._xterm_parser import XTermParser
+from textual.app import App, ReturnType
+from textual.color import Color
+from textual.geometry import Size
 from textual.strip import SGR_STYLES, Strip
-
-log = logging.getLogger("safespace.textual_fixes")
+from textual.widget import Widget
 
 PINNED_TEXTUAL_VERSION = "8.2.8"
+PINNED_RICH_VERSION = "15.0.0"
+PINNED_VERSIONS = {"textual": PINNED_TEXTUAL_VERSION, "rich": PINNED_RICH_VERSION}
+"""What the patches and helpers were written and tested against (pyproject.toml pins the same)."""
 
 CACHED_COLOR_SYSTEM = ColorSystem.EIGHT_BIT
 """The one colour system whose renders may use ``Strip._render_cache``.
 
 256 colours is what most sessions get: OpenSSH forwards no COLORTERM.
 """
-
-_version_warned = False
-
 
 def _require(owner: Any, *names: str) -> None:
     for name in names:
@@ -177,16 +230,21 @@ def _fix_strip_colour_caches() -> None:
         Strip.blank.cache_clear()  # drop blanks rendered before the patch
 
 
+def version_mismatches() -> list[str]:
+    """``"name installed X, pinned Y"`` for each library that is not the pinned version."""
+    return [
+        f"{name} {version(name)} is installed, {pinned} is pinned"
+        for name, pinned in PINNED_VERSIONS.items()
+        if version(name) != pinned
+    ]
+
+
 def _check_version() -> None:
-    global _version_warned
-    installed = version("textual")
-    if installed != PINNED_TEXTUAL_VERSION and not _version_warned:
-        _version_warned = True
-        log.warning(
-            "Textual %s is installed but textual_fixes was written for %s; "
-            "check the patches still apply",
-            installed,
-            PINNED_TEXTUAL_VERSION,
+    """Refuse other versions: the patches read and replace private fields of these exact ones."""
+    if mismatches := version_mismatches():
+        raise RuntimeError(
+            "textual_fixes: " + "; ".join(mismatches)
+            + ". Re-check textual_fixes against them, then move the pins."
         )
 
 
@@ -198,6 +256,10 @@ def _inner_outer(base_background: Any, background: Any) -> tuple[Any, Any]:
     from textual.style import Style
 
     return Style(background=base_background + background), Style(background=base_background)
+
+
+_textual_get_inner_outer: Any = None
+"""Textual's own ``StylesCache.get_inner_outer``, kept so a test can compare ours with it."""
 
 
 def _get_inner_outer(self: Any, base_background: Any, background: Any) -> tuple[Any, Any]:
@@ -212,11 +274,13 @@ def _fix_styles_cache() -> None:
     memory, +34-39 MiB over the first 100 connect/disconnect cycles (bench/).
     The method never uses ``self``, so caching on the colours alone is the same.
     """
+    global _textual_get_inner_outer
     from textual._styles_cache import StylesCache
 
     _require(StylesCache, "get_inner_outer")
     cached = StylesCache.__dict__["get_inner_outer"]
     if cached is not _get_inner_outer:
+        _textual_get_inner_outer = cached
         StylesCache.get_inner_outer = _get_inner_outer
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
@@ -294,19 +358,91 @@ def apply() -> None:
     _fix_strip_cache_allocation()
 
 
-# --- Helpers for private Textual API used elsewhere ------------------------
+# --- Helpers: the library internals the rest of Safe Space needs ------------
+# Each is one line around one private name; the module docstring says where it
+# is used and which test guards it.
 
 
-def repaint_now(widget: Any) -> None:
-    """Hand ``widget``'s pending repaint to its screen now instead of when it is next idle.
+def escape_pending(parser: XTermParser) -> bool:
+    """Is the parser holding a lone Esc (or a sequence's start) until the escape delay passes?
 
-    ``Widget._check_refresh`` is private; a test in tests/test_textual_fixes.py guards it.
+    Then the driver must call ``parser.tick()`` after ``constants.ESCAPE_DELAY``, as Textual's
+    own drivers do on a timer; the parser has no public way to say so.
+    """
+    return parser._timeout_time is not None
+
+
+def forget_cancelled_timers(loop: asyncio.AbstractEventLoop) -> None:
+    """Let the loop forget timers that were cancelled, so a closed app can be freed now.
+
+    A Textual timer (``set_interval(60, …)``) sleeps on an asyncio TimerHandle that holds a copy
+    of the app's context, and so the app. Closing the app cancels the handle, but asyncio keeps
+    cancelled handles in its heap until they would have fired (or until they are over half of
+    it): every closed session stayed in memory for up to the longest timer interval. There is no
+    public API for this, so the private heap is used with care; on another loop it does nothing.
+    """
+    scheduled = getattr(loop, "_scheduled", None)
+    if not isinstance(scheduled, list) or not hasattr(loop, "_timer_cancelled_count"):
+        return
+    kept = []
+    for handle in scheduled:
+        if handle.cancelled():
+            handle._scheduled = False
+        else:
+            kept.append(handle)
+    if len(kept) != len(scheduled):
+        heapq.heapify(kept)
+        scheduled[:] = kept
+        loop._timer_cancelled_count = 0
+
+
+def set_color_system(console: Console, name: str) -> None:
+    """Give one session's console its own colour depth ("standard", "256" or "truecolor").
+
+    Textual makes the App's console itself; Rich only takes the colour system when a Console is
+    built, so the field it reads is set afterwards.
+    """
+    console._color_system = COLOR_SYSTEMS[name]
+
+
+def repaint_now(widget: Widget) -> None:
+    """Hand a widget's pending repaint to its screen now, instead of when the widget is next idle.
+
+    This is what Textual does for every widget when its message queue empties; calling it early
+    puts a frame ahead of work already queued on the loop (other sessions' fan-out).
     """
     widget._check_refresh()
 
 
-def set_color_system(console: Console, name: str) -> None:
-    """Give one session's console its own colour depth (``Console._color_system`` is private)."""
-    from rich.console import COLOR_SYSTEMS
+def update_scrollbars(widget: Widget, virtual_size: Size) -> None:
+    """Resize the scrollbars and clamp the scroll offsets to ``virtual_size``, without a layout.
 
-    console._color_system = COLOR_SYSTEMS[name]
+    What Textual runs when ``virtual_size`` changes, minus the layout of the whole screen that
+    setting the reactive also asks for (see ``MessageLog._update_virtual_size``).
+    """
+    widget._scroll_update(virtual_size)
+
+
+def inner_background_style(base_background: Color, background: Color) -> Style:
+    """The style Textual paints a widget's content background with (``StylesCache``'s "inner").
+
+    Computed as fix 4's shared cache does, so a widget drawing its own lines (``MessageLog``)
+    need not read the private ``Widget._styles_cache``.
+    """
+    return _inner_outer(base_background, background)[0].rich_style
+
+
+class ReportingApp(App[ReturnType]):
+    """An App that hands each exception that ends it to ``report_exception`` first.
+
+    Textual has no public hook for "a handler, worker or callback raised": all of them land in
+    ``App._handle_exception``, which keeps the traceback to print at exit. A server has no
+    terminal to print to; a session logs it instead.
+    """
+
+    def report_exception(self, error: Exception) -> None:
+        """Called with each exception that ends the app, before Textual's own handling."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.report_exception(error)
+        super()._handle_exception(error)

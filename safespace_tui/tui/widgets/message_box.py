@@ -12,6 +12,12 @@ from ..messages import CommandsOffered, PasteRefused, Submitted
 
 
 class MessageBox(TextArea):
+    """A TextArea that sends on Enter and refuses an oversized paste.
+
+    It overrides ``TextArea._on_key`` and ``_on_paste``: private names, but the way Textual's own
+    TextArea guide extends the widget (listed and guarded in textual_fixes).
+    """
+
     def __init__(self, *, command_names: list[str], id: str | None = None) -> None:
         """``command_names``: the commands this member may use, which Tab completes after ``/``."""
         self.command_names = command_names

@@ -19,6 +19,7 @@ from textual.strip import Strip
 
 from ...services.views import MessageView
 from ..messages import OlderWanted
+from ..textual_fixes import inner_background_style, update_scrollbars
 
 
 _GUTTER = 6
@@ -175,7 +176,7 @@ class MessageLog(ScrollView, can_focus=True):
             self.virtual_size = size
             return
         self.set_reactive(MessageLog.virtual_size, size)
-        self._scroll_update(size)  # scrollbar thumb and scroll_y bounds; layout only if they change
+        update_scrollbars(self, size)  # scrollbar thumb and scroll_y bounds; layout only if they change
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -204,7 +205,7 @@ class MessageLog(ScrollView, can_focus=True):
             return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
-        inner = self._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+        inner = inner_background_style(base_background, background)
         filters = tuple(self.get_line_filters())
         key = (self.size, self.region.size, self.scrollable_content_region.size, self.scroll_offset.x,
                style, inner, filters, background, styles.padding)
