@@ -339,7 +339,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("alerts", "/alerts", "the alerts pane", _alerts, (Key("f3", "Alerts"),), Who.SENIOR),
     Command("plan", "/plan", "your safety plan (senior members: /plan NAME reads NAME's, and it is recorded)", _plan,
             (Key("f4", "My plan", over_everything=False),)),
-    Command("help", "/help", "keys and commands", _help, (Key("f1", "Help", over_everything=False),)),
+    Command("help", "/help", "this help: every key and command", _help, (Key("f1", "Help", over_everything=False),)),
     Command("status", "/status available|low|recharging|away [note]", "how you are (or click your name)", _status,
             (Key("f5", "Status"),)),
     Command("checkin", "/checkin [yesterday]", "today's check-in", _checkin, (Key("f6", "Check-in"),)),

@@ -10,7 +10,7 @@ Two parts keep their own areas, composed here rather than mixed in: crisis care
 (``tui/crisis_care.py``) and a member's day (``tui/my_day.py``).
 
 Hub callbacks run in the publisher's task: they only hand over (``app.call_next``), and what
-is handed over may run after the session began to close, so it checks ``_taken_down`` first.
+is handed over may run after the session began to close, so it checks ``taken_down`` first.
 """
 
 from __future__ import annotations
