@@ -1,9 +1,10 @@
 """A Textual driver that talks to one SSH channel instead of a local terminal.
 
-Textual builds drivers as ``driver_class(app, debug=, mouse=, size=)``, so the
-channel is reached through the app (``app.terminal``: anything with ``write``,
-``size`` and ``close``). Input arrives from asyncssh on the same event loop, so
-events are posted directly; no threads are involved.
+Textual builds drivers as ``driver_class(app, debug=, mouse=, size=)``, so each
+session hands the app a driver class bound to its own channel (``driver_for``);
+the driver tells that channel it is ready (``Terminal.attach``) and is fed from
+there. Input arrives from asyncssh on the same event loop, so events are posted
+directly; no threads are involved.
 
 Keys are handed to the app one at a time. Textual runs a key's *binding*
 (Backspace, arrows, Tab) only after the key has bubbled back up to the app,
@@ -39,6 +40,12 @@ class Terminal(Protocol):
     size: tuple[int, int]
 
     def write_output(self, data: str) -> None: ...
+    def attach(self, driver: SSHDriver) -> None: ...
+
+
+def driver_for(terminal: Terminal) -> type[SSHDriver]:
+    """The driver class for one session: Textual constructs it, so the channel rides on the class."""
+    return type("SSHDriver", (SSHDriver,), {"terminal": terminal})
 
 
 # Sequences written when the app takes over / gives back the member's terminal.
@@ -56,6 +63,8 @@ _LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1004l\x1b[?1049l\x1b[?25h"
 
 
 class SSHDriver(Driver):
+    terminal: Terminal  # set on the per-session class made by ``driver_for``
+
     """Textual's end of one SSH channel.
 
     ``self._app``, ``self._loop`` and ``self._mouse`` are set by ``Driver.__init__`` and read by
@@ -64,7 +73,7 @@ class SSHDriver(Driver):
 
     def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
-        self._terminal: Terminal = app.terminal  # type: ignore[attr-defined]
+        self._terminal: Terminal = self.terminal
         self._parser = XTermParser()
         self._paste_guard = PasteGuard()  # a paste that never ends must not grow in the parser
         self._buffer: list[str] = []
@@ -74,7 +83,7 @@ class SSHDriver(Driver):
         self._inbox: deque = deque()
         self._inbox_ready = asyncio.Event()
         self._delivery: asyncio.Task | None = None
-        app.ssh_driver = self  # type: ignore[attr-defined]
+        self._terminal.attach(self)
 
     # -- output: coalesce a frame's many writes into one SSH packet
     def write(self, data: str) -> None:

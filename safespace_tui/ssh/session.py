@@ -16,6 +16,7 @@ import asyncssh
 from ..services.views import MemberView
 
 if TYPE_CHECKING:
+    from .driver import SSHDriver
     from .server import SafeSpaceServer
 
 log = logging.getLogger("safespace.session")
@@ -53,6 +54,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._chan: asyncssh.SSHServerChannel | None = None
         self._has_pty = False
         self._app = None
+        self._driver: SSHDriver | None = None  # set by the driver once the app has made it
         self._task: asyncio.Task | None = None
         self._closing = False
         self._drop_output = False
@@ -91,15 +93,13 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: str, datatype) -> None:
         self.server.gc_policy.note_activity()  # a full collection waits for a quiet moment
-        driver = getattr(self._app, "ssh_driver", None)
-        if driver is not None:
-            driver.feed(data)
+        if self._driver is not None:
+            self._driver.feed(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self.size = (width or 80, height or 24)
-        driver = getattr(self._app, "ssh_driver", None)
-        if driver is not None:
-            driver.resize(*self.size)
+        if self._driver is not None:
+            self._driver.resize(*self.size)
 
     def break_received(self, msec: int) -> bool:
         return True
@@ -116,6 +116,10 @@ class TerminalSession(asyncssh.SSHServerSession):
         self.close()
 
     # -- used by the driver
+    def attach(self, driver: SSHDriver) -> None:
+        """The app's driver exists: keys and window sizes go to it from now on."""
+        self._driver = driver
+
     def write_output(self, data: str) -> None:
         chan = self._chan
         if chan is None or self._drop_output:
@@ -135,12 +139,11 @@ class TerminalSession(asyncssh.SSHServerSession):
     # -- life of the app
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
-        from .driver import SSHDriver
+        from .driver import driver_for
         from ..tui.textual_fixes import forget_cancelled_timers
 
         server = self.server
-        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=SSHDriver)
-        app.terminal = self  # type: ignore[attr-defined]  # how SSHDriver finds this channel
+        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=driver_for(self))
         self._app = app
         server.sessions.add(self)
         server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
@@ -157,6 +160,7 @@ class TerminalSession(asyncssh.SSHServerSession):
             server.gc_policy.session_closed()
             server.services.presence.disconnected(self.member.id)
             self._app = None
+            self._driver = None
             chan = self._chan
             if chan is not None:
                 chan.write(SOMETHING_WENT_WRONG if failed else self._farewell)
