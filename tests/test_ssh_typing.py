@@ -12,10 +12,12 @@ async def test_a_burst_of_keys_with_backspace_is_applied_in_order(group):
     try:
         ann.send("burst x\x7f56\x1b[D4\r")
         await bea.wait_for("burst 546")
-        # and again, faster than any person types, several times over
-        ann.send("".join(f"n{i}x\x7f\x7f{i}\r" for i in range(5)))
+        # and again, faster than any person types, several times over; "n", digit, "x", two
+        # Backspaces, "m", digit is "nm" and the digit only in this order (were the Backspaces
+        # applied after the letters behind them, it would read "n", digit, "x")
+        ann.send("".join(f"n{i}x\x7f\x7fm{i}\r" for i in range(5)))
         for i in range(5):
-            await bea.wait_for(f"ann  n{i} ")
+            await bea.wait_for_message("ann", f"nm{i} ")
     finally:
         await ann.close()
         await bea.close()
