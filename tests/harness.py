@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,10 +142,19 @@ def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Pat
             for name, role in members.items():
                 await services.members.add(name, keys[name].with_suffix(".pub").read_text(), role=role)
 
-        asyncio.run(add_all())
+        run_in_own_loop(add_all())
     finally:
         store.close()
     return keys
+
+
+def run_in_own_loop(coroutine):
+    """Run a coroutine to completion from sync code, also when called inside an async test (on a
+    thread of its own, with its own event loop)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass
@@ -175,6 +183,7 @@ class ServerProcess:
             text=True,
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
+        self.port = 0  # a restart listens on a new port
         self._listening = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
         self._listening.wait(timeout)

@@ -15,8 +15,8 @@ import textwrap
 import psutil
 import pytest
 
-from conftest import Group
-from harness import ServerProcess, Terminal, add_members_direct, safespace, ssh_connect
+from conftest import running_group
+from harness import Terminal, add_members_direct, safespace, ssh_connect
 
 MiB = 1024 * 1024
 CYCLES = 100
@@ -26,13 +26,9 @@ SIZES = ((80, 24), (100, 30), (120, 40), (132, 43), (90, 25))
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("lifecycle") / "data"
-    g = Group(data_dir, {}, ServerProcess(data_dir))
-    safespace(data_dir, "init")
-    g.keys.update(add_members_direct(data_dir, {f"m{i}": "member" for i in range(AT_ONCE)} | {"stay": "member"}))
-    g.server.start()
-    yield g
-    g.server.stop()
+    members = {f"m{i}": "member" for i in range(AT_ONCE)} | {"stay": "member"}
+    with running_group(tmp_path_factory.mktemp("lifecycle"), members) as g:
+        yield g
 
 
 async def one_visit(group, name: str, n: int) -> None:

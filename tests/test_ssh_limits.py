@@ -15,7 +15,7 @@ import time
 import asyncssh
 import pytest
 
-from conftest import start_group
+from conftest import running_group
 from harness import Terminal, make_key, openssh_args, ssh_connect
 
 MAX_AUTH_FAILURES = 3
@@ -33,10 +33,9 @@ keepalive_count_max = 2
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    g = start_group(tmp_path_factory.mktemp("limits"), {"ann": "member", "bea": "member"}, extra_config=CONFIG)
-    g.unknown = [make_key(g.data_dir.parent, f"unknown{i}") for i in range(MAX_AUTH_FAILURES + 2)]
-    yield g
-    g.server.stop()
+    with running_group(tmp_path_factory.mktemp("limits"), {"ann": "member", "bea": "member"}, CONFIG) as g:
+        g.unknown = [make_key(g.data_dir.parent, f"unknown{i}") for i in range(MAX_AUTH_FAILURES + 2)]
+        yield g
 
 
 def dropped_for_too_many(error: Exception) -> bool:
