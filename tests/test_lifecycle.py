@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from conftest import running_group
-from harness import Terminal, add_members_direct, safespace, ssh_connect
+from harness import Terminal, add_members_direct, safespace, ssh_connect, wait_until
 
 MiB = 1024 * 1024
 CYCLES = 100
@@ -61,15 +61,15 @@ async def visits(group, count: int) -> None:
 
 async def settle(group, proc: psutil.Process, fds: int | None = None, timeout: float = 30) -> dict:
     """Wait until no session, connection or app is left (and, if given, the fd count is back)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status = await group.server.status()
+    status: dict = {}
+
+    async def settled() -> bool:
+        status.update(await group.server.status())
         idle = status["sessions"] == status["connections"] == status["apps"] == 0
-        if idle and (fds is None or proc.num_fds() == fds):
-            return status
-        assert loop.time() < deadline, f"never settled: {status}, fds {proc.num_fds()} (baseline {fds})"
-        await asyncio.sleep(0.2)
+        return idle and (fds is None or proc.num_fds() == fds)
+
+    await wait_until(settled, timeout, lambda: f"never settled: {status}, fds {proc.num_fds()} (baseline {fds})", 0.2)
+    return status
 
 
 async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys):
