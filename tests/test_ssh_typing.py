@@ -1,8 +1,20 @@
-"""Typing over SSH arrives in bunches on a laggy link; the app must apply keys in the order typed."""
+"""Typing over SSH arrives in bunches on a laggy link; the app must apply keys in the order typed.
+
+One server for the module: each test's words are its own, so the tests do not see each other's.
+"""
 
 from __future__ import annotations
 
+import pytest
+
+from conftest import THREE, running_group
 from harness import Terminal
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    with running_group(tmp_path_factory.mktemp("typing"), THREE) as g:
+        yield g
 
 
 async def test_a_burst_of_keys_with_backspace_is_applied_in_order(group):
