@@ -1,6 +1,6 @@
 """Diagnostic, not a bench: what a closed session leaves for Python's cycle collector (in-process).
 
-    /tmp/venv/bin/python bench/cycle_diag.py [--sessions 3] [--history 0] [--top 15]
+    .venv/bin/python bench/cycle_diag.py [--sessions 3] [--history 0] [--top 15]
 
 Why: when someone leaves, the server runs a full garbage collection (gc_policy.py) that stops
 every screen for ~20 ms per open session, because a closed Textual app is freed only by the

@@ -1,6 +1,6 @@
 """Connect/disconnect cycles: does a closed session give back its memory, fds and tasks?
 
-    /tmp/venv/bin/python bench/cycles.py [--cycles 100] [--warmup 10] [--rounds 2]
+    .venv/bin/python bench/cycles.py [--cycles 100] [--warmup 10] [--rounds 2]
 
 One bystander session stays connected the whole time (it sees every presence change, as a real
 member would). Each cycle: connect with a PTY, wait for the first frame ("Channels" on the pyte

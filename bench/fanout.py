@@ -1,6 +1,6 @@
 """Fan-out: one message until it is on every other screen, and what a broadcast costs the server.
 
-    /tmp/venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur]
+    .venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur]
 
 N receivers (distinct members) and one sender all view #living-room (100x30 PTYs). For each message:
 the sender types a unique token, we wait until it shows in the sender's message box, then press

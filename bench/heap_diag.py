@@ -1,6 +1,6 @@
 """Diagnostic, not a bench: the server's Python heap as sessions come and go (in-process view).
 
-    /tmp/venv/bin/python bench/heap_diag.py [--sessions 50] [--cycles 60]
+    .venv/bin/python bench/heap_diag.py [--sessions 50] [--cycles 60]
 
 The benches watch the server from outside; this one runs the same SafeSpaceServer *inside* this
 process (so it can count objects and time the garbage collector), while the SSH clients run in a

@@ -1,6 +1,6 @@
 """Diagnostic, not a bench: what one session costs in Python objects, by where they were allocated.
 
-    /tmp/venv/bin/python bench/memory_diag.py [--sessions 20] [--history 0] [--top 30] [--depth 1]
+    .venv/bin/python bench/memory_diag.py [--sessions 20] [--history 0] [--top 30] [--depth 1]
 
 Like heap_diag.py, the SafeSpaceServer runs *in* this process and the SSH clients in a child
 process (``--client``). One session connects and leaves first (one-time costs: imports, caches),

@@ -1,6 +1,6 @@
 """Diagnostic, not a bench: where the server's CPU goes when one message fans out to N sessions.
 
-    /tmp/venv/bin/python bench/profile_fanout.py [--sessions 50] [--messages 10] [--top 40]
+    .venv/bin/python bench/profile_fanout.py [--sessions 50] [--messages 10] [--top 40]
 
 Like heap_diag.py, the SafeSpaceServer runs *in* this process and the SSH clients in a child
 process (``--client``), so the profile holds only the server's work. Once every client is

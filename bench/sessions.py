@@ -1,6 +1,6 @@
 """Memory per session, idle CPU with N sessions (cursor blinking and not), and time to first frame.
 
-    /tmp/venv/bin/python bench/sessions.py [--sessions 50] [--history 0] [--concurrent 10] [--idle 10]
+    .venv/bin/python bench/sessions.py [--sessions 50] [--history 0] [--concurrent 10] [--idle 10]
 
 Phases (all against a fresh server in a temp dir, N distinct members, 100x30 PTYs):
   1. server idle, no sessions: RSS, USS, fds, threads; CPU over 5 s

@@ -1,6 +1,6 @@
 """SOS latency: from a member pressing Enter on an "SOS" message until the alert is on every senior's screen.
 
-    /tmp/venv/bin/python bench/sos_latency.py [--sessions 50] [--seniors 5] [--runs 20]
+    .venv/bin/python bench/sos_latency.py [--sessions 50] [--seniors 5] [--runs 20]
 
 The real server runs as a subprocess (tests/harness.py's ServerProcess) on 127.0.0.1 with a fresh
 data dir in a temp directory; --sessions real asyncssh clients with a 100x30 PTY connect, --seniors

@@ -1,14 +1,22 @@
-"""Shared fixtures: a group with keys, and a running server on loopback with a real SQLite file."""
+"""Shared fixtures: a group with keys, and a running server on loopback with a real SQLite file.
+
+Every end-to-end module gets its server from ``running_group`` here (one way to make one): the
+data dir is under pytest's tmp dir (per xdist worker) and the port is the OS's choice (port 0),
+so modules and workers never collide.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from harness import ServerProcess, make_key, safespace
+from harness import ServerProcess, add_members_direct, make_key, safespace
+
+THREE = {"ann": "member", "bea": "member", "sam": "senior"}
 
 
 @dataclass
@@ -18,12 +26,15 @@ class Group:
     data_dir: Path
     keys: dict[str, Path]
     server: ServerProcess
+    stranger: Path | None = None  # a key pair that is never registered
+    unknown: list[Path] = field(default_factory=list)  # more of those, where a test needs several
 
     @property
     def port(self) -> int:
         return self.server.port
 
     def add(self, name: str, role: str = "member") -> Path:
+        """Add a member through the real CLI, as an admin would (the server may be running)."""
         key = make_key(self.data_dir.parent, name)
         safespace(self.data_dir, "member", "add", name, "--key", str(key.with_suffix(".pub")), "--role", role)
         self.keys[name] = key
@@ -33,20 +44,51 @@ class Group:
         return safespace(self.data_dir, *args, check=check)
 
 
-def start_group(tmp_path: Path, members: dict[str, str], extra_config: str = "") -> Group:
-    data_dir = tmp_path / "data"
-    server = ServerProcess(data_dir, extra_config=extra_config)
-    group = Group(data_dir, {}, server)
+def start_group(
+    base: Path,
+    members: dict[str, str],
+    extra_config: str = "",
+    prepare: Callable[[Group], None] | None = None,
+) -> Group:
+    """``safespace init`` in ``base/data``, the members added (name -> role; in this process, the
+    code ``member add`` runs, without a Python start-up each), ``prepare`` run on the data dir
+    before the server starts (channels, seeded rows), then the server started."""
+    data_dir = base / "data"
+    group = Group(data_dir, {}, ServerProcess(data_dir, extra_config=extra_config))
     safespace(data_dir, "init")
-    for name, role in members.items():
-        group.add(name, role)
-    server.start()
+    group.keys.update(add_members_direct(data_dir, members))
+    if prepare is not None:
+        prepare(group)
+    group.server.start()
     return group
+
+
+@contextmanager
+def running_group(base: Path, members: dict[str, str], extra_config: str = "", prepare=None) -> Iterator[Group]:
+    """``start_group``, and the server stopped afterwards whatever happened."""
+    group = start_group(base, members, extra_config, prepare)
+    try:
+        yield group
+    finally:
+        group.server.stop()
 
 
 @pytest.fixture
 def group(tmp_path: Path) -> Iterator[Group]:
-    """A running server with ann (member), bea (member) and sam (senior)."""
-    g = start_group(tmp_path, {"ann": "member", "bea": "member", "sam": "senior"})
-    yield g
-    g.server.stop()
+    """A running server of its own for one test: ann (member), bea (member) and sam (senior)."""
+    with running_group(tmp_path, THREE) as g:
+        yield g
+
+
+@pytest.fixture
+def groups(tmp_path: Path) -> Iterator[Callable[..., Group]]:
+    """Start groups on demand (members, extra config); every server started is stopped at the end."""
+    started: list[Group] = []
+
+    def start(members: dict[str, str], extra_config: str = "") -> Group:
+        started.append(start_group(tmp_path / f"g{len(started)}", members, extra_config))
+        return started[-1]
+
+    yield start
+    for g in started:
+        g.server.stop()

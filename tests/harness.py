@@ -12,16 +12,19 @@ import re
 import signal
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
 import pyte
 
+# What an xterm sends for each key: the one table every test types from.
 KEYS = {
     "enter": "\r",
     "tab": "\t",
+    "shift+tab": "\x1b[Z",
     "escape": "\x1b",
     "backspace": "\x7f",
     "up": "\x1b[A",
@@ -32,8 +35,43 @@ KEYS = {
     "pagedown": "\x1b[6~",
     "f1": "\x1bOP",
     "f2": "\x1bOQ",
+    "f3": "\x1bOR",
+    "f4": "\x1bOS",
+    "f5": "\x1b[15~",
+    "f6": "\x1b[17~",
+    "f7": "\x1b[18~",
+    "f8": "\x1b[19~",
+    "f9": "\x1b[20~",
+    "f10": "\x1b[21~",
+    "f11": "\x1b[23~",
+    "f12": "\x1b[24~",
     **{f"ctrl+{c}": chr(ord(c) - 96) for c in "abcdefghijklnopqrstuvwxyz"},
 }
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+
+
+async def wait_until(
+    condition: Callable[[], object] | Callable[[], Awaitable[object]],
+    timeout: float = 15,
+    what: str | Callable[[], str] = "the condition never held",
+    interval: float = 0.03,
+):
+    """Poll ``condition`` (plain or async) until it returns something true, and return that.
+
+    The one way tests wait: for a condition, never for a time. ``what`` says what was awaited in
+    the failure (a callable is read only then, e.g. to show the screen as it was at the end).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(what() if callable(what) else what)
+        await asyncio.sleep(interval)
 
 
 def safespace(data_dir: Path, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
@@ -105,10 +143,19 @@ def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Pat
             for name, role in members.items():
                 await services.members.add(name, read_public_key(keys[name].with_suffix(".pub").read_text()), role=role)
 
-        asyncio.run(add_all())
+        run_in_own_loop(add_all())
     finally:
         store.close()
     return keys
+
+
+def run_in_own_loop(coroutine):
+    """Run a coroutine to completion from sync code, also when called inside an async test (on a
+    thread of its own, with its own event loop)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass
@@ -122,38 +169,54 @@ class ServerProcess:
     output: list[str] = field(default_factory=list)
 
     def start(self, timeout: float = 30) -> int:
+        """Start the server and return its port (the OS chose it: port 0, safe for parallel runs).
+
+        Its output is read by a thread from the first line, so the deadline holds even for a
+        server that prints nothing; a server that exits, or is not listening in time, is killed
+        and its output is in the failure."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.extra_config:
             (self.data_dir / "config.toml").write_text(self.extra_config)
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "safespace_tui", "serve", "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", "0"],
+            self.command(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
-        deadline = time.monotonic() + timeout
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("server exited early:\n" + "".join(self.output))
-            self.output.append(line)
-            match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                # keep draining output so the pipe never fills
-                import threading
+        self.port = 0  # a restart listens on a new port
+        self._listening = threading.Event()
+        threading.Thread(target=self._drain, daemon=True).start()
+        self._listening.wait(timeout)
+        if not self.port:
+            exited = self._listening.is_set()  # set without a port: the output ended
+            self._kill()
+            state = "exited early" if exited else f"was not listening after {timeout} s"
+            raise AssertionError(f"server {state}:\n" + "".join(self.output))
+        return self.port
 
-                threading.Thread(target=self._drain, daemon=True).start()
-                return self.port
-        raise AssertionError("server did not start:\n" + "".join(self.output))
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "safespace_tui", "serve",
+            "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", "0",
+        ]
 
     def _drain(self) -> None:
+        """Keep reading the output (so the pipe never fills); note the port when it is listening."""
         assert self.proc is not None and self.proc.stdout is not None
         for line in self.proc.stdout:
             self.output.append(line)
+            match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if match and not self.port:
+                self.port = int(match.group(1))
+                self._listening.set()
+        self._listening.set()  # the output ended: the server has exited
+
+    def _kill(self) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
 
     def stop(self) -> int | None:
         if self.proc is None:
@@ -163,8 +226,7 @@ class ServerProcess:
             try:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+                self._kill()
         return self.proc.returncode
 
     def kill9(self) -> None:
@@ -180,27 +242,30 @@ class ServerProcess:
     async def status(self, timeout: float = 15, *, collect: bool = False) -> dict[str, int]:
         """Ask the server for its counts (SIGUSR1 -> a ``status tasks=… sessions=…`` log line);
         ``collect``: after a full collection, with ``objects`` (SIGUSR2, for leak tests)."""
-        before = self.log_text().count("safespace.ssh: status ")
+        assert self.proc is not None
+        before = len(self._status_lines())
         self.proc.send_signal(signal.SIGUSR2 if collect else signal.SIGUSR1)
-        deadline = time.monotonic() + timeout
-        while True:
-            lines = [line for line in self.log_text().splitlines() if "safespace.ssh: status " in line]
-            if len(lines) > before:
-                return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", lines[-1])}
-            if time.monotonic() > deadline:
-                raise AssertionError("the server wrote no status line after SIGUSR1")
-            await asyncio.sleep(0.02)
+
+        def new_line() -> str | None:
+            lines = self._status_lines()
+            return lines[-1] if len(lines) > before else None
+
+        line = await wait_until(new_line, timeout, "the server wrote no status line after SIGUSR1", 0.02)
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+
+    def _status_lines(self) -> list[str]:
+        return [line for line in self.log_text().splitlines() if "safespace.ssh: status " in line]
 
     async def wait_status(self, timeout: float = 20, **expected: int) -> dict[str, int]:
         """Poll ``status()`` until every ``expected`` count holds; return the last status."""
-        deadline = time.monotonic() + timeout
-        while True:
-            current = await self.status()
-            if all(current.get(k) == v for k, v in expected.items()):
-                return current
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server status {current} never reached {expected}")
-            await asyncio.sleep(0.1)
+        last: dict[str, int] = {}
+
+        async def reached() -> bool:
+            last.update(await self.status())
+            return all(last.get(k) == v for k, v in expected.items())
+
+        await wait_until(reached, timeout, lambda: f"server status {last} never reached {expected}", 0.1)
+        return last
 
     def log_text(self) -> str:
         path = self.data_dir / "server.log"
@@ -276,13 +341,13 @@ class Terminal:
         return "\n".join(line.rstrip() for line in self.screen.display)
 
     async def wait_for(self, needle: str, timeout: float = 15) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while needle not in self.text():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{needle!r} never appeared on screen:\n{self.text()}")
-            if self.closed.is_set() and needle not in self.text():
-                raise AssertionError(f"session closed before {needle!r} appeared:\n{self.text()}")
-            await asyncio.sleep(0.03)
+        def shown() -> bool:
+            if needle in self.text():
+                return True
+            assert not self.closed.is_set(), f"session closed before {needle!r} appeared:\n{self.text()}"
+            return False
+
+        await wait_until(shown, timeout, lambda: f"{needle!r} never appeared on screen:\n{self.text()}")
 
     async def wait_for_message(self, author: str, body: str, timeout: float = 15) -> None:
         """Wait until ``body`` is a line of the conversation, by ``author``.
@@ -293,11 +358,11 @@ class Terminal:
         await self.wait_for(f"{author}  {body}", timeout)
 
     async def wait_gone(self, needle: str, timeout: float = 15) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while needle in self.text():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{needle!r} is still on screen:\n{self.text()}")
-            await asyncio.sleep(0.03)
+        await wait_until(lambda: needle not in self.text(), timeout, lambda: f"{needle!r} is still on screen:\n{self.text()}")
+
+    async def wait_screen(self, condition: Callable[[], object], what: str, timeout: float = 15):
+        """``wait_until`` for a condition on this screen; the failure shows the screen."""
+        return await wait_until(condition, timeout, lambda: f"{what}:\n{self.text()}")
 
     async def wait_closed(self, timeout: float = 15) -> None:
         await asyncio.wait_for(self.closed.wait(), timeout)
@@ -314,13 +379,17 @@ class Terminal:
         for key in keys:
             self.send(KEYS[key])
 
+    def paste(self, text: str) -> None:
+        """A bracketed paste, as a terminal sends one."""
+        self.send(PASTE_START + text + PASTE_END)
+
     async def type_line(self, text: str) -> None:
-        """Type text and press Enter, as a person would (a paste if it holds newlines)."""
+        """Type text and press Enter, as a person would (a paste if it holds newlines). No pause
+        before Enter: the server applies keys in the order they arrive (tests/test_ssh_typing.py)."""
         if "\n" in text:
-            self.send("\x1b[200~" + text + "\x1b[201~")
+            self.paste(text)
         else:
             self.send(text)
-        await asyncio.sleep(0.05)
         self.press("enter")
 
     async def resize(self, width: int, height: int) -> None:

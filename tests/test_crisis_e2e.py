@@ -5,47 +5,15 @@ What a person would see is read from the screen (pyte); the bell is counted from
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
-import pytest
-
-from conftest import Group, start_group
-from harness import Terminal
-
-F4 = "\x1bOS"  # xterm's F4 (the harness names F1 and F2 only)
-
-
-async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.03)
-
-
-@pytest.fixture
-def crisis_group(tmp_path):
-    """Start a group on demand (members, extra config); every server started is stopped at the end."""
-    started: list[Group] = []
-
-    def start(members: dict[str, str], extra_config: str = "") -> Group:
-        group = start_group(tmp_path / f"g{len(started)}", members, extra_config)
-        started.append(group)
-        return group
-
-    yield start
-    for group in started:
-        group.server.stop()
-
+from harness import Terminal, wait_until
 
 async def close_all(*terminals: Terminal) -> None:
     for terminal in terminals:
         await terminal.close()
 
 
-async def test_sos_message_reaches_seniors_and_taking_it_is_seen_by_all(crisis_group):
-    g = crisis_group({"ann": "member", "sam": "senior", "tess": "senior"})
+async def test_sos_message_reaches_seniors_and_taking_it_is_seen_by_all(groups):
+    g = groups({"ann": "member", "sam": "senior", "tess": "senior"})
     sam = await Terminal.connect(g.port, g.keys["sam"])
     tess = await Terminal.connect(g.port, g.keys["tess"])
     ann = await Terminal.connect(g.port, g.keys["ann"])
@@ -57,7 +25,7 @@ async def test_sos_message_reaches_seniors_and_taking_it_is_seen_by_all(crisis_g
         # both seniors: a prominent alert naming the member, and the bell
         await sam.wait_for("ann (@ann) needs help now")
         await tess.wait_for("ann (@ann) needs help now")
-        await wait_until(lambda: sam.bells > sam_bells and tess.bells > tess_bells, "seniors' bells")
+        await wait_until(lambda: sam.bells > sam_bells and tess.bells > tess_bells, what="seniors' bells")
         # the member: calm words, how many were alerted, where the message went, the crisis lines
         await ann.wait_for("2 senior members were alerted")
         await ann.wait_for("Your message is in #911")
@@ -87,8 +55,8 @@ async def test_sos_message_reaches_seniors_and_taking_it_is_seen_by_all(crisis_g
         await close_all(ann, sam, tess)
 
 
-async def test_unanswered_sos_escalates_louder_and_reminds_the_member(crisis_group):
-    g = crisis_group({"ann": "member", "sam": "senior"}, extra_config="sos_escalate_after = 1.0\n")
+async def test_unanswered_sos_escalates_louder_and_reminds_the_member(groups):
+    g = groups({"ann": "member", "sam": "senior"}, extra_config="sos_escalate_after = 1.0\n")
     sam = await Terminal.connect(g.port, g.keys["sam"])
     ann = await Terminal.connect(g.port, g.keys["ann"])
     try:
@@ -107,7 +75,7 @@ async def test_unanswered_sos_escalates_louder_and_reminds_the_member(crisis_gro
         await sam.wait_for("ann (@ann) needs help now")
         # nobody takes it: it comes again, louder (three bells), and the member is reminded of the lines
         await sam.wait_for("STILL WAITING")
-        await wait_until(lambda: sam.bells >= bells + 4, "escalation bells")
+        await wait_until(lambda: sam.bells >= bells + 4, what="escalation bells")
         await ann.wait_for("No senior member has answered yet")
         await ann.wait_for("Samaritans")
         listing = g.cli("alerts", "list", "--open").stdout
@@ -118,8 +86,8 @@ async def test_unanswered_sos_escalates_louder_and_reminds_the_member(crisis_gro
         await close_all(ann, sam)
 
 
-async def test_sos_with_no_senior_online_survives_kill9_and_greets_the_next_senior(crisis_group):
-    g = crisis_group({"ann": "member", "sam": "senior"})
+async def test_sos_with_no_senior_online_survives_kill9_and_greets_the_next_senior(groups):
+    g = groups({"ann": "member", "sam": "senior"})
     ann = await Terminal.connect(g.port, g.keys["ann"])
     try:
         await ann.type_line("Emergency. I don't feel safe")
@@ -136,21 +104,21 @@ async def test_sos_with_no_senior_online_survives_kill9_and_greets_the_next_seni
     try:
         await sam.wait_for("While no senior member was online")
         await sam.wait_for("ann (@ann) needs help now")
-        await wait_until(lambda: sam.bells >= 1, "bell for the waiting alert")
+        await wait_until(lambda: sam.bells >= 1, what="bell for the waiting alert")
         assert "Emergency. I don't feel safe" in sam.text()
         assert "ann" in g.cli("alerts", "list", "--open").stdout
     finally:
         await sam.close()
 
 
-async def test_safety_plans_are_private_and_a_seniors_read_is_audited(crisis_group):
-    g = crisis_group({"ann": "member", "bea": "member", "sam": "senior"})
+async def test_safety_plans_are_private_and_a_seniors_read_is_audited(groups):
+    g = groups({"ann": "member", "bea": "member", "sam": "senior"})
     ann = await Terminal.connect(g.port, g.keys["ann"])
     bea = await Terminal.connect(g.port, g.keys["bea"])
     sam = await Terminal.connect(g.port, g.keys["sam"])
     try:
         # ann writes her plan (F4; the first section has the focus; Ctrl+O saves)
-        ann.send(F4)
+        ann.press("f4")
         await ann.wait_for("My safety plan")
         ann.send("pacing at night")
         await ann.wait_for("pacing at night")
@@ -163,7 +131,7 @@ async def test_safety_plans_are_private_and_a_seniors_read_is_audited(crisis_gro
         await bea.type_line("/plan ann")
         await bea.wait_for("There's no safety plan to show here.")
         await bea.type_line("/plan sam")
-        await wait_until(lambda: bea.text().count("There's no safety plan to show here.") == 2, "same words for no plan")
+        await wait_until(lambda: bea.text().count("There's no safety plan to show here.") == 2, what="same words for no plan")
         assert "pacing at night" not in bea.text()
 
         # ann asks for help; sam takes it and opens her plan in one step from the pane
@@ -185,7 +153,7 @@ async def test_safety_plans_are_private_and_a_seniors_read_is_audited(crisis_gro
 
         # ann can see who read her plan
         ann.press("escape")
-        ann.send(F4)
+        ann.press("f4")
         await ann.wait_for("Read by senior members:")
         await ann.wait_for("sam, ")
     finally:

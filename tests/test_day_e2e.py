@@ -9,14 +9,10 @@ run. Recharging keeps the bell quiet. No timed asserts: the times are measured a
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 
-from harness import Terminal
-
-F5, F6, F8 = "\x1b[15~", "\x1b[17~", "\x1b[19~"
-CTRL_O = "\x0f"
+from harness import KEYS, Terminal, wait_until
 MEMBERS_PANE = 20  # columns on the right (tui/app.tcss #members-pane)
 
 
@@ -25,22 +21,10 @@ def click(term: Terminal, x: int, y: int) -> None:
     term.send(f"\x1b[<0;{x + 1};{y + 1}M\x1b[<0;{x + 1};{y + 1}m")
 
 
-async def keys(term: Terminal, *items: str) -> None:
-    """Send keys one at a time with a pause, as a person types.
-
-    The pause is generous on purpose: Textual (8.2.8) runs keys bound to actions (Backspace, Tab,
-    arrows) after plain characters that were already queued behind them, so keys that pile up on
-    a busy server can be applied out of order. See the report on issue 4.
-    """
-    for item in items:
-        term.send(term_key(item))
-        await asyncio.sleep(0.3)
-
-
-def term_key(item: str) -> str:
-    from harness import KEYS
-
-    return KEYS.get(item, item)
+def keys(term: Terminal, *items: str) -> None:
+    """Type keys (names from KEYS) and text, all at once: the server applies them in the order
+    typed, bound keys (Tab, Backspace, arrows) included (tests/test_ssh_typing.py proves it)."""
+    term.send("".join(KEYS.get(item, item) for item in items))
 
 
 def member_line(term: Terminal, name: str) -> str:
@@ -53,14 +37,14 @@ def member_line(term: Terminal, name: str) -> str:
 
 
 async def wait_line(term: Terminal, name: str, predicate, timeout: float = 15) -> str:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+
+    def matched() -> str | None:
         line = member_line(term, name)
-        if line and predicate(line):
-            return line
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"member line for {name!r} never matched; it is {line!r}:\n{term.text()}")
-        await asyncio.sleep(0.01)
+        return line if line and predicate(line) else None
+
+    return await wait_until(
+        matched, timeout, lambda: f"member line for {name!r} never matched; it is {member_line(term, name)!r}:\n{term.text()}", 0.01
+    )
 
 
 def report(label: str, seconds: list[float]) -> None:
@@ -82,7 +66,7 @@ async def test_status_spoons_and_checkin_show_live_in_another_session(group):
         await ann.wait_for("● ann  available")
         click(ann, 3, ann.height - 2)
         await ann.wait_for("How are you right now?")
-        await keys(ann, "down")  # low energy
+        keys(ann, "down")  # low energy
         t0 = time.monotonic()
         ann.press("enter")
         await wait_line(bea, "ann", lambda line: line.startswith("◐ ann"))
@@ -92,7 +76,7 @@ async def test_status_spoons_and_checkin_show_live_in_another_session(group):
         # and by /status, several times, to measure
         for word, symbol in [("available", "●"), ("recharging", "☾"), ("low", "◐"), ("away", "→"), ("available", "●")]:
             ann.send(f"/status {word}")
-            await asyncio.sleep(0.1)
+            await ann.wait_for(f"/status {word}")  # in the box: the time is taken from Enter
             t0 = time.monotonic()
             ann.press("enter")
             await wait_line(bea, "ann", lambda line, s=symbol: line.startswith(f"{s} ann"))
@@ -102,7 +86,7 @@ async def test_status_spoons_and_checkin_show_live_in_another_session(group):
         spoon_times = []
         for expected in ("11 ###-", "10 ###-", " 9 ###-", " 8 ###-", " 7 ##--"):
             t0 = time.monotonic()
-            ann.send(F8)
+            ann.press("f8")
             await wait_line(bea, "ann", lambda line, e=expected: line.endswith(e))
             spoon_times.append(time.monotonic() - t0)
         await ann.wait_for("Spoons [#######-----] 7/12")
@@ -110,13 +94,13 @@ async def test_status_spoons_and_checkin_show_live_in_another_session(group):
         # a check-in made in ann's session appears on bea's #check-ins
         await bea.type_line("/join check-ins")
         await bea.wait_for("#check-ins  Daily")
-        ann.send(F6)
+        ann.press("f6")
         await ann.wait_for("Today's check-in")
-        await keys(ann, "backspace", "backspace", "5", "tab", "4")  # 5 spoons, mood 4 good
-        await keys(ann, "tab", "tab", "tab", "tab", "tab", "see you all later")  # sleep, needs, signs, win -> note
+        keys(ann, "backspace", "backspace", "5", "tab", "4")  # 5 spoons, mood 4 good
+        keys(ann, "tab", "tab", "tab", "tab", "tab", "see you all later")  # sleep, needs, signs, win -> note
         await ann.wait_for("see you all later")
         t0 = time.monotonic()
-        ann.send(CTRL_O)
+        ann.press("ctrl+o")
         await bea.wait_for("mood 4/5 good")
         checkin_time = time.monotonic() - t0
         await bea.wait_for("note: see you all later")
@@ -124,11 +108,11 @@ async def test_status_spoons_and_checkin_show_live_in_another_session(group):
         await ann.wait_for("Spoons [#####-------] 5/12")
 
         # edited the same day: bea's card changes in place
-        ann.send(F6)
+        ann.press("f6")
         await ann.wait_for("(changing it)")
-        await keys(ann, "tab", "2")
+        keys(ann, "tab", "2")
         t0 = time.monotonic()
-        ann.send(CTRL_O)
+        ann.press("ctrl+o")
         await bea.wait_for("mood 2/5 low")
         edit_time = time.monotonic() - t0
         await bea.wait_gone("mood 4/5 good")
@@ -152,22 +136,22 @@ async def test_only_me_and_seniors_only_checkins_never_reach_a_plain_member(grou
             await term.wait_for("#check-ins  Daily")
 
         # today, only me: mood 3, a win, a note, visibility "only me" (two steps right)
-        ann.send(F6)
+        ann.press("f6")
         await ann.wait_for("Today's check-in")
-        await keys(ann, "tab", "3", "tab", "tab", "tab", "tab", "WIN-ONLY-ME", "tab", "NOTE-ONLY-ME")
-        await keys(ann, "tab", "right", "right", " ")
+        keys(ann, "tab", "3", "tab", "tab", "tab", "tab", "WIN-ONLY-ME", "tab", "NOTE-ONLY-ME")
+        keys(ann, "tab", "right", "right", " ")
         await ann.wait_for("(•) only me")
-        ann.send(CTRL_O)
+        ann.press("ctrl+o")
         await ann.wait_for("Thank you for checking in.")
         await ann.wait_gone("Today's check-in")
 
         # yesterday (back-filled), senior members only
         await ann.type_line("/checkin yesterday")
         await ann.wait_for("Yesterday's check-in")
-        await keys(ann, "tab", "2", "tab", "tab", "tab", "tab", "WIN-SENIORS", "tab", "NOTE-SENIORS")
-        await keys(ann, "tab", "right", " ")
+        keys(ann, "tab", "2", "tab", "tab", "tab", "tab", "WIN-SENIORS", "tab", "NOTE-SENIORS")
+        keys(ann, "tab", "right", " ")
         await ann.wait_for("(•) senior members only")
-        ann.send(CTRL_O)
+        ann.press("ctrl+o")
         await ann.wait_gone("Yesterday's check-in")
 
         # the senior sees the seniors-only card; by then bea's session has had every event

@@ -15,8 +15,8 @@ import textwrap
 import psutil
 import pytest
 
-from conftest import Group
-from harness import ServerProcess, Terminal, add_members_direct, safespace, ssh_connect
+from conftest import running_group
+from harness import Terminal, add_members_direct, safespace, ssh_connect, wait_until
 
 MiB = 1024 * 1024
 CYCLES = 100
@@ -26,13 +26,9 @@ SIZES = ((80, 24), (100, 30), (120, 40), (132, 43), (90, 25))
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("lifecycle") / "data"
-    g = Group(data_dir, {}, ServerProcess(data_dir))
-    safespace(data_dir, "init")
-    g.keys.update(add_members_direct(data_dir, {f"m{i}": "member" for i in range(AT_ONCE)} | {"stay": "member"}))
-    g.server.start()
-    yield g
-    g.server.stop()
+    members = {f"m{i}": "member" for i in range(AT_ONCE)} | {"stay": "member"}
+    with running_group(tmp_path_factory.mktemp("lifecycle"), members) as g:
+        yield g
 
 
 async def one_visit(group, name: str, n: int) -> None:
@@ -65,15 +61,15 @@ async def visits(group, count: int) -> None:
 
 async def settle(group, proc: psutil.Process, fds: int | None = None, timeout: float = 30) -> dict:
     """Wait until no session, connection or app is left (and, if given, the fd count is back)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        status = await group.server.status(collect=True)  # apps freed, objects counted
+    status: dict = {}
+
+    async def settled() -> bool:
+        status.update(await group.server.status(collect=True))  # apps freed, objects counted
         idle = status["sessions"] == status["connections"] == status["apps"] == 0
-        if idle and (fds is None or proc.num_fds() == fds):
-            return status
-        assert loop.time() < deadline, f"never settled: {status}, fds {proc.num_fds()} (baseline {fds})"
-        await asyncio.sleep(0.2)
+        return idle and (fds is None or proc.num_fds() == fds)
+
+    await wait_until(settled, timeout, lambda: f"never settled: {status}, fds {proc.num_fds()} (baseline {fds})", 0.2)
+    return status
 
 
 async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys):

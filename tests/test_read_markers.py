@@ -9,7 +9,6 @@ one's words and raises nowhere.
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -19,6 +18,7 @@ from safespace_tui.store.db import StoreFull
 from safespace_tui.store.models import Message, ReadMarker
 
 from appkit import build_services
+from harness import make_key, wait_until
 
 
 @pytest.fixture
@@ -30,8 +30,6 @@ async def world(tmp_path):
 
 
 async def people(services, tmp_path, names):
-    from harness import make_key
-
     result = []
     for name in names:
         key = make_key(tmp_path, name)
@@ -59,11 +57,12 @@ async def test_marker_is_counted_at_once_and_saved_by_itself(world, tmp_path):
     assert unread["wins"] == 1  # ...yet the count already knows
 
     services.channels.mark_read(ann, room.id, posted[2].id)
-    for _ in range(100):  # saved within READ_MARKERS_SAVED_AFTER, with nobody asking
-        if saved_marker(services, ann, room) == posted[2].id:
-            break
-        await asyncio.sleep(channels_module.READ_MARKERS_SAVED_AFTER / 10)
-    assert saved_marker(services, ann, room) == posted[2].id
+    await wait_until(  # saved soon after READ_MARKERS_SAVED_AFTER, with nobody asking
+        lambda: saved_marker(services, ann, room) == posted[2].id,
+        channels_module.READ_MARKERS_SAVED_AFTER * 10,
+        "the read marker was never saved",
+        channels_module.READ_MARKERS_SAVED_AFTER / 10,
+    )
 
 
 async def test_many_sessions_markers_are_saved_together_and_never_go_back(world, tmp_path):

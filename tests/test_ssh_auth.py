@@ -5,7 +5,6 @@ Real server subprocess on loopback, real SQLite file, asyncssh and OpenSSH clien
 
 from __future__ import annotations
 
-import asyncio
 import select
 import subprocess
 import time
@@ -13,19 +12,15 @@ import time
 import asyncssh
 import pytest
 
-from conftest import start_group
+from conftest import running_group
 from harness import Terminal, fingerprint, make_key, openssh_args, ssh_connect
 
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    g = start_group(
-        tmp_path_factory.mktemp("auth"),
-        {"ann": "member", "bea": "member", "cat": "member", "dan": "member"},
-    )
-    g.stranger = make_key(g.data_dir.parent, "stranger")  # never registered
-    yield g
-    g.server.stop()
+    with running_group(tmp_path_factory.mktemp("auth"), dict.fromkeys(["ann", "bea", "cat", "dan"], "member")) as g:
+        g.stranger = make_key(g.data_dir.parent, "stranger")  # never registered
+        yield g
 
 
 def status_line(terminal: Terminal) -> str:
@@ -35,10 +30,7 @@ def status_line(terminal: Terminal) -> str:
 
 async def wait_status(terminal: Terminal, handle: str, timeout: float = 15) -> str:
     """Wait until the status bar names someone; return that line."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while "available" not in status_line(terminal):
-        assert asyncio.get_running_loop().time() < deadline, terminal.text()
-        await asyncio.sleep(0.03)
+    await terminal.wait_screen(lambda: "available" in status_line(terminal), "no one is named in the status bar", timeout)
     return status_line(terminal)
 
 

@@ -7,15 +7,14 @@ Each test uses its own members or channel, so tests do not see each other's mess
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import Group
-from harness import ServerProcess, Terminal, add_members_direct, safespace
+from conftest import Group, running_group
+from harness import Terminal, wait_until
 
 ARCHIVE_SIZE = 100_000
 MEMBERS = ["ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "kim", "old", "raw"]
@@ -65,19 +64,16 @@ def seed(data_dir, count: int) -> None:
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    base = tmp_path_factory.mktemp("chat")
-    data_dir = base / "data"
-    g = Group(data_dir, {}, ServerProcess(data_dir))
-    safespace(data_dir, "init")
-    g.keys.update(add_members_direct(data_dir, dict.fromkeys(MEMBERS, "member")))
-    g.cli("channel", "add", "archive", "--topic", "Years of talk")
-    g.cli("channel", "add", "quiet")
-    g.cli("channel", "add", "stored")
-    g.cli("channel", "add", "typed")
-    seed(data_dir, ARCHIVE_SIZE)
-    g.server.start()
-    yield g
-    g.server.stop()
+    with running_group(tmp_path_factory.mktemp("chat"), dict.fromkeys(MEMBERS, "member"), prepare=prepare) as g:
+        yield g
+
+
+def prepare(group: Group) -> None:
+    """Before the server starts: the module's own channels, and #archive filled."""
+    group.cli("channel", "add", "archive", "--topic", "Years of talk")
+    for name in ("quiet", "stored", "typed"):
+        group.cli("channel", "add", name)
+    seed(group.data_dir, ARCHIVE_SIZE)
 
 
 def messages_in_db(group, needle: str) -> int:
@@ -99,10 +95,6 @@ def click(terminal: Terminal, col: int, row: int) -> None:
     terminal.send(f"\x1b[<0;{col};{row}M\x1b[<0;{col};{row}m")
 
 
-def paste(terminal: Terminal, text: str) -> None:
-    terminal.send("\x1b[200~" + text + "\x1b[201~")
-
-
 def box_text(terminal: Terminal) -> str:
     """What is in the message box (the rows between its ╭ and ╰ borders)."""
     rows = terminal.screen.display
@@ -119,16 +111,15 @@ def box_text(terminal: Terminal) -> str:
 async def send_line(terminal: Terminal, text: str, timeout: float = 15) -> None:
     """Type a line, see it in the box, press Enter, and wait until the box has let go of it (the
     message is sent), as a person would before typing the next one."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
     terminal.send(text)
-    while text[:20] not in box_text(terminal):
-        assert loop.time() < deadline, f"{text!r} never showed in the box:\n{terminal.text()}"
-        await asyncio.sleep(0.03)
+    await in_box(terminal, text, timeout)
     terminal.press("enter")
-    while text[:20] in box_text(terminal):
-        assert loop.time() < deadline, f"{text!r} was never sent:\n{terminal.text()}"
-        await asyncio.sleep(0.03)
+    await terminal.wait_screen(lambda: text[:20] not in box_text(terminal), f"{text!r} was never sent", timeout)
+
+
+async def in_box(terminal: Terminal, text: str, timeout: float = 15) -> None:
+    """Wait until (the start of) ``text`` shows in the message box."""
+    await terminal.wait_screen(lambda: text[:20] in box_text(terminal), f"{text!r} never showed in the box", timeout)
 
 
 async def pair(group, first: str, second: str) -> tuple[Terminal, Terminal]:
@@ -145,7 +136,7 @@ async def test_bad_utf8_from_a_client_crashes_nothing(group):
     ann, bea = await pair(group, "ann", "bea")
     try:
         ann.send(b"caf\xc3 \xff\xfe\xc3( ok \x1b[\xff~ \xed\xa0\x80 \xf8\x88\x80\x80\x80")
-        await asyncio.sleep(0.2)
+        await in_box(ann, "caf")
         ann.press("enter")
         await bea.wait_for("caf")  # sent, with the bad bytes replaced
         await ann.type_line("still talking after bad bytes")
@@ -196,8 +187,8 @@ async def test_escape_sequences_typed_by_a_member_never_reach_another_members_te
             await member.type_line("/join typed")
             await wait_title(member, "typed")
         start, title_before = len(bea.raw), bea.screen.title
-        paste(ann, INJECTION)
-        await asyncio.sleep(0.1)
+        ann.paste(INJECTION)
+        await ann.wait_screen(lambda: box_text(ann), "the paste never showed in the box")  # one event: all of it
         ann.press("enter")
         await bea.wait_for("esc-start")
         # Textual's input parser mangles whatever follows the first ESC in a paste, so the end is
@@ -252,8 +243,7 @@ async def test_markup_shows_as_literal_text_and_does_nothing(group):
             await ann.type_line(text)
             await bea.wait_for(text)
         col, row = find(bea, "press me")
-        click(bea, col + 2, row)  # on the would-be action link
-        await asyncio.sleep(0.3)
+        click(bea, col + 2, row)  # on the would-be action link (input is applied in order)
         box_col, box_row = find(bea, "╭")
         click(bea, box_col + 5, box_row + 1)  # back into the message box
         await bea.type_line("clicked and still here")
@@ -271,8 +261,8 @@ async def test_a_paste_is_sent_once_as_pasted(group):
     pasted, line break included."""
     ann, bea = await pair(group, "ann", "bea")
     try:
-        paste(ann, "pasted once\nand its second line")
-        await asyncio.sleep(0.1)
+        ann.paste("pasted once\nand its second line")
+        await in_box(ann, "pasted once")
         ann.press("enter")
         await bea.wait_for("and its second line")
         with sqlite3.connect(f"file:{group.data_dir / 'safespace.db'}?mode=ro", uri=True) as db:
@@ -290,7 +280,7 @@ async def test_oversized_paste_is_refused_kindly_and_the_draft_kept(group):
     try:
         ann.send("my careful draft")
         await ann.wait_for("my careful draft")
-        paste(ann, "pasted-" + "y" * 5000)
+        ann.paste("pasted-" + "y" * 5000)
         await ann.wait_for("very long")
         await ann.wait_for("my careful draft")
         ann.press("enter")
@@ -332,7 +322,7 @@ async def test_overlong_typed_message_is_refused_kindly_and_the_draft_kept(group
     back the extra characters and pressing Enter sends it."""
     ann = await Terminal.connect(group.port, group.keys["ivy"])
     try:
-        paste(ann, "typed-long-" + "z" * 3980)  # 3,991 characters
+        ann.paste("typed-long-" + "z" * 3980)  # 3,991 characters
         await ann.wait_for("zzzzzzzzzz")
         ann.send("q" * 30)
         await ann.wait_for("qqqqqqqqqq")
@@ -340,13 +330,9 @@ async def test_overlong_typed_message_is_refused_kindly_and_the_draft_kept(group
         await ann.wait_for("lot to hold")
         assert messages_in_db(group, "typed-long-") == 0
         assert "zzzzzzzzzz" in box_text(ann)
-        ann.send("\x7f" * 25)  # backspace: 3,996 characters left
-        await asyncio.sleep(0.1)
+        ann.send("\x7f" * 25)  # backspace: 3,996 characters left (keys are applied in order)
         ann.press("enter")
-        deadline = asyncio.get_running_loop().time() + 15
-        while messages_in_db(group, "typed-long-") != 1:
-            assert asyncio.get_running_loop().time() < deadline, ann.text()
-            await asyncio.sleep(0.05)
+        await ann.wait_screen(lambda: messages_in_db(group, "typed-long-") == 1, "the shortened draft was not stored once")
     finally:
         await ann.close()
 
@@ -358,7 +344,6 @@ async def test_multi_line_message_with_ctrl_j(group):
         ann.send("first line of two")
         ann.press("ctrl+j")
         ann.send("second line of two")
-        await asyncio.sleep(0.05)
         ann.press("enter")
         await bea.wait_for("second line of two")
         rows = [i for i, line in enumerate(bea.screen.display) if "line of two" in line]
@@ -374,10 +359,7 @@ def title(terminal: Terminal) -> str:
 
 
 async def wait_title(terminal: Terminal, name: str, timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while f"#{name} " not in title(terminal):
-        assert asyncio.get_running_loop().time() < deadline, terminal.text()
-        await asyncio.sleep(0.03)
+    await terminal.wait_screen(lambda: f"#{name} " in title(terminal), f"#{name} is not the title", timeout)
 
 
 async def test_join_command_and_ctrl_n_switch_channels(group):
@@ -430,11 +412,14 @@ def oldest_note_on_screen(terminal: Terminal) -> int:
 async def scroll_up_until_older_than(terminal: Terminal, number: int, send_up, timeout: float = 60) -> None:
     """Scroll up until a note older than ``number`` is on screen (only the newest page of 100 is
     loaded when the channel opens, so that needs older pages loaded from the store)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while oldest_note_on_screen(terminal) >= number:
-        assert asyncio.get_running_loop().time() < deadline, f"nothing older than {number} came into view:\n{terminal.text()}"
-        send_up()
-        await asyncio.sleep(0.05)
+
+    def older_in_view() -> bool:
+        if oldest_note_on_screen(terminal) < number:
+            return True
+        send_up()  # not yet: scroll on, as a person keeps turning the wheel
+        return False
+
+    await wait_until(older_in_view, timeout, lambda: f"nothing older than {number} came into view:\n{terminal.text()}", 0.05)
 
 
 async def test_channel_with_100k_messages_opens_and_loads_older_on_mouse_scroll(group):
@@ -463,8 +448,7 @@ async def test_keyboard_only_member_can_scroll_back_with_pageup(group):
     try:
         await ann.type_line("/join archive")
         await ann.wait_for(f"archived note {ARCHIVE_SIZE - 1:06d}", timeout=30)
-        ann.send("\x1b[Z")  # shift+tab
-        await asyncio.sleep(0.2)
+        ann.press("shift+tab")  # to the conversation; the PageUps after it are applied in order
         await scroll_up_until_older_than(ann, ARCHIVE_SIZE - 150, lambda: ann.press("pageup"))
     finally:
         await ann.close()

@@ -11,23 +11,17 @@ import subprocess
 
 import pytest
 
-from conftest import Group
-from harness import ServerProcess, Terminal, add_members_direct, safespace
+from conftest import running_group
+from harness import Terminal
 
 
-def new_group(data_dir, members=("ann", "bea")) -> Group:
-    g = Group(data_dir, {}, ServerProcess(data_dir))
-    safespace(data_dir, "init")
-    g.keys.update(add_members_direct(data_dir, dict.fromkeys(members, "member")))
-    g.server.start()
-    return g
+TWO = {"ann": "member", "bea": "member"}
 
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    g = new_group(tmp_path_factory.mktemp("persistence") / "data")
-    yield g
-    g.server.stop()
+    with running_group(tmp_path_factory.mktemp("persistence"), TWO) as g:
+        yield g
 
 
 async def test_history_after_a_clean_restart(group):
@@ -128,9 +122,8 @@ def tiny_disk(tmp_path):
 @pytest.fixture
 def tiny_group(tiny_disk):
     """A running server whose data dir is on the tiny disk."""
-    g = new_group(tiny_disk / "data")
-    yield g
-    g.server.stop()
+    with running_group(tiny_disk, TWO) as g:
+        yield g
 
 
 def fill(directory) -> os.PathLike:

@@ -13,15 +13,14 @@ import asyncssh
 import psutil
 import pytest
 
-from conftest import start_group
+from conftest import running_group
 from harness import Terminal, openssh_args, ssh_connect
 
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    g = start_group(tmp_path_factory.mktemp("refusals"), {"ann": "member", "bea": "member"})
-    yield g
-    g.server.stop()
+    with running_group(tmp_path_factory.mktemp("refusals"), {"ann": "member", "bea": "member"}) as g:
+        yield g
 
 
 @pytest.fixture

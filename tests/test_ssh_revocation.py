@@ -7,26 +7,21 @@ The tests wait up to 10 s (never assert on time); the server checks every 2 s.
 
 from __future__ import annotations
 
-import asyncio
 
 import asyncssh
 import pytest
 
-from conftest import Group
-from harness import ServerProcess, Terminal, add_members_direct, fingerprint, make_key, safespace, ssh_connect
+from conftest import running_group
+from harness import Terminal, fingerprint, make_key, ssh_connect
 
 FAREWELL = b"Your access to Safe Space has changed"
 
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("revocation") / "data"
-    g = Group(data_dir, {}, ServerProcess(data_dir))
-    safespace(data_dir, "init")
-    g.keys.update(add_members_direct(data_dir, {"ann": "member", "bea": "member", "cat": "member", "dan": "member"}))
-    g.server.start()
-    yield g
-    g.server.stop()
+    members = dict.fromkeys(["ann", "bea", "cat", "dan"], "member")
+    with running_group(tmp_path_factory.mktemp("revocation"), members) as g:
+        yield g
 
 
 async def still_works(terminal: Terminal, author: str, words: str) -> None:
@@ -108,10 +103,9 @@ async def test_a_role_change_reaches_live_sessions(group):
 
 async def wait_until_not_listed(terminal: Terminal, handle: str, timeout: float = 15) -> None:
     """Until no row of the member list (the right-hand pane) names ``handle``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+
+    def not_listed() -> bool:
         rows = [line[-22:] for line in terminal.screen.display]
-        if not any(f"○ {handle}" in row or f"● {handle}" in row for row in rows):
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"{handle} still listed:\n{terminal.text()}"
-        await asyncio.sleep(0.1)
+        return not any(f"○ {handle}" in row or f"● {handle}" in row for row in rows)
+
+    await terminal.wait_screen(not_listed, f"{handle} still listed", timeout)

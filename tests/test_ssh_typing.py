@@ -1,8 +1,20 @@
-"""Typing over SSH arrives in bunches on a laggy link; the app must apply keys in the order typed."""
+"""Typing over SSH arrives in bunches on a laggy link; the app must apply keys in the order typed.
+
+One server for the module: each test's words are its own, so the tests do not see each other's.
+"""
 
 from __future__ import annotations
 
+import pytest
+
+from conftest import THREE, running_group
 from harness import Terminal
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    with running_group(tmp_path_factory.mktemp("typing"), THREE) as g:
+        yield g
 
 
 async def test_a_burst_of_keys_with_backspace_is_applied_in_order(group):
@@ -12,10 +24,12 @@ async def test_a_burst_of_keys_with_backspace_is_applied_in_order(group):
     try:
         ann.send("burst x\x7f56\x1b[D4\r")
         await bea.wait_for("burst 546")
-        # and again, faster than any person types, several times over
-        ann.send("".join(f"n{i}x\x7f\x7f{i}\r" for i in range(5)))
+        # and again, faster than any person types, several times over; "n", digit, "x", two
+        # Backspaces, "m", digit is "nm" and the digit only in this order (were the Backspaces
+        # applied after the letters behind them, it would read "n", digit, "x")
+        ann.send("".join(f"n{i}x\x7f\x7fm{i}\r" for i in range(5)))
         for i in range(5):
-            await bea.wait_for(f"ann  n{i} ")
+            await bea.wait_for_message("ann", f"nm{i} ")
     finally:
         await ann.close()
         await bea.close()
