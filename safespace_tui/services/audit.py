@@ -44,7 +44,9 @@ class AuditView:
         return ACTION_WORDS.get(self.action, self.action)
 
 
-def record(actor_id: int, action: str, *, subject_id: int | None = None, alert_id: int | None = None, detail: str = "") -> AuditEntry:
+def record(
+    actor_id: int, action: str, *, subject_id: int | None = None, alert_id: int | None = None, detail: str = ""
+) -> AuditEntry:
     """Write one audit row in the caller's transaction (call from inside ``store.write``)."""
     return AuditEntry.create(actor=actor_id, action=action, subject=subject_id, alert=alert_id, detail=detail[:200])
 

@@ -78,7 +78,9 @@ class AwayService:
     def today(self, actor: MemberView) -> date:
         return local_day(actor.timezone, self.spoons.clock())
 
-    async def step_away(self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = "") -> SteppedAway:
+    async def step_away(
+        self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = ""
+    ) -> SteppedAway:
         """Status away (with the note and date), and a kind note in living-room. Deletes nothing."""
         try:
             note = clean_line(note, max_chars=MAX_NOTE_CHARS) if note and note.strip() else ""
@@ -101,8 +103,9 @@ class AwayService:
             member.status_note = member.status_note[:MAX_NOTE_CHARS]
             member.away_until = until
             member.save()
-            message = Message.create(channel=room, author=member, body=_note_words(leaving, until, note),
-                                     kind="away", created_at=stamp)
+            message = Message.create(
+                channel=room, author=member, body=_note_words(leaving, until, note), kind="away", created_at=stamp
+            )
             record_read(member.id, room.id, message.id)
             return SteppedAway(to_view(member), message_view(message, member))
 

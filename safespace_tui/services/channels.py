@@ -131,9 +131,7 @@ class ChannelService:
         await self.save_read_markers()  # counts from what was read a moment ago, too
 
         def query():
-            markers = {
-                m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)
-            }
+            markers = {m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)}
             result = []
             for channel in Channel.select().order_by(Channel.position, Channel.name):
                 unread = (
@@ -151,7 +149,9 @@ class ChannelService:
 
         return await self.store.read(query)
 
-    async def history(self, actor: MemberView, channel_id: int, before_id: int | None = None, limit: int | None = None) -> list[MessageView]:
+    async def history(
+        self, actor: MemberView, channel_id: int, before_id: int | None = None, limit: int | None = None
+    ) -> list[MessageView]:
         """Up to ``limit`` messages older than ``before_id`` (oldest first). Uses the (channel, id) index."""
         limit = min(limit or self.history_page, 500)
 
@@ -168,7 +168,9 @@ class ChannelService:
 
         return await self.store.read(query)
 
-    async def post(self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group") -> MessageView:
+    async def post(
+        self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group"
+    ) -> MessageView:
         """Clean, commit, then tell subscribers. Raises TextRejected with a kind message.
 
         Not a member's typed chat: that goes through services/messages.py (the crisis rules).

@@ -245,8 +245,14 @@ class CheckInService:
             def post_or_edit(existing: Message | None, channel: Channel, text: str, kind: str) -> Message:
                 """A new message the first time; the same message, edited, after that."""
                 if existing is None:
-                    existing = Message.create(channel=channel, author=member, body=text, kind=kind,
-                                              visibility=draft.visibility, created_at=stamp)
+                    existing = Message.create(
+                        channel=channel,
+                        author=member,
+                        body=text,
+                        kind=kind,
+                        visibility=draft.visibility,
+                        created_at=stamp,
+                    )
                     record_read(member.id, channel.id, existing.id)
                     posted.append(message_view(existing, member))
                 else:
@@ -261,7 +267,9 @@ class CheckInService:
 
             # the win, in #wins, seen by the same people as the card
             win_message = (
-                Message.get_or_none(Message.id == row.win_message_id) if row is not None and row.win_message_id else None
+                Message.get_or_none(Message.id == row.win_message_id)
+                if row is not None and row.win_message_id
+                else None
             )
             if draft.win:
                 wins = Channel.get_or_none(Channel.name == WINS)
@@ -274,9 +282,16 @@ class CheckInService:
                 edited.append(message_view(win_message, member))
 
             fields = dict(
-                spoons=draft.spoons, mood=draft.mood, sleep=draft.sleep, needs=",".join(draft.needs),
-                warning_signs=draft.warning_signs, win=draft.win, note=draft.note,
-                visibility=draft.visibility, message=card, win_message=win_message,
+                spoons=draft.spoons,
+                mood=draft.mood,
+                sleep=draft.sleep,
+                needs=",".join(draft.needs),
+                warning_signs=draft.warning_signs,
+                win=draft.win,
+                note=draft.note,
+                visibility=draft.visibility,
+                message=card,
+                win_message=win_message,
             )
             if row is None:
                 row = CheckIn.create(member=member, day=day, created_at=stamp, updated_at=stamp, **fields)

@@ -249,7 +249,9 @@ class CrisisService:
         return self._crisis_channel_id
 
     # -- raising ------------------------------------------------------------------------------
-    async def raise_alert(self, actor: MemberView, source: str, note: str = "", message_id: int | None = None) -> RaiseResult:
+    async def raise_alert(
+        self, actor: MemberView, source: str, note: str = "", message_id: int | None = None
+    ) -> RaiseResult:
         """Commit an alert, then tell every senior session; returns how many senior members were alerted."""
         if source not in SOURCES:
             raise Invalid(f"Unknown alert source {source!r}.")
@@ -270,7 +272,13 @@ class CrisisService:
         return self._announce(view, len(seniors))
 
     def _announce(self, view: AlertView, seniors: int) -> RaiseResult:
-        log.warning("alert %s raised by member %s (source %s); %d senior sessions online", view.id, view.member_id, view.source, seniors)
+        log.warning(
+            "alert %s raised by member %s (source %s); %d senior sessions online",
+            view.id,
+            view.member_id,
+            view.source,
+            seniors,
+        )
         self.hub.publish(ALERTS, AlertRaised(view, seniors))
         return RaiseResult(view, seniors)
 
@@ -298,7 +306,6 @@ class CrisisService:
         )
         return message, result
 
-
     # -- taking care of an alert ----------------------------------------------------------------
     @staticmethod
     def _require_senior(actor: MemberView) -> None:
@@ -306,7 +313,7 @@ class CrisisService:
             raise NotAllowed("Only senior members can take or close an alert.")
 
     async def acknowledge(self, actor: MemberView, alert_id: int) -> AlertView:
-        """"I'm with you": the first senior to take an alert is recorded and everyone is told.
+        """ "I'm with you": the first senior to take an alert is recorded and everyone is told.
 
         Taking an alert someone already took changes nothing and returns it as it is.
         """
@@ -377,7 +384,9 @@ class CrisisService:
             message.moved_from = old
             message.save()
             author = Member.get_by_id(message.author_id)
-            audit.record(actor.id, audit.MESSAGE_MOVED, subject_id=author.id, detail=f"message {message.id} from channel {old}")
+            audit.record(
+                actor.id, audit.MESSAGE_MOVED, subject_id=author.id, detail=f"message {message.id} from channel {old}"
+            )
             return message_view(message, author), old
 
         view, old = await self.store.write(write)

@@ -119,7 +119,9 @@ class MemberService:
         )
 
     # -- operator actions (CLI)
-    async def add(self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None) -> MemberView:
+    async def add(
+        self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None
+    ) -> MemberView:
         try:
             handle = validate_handle(handle)
             name = clean_display_name(display_name or handle)
@@ -199,7 +201,10 @@ class MemberService:
     async def keys(self, handle: str) -> list[KeyView]:
         def query():
             member = self._active(handle)
-            return [_key_view(k, member) for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)]
+            return [
+                _key_view(k, member)
+                for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)
+            ]
 
         return await self.store.read(query)
 

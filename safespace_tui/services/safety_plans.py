@@ -32,9 +32,19 @@ class Section:
 
 # The Stanley-Brown safety plan, in its usual order.
 SECTIONS: tuple[Section, ...] = (
-    Section("warning_signs", "1. Warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."),
-    Section("coping_strategies", "2. Things I can do on my own", "Ways to take my mind off things without contacting anyone."),
-    Section("distractions", "3. People and places that distract me", "Who I can be with, and where I can go, to feel a little better."),
+    Section(
+        "warning_signs", "1. Warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."
+    ),
+    Section(
+        "coping_strategies",
+        "2. Things I can do on my own",
+        "Ways to take my mind off things without contacting anyone.",
+    ),
+    Section(
+        "distractions",
+        "3. People and places that distract me",
+        "Who I can be with, and where I can go, to feel a little better.",
+    ),
     Section("people_to_ask", "4. People I can ask for help", "Names and how to reach them."),
     Section(
         "professionals",
@@ -175,7 +185,10 @@ class SafetyPlanService:
                 row = Alert.get_or_none(Alert.id == alert)
                 alert = row.id if row is not None and row.member_id == member_id else None
             audit.record(
-                actor.id, audit.PLAN_READ, subject_id=member_id, alert_id=alert,
+                actor.id,
+                audit.PLAN_READ,
+                subject_id=member_id,
+                alert_id=alert,
                 detail=f"alert {alert}" if alert else "",
             )
             return _view(plan, member)

@@ -109,11 +109,19 @@ class SpoonService:
             member.spoons = self.clamp(member.spoons_start)
             member.spoons_day = today
             member.save()
-            SpoonLog.create(member=member, at=now.astimezone(UTC).replace(tzinfo=None), day=today,
-                            spoons=member.spoons, delta=0, reason="reset")
+            SpoonLog.create(
+                member=member,
+                at=now.astimezone(UTC).replace(tzinfo=None),
+                day=today,
+                spoons=member.spoons,
+                delta=0,
+                reason="reset",
+            )
         return member
 
-    def _apply(self, member_id: int, now: datetime, new_value: int | None, delta: int, reason: str) -> tuple[MemberView, bool]:
+    def _apply(
+        self, member_id: int, now: datetime, new_value: int | None, delta: int, reason: str
+    ) -> tuple[MemberView, bool]:
         day_before = Member.get_by_id(member_id).spoons_day
         member = self.member_row_for_today(member_id, now)
         before = member.spoons
@@ -121,8 +129,14 @@ class SpoonService:
         if after != before:
             member.spoons = after
             member.save()
-            SpoonLog.create(member=member, at=now.astimezone(UTC).replace(tzinfo=None), day=member.spoons_day,
-                            spoons=after, delta=after - before, reason=reason)
+            SpoonLog.create(
+                member=member,
+                at=now.astimezone(UTC).replace(tzinfo=None),
+                day=member.spoons_day,
+                spoons=after,
+                delta=after - before,
+                reason=reason,
+            )
         return to_view(member), after != before or member.spoons_day != day_before
 
     async def _change(self, actor: MemberView, new_value: int | None, delta: int, reason: str) -> MemberView:

@@ -71,7 +71,9 @@ class SSHDriver(Driver):
     every Textual driver; a driver cannot be written without them (see textual_fixes).
     """
 
-    def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None
+    ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self._terminal: Terminal = self.terminal
         self._parser = XTermParser()

@@ -38,7 +38,9 @@ def color_system_for(term: str, env: dict[str, str]) -> str:
     term = term.lower()
     if colorterm in ("truecolor", "24bit") or term.endswith("-direct"):
         return "truecolor"
-    if term in ("linux", "vt100", "vt102", "vt220", "xterm", "ansi", "screen", "tmux", "cons25") or term.endswith("-16color"):
+    if term in ("linux", "vt100", "vt102", "vt220", "xterm", "ansi", "screen", "tmux", "cons25") or term.endswith(
+        "-16color"
+    ):
         return "standard"
     return "256"
 
@@ -89,7 +91,9 @@ class TerminalSession(asyncssh.SSHServerSession):
             self._chan.exit(1)
             return
         env = dict(self._chan.get_environment())
-        self._task = asyncio.create_task(self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}")
+        self._task = asyncio.create_task(
+            self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}"
+        )
 
     def data_received(self, data: str, datatype) -> None:
         self.server.gc_policy.note_activity()  # a full collection waits for a quiet moment
@@ -184,4 +188,3 @@ class TerminalSession(asyncssh.SSHServerSession):
     async def wait_closed(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
-

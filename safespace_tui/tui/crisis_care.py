@@ -108,7 +108,9 @@ class CrisisCare:
     def _escalated(self, alert: AlertView, mine: bool) -> None:
         if mine:
             if not isinstance(self.app.screen, CrisisLinesScreen):
-                self.app.push_screen(CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL))
+                self.app.push_screen(
+                    CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL)
+                )
             return
         self.session.ring(3)
         self._show_notice(alert, escalated=True)
@@ -131,7 +133,9 @@ class CrisisCare:
     def _resolved(self, alert: AlertView, mine: bool) -> None:
         by = alert.resolved_by_name
         if mine:
-            self.tell(f"{by} has closed your SOS. If you need help again, {SOS_KEY_LABEL} or /sos is always here.", timeout=20)
+            self.tell(
+                f"{by} has closed your SOS. If you need help again, {SOS_KEY_LABEL} or /sos is always here.", timeout=20
+            )
         elif alert.resolved_by_id != self.member.id:
             self.tell(f"{by} resolved {alert.member_name}'s alert.", timeout=15)
 
@@ -139,7 +143,10 @@ class CrisisCare:
         if not isinstance(event, MessageMoved) or self.session.taken_down():
             return
         if event.message.author_id == self.member.id and event.moved_by_id != self.member.id:
-            self.tell("A senior member moved one of your messages to #911, where they can look after you. That's all right.", timeout=20)
+            self.tell(
+                "A senior member moved one of your messages to #911, where they can look after you. That's all right.",
+                timeout=20,
+            )
 
     def _find(self, kind: type):
         for screen in self.app.screen_stack:
@@ -154,7 +161,9 @@ class CrisisCare:
         if isinstance(self.app.screen, AlertsScreen):
             # The pane is open and already shows it; say so in words too.
             word = "STILL WAITING" if escalated else "SOS"
-            self.tell(f"{word}: {alert.member_name} (@{alert.member_handle}) needs help now.", severity="error", timeout=20)
+            self.tell(
+                f"{word}: {alert.member_name} (@{alert.member_handle}) needs help now.", severity="error", timeout=20
+            )
             return
         notice = self._find(AlertNoticeScreen)
         if notice is None:
@@ -202,13 +211,17 @@ class CrisisCare:
         self.app.push_screen(SosSentScreen(result, config.crisis_lines, config.sos_escalate_after, moved=moved))
 
     def could_not_send(self) -> None:
-        self.app.push_screen(CrisisLinesScreen(self.services.config.crisis_lines, COULD_NOT_SEND, sos_key=SOS_KEY_LABEL))
+        self.app.push_screen(
+            CrisisLinesScreen(self.services.config.crisis_lines, COULD_NOT_SEND, sos_key=SOS_KEY_LABEL)
+        )
 
     # -- the gentle question before self-harm talk goes to a main channel ------------------------
     def ask_before_posting(self, text: str) -> None:
         def answered(choice: CareAnswer | None) -> None:
             if choice in (CareAnswer.TO_911, CareAnswer.HERE):
-                self.app.run_worker(self._post_after_care(text, to_crisis=choice is CareAnswer.TO_911), group="care-send")
+                self.app.run_worker(
+                    self._post_after_care(text, to_crisis=choice is CareAnswer.TO_911), group="care-send"
+                )
             else:
                 self.session.main.focus_box()
 
@@ -220,7 +233,10 @@ class CrisisCare:
             return
         self.session.main.clear_draft(text)
         if to_crisis:
-            self.tell(f"It's in #911. If you'd like a senior member to come now, press {SOS_KEY_LABEL} or type /sos.", timeout=15)
+            self.tell(
+                f"It's in #911. If you'd like a senior member to come now, press {SOS_KEY_LABEL} or type /sos.",
+                timeout=15,
+            )
 
     # -- crisis lines and safety plans ------------------------------------------------------------
     def toggle_crisis_lines(self) -> None:
@@ -236,7 +252,9 @@ class CrisisCare:
         reads = await self.services.audit.plan_reads_of(self.member)
         if self._find(SafetyPlanScreen) is None:
             self.app.push_screen(
-                SafetyPlanScreen(plan, reads, timezone=self.member.timezone, save=self._save_plan, delete=self._delete_plan)
+                SafetyPlanScreen(
+                    plan, reads, timezone=self.member.timezone, save=self._save_plan, delete=self._delete_plan
+                )
             )
 
     async def _save_plan(self, values: dict[str, object]) -> SafetyPlanView | None:
@@ -272,7 +290,9 @@ class CrisisCare:
         self._show_plan(plan)
 
     def _show_plan(self, plan: SafetyPlanView) -> None:
-        self.app.push_screen(SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone))
+        self.app.push_screen(
+            SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone)
+        )
 
     # -- the seniors' pane ------------------------------------------------------------------------
     def toggle_alerts(self) -> None:

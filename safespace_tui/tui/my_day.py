@@ -132,7 +132,9 @@ class MyDay:
         except Exception:
             log.exception("could not read the streak of member %s", self.member.id)
             streak = 0
-        self.session.tell(f"{thanks}{SHARED_WITH[result.checkin.visibility]}" + (f" {streak} days in a row." if streak >= 2 else ""))
+        self.session.tell(
+            f"{thanks}{SHARED_WITH[result.checkin.visibility]}" + (f" {streak} days in a row." if streak >= 2 else "")
+        )
 
     # -- looking back -----------------------------------------------------------------------------
     async def open_history(self) -> None:
@@ -175,6 +177,10 @@ class MyDay:
             return
         self.session.member_changed(result.member)
         if result.member.away_until is None and result.member.status_note.startswith("left"):
-            self.session.tell(f"Your note is in #{LIVING_ROOM}. Take good care of yourself; the door stays open.", timeout=12)
+            self.session.tell(
+                f"Your note is in #{LIVING_ROOM}. Take good care of yourself; the door stays open.", timeout=12
+            )
         else:
-            self.session.tell(f"Your note is in #{LIVING_ROOM}, and your status is away. Type /back when you're here again.")
+            self.session.tell(
+                f"Your note is in #{LIVING_ROOM}, and your status is away. Type /back when you're here again."
+            )

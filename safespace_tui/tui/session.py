@@ -263,7 +263,10 @@ class Session:
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
-        if self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page) and history:
+        if (
+            self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
+            and history
+        ):
             self._mark_read(channel.id, history[-1].id)
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
@@ -285,7 +288,9 @@ class Session:
         mine = message.author_id == self.member.id
         if not mine and mentions(message.body, self.member.handle):
             where = self.main.channel_name(message.channel_id)
-            self.interrupt("mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6)
+            self.interrupt(
+                "mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6
+            )
         if self.main.message_arrived(message, mine=mine):
             self._mark_read(message.channel_id, message.id)
 

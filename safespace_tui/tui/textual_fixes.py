@@ -94,6 +94,7 @@ CACHED_COLOR_SYSTEM = ColorSystem.EIGHT_BIT
 256 colours is what most sessions get: OpenSSH forwards no COLORTERM.
 """
 
+
 def _require(owner: Any, *names: str) -> None:
     for name in names:
         if not hasattr(owner, name):
@@ -158,11 +159,7 @@ def _sgr(style: Style, color_system: ColorSystem) -> str:
     """
     sgr: list[str] = []
     if attributes := style._attributes & style._set_attributes:
-        sgr = [
-            SGR_STYLES[bit]
-            for bit in range(attributes.bit_length())
-            if attributes & (1 << bit)
-        ]
+        sgr = [SGR_STYLES[bit] for bit in range(attributes.bit_length()) if attributes & (1 << bit)]
     if (color := style._color) is not None:
         sgr.extend(color.downgrade(color_system).get_ansi_codes())
     if (bgcolor := style._bgcolor) is not None:
@@ -174,9 +171,7 @@ def _render_style(style: Style, text: str, color_system: ColorSystem) -> str:
     ansi = _sgr(style, color_system)
     output = f"\x1b[{ansi}m{text}\x1b[0m" if ansi else text
     if style._link:
-        output = (
-            f"\x1b]8;id={style._link_id};{style._link}\x1b\\{output}\x1b]8;;\x1b\\"
-        )
+        output = f"\x1b]8;id={style._link_id};{style._link}\x1b\\{output}\x1b]8;;\x1b\\"
     return output
 
 
@@ -191,10 +186,7 @@ def _render(self: Strip, console: Console) -> str:
     if cacheable and self._render_cache is not None:
         return self._render_cache
     rendered = "".join(
-        [
-            text if style is None else _render_style(style, text, color_system)
-            for text, style, _ in self._segments
-        ]
+        [text if style is None else _render_style(style, text, color_system) for text, style, _ in self._segments]
     )
     if cacheable:
         self._render_cache = rendered
@@ -243,8 +235,7 @@ def _check_version() -> None:
     """Refuse other versions: the patches read and replace private fields of these exact ones."""
     if mismatches := version_mismatches():
         raise RuntimeError(
-            "textual_fixes: " + "; ".join(mismatches)
-            + ". Re-check textual_fixes against them, then move the pins."
+            "textual_fixes: " + "; ".join(mismatches) + ". Re-check textual_fixes against them, then move the pins."
         )
 
 
@@ -289,8 +280,13 @@ def _fix_styles_cache() -> None:
 # --- Fix 5: Strip's seven caches, made on first use -------------------------
 
 _STRIP_CACHES = (
-    "_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
-    "_line_length_cache", "_crop_extend_cache", "_offsets_cache",
+    "_divide_cache",
+    "_crop_cache",
+    "_style_cache",
+    "_filter_cache",
+    "_line_length_cache",
+    "_crop_extend_cache",
+    "_offsets_cache",
 )
 
 

@@ -125,8 +125,14 @@ class AlertsScreen(CrisisKeysFirst):
         text.append(symbol + " " + words, colour)
         spoons = "not set today" if alert.member_spoons is None else str(alert.member_spoons)
         text.append(f"   Spoons: {spoons}\n")
-        text.append(f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}")
-        text.append(f"; {alert.seniors_notified} senior member(s) were online\n" if alert.seniors_notified != 1 else "; 1 senior member was online\n")
+        text.append(
+            f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}"
+        )
+        text.append(
+            f"; {alert.seniors_notified} senior member(s) were online\n"
+            if alert.seniors_notified != 1
+            else "; 1 senior member was online\n"
+        )
         if alert.note:
             text.append("Note: ")
             text.append(alert.note, "italic")
@@ -138,10 +144,14 @@ class AlertsScreen(CrisisKeysFirst):
         if alert.escalations:
             text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
         if alert.is_acknowledged:
-            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.timezone)}).\n")
+            text.append(
+                f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.timezone)}).\n"
+            )
         else:
             text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
-        text.append("Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n")
+        text.append(
+            "Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n"
+        )
         detail.update(text)
 
     # -- actions

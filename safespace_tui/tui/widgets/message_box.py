@@ -71,7 +71,7 @@ class MessageBox(TextArea):
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""
         if self.text.startswith(draft):
-            self.load_text(self.text[len(draft):])
+            self.load_text(self.text[len(draft) :])
             self.move_cursor(self.document.end)
 
     def restore_draft(self, draft: str) -> None:

@@ -197,22 +197,37 @@ class MessageLog(ScrollView, can_focus=True):
         """
         styles = self.styles
         if (
-            any(edge for edge, _ in styles.border) or any(edge for edge, _ in styles.outline)
-            or styles.tint.a or styles.opacity != 1.0 or styles.text_opacity != 1.0
+            any(edge for edge, _ in styles.border)
+            or any(edge for edge, _ in styles.outline)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
             or (styles.has_rule("hatch") and styles.hatch != "none")
-            or styles.padding.top or styles.padding.bottom
+            or styles.padding.top
+            or styles.padding.bottom
         ):
             return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
         inner = inner_background_style(base_background, background)
         filters = tuple(self.get_line_filters())
-        key = (self.size, self.region.size, self.scrollable_content_region.size, self.scroll_offset.x,
-               style, inner, filters, background, styles.padding)
+        key = (
+            self.size,
+            self.region.size,
+            self.scrollable_content_region.size,
+            self.scroll_offset.x,
+            style,
+            inner,
+            filters,
+            background,
+            styles.padding,
+        )
         if key != self._finished_key:
             self._finished_key = key
             self._finished.clear()
-        lines = [self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range]
+        lines = [
+            self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range
+        ]
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             lines = [line.crop(x1, x2) for line in lines]
