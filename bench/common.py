@@ -35,7 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import KEYS, ServerProcess, Terminal  # noqa: E402
+from harness import KEYS, ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
 
 HOST = "127.0.0.1"
 # One source address for every client: lift the per-address limit (default 10) for the bench.
@@ -80,7 +80,7 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
         await services.channels.ensure_defaults()
         members = [
             await services.members.add(h, read_public_key(k.export_public_key().decode()))
-            for h, k in zip(handles, keys)
+            for h, k in zip(handles, keys, strict=True)
         ]
         living_room = next(c for c in await services.channels.list_for(members[0]) if c.name == "living-room")
         for i in range(history):
@@ -437,8 +437,6 @@ def focus_in(t: Terminal) -> None:
 __all__ = [
     "KEYS",
     "BenchTerminal",
-    "server_status",
-    "status_supported",
     "Group",
     "Probe",
     "bench_cpu",
@@ -451,6 +449,8 @@ __all__ = [
     "machine",
     "others_cpu",
     "pct",
+    "server_status",
     "start_group",
+    "status_supported",
     "verdict",
 ]

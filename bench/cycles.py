@@ -55,7 +55,9 @@ def growth(a: dict, b: dict, cycles: int) -> str:
         f"USS {b['uss'] - a['uss']:+.2f} MiB  fds {b['fds'] - a['fds']:+d}  threads {b['threads'] - a['threads']:+d}"
     )
     if a["status"] and b["status"]:
-        out += f"  tasks {b['status']['tasks'] - a['status']['tasks']:+d}  sessions {b['status']['sessions'] - a['status']['sessions']:+d}"
+        tasks = b["status"]["tasks"] - a["status"]["tasks"]
+        sessions = b["status"]["sessions"] - a["status"]["sessions"]
+        out += f"  tasks {tasks:+d}  sessions {sessions:+d}"
     return out
 
 
@@ -73,12 +75,13 @@ async def main(args) -> None:
     bystander = None
     try:
         header(
-            f"bench/cycles.py: {args.warmup} warm-up + {args.rounds} x {args.cycles} connect/disconnect cycles, server pid {group.pid}"
+            f"bench/cycles.py: {args.warmup} warm-up + {args.rounds} x {args.cycles} connect/disconnect cycles, "
+            f"server pid {group.pid}"
         )
         print(others_cpu())
         if not status_supported():
             print("  (this server has no SIGUSR1 status line: asyncio task count unavailable; RSS, fds, threads only)")
-        start = await measure(group, probe, "idle, nothing connected")
+        await measure(group, probe, "idle, nothing connected")  # the printed baseline
         bystander, _, _ = await connect(group.port, group.keys[0])
         firsts = []
         for i in range(args.warmup):

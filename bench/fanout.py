@@ -57,11 +57,11 @@ async def main(args) -> None:
             firsts.append(f)
         sender, f, _ = await connect(group.port, group.keys[n])
         sender_handle = group.handles[n]
-        for t in receivers + [sender]:
+        for t in [*receivers, sender]:
             await t.wait_shown("Everyday talk")  # the #living-room title: they all view living-room
         print(f"{n + 1} sessions connected, all viewing #living-room (first frames: {dist(firsts)})")
         if args.blur:
-            for t in receivers + [sender]:
+            for t in [*receivers, sender]:
                 focus_out(t)
         await asyncio.sleep(2)
         await probe.settle(quiet=0.5)
@@ -128,12 +128,13 @@ async def main(args) -> None:
             me_ms.append((m1 - m0) * 1000)
             writes.append(w1 - w0)
             print(
-                f"  msg {i:2d}: all {n} shown after {max(lat):6.1f} ms (p50 {pct(lat, 50):6.1f}, first {min(lat):6.1f}); "
+                f"  msg {i:2d}: all {n} shown after {max(lat):6.1f} ms "
+                f"(p50 {pct(lat, 50):6.1f}, first {min(lat):6.1f}); "
                 f"sender's own screen {own_screen[-1]:6.1f} ms; server CPU {cpu_raw_ms[-1]:6.1f} ms "
                 f"(-idle {cpu_ms[-1]:6.1f}); writes {writes[-1]}",
                 flush=True,
             )
-            for t in receivers + [sender]:
+            for t in [*receivers, sender]:
                 t.sync()
         print(f"\nfan-out to {n} receivers, {args.messages} messages sent one at a time (ms from Enter):")
         print(f"  every screen (per receiver) {dist(per_receiver)}")

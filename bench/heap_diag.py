@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 
-
 from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 

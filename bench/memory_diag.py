@@ -9,7 +9,13 @@ a full collection), and prints the growth per session by file and by line. sessi
 the same cost from outside as RSS; this says which code it comes from.
 """
 
-import argparse, asyncio, gc, shutil, sys, tracemalloc
+import argparse
+import asyncio
+import gc
+import shutil
+import sys
+import tracemalloc
+
 from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 
@@ -32,7 +38,7 @@ async def server(args):
     child0 = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--client", "--dir", str(work), "--sessions", "1", stdout=asyncio.subprocess.PIPE
     )
-    while (l := await child0.stdout.readline()) and b"closing" not in l:
+    while (line := await child0.stdout.readline()) and b"closing" not in line:
         pass
     await child0.wait()
     await asyncio.sleep(2)
@@ -51,8 +57,8 @@ async def server(args):
         str(args.sessions),
         stdout=asyncio.subprocess.PIPE,
     )
-    while l := await child.stdout.readline():
-        if b"connected" in l:
+    while line := await child.stdout.readline():
+        if b"connected" in line:
             await asyncio.sleep(4)
             gc.unfreeze()
             gc.collect()
@@ -65,13 +71,15 @@ async def server(args):
     s0, s1 = s0.filter_traces(filt), s1.filter_traces(filt)
     total = sum(st.size_diff for st in s1.compare_to(s0, "filename"))
     print(
-        f"\ntotal traced growth {total / 2**20:.2f} MiB for {args.sessions} sessions = {total / args.sessions / 1024:.0f} KiB per session"
+        f"\ntotal traced growth {total / 2**20:.2f} MiB for {args.sessions} sessions "
+        f"= {total / args.sessions / 1024:.0f} KiB per session"
     )
     for key in ("filename", "lineno"):
         print(f"\n--- by {key}")
         for st in s1.compare_to(s0, key)[: args.top]:
             print(
-                f"{st.size_diff / args.sessions / 1024:8.1f} KiB/session {st.count_diff / args.sessions:8.0f} blocks/session  {st.traceback[0]}"
+                f"{st.size_diff / args.sessions / 1024:8.1f} KiB/session "
+                f"{st.count_diff / args.sessions:8.0f} blocks/session  {st.traceback[0]}"
             )
 
 

@@ -18,7 +18,6 @@ import shutil
 import sys
 import time
 
-
 from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 

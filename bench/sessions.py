@@ -45,7 +45,8 @@ async def main(args) -> None:
     terminals = []
     try:
         header(
-            f"bench/sessions.py: {n} sessions, {args.history} earlier messages in #living-room, server pid {group.pid}, port {group.port}"
+            f"bench/sessions.py: {n} sessions, {args.history} earlier messages in #living-room, "
+            f"server pid {group.pid}, port {group.port}"
         )
         print(others_cpu())
         await asyncio.sleep(2)
@@ -62,7 +63,7 @@ async def main(args) -> None:
         snaps = {}
         for i in range(n):
             c0 = probe.cpu()
-            t, f, l = await connect(group.port, group.keys[i])
+            t, f, shown = await connect(group.port, group.keys[i])
             if i == 0:  # nobody else here: the clean cost of one connect
                 await probe.settle(quiet=0.05, window=0.3, limit=5)
                 cpu_per.append((probe.cpu() - c0) * 1000)
@@ -70,7 +71,7 @@ async def main(args) -> None:
                 await asyncio.sleep(0.2)
             terminals.append(t)
             first.append(f)
-            loaded.append(l)
+            loaded.append(shown)
             handshake.append((t.t_auth - t.t_start) * 1000)
             open_ms.append((t.t_open - t.t_start) * 1000)
             if i + 1 in (1, 10, n):
@@ -83,7 +84,8 @@ async def main(args) -> None:
         print(f"    first frame Channels {dist(first)}")
         print(f"    #living-room shown   {dist(loaded)}")
         print(
-            f"    first 10 connects: first frame p50 {sorted(first[:10])[5]:.1f} ms; last 10: p50 {sorted(first[-10:])[5]:.1f} ms"
+            f"    first 10 connects: first frame p50 {sorted(first[:10])[5]:.1f} ms; "
+            f"last 10: p50 {sorted(first[-10:])[5]:.1f} ms"
         )
         print(f"    target first frame p50 < 200 ms: {verdict(sorted(first)[len(first) // 2] < 200)}")
 
@@ -163,10 +165,11 @@ async def main(args) -> None:
             f"~{blink_ms:.2f} ms of server CPU per blink (2 per second per session)"
         )
         print(
-            f"    target 0% beyond the blinking cursor: {verdict(cpu_still < 0.005)} ({cpu_still * 100:.2f}% without blinking)"
+            f"    target 0% beyond the blinking cursor: {verdict(cpu_still < 0.005)} "
+            f"({cpu_still * 100:.2f}% without blinking)"
         )
 
-        print(f"\n[4b] server CPU for one connect, until the server is quiet again (nothing blinking):")
+        print("\n[4b] server CPU for one connect, until the server is quiet again (nothing blinking):")
         print(f"    with no one else connected (connect #1 of [2]): {cpu_per[0]:.0f} ms")
         print(
             f"    with >= {n} others connected ({EXTRA} connects): "
@@ -174,7 +177,8 @@ async def main(args) -> None:
             f"first frame {', '.join(f'{f:.0f}' for f in extra_first)} ms"
         )
         print(
-            f"    => each connected session adds ~{(sum(extra_cpu) / len(extra_cpu) - cpu_per[0]) / n:.1f} ms of server CPU "
+            f"    => each connected session adds ~{(sum(extra_cpu) / len(extra_cpu) - cpu_per[0]) / n:.1f} ms "
+            f"of server CPU "
             f"to every connect (its member list redraws for the presence change; full GCs grow with the heap)"
         )
         print(
@@ -193,9 +197,9 @@ async def main(args) -> None:
             for r in range(args.rounds):
                 keys = group.keys[r * k % n :][:k]
                 results = await asyncio.gather(*(connect(group.port, key) for key in keys))
-                for t, f, l in results:
+                for _, f, shown in results:
                     cfirst.append(f)
-                    cloaded.append(l)
+                    cloaded.append(shown)
                 await close_all([t for t, _, _ in results])
                 await asyncio.sleep(1)
                 await probe.settle()

@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import ServerProcess, Terminal  # noqa: E402
+from harness import ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
 
 HOST = "127.0.0.1"
 CONFIG = (
@@ -190,16 +190,18 @@ async def main(args) -> None:
     try:
         server.start()
         print(
-            f"SOS latency: {args.sessions} sessions ({seniors_n} senior, {members_n} member), {args.runs} runs, 100x30 PTYs"
+            f"SOS latency: {args.sessions} sessions ({seniors_n} senior, {members_n} member), "
+            f"{args.runs} runs, 100x30 PTYs"
         )
         print(
-            f"{platform.node()}  {os.cpu_count()} cores  load {os.getloadavg()[0]:.2f}  Python {platform.python_version()}"
+            f"{platform.node()}  {os.cpu_count()} cores  load {os.getloadavg()[0]:.2f}  "
+            f"Python {platform.python_version()}"
         )
         t = time.perf_counter()
         for start in range(0, len(roles), 10):  # connect in batches of 10
             batch = roles[start : start + 10]
             opened = await asyncio.gather(*(StampedTerminal.open(server.port, keys[h]) for h, _ in batch))
-            for (handle, _), terminal in zip(batch, opened):
+            for (handle, _), terminal in zip(batch, opened, strict=True):
                 terminals[handle] = terminal
             await asyncio.gather(*(terminals[h].shown("#living-room") for h, _ in batch))
         print(f"(all {len(terminals)} sessions connected and drawn in {time.perf_counter() - t:.1f} s)")
@@ -241,7 +243,8 @@ async def main(args) -> None:
                 feedback.append((told - t0) * 1000)
             label = "warm-up" if warm else f"run {run + 1 - args.warmup:2d}"
             print(
-                f"  {label:>7}: every senior {max(lat):7.1f} ms   first {min(lat):7.1f} ms   member told {(told - t0) * 1000:7.1f} ms"
+                f"  {label:>7}: every senior {max(lat):7.1f} ms   first {min(lat):7.1f} ms   "
+                f"member told {(told - t0) * 1000:7.1f} ms"
             )
             # reset: seniors close the notice, the member closes their feedback
             for s in seniors:

@@ -249,7 +249,8 @@ def cmd_alerts_list(args) -> int:
     print(f"{'ID':>5}  {'RAISED (UTC)':<19}  {'MEMBER':<24}  {'SOURCE':<7}  {'AGAIN':>5}  STATE")
     for a in alerts:
         print(
-            f"{a.id:>5}  {a.created_at:%Y-%m-%d %H:%M:%S}  {a.member_handle:<24}  {a.source:<7}  {a.escalations:>5}  {_alert_state(a)}"
+            f"{a.id:>5}  {a.created_at:%Y-%m-%d %H:%M:%S}  {a.member_handle:<24}  {a.source:<7}  "
+            f"{a.escalations:>5}  {_alert_state(a)}"
         )
     return 0
 
@@ -269,9 +270,8 @@ def cmd_alerts_show(args) -> int:
         print(f"  Note:          {alert.note}")
     if alert.message_id:
         print(f"  Message:       #{alert.message_id} in #911: {alert.message_excerpt}")
-    print(
-        f"  Taken:         {alert.acknowledged_by_name + ' at ' + _when(alert.acknowledged_at) if alert.acknowledged_at else '-'}"
-    )
+    taken = f"{alert.acknowledged_by_name} at {_when(alert.acknowledged_at)}" if alert.acknowledged_at else "-"
+    print(f"  Taken:         {taken}")
     print(
         f"  Alerted again: {alert.escalations} time(s)"
         + (f", last at {_when(alert.escalated_at)}" if alert.escalated_at else "")

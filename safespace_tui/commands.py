@@ -21,8 +21,8 @@ from enum import Enum
 from typing import Literal, Protocol
 
 from .services import Services
-from .services.spoons import zone
 from .services.channels import CRISIS_CHANNEL
+from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
 Severity = Literal["information", "warning", "error"]

@@ -36,18 +36,18 @@ import unicodedata
 from .errors import TellMember
 
 __all__ = [
-    "TextRejected",
+    "DISPLAY_NAME_MAX",
+    "HANDLE_MAX",
+    "HANDLE_MIN",
     "MAX_MESSAGE_CHARS",
     "MAX_NOTE_CHARS",
-    "HANDLE_MIN",
-    "HANDLE_MAX",
-    "DISPLAY_NAME_MAX",
     "RESERVED_HANDLES",
-    "clean_text",
-    "clean_line",
-    "clean_for_display",
-    "validate_handle",
+    "TextRejected",
     "clean_display_name",
+    "clean_for_display",
+    "clean_line",
+    "clean_text",
+    "validate_handle",
 ]
 
 
@@ -283,7 +283,7 @@ def validate_handle(handle: str) -> str:
     Handles are ASCII-only so two members can never have look-alike handles
     (Cyrillic "а" vs Latin "a"), and reserved names stay reserved even when
     dotted or dashed ("a.d.m.i.n") so nobody can pose as the system or staff.
-    """
+    """  # noqa: RUF002 - the Cyrillic letter above is the look-alike being described, on purpose
     if not isinstance(handle, str):
         raise TypeError(f"validate_handle expects str, not {type(handle).__name__}")
     chars = "lowercase letters a-z, digits 0-9, and - _ ."

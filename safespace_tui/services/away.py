@@ -44,10 +44,7 @@ def parse_until(text: str, today: date) -> date | None:
     if not text:
         return None
     try:
-        if text.isdigit():
-            until = today + timedelta(days=int(text))
-        else:
-            until = date.fromisoformat(text)
+        until = today + timedelta(days=int(text)) if text.isdigit() else date.fromisoformat(text)
     except (ValueError, OverflowError):
         raise Invalid("For the date, please write it like 2026-12-01, or a number of days such as 7.") from None
     if until <= today:

@@ -35,7 +35,7 @@ from .errors import Invalid, NotAllowed, NotFound
 from .members import to_view
 from .presence import Presence
 from .spoons import spoons_today
-from .views import MessageView, MemberView
+from .views import MemberView, MessageView
 
 log = logging.getLogger("safespace.crisis")
 

@@ -34,7 +34,7 @@ def zone(name: str) -> ZoneInfo:
     """The member's zone; UTC if the stored name cannot be used (never raises)."""
     try:
         return ZoneInfo(name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a stored name may fail as ValueError, KeyError or TypeError: all mean UTC
         return ZoneInfo("UTC")
 
 

@@ -143,8 +143,8 @@ class TerminalSession(asyncssh.SSHServerSession):
     # -- life of the app
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
-        from .driver import driver_for
         from ..tui.textual_fixes import forget_cancelled_timers
+        from .driver import driver_for
 
         server = self.server
         app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=driver_for(self))

@@ -86,7 +86,7 @@ class MyDay:
             await self.session.told(commands.set_status(self.session, "recharging"))
 
     async def spoon_key(self, delta: int) -> None:
-        """A click on the meter's − or +: the same as F8 / F9."""
+        """A click on the meter's [-] or [+]: the same as F8 / F9."""
         await commands.change_spoons(self.session, delta)
 
     # -- the check-in -----------------------------------------------------------------------------

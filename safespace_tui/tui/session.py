@@ -33,8 +33,8 @@ from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
-from .messages import Refused
 from .crisis_care import CrisisCare
+from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
 from .screens.main import MainScreen

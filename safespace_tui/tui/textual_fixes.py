@@ -71,11 +71,10 @@ from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
+import textual.app
 from rich.color import ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
-
-import textual.app
 from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.color import Color
@@ -293,7 +292,7 @@ _STRIP_CACHES = (
 class _CacheOnFirstUse:
     """A ``Strip`` slot whose ``FIFOCache`` is made the first time it is asked for."""
 
-    __slots__ = ("slot", "maxsize")
+    __slots__ = ("maxsize", "slot")
 
     def __init__(self, slot: Any, maxsize: int) -> None:
         self.slot = slot

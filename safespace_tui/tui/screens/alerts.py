@@ -125,9 +125,8 @@ class AlertsScreen(CrisisKeysFirst):
         text.append(symbol + " " + words, colour)
         spoons = "not set today" if alert.member_spoons is None else str(alert.member_spoons)
         text.append(f"   Spoons: {spoons}\n")
-        text.append(
-            f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}"
-        )
+        source = SOURCE_WORDS.get(alert.source, alert.source)
+        text.append(f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {source}")
         text.append(
             f"; {alert.seniors_notified} senior member(s) were online\n"
             if alert.seniors_notified != 1
@@ -143,10 +142,9 @@ class AlertsScreen(CrisisKeysFirst):
             text.append("\n")
         if alert.escalations:
             text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
-        if alert.is_acknowledged:
-            text.append(
-                f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.timezone)}).\n"
-            )
+        if alert.acknowledged_at is not None:  # alert.is_acknowledged, spelled so the type checker sees a datetime
+            since = local_time(alert.acknowledged_at, self.timezone)
+            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {since}).\n")
         else:
             text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
         text.append(

@@ -369,7 +369,8 @@ class AlertNoticeScreen(ModalScreen[bool]):
             else:
                 text.append(" ⚠ SOS ", "bold reverse red")
                 text.append(f" {who(alert)} needs help now\n", "bold")
-            detail = f"   {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) · from {SOURCE_WORDS.get(alert.source, alert.source)}"
+            source = SOURCE_WORDS.get(alert.source, alert.source)
+            detail = f"   {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) · from {source}"
             text.append(detail + "\n")
             words = alert.note or alert.message_excerpt
             if words:

@@ -7,6 +7,8 @@ and deletion live (ask an admin; the commands for them are planned, not built).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,8 +16,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
-
-from collections.abc import Awaitable, Callable
 
 from ...services.away import LEAVING_WORDS, SteppedAway
 from ...services.channels import LIVING_ROOM

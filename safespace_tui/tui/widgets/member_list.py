@@ -123,7 +123,7 @@ class MemberList(ScrollView):
             self.virtual_size = Size(width, len(lines))
             self.refresh()
             return
-        for y, (before, after) in enumerate(zip(old, lines)):
+        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
 

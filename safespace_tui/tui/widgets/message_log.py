@@ -17,10 +17,10 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...services.spoons import zone
 from ...services.views import MessageView
 from ..messages import OlderWanted
 from ..textual_fixes import inner_background_style, update_scrollbars
-
 
 _GUTTER = 6
 _DIM = Style(dim=True)
@@ -51,7 +51,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._messages: list[MessageView] = []
         self._lines: list[Strip] = []
         self._width = 0
-        self._zone = _zone(timezone)
+        self._zone = zone(timezone)
         self.has_older = False
         self._loading_older = False
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
@@ -115,7 +115,7 @@ class MessageLog(ScrollView, can_focus=True):
     def set_timezone(self, timezone: str) -> None:
         """Show every time in ``timezone`` from now on (``/timezone`` changes it at once)."""
         if timezone != self._zone.key:
-            self._zone = _zone(timezone)
+            self._zone = zone(timezone)
             self._relayout()
 
     # -- drawing
@@ -277,10 +277,3 @@ class MessageLog(ScrollView, can_focus=True):
         if new_value <= 0 and self.has_older and not self._loading_older and self._messages:
             self._loading_older = True
             self.post_message(OlderWanted(self._messages[0].id))
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return ZoneInfo("UTC")
