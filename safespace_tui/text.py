@@ -171,7 +171,7 @@ def _is_emoji_reserved(ch: str) -> bool:
 
 def _strip_invisible(text: str) -> str:
     """Remove Cf/Cn/Co/Cs and the explicit invisible set (non-ASCII text only)."""
-    doomed = {}
+    doomed: dict[int, None] = {}  # str.translate: code point -> deleted
     for ch in set(text):  # distinct characters only, not every character
         if ch.isascii() or ch == _ZWJ:
             continue

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from ..hub import Hub, channel_topic
-from ..store.db import Store
+from ..store.db import Store, tuples
 from ..store.models import Channel, Member, Message, ReadMarker
 from ..text import MAX_MESSAGE_CHARS, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
@@ -235,13 +235,13 @@ class ChannelService:
         """For the CLI: every channel and its message count."""
 
         def query():
-            rows = (
-                Channel.select(Channel, fn.COUNT(Message.id).alias("count"))
+            rows = tuples(
+                Channel.select(Channel.id, Channel.name, Channel.topic, fn.COUNT(Message.id))
                 .join(Message, JOIN.LEFT_OUTER, on=(Message.channel == Channel.id))
                 .group_by(Channel.id)
                 .order_by(Channel.position, Channel.name)
             )
-            return [(ChannelView(c.id, c.name, _shown_topic(c.topic)), c.count) for c in rows]
+            return [(ChannelView(id_, name, _shown_topic(topic)), count) for id_, name, topic, count in rows]
 
         return await self.store.read(query)
 

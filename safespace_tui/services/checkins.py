@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from peewee import fn
 
 from ..hub import MEMBERS, Hub, channel_topic
-from ..store.db import Store
+from ..store.db import Store, tuples
 from ..store.models import Channel, CheckIn, Member, Message, SpoonLog
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_line
 from .channels import CHECK_INS, WINS, MessageEdited, MessagePosted, message_view, record_read
@@ -383,11 +383,12 @@ class CheckInService:
         now = self.spoons.clock()
 
         def query():
-            last = dict(
-                CheckIn.select(CheckIn.member, fn.MAX(CheckIn.day))
-                .where(CheckIn.visibility.in_(["group", "seniors"]))
-                .group_by(CheckIn.member)
-                .tuples()
+            last: dict[int, date | str] = dict(  # SQLite's MAX of a date is its text
+                tuples(
+                    CheckIn.select(CheckIn.member, fn.MAX(CheckIn.day))
+                    .where(CheckIn.visibility.in_(["group", "seniors"]))
+                    .group_by(CheckIn.member)
+                )
             )
             result = []
             for member in Member.select().where(Member.removed_at.is_null()).order_by(Member.handle):

@@ -329,7 +329,7 @@ class CrisisService:
                 raise Invalid("This alert is already resolved.")
             if alert.acknowledged_at is not None:
                 return _alert_view(alert, private=False), False
-            alert.acknowledged_by = actor.id
+            alert.acknowledged_by_id = actor.id
             alert.acknowledged_at = utcnow()
             alert.save()
             return _alert_view(alert, private=False), True
@@ -355,9 +355,9 @@ class CrisisService:
                 raise Invalid("This alert is already resolved.")
             now = utcnow()
             if alert.acknowledged_at is None:
-                alert.acknowledged_by = actor.id
+                alert.acknowledged_by_id = actor.id
                 alert.acknowledged_at = now
-            alert.resolved_by = actor.id
+            alert.resolved_by_id = actor.id
             alert.resolved_at = now
             alert.resolution_note = note
             alert.save()
@@ -381,7 +381,7 @@ class CrisisService:
                 raise Invalid("That message is already in #911.")
             old = message.channel_id
             message.channel = crisis
-            message.moved_from = old
+            message.moved_from_id = old
             message.save()
             author = Member.get_by_id(message.author_id)
             audit.record(

@@ -7,6 +7,7 @@ take no acting member; anything a member does in the app passes ``actor``.
 
 from __future__ import annotations
 
+import builtins
 import logging
 
 from ..hub import MEMBERS, Hub, member_topic
@@ -198,7 +199,7 @@ class MemberService:
 
         return await self.store.write(write)
 
-    async def keys(self, handle: str) -> list[KeyView]:
+    async def keys(self, handle: str) -> builtins.list[KeyView]:  # plain `list` here is the method above
         def query():
             member = self._active(handle)
             return [

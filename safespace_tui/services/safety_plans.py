@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..store.db import Store
 from ..store.models import Alert, Member, SafetyPlan, utcnow
@@ -86,12 +87,16 @@ class SafetyPlanView:
 
 
 def _view(plan: SafetyPlan, member: Member) -> SafetyPlanView:
+    # The sections by name (TEXT_FIELDS, FLAG_FIELDS): Any, since each name is a different field.
+    # Text is cleaned when shown, too.
+    texts: dict[str, Any] = {name: clean_for_display(getattr(plan, name)) for name in TEXT_FIELDS}
+    flags: dict[str, Any] = {name: bool(getattr(plan, name)) for name in FLAG_FIELDS}
     return SafetyPlanView(
         member_id=member.id,
         member_handle=clean_for_display(member.handle, multiline=False),
         member_name=clean_for_display(member.display_name, multiline=False) or member.handle,
-        **{name: clean_for_display(getattr(plan, name)) for name in TEXT_FIELDS},  # cleaned when shown, too
-        **{name: bool(getattr(plan, name)) for name in FLAG_FIELDS},
+        **texts,
+        **flags,
         updated_at=plan.updated_at,
     )
 
@@ -178,7 +183,7 @@ class SafetyPlanService:
         def read_and_record():
             member = Member.get_or_none(Member.id == member_id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member_id) if member else None
-            if plan is None:
+            if member is None or plan is None:
                 raise NotFound(NO_PLAN)
             alert = alert_id
             if alert is not None:

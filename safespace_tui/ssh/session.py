@@ -16,6 +16,7 @@ import asyncssh
 from ..services.views import MemberView
 
 if TYPE_CHECKING:
+    from ..tui.app import SafeSpaceApp
     from .driver import SSHDriver
     from .server import SafeSpaceServer
 
@@ -55,7 +56,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self.term = ""
         self._chan: asyncssh.SSHServerChannel | None = None
         self._has_pty = False
-        self._app = None
+        self._app: SafeSpaceApp | None = None
         self._driver: SSHDriver | None = None  # set by the driver once the app has made it
         self._task: asyncio.Task | None = None
         self._closing = False

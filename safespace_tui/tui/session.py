@@ -40,6 +40,7 @@ from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
+from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
@@ -120,16 +121,18 @@ class Session:
         if handler is None:
             log.error("no handler for %s", type(request).__name__)
             return
-        await self.told(handler(request))
+        answer = handler(request)
+        if answer is not None:  # a handler that has something to wait for
+            await self.told(answer)
 
-    async def told(self, action: Awaitable[T] | T, *, quietly: bool = False) -> T | Refused:
+    async def told(self, action: Awaitable[T], *, quietly: bool = False) -> T | Refused:
         """Await ``action``; a refusal or a full disk (``TellMember``) is told kindly, never raised.
 
         The one place the app catches what a member should be told: every request and every
         form's save goes through here. ``quietly``: a form shows the words itself, in place.
         """
         try:
-            return await action if isinstance(action, Awaitable) else action
+            return await action
         except TellMember as error:
             if not quietly:
                 self.tell(error.message, severity="warning")
@@ -178,8 +181,8 @@ class Session:
         self.main.member_changed(member)
         for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
             if screen is not self.main:
-                for bar in screen.query("StatusBar"):
-                    bar.show(member)  # type: ignore[attr-defined]
+                for bar in screen.query(StatusBar):
+                    bar.show(member)
 
     def current_channel(self) -> ChannelView | None:
         return self.main.current

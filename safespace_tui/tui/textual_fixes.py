@@ -103,6 +103,13 @@ def _require(owner: Any, *names: str) -> None:
             )
 
 
+def _patch(owner: Any, name: str, value: object) -> None:
+    """Put ``value`` in place of ``owner.name``: replacing a library's method or class is what
+    these fixes are for, so every replacement goes through here, where the type checker is not
+    asked to approve assigning over a method (it rightly would not)."""
+    setattr(owner, name, value)
+
+
 # --- Fix 1: XTermParser._parse_extended_key -------------------------------
 
 
@@ -117,7 +124,7 @@ def _fix_parser_cache() -> None:
     _require(XTermParser, "_parse_extended_key")
     cached = XTermParser.__dict__["_parse_extended_key"]
     if hasattr(cached, "__wrapped__"):
-        XTermParser._parse_extended_key = cached.__wrapped__
+        _patch(XTermParser, "_parse_extended_key", cached.__wrapped__)
         cached.cache_clear()  # let go of parsers cached before the patch
 
 
@@ -142,8 +149,8 @@ def _fix_stdout_redirect() -> None:
     server-side app cannot use.)
     """
     _require(textual.app, "redirect_stdout", "redirect_stderr")
-    textual.app.redirect_stdout = _no_redirect
-    textual.app.redirect_stderr = _no_redirect
+    _patch(textual.app, "redirect_stdout", _no_redirect)
+    _patch(textual.app, "redirect_stderr", _no_redirect)
 
 
 # --- Fix 3: ANSI codes cached for the first app's colour system -----------
@@ -214,9 +221,9 @@ def _fix_strip_colour_caches() -> None:
     _require(Strip, "render", "render_style", "render_ansi", "blank")
     if "_render_cache" not in Strip.__slots__:
         raise RuntimeError("textual_fixes: Strip._render_cache no longer exists")
-    Strip.render = _render
-    Strip.render_style = staticmethod(_render_style)
-    Strip.render_ansi = classmethod(_render_ansi)
+    _patch(Strip, "render", _render)
+    _patch(Strip, "render_style", staticmethod(_render_style))
+    _patch(Strip, "render_ansi", classmethod(_render_ansi))
     if hasattr(Strip.blank, "cache_clear"):
         Strip.blank.cache_clear()  # drop blanks rendered before the patch
 
@@ -271,7 +278,7 @@ def _fix_styles_cache() -> None:
     cached = StylesCache.__dict__["get_inner_outer"]
     if cached is not _get_inner_outer:
         _textual_get_inner_outer = cached
-        StylesCache.get_inner_outer = _get_inner_outer
+        _patch(StylesCache, "get_inner_outer", _get_inner_outer)
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
 
@@ -306,7 +313,7 @@ class _CacheOnFirstUse:
         except AttributeError:
             from textual.cache import FIFOCache
 
-            cache = FIFOCache(self.maxsize)
+            cache: FIFOCache[Any, Any] = FIFOCache(self.maxsize)
             self.slot.__set__(strip, cache)
             return cache
 
@@ -339,8 +346,8 @@ def _fix_strip_cache_allocation() -> None:
     sample = Strip([])  # read each cache's size from Textual itself
     sizes = {name: getattr(sample, name)._maxsize for name in _STRIP_CACHES}
     for name in _STRIP_CACHES:
-        setattr(Strip, name, _CacheOnFirstUse(Strip.__dict__[name], sizes[name]))
-    Strip.__init__ = _strip_init  # type: ignore[method-assign]
+        _patch(Strip, name, _CacheOnFirstUse(Strip.__dict__[name], sizes[name]))
+    _patch(Strip, "__init__", _strip_init)
 
 
 def apply() -> None:

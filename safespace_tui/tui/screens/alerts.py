@@ -19,7 +19,7 @@ from ...services.crisis import AlertView
 from ..messages import AlertsWanted, OpenCrisisThread, ReadPlan, ResolveAlert, TakeAlert
 from ..presence_style import STATUS_STYLE
 from ..widgets.key_bar import KeyBar
-from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
+from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, option_number, who
 from .crisis_keys_first import CrisisKeysFirst
 
 
@@ -101,12 +101,12 @@ class AlertsScreen(CrisisKeysFirst):
 
     @on(OptionList.OptionHighlighted, "#alert-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._selected_id = int(event.option.id)
+        self._selected_id = option_number(event.option)
         self._show_detail()
 
     @on(OptionList.OptionSelected, "#alert-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self._selected_id = int(event.option.id)
+        self._selected_id = option_number(event.option)
         self._show_detail()
 
     def _show_detail(self) -> None:

@@ -68,6 +68,13 @@ def crisis_lines_text(lines: Iterable[CrisisLine]) -> Text:
     return text
 
 
+def option_number(option: Option) -> int:
+    """The number an option was listed with (``Option(label, id=str(n))``)."""
+    if option.id is None:
+        raise TypeError("a numbered option is always made with an id")
+    return int(option.id)
+
+
 def who(alert: AlertView) -> str:
     return f"{alert.member_name} (@{alert.member_handle})"
 
@@ -429,7 +436,7 @@ class MoveMessageScreen(ModalScreen[int | None]):
     @on(OptionList.OptionSelected, "#move-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(int(event.option.id))
+        self.dismiss(option_number(event.option))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -65,7 +65,7 @@ class MemberList(ScrollView):
 
     def described(self, width: int = 60) -> list[str]:
         """The list as plain lines of ``width`` (``/here``: the pane is hidden on narrow screens)."""
-        lines = []
+        lines: list[str] = []
         for row in self._rows(width):
             text = self._row_text(row).plain.rstrip()
             lines.append("\n" + text if row[0] == "title" and lines else text)
