@@ -90,7 +90,7 @@ class AwayService:
             raise Invalid("The date to come back should be after today and within a year.")
         stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
 
-        def write():
+        def write() -> tuple[MemberView, MessageView]:
             room = Channel.get_or_none(Channel.name == LIVING_ROOM)
             if room is None:
                 raise NotFound(f"The {LIVING_ROOM} channel is missing. Please tell an admin.")
@@ -104,18 +104,18 @@ class AwayService:
                 channel=room, author=member, body=_note_words(leaving, until, note), kind="away", created_at=stamp
             )
             record_read(member.id, room.id, message.id)
-            return SteppedAway(to_view(member), message_view(message, member))
+            return to_view(member), message_view(message, member)
 
-        result = await self.store.write(write)
-        self.hub.publish(channel_topic(result.note.channel_id), MessagePosted(result.note))
-        self.hub.publish(MEMBERS, result.member)
-        return result
+        member, posted = await self.store.write(write)  # stepping away always posts its note
+        self.hub.publish(channel_topic(posted.channel_id), MessagePosted(posted))
+        self.hub.publish(MEMBERS, member)
+        return SteppedAway(member, posted)
 
     async def back(self, actor: MemberView) -> SteppedAway | None:
         """Available again, with a short note in living-room. None if the member was not away."""
         stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
 
-        def write():
+        def write() -> SteppedAway | None:
             member = Member.get_by_id(actor.id)
             if member.status != "away":
                 return None

@@ -97,7 +97,7 @@ class ChannelService:
         self._saving_reads: asyncio.Task | None = None
 
     async def ensure_defaults(self) -> None:
-        def write():
+        def write() -> None:
             for name, topic, position in DEFAULT_CHANNELS:
                 Channel.get_or_create(name=name, defaults={"topic": topic, "position": position})
 
@@ -107,7 +107,7 @@ class ChannelService:
         name = validate_channel_name(name)
         topic = clean_line(topic, max_chars=200) if topic.strip() else ""
 
-        def write():
+        def write() -> ChannelView:
             if Channel.select().where(Channel.name == name).exists():
                 raise Invalid(f"There is already a channel called {name!r}.")
             channel = Channel.create(name=name, topic=topic)
@@ -118,7 +118,7 @@ class ChannelService:
     async def by_name(self, name: str) -> ChannelView:
         name = name.strip().lstrip("#").lower()
 
-        def query():
+        def query() -> ChannelView:
             channel = Channel.get_or_none(Channel.name == name)
             if channel is None:
                 raise NotFound(f"There's no channel called {name!r}. Try /join {LIVING_ROOM}.")
@@ -130,7 +130,7 @@ class ChannelService:
         """Every channel with the number of messages ``actor`` has not read yet."""
         await self.save_read_markers()  # counts from what was read a moment ago, too
 
-        def query():
+        def query() -> list[ChannelView]:
             markers = {m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)}
             result = []
             for channel in Channel.select().order_by(Channel.position, Channel.name):
@@ -155,7 +155,7 @@ class ChannelService:
         """Up to ``limit`` messages older than ``before_id`` (oldest first). Uses the (channel, id) index."""
         limit = min(limit or self.history_page, 500)
 
-        def query():
+        def query() -> list[MessageView]:
             rows = (
                 Message.select(Message, Member)
                 .join(Member, on=(Message.author == Member.id))
@@ -183,7 +183,7 @@ class ChannelService:
     ) -> MessageView:
         """Commit ``body``, already cleaned by text.clean_text, then tell subscribers."""
 
-        def write():
+        def write() -> MessageView:
             channel = Channel.get_or_none(Channel.id == channel_id)
             if channel is None:
                 raise NotFound("That channel is gone.")
@@ -222,7 +222,7 @@ class ChannelService:
             return
         reads, self._unsaved_reads = self._unsaved_reads, {}
 
-        def write():
+        def write() -> None:
             for (member_id, channel_id), message_id in reads.items():
                 record_read(member_id, channel_id, message_id)
 
@@ -234,7 +234,7 @@ class ChannelService:
     async def list_all(self) -> list[tuple[ChannelView, int]]:
         """For the CLI: every channel and its message count."""
 
-        def query():
+        def query() -> list[tuple[ChannelView, int]]:
             rows = tuples(
                 Channel.select(Channel.id, Channel.name, Channel.topic, fn.COUNT(Message.id))
                 .join(Message, JOIN.LEFT_OUTER, on=(Message.channel == Channel.id))

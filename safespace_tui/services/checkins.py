@@ -12,6 +12,7 @@ ever computed for the acting member, over their own weeks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -209,7 +210,7 @@ class CheckInService:
         """The actor's own check-in for ``day`` (today by default), or None."""
         now = self.spoons.clock()
 
-        def query():
+        def query() -> CheckInView | None:
             member = Member.get_by_id(actor.id)
             today = local_day(member.timezone, now)
             row = CheckIn.get_or_none(CheckIn.member == actor.id, CheckIn.day == (day or today))
@@ -223,7 +224,7 @@ class CheckInService:
         now = self.spoons.clock()
         spoons_max = self.spoons_max
 
-        def write():
+        def write() -> tuple[CheckInSaved, list[MessageView], list[MessageView]]:
             member = self.spoons.member_row_for_today(actor.id, now)
             today = local_day(member.timezone, now)
             day = draft.day or today
@@ -321,7 +322,7 @@ class CheckInService:
         """A gentle streak and this week against the three weeks before: the actor's own days only."""
         now = self.spoons.clock()
 
-        def query():
+        def query() -> Reflection:
             member = Member.get_by_id(actor.id)
             today = local_day(member.timezone, now)
             since = today - timedelta(days=27)
@@ -341,7 +342,7 @@ class CheckInService:
             week = [r for r in rows if week_start <= r.day <= today]
             before = [r for r in rows if since <= r.day < week_start]
 
-            def mean(values):
+            def mean(values: Iterable[int]) -> float | None:
                 values = list(values)
                 return round(sum(values) / len(values), 1) if values else None
 
@@ -361,7 +362,7 @@ class CheckInService:
     async def moods(self, actor: MemberView, start: date, end: date) -> dict[date, int]:
         """The actor's own mood per day between two dates (inclusive)."""
 
-        def query():
+        def query() -> dict[date, int]:
             rows = CheckIn.select(CheckIn.day, CheckIn.mood).where(
                 CheckIn.member == actor.id, CheckIn.day >= start, CheckIn.day <= end
             )
@@ -382,7 +383,7 @@ class CheckInService:
             raise Invalid("Please give a number of days from 1 to 365, for example /quiet-members 3.")
         now = self.spoons.clock()
 
-        def query():
+        def query() -> list[QuietMember]:
             last: dict[int, date | str] = dict(  # SQLite's MAX of a date is its text
                 tuples(
                     CheckIn.select(CheckIn.member, fn.MAX(CheckIn.day))

@@ -258,7 +258,7 @@ class CrisisService:
         note = clean_sos_note(note)
         seniors = self.seniors_online_except(actor.id)
 
-        def write():
+        def write() -> AlertView:
             message = None
             if message_id is not None:
                 row = Message.get_or_none(Message.id == message_id)
@@ -291,7 +291,7 @@ class CrisisService:
         """
         seniors = self.seniors_online_except(actor.id)
 
-        def write():
+        def write() -> tuple[MessageView, AlertView]:
             channel = _crisis_channel()
             author = Member.get_by_id(actor.id)
             message = Message.create(channel=channel, author=author, body=body, kind="sos")
@@ -319,7 +319,7 @@ class CrisisService:
         """
         self._require_senior(actor)
 
-        def write():
+        def write() -> tuple[AlertView, bool]:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound("There's no such alert.")
@@ -345,7 +345,7 @@ class CrisisService:
         self._require_senior(actor)
         note = clean_text(note, max_chars=MAX_RESOLUTION_CHARS) if note.strip() else ""
 
-        def write():
+        def write() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound("There's no such alert.")
@@ -372,7 +372,7 @@ class CrisisService:
         """A senior member moves any message to #911 (audited); the author is told gently."""
         self._require_senior(actor)
 
-        def write():
+        def write() -> tuple[MessageView, int]:
             message = Message.get_or_none(Message.id == message_id)
             if message is None:
                 raise NotFound("That message is gone.")
@@ -402,7 +402,7 @@ class CrisisService:
     async def list_open(self, actor: MemberView) -> list[AlertView]:
         """Open alerts, newest first: all of them for senior members and admins, a member's own otherwise."""
 
-        def query():
+        def query() -> list[AlertView]:
             rows = Alert.select().where(Alert.resolved_at.is_null())
             if not actor.is_senior:
                 rows = rows.where(Alert.member == actor.id)
@@ -411,7 +411,7 @@ class CrisisService:
         return await self.store.read(query)
 
     async def get(self, actor: MemberView, alert_id: int) -> AlertView:
-        def query():
+        def query() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None or not (actor.is_senior or alert.member_id == actor.id):
                 raise NotFound("There's no such alert.")
@@ -421,7 +421,7 @@ class CrisisService:
 
     # -- the operator (CLI) --------------------------------------------------------------------
     async def admin_list(self, *, open_only: bool = False, limit: int = 200) -> list[AlertView]:
-        def query():
+        def query() -> list[AlertView]:
             rows = Alert.select()
             if open_only:
                 rows = rows.where(Alert.resolved_at.is_null())
@@ -430,7 +430,7 @@ class CrisisService:
         return await self.store.read(query)
 
     async def admin_get(self, alert_id: int) -> AlertView:
-        def query():
+        def query() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound(f"There's no alert {alert_id}.")
@@ -444,7 +444,7 @@ class CrisisService:
         now = now or utcnow()
         cutoff = now - timedelta(seconds=self.config.sos_escalate_after)
 
-        def write():
+        def write() -> list[AlertView]:
             rows = Alert.select().where(
                 Alert.resolved_at.is_null(),
                 Alert.acknowledged_at.is_null(),

@@ -128,7 +128,7 @@ class SafetyPlanService:
 
     # -- the member's own plan
     async def get_own(self, actor: MemberView) -> SafetyPlanView | None:
-        def query():
+        def query() -> SafetyPlanView | None:
             plan = SafetyPlan.get_or_none(SafetyPlan.member == actor.id)
             return _view(plan, Member.get_by_id(actor.id)) if plan else None
 
@@ -138,7 +138,7 @@ class SafetyPlanService:
         """Create or update the acting member's plan with the given sections."""
         cleaned = clean_plan_fields(values)
 
-        def write():
+        def write() -> SafetyPlanView:
             member = Member.get_by_id(actor.id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member.id)
             if plan is None:
@@ -156,7 +156,7 @@ class SafetyPlanService:
     async def delete_own(self, actor: MemberView) -> bool:
         """Delete the acting member's plan (secure_delete is on); True when there was one."""
 
-        def write():
+        def write() -> bool:
             return SafetyPlan.delete().where(SafetyPlan.member == actor.id).execute() > 0
 
         deleted = await self.store.write(write)
@@ -180,7 +180,7 @@ class SafetyPlanService:
         if not actor.is_senior:
             raise NotFound(NO_PLAN)
 
-        def read_and_record():
+        def read_and_record() -> SafetyPlanView:
             member = Member.get_or_none(Member.id == member_id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member_id) if member else None
             if member is None or plan is None:
@@ -206,7 +206,7 @@ class SafetyPlanService:
         """Like ``read``, by handle; an unknown handle is the same NotFound as a refusal."""
         handle = handle.strip().lstrip("@").lower()
 
-        def query():
+        def query() -> int | None:
             member = Member.get_or_none(Member.handle == handle, Member.removed_at.is_null())
             return member.id if member else None
 

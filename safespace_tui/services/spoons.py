@@ -151,7 +151,7 @@ class SpoonService:
         """Start a new local day if one has begun; publishes only when something changed."""
         now = self.clock()
 
-        def write():
+        def write() -> tuple[MemberView, bool]:
             before = Member.get_by_id(actor.id).spoons_day
             member = self.member_row_for_today(actor.id, now)
             return to_view(member), member.spoons_day != before
@@ -179,7 +179,7 @@ class SpoonService:
         if not isinstance(value, int) or not 0 <= value <= self.spoons_max:
             raise Invalid(f"A day can start with 0 to {self.spoons_max} spoons.")
 
-        def write():
+        def write() -> MemberView:
             member = Member.get_by_id(actor.id)
             member.spoons_start = value
             member.save()
@@ -194,7 +194,7 @@ class SpoonService:
         canonical = await asyncio.to_thread(validate_timezone, name)
         now = self.clock()
 
-        def write():
+        def write() -> MemberView:
             member = Member.get_by_id(actor.id)
             member.timezone = canonical
             member.save()
@@ -211,7 +211,7 @@ class SpoonService:
         end = self.today(actor)
         start = end - timedelta(days=count - 1)
 
-        def query():
+        def query() -> list[DayRecord]:
             spoons: dict[date, int] = {}
             rows = (
                 SpoonLog.select(SpoonLog.day, SpoonLog.spoons)

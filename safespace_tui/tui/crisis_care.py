@@ -13,7 +13,9 @@ arrive through ``Session.listen``, so they already run in this session's own tas
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.screen import Screen
 
 from ..commands import BY_NAME
 from ..hub import ALERTS, member_topic
@@ -28,7 +30,7 @@ from ..services.crisis import (
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
-from ..services.views import ChannelView, MessageView
+from ..services.views import ChannelView, MemberView, MessageView
 from .messages import Refused
 from .screens.alerts import AlertsScreen
 from .screens.crisis import (
@@ -43,9 +45,11 @@ from .screens.crisis import (
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
 
 if TYPE_CHECKING:
+    from ..services import Services
     from .session import Session
 
 log = logging.getLogger("safespace.tui")
+S = TypeVar("S", bound=Screen)
 
 SOS_KEY_LABEL = BY_NAME["sos"].keys[0].display
 COULD_NOT_SEND = (
@@ -66,11 +70,11 @@ class CrisisCare:
         self.app = session.app
 
     @property
-    def member(self):
+    def member(self) -> MemberView:
         return self.session.member
 
     @property
-    def services(self):
+    def services(self) -> Services:
         return self.session.services
 
     def tell(self, words: str, **options) -> None:
@@ -148,7 +152,7 @@ class CrisisCare:
                 timeout=20,
             )
 
-    def _find(self, kind: type):
+    def _find(self, kind: type[S]) -> S | None:
         for screen in self.app.screen_stack:
             if isinstance(screen, kind):
                 return screen

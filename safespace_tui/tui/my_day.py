@@ -23,6 +23,8 @@ from .screens.status_menu import MenuAction, RechargeOffer, StatusMenu
 from .screens.step_away import StepAwayScreen
 
 if TYPE_CHECKING:
+    from ..services import Services
+    from ..services.views import MemberView
     from .session import Session
 
 log = logging.getLogger("safespace.tui")
@@ -37,11 +39,11 @@ class MyDay:
         self.app = session.app
 
     @property
-    def member(self):
+    def member(self) -> MemberView:
         return self.session.member
 
     @property
-    def services(self):
+    def services(self) -> Services:
         return self.session.services
 
     # -- the day itself -------------------------------------------------------------------------
