@@ -35,7 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import KEYS, ServerProcess, Terminal  # noqa: E402
+from harness import KEYS, ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
 
 HOST = "127.0.0.1"
 # One source address for every client: lift the per-address limit (default 10) for the bench.
@@ -78,7 +78,10 @@ async def _add_members(data_dir: Path, handles: list[str], keys: list[asyncssh.S
     try:
         services = Services(config, store, Hub())
         await services.channels.ensure_defaults()
-        members = [await services.members.add(h, read_public_key(k.export_public_key().decode())) for h, k in zip(handles, keys)]
+        members = [
+            await services.members.add(h, read_public_key(k.export_public_key().decode()))
+            for h, k in zip(handles, keys, strict=True)
+        ]
         living_room = next(c for c in await services.channels.list_for(members[0]) if c.name == "living-room")
         for i in range(history):
             await services.channels.post(members[i % len(members)], living_room.id, f"earlier message {i}")
@@ -253,7 +256,12 @@ class BenchTerminal(Terminal):
         t = cls(width, height)
         t.t_start = time.perf_counter()
         t.conn = await asyncssh.connect(
-            HOST, port, username="member", client_keys=[key], known_hosts=None, agent_path=None,
+            HOST,
+            port,
+            username="member",
+            client_keys=[key],
+            known_hosts=None,
+            agent_path=None,
             preferred_auth="publickey",
         )
         t.t_auth = time.perf_counter()
@@ -399,7 +407,9 @@ def code_version() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(where), "status", "--porcelain", "--", "safespace_tui"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "", ""
@@ -425,6 +435,22 @@ def focus_in(t: Terminal) -> None:
 
 
 __all__ = [
-    "KEYS", "BenchTerminal", "server_status", "status_supported", "Group", "Probe", "bench_cpu", "close_all", "connect", "dist", "focus_in",
-    "focus_out", "header", "machine", "others_cpu", "pct", "start_group", "verdict",
+    "KEYS",
+    "BenchTerminal",
+    "Group",
+    "Probe",
+    "bench_cpu",
+    "close_all",
+    "connect",
+    "dist",
+    "focus_in",
+    "focus_out",
+    "header",
+    "machine",
+    "others_cpu",
+    "pct",
+    "server_status",
+    "start_group",
+    "status_supported",
+    "verdict",
 ]

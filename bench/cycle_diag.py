@@ -90,8 +90,11 @@ async def server(args) -> None:
             await asyncio.sleep(3)
             collect_and_describe(args.top)
             virtual = sum(1 for o in gc.get_objects() if type(o) is DOMNode)
-            print(f"{args.sessions} sessions: {len(gc.get_objects())} gc-tracked objects, "
-                  f"{virtual / args.sessions:.0f} virtual component nodes per session", flush=True)
+            print(
+                f"{args.sessions} sessions: {len(gc.get_objects())} gc-tracked objects, "
+                f"{virtual / args.sessions:.0f} virtual component nodes per session",
+                flush=True,
+            )
             reported = True
             continue
         print(f"{len(srv.sessions)} sessions open:", flush=True)

@@ -36,18 +36,28 @@ async def measure(group, probe: Probe, label: str) -> dict:
     snap = probe.snapshot()
     snap["status"] = await server_status(group)
     st = snap["status"] or {}
-    print(f"  {label:<28} RSS {snap['rss']:7.2f} MiB  USS {snap['uss']:7.2f} MiB  fds {snap['fds']:3d}  "
-          f"threads {snap['threads']:2d}  tcp {snap['tcp']}"
-          + (f"  tasks {st.get('tasks')}  sessions {st.get('sessions')}  connections {st.get('connections')}" if st else ""),
-          flush=True)
+    print(
+        f"  {label:<28} RSS {snap['rss']:7.2f} MiB  USS {snap['uss']:7.2f} MiB  fds {snap['fds']:3d}  "
+        f"threads {snap['threads']:2d}  tcp {snap['tcp']}"
+        + (
+            f"  tasks {st.get('tasks')}  sessions {st.get('sessions')}  connections {st.get('connections')}"
+            if st
+            else ""
+        ),
+        flush=True,
+    )
     return snap
 
 
 def growth(a: dict, b: dict, cycles: int) -> str:
-    out = (f"RSS {b['rss'] - a['rss']:+.2f} MiB ({(b['rss'] - a['rss']) * 1024 / cycles:+.1f} KiB/cycle)  "
-           f"USS {b['uss'] - a['uss']:+.2f} MiB  fds {b['fds'] - a['fds']:+d}  threads {b['threads'] - a['threads']:+d}")
+    out = (
+        f"RSS {b['rss'] - a['rss']:+.2f} MiB ({(b['rss'] - a['rss']) * 1024 / cycles:+.1f} KiB/cycle)  "
+        f"USS {b['uss'] - a['uss']:+.2f} MiB  fds {b['fds'] - a['fds']:+d}  threads {b['threads'] - a['threads']:+d}"
+    )
     if a["status"] and b["status"]:
-        out += f"  tasks {b['status']['tasks'] - a['status']['tasks']:+d}  sessions {b['status']['sessions'] - a['status']['sessions']:+d}"
+        tasks = b["status"]["tasks"] - a["status"]["tasks"]
+        sessions = b["status"]["sessions"] - a["status"]["sessions"]
+        out += f"  tasks {tasks:+d}  sessions {sessions:+d}"
     return out
 
 
@@ -64,11 +74,14 @@ async def main(args) -> None:
     probe = Probe(group.pid)
     bystander = None
     try:
-        header(f"bench/cycles.py: {args.warmup} warm-up + {args.rounds} x {args.cycles} connect/disconnect cycles, server pid {group.pid}")
+        header(
+            f"bench/cycles.py: {args.warmup} warm-up + {args.rounds} x {args.cycles} connect/disconnect cycles, "
+            f"server pid {group.pid}"
+        )
         print(others_cpu())
         if not status_supported():
             print("  (this server has no SIGUSR1 status line: asyncio task count unavailable; RSS, fds, threads only)")
-        start = await measure(group, probe, "idle, nothing connected")
+        await measure(group, probe, "idle, nothing connected")  # the printed baseline
         bystander, _, _ = await connect(group.port, group.keys[0])
         firsts = []
         for i in range(args.warmup):
@@ -97,9 +110,15 @@ async def main(args) -> None:
         if not status_supported():
             print("  asyncio task count: not available from this server (RSS/fds/threads only)")
         rss_growth = late["rss"] - base["rss"]
-        print(f"  target no growth after the cycles: RSS {rss_growth:+.2f} MiB over {total} cycles, fds "
-              f"{late['fds'] - base['fds']:+d}"
-              + (f", tasks {late['status']['tasks'] - base['status']['tasks']:+d}" if late["status"] and base["status"] else ""))
+        print(
+            f"  target no growth after the cycles: RSS {rss_growth:+.2f} MiB over {total} cycles, fds "
+            f"{late['fds'] - base['fds']:+d}"
+            + (
+                f", tasks {late['status']['tasks'] - base['status']['tasks']:+d}"
+                if late["status"] and base["status"]
+                else ""
+            )
+        )
         print(others_cpu())
     finally:
         await close_all([bystander] if bystander else [])
@@ -110,7 +129,9 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cycles", type=int, default=100)
     p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--rounds", type=int, default=3, help="rounds of --cycles (is growth per round constant, or a plateau?)")
+    p.add_argument(
+        "--rounds", type=int, default=3, help="rounds of --cycles (is growth per round constant, or a plateau?)"
+    )
     p.add_argument("--late", type=float, default=10.0, help="seconds to idle before the last measurement")
     p.add_argument("--sessions", type=int, default=None, help="ignored (accepted for a uniform command line)")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")

@@ -25,7 +25,17 @@ import string
 import time
 
 from common import (
-    Probe, bench_cpu, close_all, connect, dist, focus_out, header, others_cpu, pct, start_group, verdict,
+    Probe,
+    bench_cpu,
+    close_all,
+    connect,
+    dist,
+    focus_out,
+    header,
+    others_cpu,
+    pct,
+    start_group,
+    verdict,
 )
 
 
@@ -35,8 +45,10 @@ async def main(args) -> None:
     probe = Probe(group.pid)
     receivers, sender = [], None
     try:
-        header(f"bench/fanout.py: 1 sender -> {n} receivers, {args.messages} messages, {args.history} earlier messages, "
-               f"{'cursors not blinking (--blur)' if args.blur else 'all cursors blinking'}, server pid {group.pid}")
+        header(
+            f"bench/fanout.py: 1 sender -> {n} receivers, {args.messages} messages, {args.history} earlier messages, "
+            f"{'cursors not blinking (--blur)' if args.blur else 'all cursors blinking'}, server pid {group.pid}"
+        )
         print(others_cpu())
         firsts = []
         for i in range(n):
@@ -45,11 +57,11 @@ async def main(args) -> None:
             firsts.append(f)
         sender, f, _ = await connect(group.port, group.keys[n])
         sender_handle = group.handles[n]
-        for t in receivers + [sender]:
+        for t in [*receivers, sender]:
             await t.wait_shown("Everyday talk")  # the #living-room title: they all view living-room
         print(f"{n + 1} sessions connected, all viewing #living-room (first frames: {dist(firsts)})")
         if args.blur:
-            for t in receivers + [sender]:
+            for t in [*receivers, sender]:
                 focus_out(t)
         await asyncio.sleep(2)
         await probe.settle(quiet=0.5)
@@ -115,10 +127,14 @@ async def main(args) -> None:
             cpu_ms.append((c1 - c0 - base_cpu * window) * 1000)
             me_ms.append((m1 - m0) * 1000)
             writes.append(w1 - w0)
-            print(f"  msg {i:2d}: all {n} shown after {max(lat):6.1f} ms (p50 {pct(lat, 50):6.1f}, first {min(lat):6.1f}); "
-                  f"sender's own screen {own_screen[-1]:6.1f} ms; server CPU {cpu_raw_ms[-1]:6.1f} ms "
-                  f"(-idle {cpu_ms[-1]:6.1f}); writes {writes[-1]}", flush=True)
-            for t in receivers + [sender]:
+            print(
+                f"  msg {i:2d}: all {n} shown after {max(lat):6.1f} ms "
+                f"(p50 {pct(lat, 50):6.1f}, first {min(lat):6.1f}); "
+                f"sender's own screen {own_screen[-1]:6.1f} ms; server CPU {cpu_raw_ms[-1]:6.1f} ms "
+                f"(-idle {cpu_ms[-1]:6.1f}); writes {writes[-1]}",
+                flush=True,
+            )
+            for t in [*receivers, sender]:
                 t.sync()
         print(f"\nfan-out to {n} receivers, {args.messages} messages sent one at a time (ms from Enter):")
         print(f"  every screen (per receiver) {dist(per_receiver)}")
@@ -130,8 +146,10 @@ async def main(args) -> None:
         print(f"  server write syscalls per broadcast: p50 {pct(writes, 50):.0f} (max {max(writes)})")
         print(f"  bench process CPU per broadcast: p50 {pct(me_ms, 50):.1f} ms (clients: SSH decrypt + pyte)")
         print(f"  raw-bytes pre-check fired on the same chunk pyte chose: {raw_same_chunk}/{raw_total}")
-        print(f"  target p99 until the last of {n} < 250 ms: {verdict(pct(until_last, 99) < 250)} "
-              f"(p99 {pct(until_last, 99):.1f} ms; per-receiver p99 {pct(per_receiver, 99):.1f} ms)")
+        print(
+            f"  target p99 until the last of {n} < 250 ms: {verdict(pct(until_last, 99) < 250)} "
+            f"(p99 {pct(until_last, 99):.1f} ms; per-receiver p99 {pct(per_receiver, 99):.1f} ms)"
+        )
         print(others_cpu())
     finally:
         await close_all(receivers + ([sender] if sender else []))
@@ -143,8 +161,12 @@ if __name__ == "__main__":
     p.add_argument("--sessions", type=int, default=50, help="receivers (the sender is one more)")
     p.add_argument("--messages", type=int, default=30)
     p.add_argument("--gap", type=float, default=1.5, help="seconds from one Enter to the next message's typing")
-    p.add_argument("--history", type=int, default=40,
-                   help="earlier messages in #living-room: 40 fill the log, so every new message scrolls it (0: an empty channel)")
+    p.add_argument(
+        "--history",
+        type=int,
+        default=40,
+        help="earlier messages in #living-room: 40 fill the log, so every new message scrolls it (0: an empty channel)",
+    )
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
     args = p.parse_args()

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 
-
 from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 
@@ -73,8 +72,19 @@ async def server(args) -> None:
     srv, work = await start_in_process(args.sessions + 5, "h", tag="heap")
     gc.callbacks.append(_gc_callback)
     child = subprocess.Popen(
-        [sys.executable, __file__, "--client", "--dir", str(work), "--sessions", str(args.sessions),
-         "--cycles", str(args.cycles), "--hold", str(args.hold)],
+        [
+            sys.executable,
+            __file__,
+            "--client",
+            "--dir",
+            str(work),
+            "--sessions",
+            str(args.sessions),
+            "--cycles",
+            str(args.cycles),
+            "--hold",
+            str(args.hold),
+        ],
     )
 
     def live_styles_caches() -> int:
@@ -86,21 +96,28 @@ async def server(args) -> None:
         await asyncio.sleep(2)
         full = [d for g, d in _pauses if g == 2]
         _pauses.clear()
-        print(f"{time.perf_counter() - t0:5.0f} {len(srv.sessions):8d} {len(gc.get_objects()):10d} "
-              f"{live_styles_caches():11d} {_lru_size(StylesCache.get_inner_outer):5d}  "
-              + (", ".join(f"{d:.0f} ms" for d in full) or "-"), flush=True)
+        print(
+            f"{time.perf_counter() - t0:5.0f} {len(srv.sessions):8d} {len(gc.get_objects()):10d} "
+            f"{live_styles_caches():11d} {_lru_size(StylesCache.get_inner_outer):5d}  "
+            + (", ".join(f"{d:.0f} ms" for d in full) or "-"),
+            flush=True,
+        )
     await asyncio.sleep(3)
     gc.collect()
     before = len(gc.get_objects())
-    print(f"\nafter everyone left: {before} gc objects, {live_styles_caches()} live StylesCache, "
-          f"get_inner_outer cache {_lru_size(StylesCache.get_inner_outer)}")
+    print(
+        f"\nafter everyone left: {before} gc objects, {live_styles_caches()} live StylesCache, "
+        f"get_inner_outer cache {_lru_size(StylesCache.get_inner_outer)}"
+    )
     t = time.perf_counter()
     gc.collect()
     print(f"one full gc.collect() now takes {(time.perf_counter() - t) * 1000:.0f} ms")
     getattr(StylesCache.get_inner_outer, "cache_clear", lambda: None)()
     gc.collect()
-    print(f"after StylesCache.get_inner_outer.cache_clear(): {len(gc.get_objects())} gc objects "
-          f"({before - len(gc.get_objects())} freed), {live_styles_caches()} live StylesCache")
+    print(
+        f"after StylesCache.get_inner_outer.cache_clear(): {len(gc.get_objects())} gc objects "
+        f"({before - len(gc.get_objects())} freed), {live_styles_caches()} live StylesCache"
+    )
     await srv.close()
     shutil.rmtree(work, ignore_errors=True)
 

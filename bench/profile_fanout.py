@@ -18,7 +18,6 @@ import shutil
 import sys
 import time
 
-
 from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
 
 
@@ -45,8 +44,18 @@ async def client(args) -> None:
 async def server(args) -> None:
     srv, work = await start_in_process(args.sessions + 1, "p", args.history, tag="prof")
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--client", "--dir", str(work), "--sessions", str(args.sessions),
-        "--messages", str(args.messages), "--gap", str(args.gap), stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        __file__,
+        "--client",
+        "--dir",
+        str(work),
+        "--sessions",
+        str(args.sessions),
+        "--messages",
+        str(args.messages),
+        "--gap",
+        str(args.gap),
+        stdout=asyncio.subprocess.PIPE,
     )
     profile = cProfile.Profile()
     started = 0.0
@@ -66,8 +75,10 @@ async def server(args) -> None:
 
     stats = pstats.Stats(profile)
     total = stats.total_tt  # type: ignore[attr-defined]
-    print(f"\n{args.messages} messages to {args.sessions} receivers over {elapsed:.1f} s: "
-          f"{total * 1000:.0f} ms profiled CPU, {total * 1000 / args.messages:.1f} ms per message")
+    print(
+        f"\n{args.messages} messages to {args.sessions} receivers over {elapsed:.1f} s: "
+        f"{total * 1000:.0f} ms profiled CPU, {total * 1000 / args.messages:.1f} ms per message"
+    )
     for key in ("tottime", "cumulative"):
         print(f"\n---- by {key}")
         stats.sort_stats(key).print_stats(args.top)

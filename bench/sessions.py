@@ -23,7 +23,16 @@ import asyncio
 import time
 
 from common import (
-    Probe, close_all, connect, dist, focus_in, focus_out, header, others_cpu, start_group, verdict,
+    Probe,
+    close_all,
+    connect,
+    dist,
+    focus_in,
+    focus_out,
+    header,
+    others_cpu,
+    start_group,
+    verdict,
 )
 
 EXTRA = 5  # extra members for phase 4b
@@ -35,21 +44,26 @@ async def main(args) -> None:
     probe = Probe(group.pid)
     terminals = []
     try:
-        header(f"bench/sessions.py: {n} sessions, {args.history} earlier messages in #living-room, server pid {group.pid}, port {group.port}")
+        header(
+            f"bench/sessions.py: {n} sessions, {args.history} earlier messages in #living-room, "
+            f"server pid {group.pid}, port {group.port}"
+        )
         print(others_cpu())
         await asyncio.sleep(2)
         await probe.settle()
         idle = probe.snapshot()
         idle_cpu, _ = await probe.cpu_over(5)
-        print(f"\n[1] idle server, no sessions: RSS {idle['rss']:.1f} MiB  USS {idle['uss']:.1f} MiB  "
-              f"fds {idle['fds']}  threads {idle['threads']}  CPU {idle_cpu * 100:.2f}% over 5 s")
+        print(
+            f"\n[1] idle server, no sessions: RSS {idle['rss']:.1f} MiB  USS {idle['uss']:.1f} MiB  "
+            f"fds {idle['fds']}  threads {idle['threads']}  CPU {idle_cpu * 100:.2f}% over 5 s"
+        )
 
         # -- 2: sequential connects
         first, loaded, cpu_per, handshake, open_ms = [], [], [], [], []
         snaps = {}
         for i in range(n):
             c0 = probe.cpu()
-            t, f, l = await connect(group.port, group.keys[i])
+            t, f, shown = await connect(group.port, group.keys[i])
             if i == 0:  # nobody else here: the clean cost of one connect
                 await probe.settle(quiet=0.05, window=0.3, limit=5)
                 cpu_per.append((probe.cpu() - c0) * 1000)
@@ -57,7 +71,7 @@ async def main(args) -> None:
                 await asyncio.sleep(0.2)
             terminals.append(t)
             first.append(f)
-            loaded.append(l)
+            loaded.append(shown)
             handshake.append((t.t_auth - t.t_start) * 1000)
             open_ms.append((t.t_open - t.t_start) * 1000)
             if i + 1 in (1, 10, n):
@@ -69,7 +83,10 @@ async def main(args) -> None:
         print(f"    PTY session open     {dist(open_ms)}")
         print(f"    first frame Channels {dist(first)}")
         print(f"    #living-room shown   {dist(loaded)}")
-        print(f"    first 10 connects: first frame p50 {sorted(first[:10])[5]:.1f} ms; last 10: p50 {sorted(first[-10:])[5]:.1f} ms")
+        print(
+            f"    first 10 connects: first frame p50 {sorted(first[:10])[5]:.1f} ms; "
+            f"last 10: p50 {sorted(first[-10:])[5]:.1f} ms"
+        )
         print(f"    target first frame p50 < 200 ms: {verdict(sorted(first)[len(first) // 2] < 200)}")
 
         # -- 3: memory with N sessions
@@ -86,7 +103,9 @@ async def main(args) -> None:
         print(f"    per session (delta/{n}):          RSS {per_rss:.2f} MiB  USS {per_uss:.2f} MiB")
         print(f"    marginal (sessions 11..{n}):      RSS {marg_rss:.2f} MiB  USS {marg_uss:.2f} MiB")
         print(f"    first session (one-time + 1):   RSS {snaps[1]['rss'] - idle['rss']:.2f} MiB")
-        print(f"    fds {idle['fds']} -> {full['fds']}  threads {idle['threads']} -> {full['threads']}  tcp {full['tcp']}")
+        print(
+            f"    fds {idle['fds']} -> {full['fds']}  threads {idle['threads']} -> {full['threads']}  tcp {full['tcp']}"
+        )
         print(f"    target per-session < 4 MiB: {verdict(per_rss < 4)}")
 
         # -- 4: idle CPU with N sessions
@@ -130,26 +149,42 @@ async def main(args) -> None:
         for t in terminals:
             focus_in(t)
         print(f"\n[4] idle CPU with {n} sessions over {args.idle:.0f} s (server process, % of one core):")
-        print(f"    message box focused, cursor blinking: {cpu_blink * 100:6.2f}%   "
-              f"output {(b1 - b0) / args.idle / 1024:.1f} KiB/s in {(k1 - k0) / args.idle:.0f} chunks/s to all clients   "
-              f"(bench process {me_blink * 100:.1f}%)")
-        print(f"    after focus-out (no blinking):        {cpu_still * 100:6.2f}%   "
-              f"output {(b3 - b2) / args.idle / 1024:.1f} KiB/s in {(k3 - k2) / args.idle:.0f} chunks/s   "
-              f"(bench process {me_still * 100:.1f}%)")
+        print(
+            f"    message box focused, cursor blinking: {cpu_blink * 100:6.2f}%   "
+            f"output {(b1 - b0) / args.idle / 1024:.1f} KiB/s in {(k1 - k0) / args.idle:.0f} chunks/s to all clients   "
+            f"(bench process {me_blink * 100:.1f}%)"
+        )
+        print(
+            f"    after focus-out (no blinking):        {cpu_still * 100:6.2f}%   "
+            f"output {(b3 - b2) / args.idle / 1024:.1f} KiB/s in {(k3 - k2) / args.idle:.0f} chunks/s   "
+            f"(bench process {me_still * 100:.1f}%)"
+        )
         blink_ms = (cpu_blink - cpu_still) * 1000 / (n * 2)
-        print(f"    => blinking costs {(cpu_blink - cpu_still) * 100:.2f}% of a core for {n} sessions, "
-              f"~{blink_ms:.2f} ms of server CPU per blink (2 per second per session)")
-        print(f"    target 0% beyond the blinking cursor: {verdict(cpu_still < 0.005)} ({cpu_still * 100:.2f}% without blinking)")
+        print(
+            f"    => blinking costs {(cpu_blink - cpu_still) * 100:.2f}% of a core for {n} sessions, "
+            f"~{blink_ms:.2f} ms of server CPU per blink (2 per second per session)"
+        )
+        print(
+            f"    target 0% beyond the blinking cursor: {verdict(cpu_still < 0.005)} "
+            f"({cpu_still * 100:.2f}% without blinking)"
+        )
 
-        print(f"\n[4b] server CPU for one connect, until the server is quiet again (nothing blinking):")
+        print("\n[4b] server CPU for one connect, until the server is quiet again (nothing blinking):")
         print(f"    with no one else connected (connect #1 of [2]): {cpu_per[0]:.0f} ms")
-        print(f"    with >= {n} others connected ({EXTRA} connects): "
-              f"mean {sum(extra_cpu) / len(extra_cpu):.0f} ms  (each: {', '.join(f'{c:.0f}' for c in extra_cpu)}); "
-              f"first frame {', '.join(f'{f:.0f}' for f in extra_first)} ms")
-        print(f"    => each connected session adds ~{(sum(extra_cpu) / len(extra_cpu) - cpu_per[0]) / n:.1f} ms of server CPU "
-              f"to every connect (its member list redraws for the presence change; full GCs grow with the heap)")
-        print(f"    one disconnect with {n} others connected: mean {sum(extra_close_cpu) / len(extra_close_cpu):.0f} ms "
-              f"(each: {', '.join(f'{c:.0f}' for c in extra_close_cpu)}); alone: see [6]")
+        print(
+            f"    with >= {n} others connected ({EXTRA} connects): "
+            f"mean {sum(extra_cpu) / len(extra_cpu):.0f} ms  (each: {', '.join(f'{c:.0f}' for c in extra_cpu)}); "
+            f"first frame {', '.join(f'{f:.0f}' for f in extra_first)} ms"
+        )
+        print(
+            f"    => each connected session adds ~{(sum(extra_cpu) / len(extra_cpu) - cpu_per[0]) / n:.1f} ms "
+            f"of server CPU "
+            f"to every connect (its member list redraws for the presence change; full GCs grow with the heap)"
+        )
+        print(
+            f"    one disconnect with {n} others connected: mean {sum(extra_close_cpu) / len(extra_close_cpu):.0f} ms "
+            f"(each: {', '.join(f'{c:.0f}' for c in extra_close_cpu)}); alone: see [6]"
+        )
 
         # -- 5: concurrent connects
         await close_all(terminals)
@@ -160,11 +195,11 @@ async def main(args) -> None:
             k = args.concurrent
             cfirst, cloaded = [], []
             for r in range(args.rounds):
-                keys = group.keys[r * k % n:][:k]
+                keys = group.keys[r * k % n :][:k]
                 results = await asyncio.gather(*(connect(group.port, key) for key in keys))
-                for t, f, l in results:
+                for _, f, shown in results:
                     cfirst.append(f)
-                    cloaded.append(l)
+                    cloaded.append(shown)
                 await close_all([t for t, _, _ in results])
                 await asyncio.sleep(1)
                 await probe.settle()
@@ -182,8 +217,10 @@ async def main(args) -> None:
         await t.close()
         await probe.settle(quiet=0.02, window=0.3, limit=5)
         c2 = probe.cpu()
-        print(f"\n[6] alone on the server: one connect {(c1 - c0) * 1000:.0f} ms of server CPU (first frame {f:.0f} ms), "
-              f"one disconnect {(c2 - c1) * 1000:.0f} ms")
+        print(
+            f"\n[6] alone on the server: one connect {(c1 - c0) * 1000:.0f} ms of server CPU (first frame {f:.0f} ms), "
+            f"one disconnect {(c2 - c1) * 1000:.0f} ms"
+        )
         after = probe.snapshot()
         print(f"\n    after all closed: RSS {after['rss']:.1f} MiB  fds {after['fds']}  tcp {after['tcp']}")
         print(others_cpu())
@@ -195,8 +232,12 @@ async def main(args) -> None:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=50)
-    p.add_argument("--history", type=int, default=0,
-                   help="earlier messages in #living-room (each session loads a page of up to 100 of them)")
+    p.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="earlier messages in #living-room (each session loads a page of up to 100 of them)",
+    )
     p.add_argument("--concurrent", type=int, default=10, help="0 to skip phase 5")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--idle", type=float, default=10.0, help="seconds per idle-CPU window")

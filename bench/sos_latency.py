@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import ServerProcess, Terminal  # noqa: E402
+from harness import ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
 
 HOST = "127.0.0.1"
 CONFIG = (
@@ -62,9 +62,17 @@ class StampedTerminal(Terminal):
     async def open(cls, port: int, key: asyncssh.SSHKey) -> StampedTerminal:
         t = cls()
         t.conn = await asyncssh.connect(
-            HOST, port, username="member", client_keys=[key], known_hosts=None, agent_path=None, preferred_auth="publickey"
+            HOST,
+            port,
+            username="member",
+            client_keys=[key],
+            known_hosts=None,
+            agent_path=None,
+            preferred_auth="publickey",
         )
-        t.process = await t.conn.create_process(term_type="xterm-256color", term_size=(t.width, t.height), encoding=None)
+        t.process = await t.conn.create_process(
+            term_type="xterm-256color", term_size=(t.width, t.height), encoding=None
+        )
         t._reader = asyncio.create_task(t._read())
         return t
 
@@ -169,7 +177,9 @@ async def add_members(data_dir: Path, roles: list[tuple[str, str]]) -> dict[str,
 async def main(args) -> None:
     seniors_n = max(1, min(args.seniors, args.sessions - 1))
     members_n = args.sessions - seniors_n
-    roles = [(f"senior{i:02d}", "senior") for i in range(seniors_n)] + [(f"member{i:02d}", "member") for i in range(members_n)]
+    roles = [(f"senior{i:02d}", "senior") for i in range(seniors_n)] + [
+        (f"member{i:02d}", "member") for i in range(members_n)
+    ]
     tmp = Path(tempfile.mkdtemp(prefix="safespace-sos-bench-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
@@ -179,13 +189,19 @@ async def main(args) -> None:
     terminals: dict[str, StampedTerminal] = {}
     try:
         server.start()
-        print(f"SOS latency: {args.sessions} sessions ({seniors_n} senior, {members_n} member), {args.runs} runs, 100x30 PTYs")
-        print(f"{platform.node()}  {os.cpu_count()} cores  load {os.getloadavg()[0]:.2f}  Python {platform.python_version()}")
+        print(
+            f"SOS latency: {args.sessions} sessions ({seniors_n} senior, {members_n} member), "
+            f"{args.runs} runs, 100x30 PTYs"
+        )
+        print(
+            f"{platform.node()}  {os.cpu_count()} cores  load {os.getloadavg()[0]:.2f}  "
+            f"Python {platform.python_version()}"
+        )
         t = time.perf_counter()
         for start in range(0, len(roles), 10):  # connect in batches of 10
             batch = roles[start : start + 10]
             opened = await asyncio.gather(*(StampedTerminal.open(server.port, keys[h]) for h, _ in batch))
-            for (handle, _), terminal in zip(batch, opened):
+            for (handle, _), terminal in zip(batch, opened, strict=True):
                 terminals[handle] = terminal
             await asyncio.gather(*(terminals[h].shown("#living-room") for h, _ in batch))
         print(f"(all {len(terminals)} sessions connected and drawn in {time.perf_counter() - t:.1f} s)")
@@ -226,7 +242,10 @@ async def main(args) -> None:
                 every.append(max(lat))
                 feedback.append((told - t0) * 1000)
             label = "warm-up" if warm else f"run {run + 1 - args.warmup:2d}"
-            print(f"  {label:>7}: every senior {max(lat):7.1f} ms   first {min(lat):7.1f} ms   member told {(told - t0) * 1000:7.1f} ms")
+            print(
+                f"  {label:>7}: every senior {max(lat):7.1f} ms   first {min(lat):7.1f} ms   "
+                f"member told {(told - t0) * 1000:7.1f} ms"
+            )
             # reset: seniors close the notice, the member closes their feedback
             for s in seniors:
                 s.press("escape")

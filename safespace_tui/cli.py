@@ -248,7 +248,10 @@ def cmd_alerts_list(args) -> int:
         return 0
     print(f"{'ID':>5}  {'RAISED (UTC)':<19}  {'MEMBER':<24}  {'SOURCE':<7}  {'AGAIN':>5}  STATE")
     for a in alerts:
-        print(f"{a.id:>5}  {a.created_at:%Y-%m-%d %H:%M:%S}  {a.member_handle:<24}  {a.source:<7}  {a.escalations:>5}  {_alert_state(a)}")
+        print(
+            f"{a.id:>5}  {a.created_at:%Y-%m-%d %H:%M:%S}  {a.member_handle:<24}  {a.source:<7}  "
+            f"{a.escalations:>5}  {_alert_state(a)}"
+        )
     return 0
 
 
@@ -267,9 +270,15 @@ def cmd_alerts_show(args) -> int:
         print(f"  Note:          {alert.note}")
     if alert.message_id:
         print(f"  Message:       #{alert.message_id} in #911: {alert.message_excerpt}")
-    print(f"  Taken:         {alert.acknowledged_by_name + ' at ' + _when(alert.acknowledged_at) if alert.acknowledged_at else '-'}")
-    print(f"  Alerted again: {alert.escalations} time(s)" + (f", last at {_when(alert.escalated_at)}" if alert.escalated_at else ""))
-    print(f"  Resolved:      {alert.resolved_by_name + ' at ' + _when(alert.resolved_at) if alert.resolved_at else '-'}")
+    taken = f"{alert.acknowledged_by_name} at {_when(alert.acknowledged_at)}" if alert.acknowledged_at else "-"
+    print(f"  Taken:         {taken}")
+    print(
+        f"  Alerted again: {alert.escalations} time(s)"
+        + (f", last at {_when(alert.escalated_at)}" if alert.escalated_at else "")
+    )
+    print(
+        f"  Resolved:      {alert.resolved_by_name + ' at ' + _when(alert.resolved_at) if alert.resolved_at else '-'}"
+    )
     if alert.resolution_note:
         print(f"  Private note:  {alert.resolution_note}")
     print(f"  Safety plan:   {'shared' if alert.has_plan else 'none'} (contents are never shown here)")
@@ -299,7 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="run the SSH server")
     p.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="port to listen on (default 2222)")
-    p.add_argument("--admin-key", help="public key (file or text) of the first admin, used only while the group has none")
+    p.add_argument(
+        "--admin-key", help="public key (file or text) of the first admin, used only while the group has none"
+    )
     p.add_argument("--admin-name", help="handle for that first admin (default: your login name)")
     p.add_argument("--verbose", action="store_true", help="debug logging")
     p.set_defaults(func=cmd_serve)
@@ -355,7 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = charter.add_parser("reset", parents=[common], help="go back to the default text")
     p.set_defaults(func=cmd_charter_reset)
 
-    alerts = sub.add_parser("alerts", help="SOS alerts, for admins reviewing them").add_subparsers(dest="action", required=True)
+    alerts = sub.add_parser("alerts", help="SOS alerts, for admins reviewing them").add_subparsers(
+        dest="action", required=True
+    )
     p = alerts.add_parser("list", parents=[common], help="alerts, newest first")
     p.add_argument("--open", action="store_true", help="only alerts not yet resolved")
     p.add_argument("--limit", type=int, default=200)
@@ -382,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaTooNew as error:
         print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
     except StoreFull as error:  # before TellMember: the operator gets SQLite's reason too
-        print(f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?", file=sys.stderr)
+        print(
+            f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?",
+            file=sys.stderr,
+        )
     except TellMember as error:  # a refusal, a key or text we cannot use: the calm sentence
         print(f"safespace: {error.message}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -21,8 +21,8 @@ from enum import Enum
 from typing import Literal, Protocol
 
 from .services import Services
-from .services.spoons import zone
 from .services.channels import CRISIS_CHANNEL
+from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
 Severity = Literal["information", "warning", "error"]
@@ -83,7 +83,9 @@ class Key:
 
     @property
     def display(self) -> str:
-        return self.shown or "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in self.key.split("+"))
+        return self.shown or "+".join(
+            part.capitalize() if len(part) > 1 else part.upper() for part in self.key.split("+")
+        )
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,9 @@ async def _spoons(ui: Frontend, typed: Typed) -> bool:
 async def _timezone(ui: Frontend, typed: Typed) -> bool:
     """/timezone Area/City: your day (and when spoons start again) follows it, and so do the times shown."""
     if not typed.argument:
-        ui.tell(f"Your day follows {ui.member.timezone}. Change it with /timezone Area/City, e.g. /timezone Europe/London.")
+        ui.tell(
+            f"Your day follows {ui.member.timezone}. Change it with /timezone Area/City, e.g. /timezone Europe/London."
+        )
         return True
     view = await ui.services.spoons.set_timezone(ui.member, typed.argument)
     ui.member_changed(view)
@@ -333,25 +337,46 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
 COMMANDS: tuple[Command, ...] = (
     Command("join", "/join CHANNEL", "go to a channel", _join),
     Command("here", "/here", "who is here, and how they are (the member list, for narrow screens)", _here),
-    Command("sos", "/sos [note]", "ask a senior member for help now (asks first; Esc cancels)", _sos,
-            (Key("ctrl+s", "SOS", shown="Ctrl+S"),)),
+    Command(
+        "sos",
+        "/sos [note]",
+        "ask a senior member for help now (asks first; Esc cancels)",
+        _sos,
+        (Key("ctrl+s", "SOS", shown="Ctrl+S"),),
+    ),
     Command("crisis", "/crisis", "crisis lines, on every screen", _crisis, (Key("f2", "Crisis lines"),)),
     Command("alerts", "/alerts", "the alerts pane", _alerts, (Key("f3", "Alerts"),), Who.SENIOR),
-    Command("plan", "/plan", "your safety plan (senior members: /plan NAME reads NAME's, and it is recorded)", _plan,
-            (Key("f4", "My plan", over_everything=False),)),
+    Command(
+        "plan",
+        "/plan",
+        "your safety plan (senior members: /plan NAME reads NAME's, and it is recorded)",
+        _plan,
+        (Key("f4", "My plan", over_everything=False),),
+    ),
     Command("help", "/help", "this help: every key and command", _help, (Key("f1", "Help", over_everything=False),)),
-    Command("status", "/status available|low|recharging|away [note]", "how you are (or click your name)", _status,
-            (Key("f5", "Status"),)),
+    Command(
+        "status",
+        "/status available|low|recharging|away [note]",
+        "how you are (or click your name)",
+        _status,
+        (Key("f5", "Status"),),
+    ),
     Command("checkin", "/checkin [yesterday]", "today's check-in", _checkin, (Key("f6", "Check-in"),)),
     Command("history", "/history", "my days: spoons and mood over the weeks", _history, (Key("f7", "My days"),)),
-    Command("spoons", "/spoons N, /spoons -1, /spoons start N", "today's spoons", _spoons,
-            (Key("f8", "-spoon", "-1"), Key("f9", "+spoon", "+1"))),
+    Command(
+        "spoons",
+        "/spoons N, /spoons -1, /spoons start N",
+        "today's spoons",
+        _spoons,
+        (Key("f8", "-spoon", "-1"), Key("f9", "+spoon", "+1")),
+    ),
     Command("charter", "/charter", "the group's charter", _charter),
     Command("timezone", "/timezone Area/City", "when your day (and your spoons) start again", _timezone),
     Command("away", "/away [note]", "step away for a while, or leave the group", _away),
     Command("back", "/back", "you're back", _back),
-    Command("quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members,
-            who=Who.SENIOR),
+    Command(
+        "quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members, who=Who.SENIOR
+    ),
     Command("move", "/move", "move a message of this channel to #911", _move, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -10,6 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 DATA_DIR_ENV = "SAFESPACE_DATA_DIR"
 
@@ -103,7 +104,7 @@ def load_config(data_dir: Path | str | None = None, **overrides: object) -> Conf
     """Read ``config.toml`` from the data dir (if any) and apply explicit overrides."""
     directory = Path(data_dir).expanduser() if data_dir else default_data_dir()
     config = Config(data_dir=directory.resolve())
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # field name -> value: from config.toml (checked there) or the overrides
     if config.config_path.exists():
         try:
             raw = tomllib.loads(config.config_path.read_text(encoding="utf-8"))
@@ -114,8 +115,8 @@ def load_config(data_dir: Path | str | None = None, **overrides: object) -> Conf
     return replace(config, **values)
 
 
-def _from_toml(raw: dict, defaults: Config) -> dict[str, object]:
-    values: dict[str, object] = {}
+def _from_toml(raw: dict, defaults: Config) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "crisis_lines":
             try:

@@ -36,18 +36,18 @@ import unicodedata
 from .errors import TellMember
 
 __all__ = [
-    "TextRejected",
+    "DISPLAY_NAME_MAX",
+    "HANDLE_MAX",
+    "HANDLE_MIN",
     "MAX_MESSAGE_CHARS",
     "MAX_NOTE_CHARS",
-    "HANDLE_MIN",
-    "HANDLE_MAX",
-    "DISPLAY_NAME_MAX",
     "RESERVED_HANDLES",
-    "clean_text",
-    "clean_line",
-    "clean_for_display",
-    "validate_handle",
+    "TextRejected",
     "clean_display_name",
+    "clean_for_display",
+    "clean_line",
+    "clean_text",
+    "validate_handle",
 ]
 
 
@@ -65,9 +65,7 @@ HANDLE_MIN, HANDLE_MAX = 2, 24
 DISPLAY_NAME_MAX = 40
 
 # Names that could be mistaken for the system, staff or a broadcast.
-RESERVED_HANDLES = frozenset(
-    {"join", "admin", "root", "system", "safespace", "sos", "everyone", "here"}
-)
+RESERVED_HANDLES = frozenset({"join", "admin", "root", "system", "safespace", "sos", "everyone", "here"})
 
 # --------------------------------------------------------------------------
 # Compiled tables (built once at import; cheap).
@@ -82,7 +80,9 @@ _PAYLOAD = r"[^\x00-\x1f\x7f-\x9f]*"
 _ST = r"(?:\x07|\x1b\\|\x9c)"  # BEL or String Terminator (7/8-bit)
 _ESCAPE_RE = re.compile(
     # OSC, DCS, SOS, PM, APC: introducer ... terminator
-    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])" + _PAYLOAD + _ST
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])"
+    + _PAYLOAD
+    + _ST
     # CSI: parameters, intermediates, final byte
     + r"|(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"
     # Other ESC sequences: ESC, intermediates, final (ESC 7, ESC ( B, ESC c ...)
@@ -115,9 +115,7 @@ _EMOJI_CLASS = (
     r"\u24c2\u25a0-\u27bf\u2934\u2935\u2b00-\u2bff\u3030\u303d\u3297\u3299"
     r"\ufe0f\U0001f000-\U0001faff]"
 )
-_LONE_ZWJ_RE = re.compile(
-    r"(?<!" + _EMOJI_CLASS + r")\u200d|\u200d(?!" + _EMOJI_CLASS + r")"
-)
+_LONE_ZWJ_RE = re.compile(r"(?<!" + _EMOJI_CLASS + r")\u200d|\u200d(?!" + _EMOJI_CLASS + r")")
 
 _NEWLINES_RE = re.compile(r"\r\n?|[\u2028\u2029]")
 _MANY_BLANK_LINES_RE = re.compile(r"\n{4,}")  # 3+ blank lines -> 2
@@ -142,8 +140,7 @@ _BINARY_RATIO = 0.10
 
 _MSG_EMPTY = "There's nothing to send yet. Whenever you're ready, take your time."
 _MSG_BINARY = (
-    "That looks like binary data rather than text, so it wasn't sent. "
-    "Nothing was lost: your draft is still here."
+    "That looks like binary data rather than text, so it wasn't sent. Nothing was lost: your draft is still here."
 )
 
 
@@ -174,7 +171,7 @@ def _is_emoji_reserved(ch: str) -> bool:
 
 def _strip_invisible(text: str) -> str:
     """Remove Cf/Cn/Co/Cs and the explicit invisible set (non-ASCII text only)."""
-    doomed = {}
+    doomed: dict[int, None] = {}  # str.translate: code point -> deleted
     for ch in set(text):  # distinct characters only, not every character
         if ch.isascii() or ch == _ZWJ:
             continue
@@ -182,9 +179,7 @@ def _strip_invisible(text: str) -> str:
             doomed[ord(ch)] = None
             continue
         category = unicodedata.category(ch)
-        if category in _STRIP_CATEGORIES and not (
-            category == "Cn" and _is_emoji_reserved(ch)
-        ):
+        if category in _STRIP_CATEGORIES and not (category == "Cn" and _is_emoji_reserved(ch)):
             doomed[ord(ch)] = None
     if doomed:
         text = text.translate(doomed)
@@ -237,9 +232,7 @@ def _sanitize(text: str, multiline: bool) -> str:
 # --------------------------------------------------------------------------
 
 
-def clean_text(
-    text: str | bytes, *, multiline: bool = True, max_chars: int = MAX_MESSAGE_CHARS
-) -> str:
+def clean_text(text: str | bytes, *, multiline: bool = True, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Return text safe to store and show, or raise TextRejected.
 
     Removes terminal escape sequences (with their payloads), control, bidi,
@@ -290,32 +283,24 @@ def validate_handle(handle: str) -> str:
     Handles are ASCII-only so two members can never have look-alike handles
     (Cyrillic "а" vs Latin "a"), and reserved names stay reserved even when
     dotted or dashed ("a.d.m.i.n") so nobody can pose as the system or staff.
-    """
+    """  # noqa: RUF002 - the Cyrillic letter above is the look-alike being described, on purpose
     if not isinstance(handle, str):
         raise TypeError(f"validate_handle expects str, not {type(handle).__name__}")
     chars = "lowercase letters a-z, digits 0-9, and - _ ."
     h = handle.strip()
     if not h:
         raise TextRejected(
-            f"Please choose a handle: {HANDLE_MIN} to {HANDLE_MAX} characters, "
-            f"starting with a letter, using {chars}"
+            f"Please choose a handle: {HANDLE_MIN} to {HANDLE_MAX} characters, starting with a letter, using {chars}"
         )
     h = h.lower() if h.isascii() else h
     if not _HANDLE_CHARS_RE.fullmatch(h):
-        raise TextRejected(
-            f"Handles can use {chars} (no spaces or other symbols). "
-            "Please try another."
-        )
+        raise TextRejected(f"Handles can use {chars} (no spaces or other symbols). Please try another.")
     if not _HANDLE_RE.fullmatch(h):
         raise TextRejected(
-            "Handles need to start with a letter (a-z); after that, "
-            "digits 0-9 and - _ . are welcome too."
+            "Handles need to start with a letter (a-z); after that, digits 0-9 and - _ . are welcome too."
         )
     if not HANDLE_MIN <= len(h) <= HANDLE_MAX:
-        raise TextRejected(
-            f"Handles can be {HANDLE_MIN} to {HANDLE_MAX} characters long; "
-            f"that one is {len(h)}."
-        )
+        raise TextRejected(f"Handles can be {HANDLE_MIN} to {HANDLE_MAX} characters long; that one is {len(h)}.")
     if h in RESERVED_HANDLES or _HANDLE_SEPARATORS_RE.sub("", h) in RESERVED_HANDLES:
         raise TextRejected(
             f'"{h}" is kept aside for the community itself. '
@@ -334,13 +319,9 @@ def clean_display_name(name: str) -> str:
     if len(name) > DISPLAY_NAME_MAX * _RAW_INPUT_FACTOR:
         raise TextRejected(_name_too_long_message(len(name)))
     cleaned = _WHITESPACE_RUN_RE.sub(" ", _sanitize(name, multiline=False)).strip()
-    if not cleaned or all(
-        ch.isspace() or ch in _BLANK_LOOKING or unicodedata.combining(ch)
-        for ch in cleaned
-    ):
+    if not cleaned or all(ch.isspace() or ch in _BLANK_LOOKING or unicodedata.combining(ch) for ch in cleaned):
         raise TextRejected(
-            f"Please choose a display name: anything from 1 to {DISPLAY_NAME_MAX} "
-            "characters that others can see."
+            f"Please choose a display name: anything from 1 to {DISPLAY_NAME_MAX} characters that others can see."
         )
     if len(cleaned) > DISPLAY_NAME_MAX:
         raise TextRejected(_name_too_long_message(len(cleaned)))
@@ -349,6 +330,5 @@ def clean_display_name(name: str) -> str:
 
 def _name_too_long_message(count: int) -> str:
     return (
-        f"That name is {count:,} characters; display names can be up to "
-        f"{DISPLAY_NAME_MAX}. Please shorten it a little."
+        f"That name is {count:,} characters; display names can be up to {DISPLAY_NAME_MAX}. Please shorten it a little."
     )

@@ -15,8 +15,8 @@ from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
 from .presence import Presence
-from .spoons import SpoonService
 from .safety_plans import SafetyPlanService
+from .spoons import SpoonService
 
 
 class Services:

@@ -44,7 +44,9 @@ class AuditView:
         return ACTION_WORDS.get(self.action, self.action)
 
 
-def record(actor_id: int, action: str, *, subject_id: int | None = None, alert_id: int | None = None, detail: str = "") -> AuditEntry:
+def record(
+    actor_id: int, action: str, *, subject_id: int | None = None, alert_id: int | None = None, detail: str = ""
+) -> AuditEntry:
     """Write one audit row in the caller's transaction (call from inside ``store.write``)."""
     return AuditEntry.create(actor=actor_id, action=action, subject=subject_id, alert=alert_id, detail=detail[:200])
 
@@ -81,7 +83,7 @@ class AuditService:
     async def list_all(self, limit: int = 200, action: str | None = None) -> list[AuditView]:
         """For the operator (CLI): newest first."""
 
-        def query():
+        def query() -> list[AuditView]:
             q = AuditEntry.select()
             if action:
                 q = q.where(AuditEntry.action == action)
@@ -92,7 +94,7 @@ class AuditService:
     async def plan_reads_of(self, actor: MemberView, limit: int = 20) -> list[AuditView]:
         """Who has read ``actor``'s own safety plan: a member may always see this about themself."""
 
-        def query():
+        def query() -> list[AuditView]:
             q = AuditEntry.select().where(AuditEntry.subject == actor.id, AuditEntry.action == PLAN_READ)
             return _views(q.order_by(AuditEntry.id.desc()).limit(limit))
 
@@ -103,7 +105,7 @@ class AuditService:
         if not actor.is_senior:
             raise NotFound("There's nothing to show here.")
 
-        def query():
+        def query() -> list[AuditView]:
             if Alert.get_or_none(Alert.id == alert_id) is None:
                 raise NotFound("There's no such alert.")
             return _views(AuditEntry.select().where(AuditEntry.alert == alert_id).order_by(AuditEntry.id))

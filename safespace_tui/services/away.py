@@ -44,10 +44,7 @@ def parse_until(text: str, today: date) -> date | None:
     if not text:
         return None
     try:
-        if text.isdigit():
-            until = today + timedelta(days=int(text))
-        else:
-            until = date.fromisoformat(text)
+        until = today + timedelta(days=int(text)) if text.isdigit() else date.fromisoformat(text)
     except (ValueError, OverflowError):
         raise Invalid("For the date, please write it like 2026-12-01, or a number of days such as 7.") from None
     if until <= today:
@@ -78,7 +75,9 @@ class AwayService:
     def today(self, actor: MemberView) -> date:
         return local_day(actor.timezone, self.spoons.clock())
 
-    async def step_away(self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = "") -> SteppedAway:
+    async def step_away(
+        self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = ""
+    ) -> SteppedAway:
         """Status away (with the note and date), and a kind note in living-room. Deletes nothing."""
         try:
             note = clean_line(note, max_chars=MAX_NOTE_CHARS) if note and note.strip() else ""
@@ -91,7 +90,7 @@ class AwayService:
             raise Invalid("The date to come back should be after today and within a year.")
         stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
 
-        def write():
+        def write() -> tuple[MemberView, MessageView]:
             room = Channel.get_or_none(Channel.name == LIVING_ROOM)
             if room is None:
                 raise NotFound(f"The {LIVING_ROOM} channel is missing. Please tell an admin.")
@@ -101,21 +100,22 @@ class AwayService:
             member.status_note = member.status_note[:MAX_NOTE_CHARS]
             member.away_until = until
             member.save()
-            message = Message.create(channel=room, author=member, body=_note_words(leaving, until, note),
-                                     kind="away", created_at=stamp)
+            message = Message.create(
+                channel=room, author=member, body=_note_words(leaving, until, note), kind="away", created_at=stamp
+            )
             record_read(member.id, room.id, message.id)
-            return SteppedAway(to_view(member), message_view(message, member))
+            return to_view(member), message_view(message, member)
 
-        result = await self.store.write(write)
-        self.hub.publish(channel_topic(result.note.channel_id), MessagePosted(result.note))
-        self.hub.publish(MEMBERS, result.member)
-        return result
+        member, posted = await self.store.write(write)  # stepping away always posts its note
+        self.hub.publish(channel_topic(posted.channel_id), MessagePosted(posted))
+        self.hub.publish(MEMBERS, member)
+        return SteppedAway(member, posted)
 
     async def back(self, actor: MemberView) -> SteppedAway | None:
         """Available again, with a short note in living-room. None if the member was not away."""
         stamp = self.spoons.clock().astimezone(UTC).replace(tzinfo=None)
 
-        def write():
+        def write() -> SteppedAway | None:
             member = Member.get_by_id(actor.id)
             if member.status != "away":
                 return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from ..hub import Hub, channel_topic
-from ..store.db import Store
+from ..store.db import Store, tuples
 from ..store.models import Channel, Member, Message, ReadMarker
 from ..text import MAX_MESSAGE_CHARS, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
@@ -97,7 +97,7 @@ class ChannelService:
         self._saving_reads: asyncio.Task | None = None
 
     async def ensure_defaults(self) -> None:
-        def write():
+        def write() -> None:
             for name, topic, position in DEFAULT_CHANNELS:
                 Channel.get_or_create(name=name, defaults={"topic": topic, "position": position})
 
@@ -107,7 +107,7 @@ class ChannelService:
         name = validate_channel_name(name)
         topic = clean_line(topic, max_chars=200) if topic.strip() else ""
 
-        def write():
+        def write() -> ChannelView:
             if Channel.select().where(Channel.name == name).exists():
                 raise Invalid(f"There is already a channel called {name!r}.")
             channel = Channel.create(name=name, topic=topic)
@@ -118,7 +118,7 @@ class ChannelService:
     async def by_name(self, name: str) -> ChannelView:
         name = name.strip().lstrip("#").lower()
 
-        def query():
+        def query() -> ChannelView:
             channel = Channel.get_or_none(Channel.name == name)
             if channel is None:
                 raise NotFound(f"There's no channel called {name!r}. Try /join {LIVING_ROOM}.")
@@ -130,10 +130,8 @@ class ChannelService:
         """Every channel with the number of messages ``actor`` has not read yet."""
         await self.save_read_markers()  # counts from what was read a moment ago, too
 
-        def query():
-            markers = {
-                m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)
-            }
+        def query() -> list[ChannelView]:
+            markers = {m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)}
             result = []
             for channel in Channel.select().order_by(Channel.position, Channel.name):
                 unread = (
@@ -151,11 +149,13 @@ class ChannelService:
 
         return await self.store.read(query)
 
-    async def history(self, actor: MemberView, channel_id: int, before_id: int | None = None, limit: int | None = None) -> list[MessageView]:
+    async def history(
+        self, actor: MemberView, channel_id: int, before_id: int | None = None, limit: int | None = None
+    ) -> list[MessageView]:
         """Up to ``limit`` messages older than ``before_id`` (oldest first). Uses the (channel, id) index."""
         limit = min(limit or self.history_page, 500)
 
-        def query():
+        def query() -> list[MessageView]:
             rows = (
                 Message.select(Message, Member)
                 .join(Member, on=(Message.author == Member.id))
@@ -168,7 +168,9 @@ class ChannelService:
 
         return await self.store.read(query)
 
-    async def post(self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group") -> MessageView:
+    async def post(
+        self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group"
+    ) -> MessageView:
         """Clean, commit, then tell subscribers. Raises TextRejected with a kind message.
 
         Not a member's typed chat: that goes through services/messages.py (the crisis rules).
@@ -181,7 +183,7 @@ class ChannelService:
     ) -> MessageView:
         """Commit ``body``, already cleaned by text.clean_text, then tell subscribers."""
 
-        def write():
+        def write() -> MessageView:
             channel = Channel.get_or_none(Channel.id == channel_id)
             if channel is None:
                 raise NotFound("That channel is gone.")
@@ -220,7 +222,7 @@ class ChannelService:
             return
         reads, self._unsaved_reads = self._unsaved_reads, {}
 
-        def write():
+        def write() -> None:
             for (member_id, channel_id), message_id in reads.items():
                 record_read(member_id, channel_id, message_id)
 
@@ -232,14 +234,14 @@ class ChannelService:
     async def list_all(self) -> list[tuple[ChannelView, int]]:
         """For the CLI: every channel and its message count."""
 
-        def query():
-            rows = (
-                Channel.select(Channel, fn.COUNT(Message.id).alias("count"))
+        def query() -> list[tuple[ChannelView, int]]:
+            rows = tuples(
+                Channel.select(Channel.id, Channel.name, Channel.topic, fn.COUNT(Message.id))
                 .join(Message, JOIN.LEFT_OUTER, on=(Message.channel == Channel.id))
                 .group_by(Channel.id)
                 .order_by(Channel.position, Channel.name)
             )
-            return [(ChannelView(c.id, c.name, _shown_topic(c.topic)), c.count) for c in rows]
+            return [(ChannelView(id_, name, _shown_topic(topic)), count) for id_, name, topic, count in rows]
 
         return await self.store.read(query)
 

@@ -12,13 +12,14 @@ ever computed for the acting member, over their own weeks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from peewee import fn
 
 from ..hub import MEMBERS, Hub, channel_topic
-from ..store.db import Store
+from ..store.db import Store, tuples
 from ..store.models import Channel, CheckIn, Member, Message, SpoonLog
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_line
 from .channels import CHECK_INS, WINS, MessageEdited, MessagePosted, message_view, record_read
@@ -209,7 +210,7 @@ class CheckInService:
         """The actor's own check-in for ``day`` (today by default), or None."""
         now = self.spoons.clock()
 
-        def query():
+        def query() -> CheckInView | None:
             member = Member.get_by_id(actor.id)
             today = local_day(member.timezone, now)
             row = CheckIn.get_or_none(CheckIn.member == actor.id, CheckIn.day == (day or today))
@@ -223,7 +224,7 @@ class CheckInService:
         now = self.spoons.clock()
         spoons_max = self.spoons_max
 
-        def write():
+        def write() -> tuple[CheckInSaved, list[MessageView], list[MessageView]]:
             member = self.spoons.member_row_for_today(actor.id, now)
             today = local_day(member.timezone, now)
             day = draft.day or today
@@ -245,8 +246,14 @@ class CheckInService:
             def post_or_edit(existing: Message | None, channel: Channel, text: str, kind: str) -> Message:
                 """A new message the first time; the same message, edited, after that."""
                 if existing is None:
-                    existing = Message.create(channel=channel, author=member, body=text, kind=kind,
-                                              visibility=draft.visibility, created_at=stamp)
+                    existing = Message.create(
+                        channel=channel,
+                        author=member,
+                        body=text,
+                        kind=kind,
+                        visibility=draft.visibility,
+                        created_at=stamp,
+                    )
                     record_read(member.id, channel.id, existing.id)
                     posted.append(message_view(existing, member))
                 else:
@@ -261,7 +268,9 @@ class CheckInService:
 
             # the win, in #wins, seen by the same people as the card
             win_message = (
-                Message.get_or_none(Message.id == row.win_message_id) if row is not None and row.win_message_id else None
+                Message.get_or_none(Message.id == row.win_message_id)
+                if row is not None and row.win_message_id
+                else None
             )
             if draft.win:
                 wins = Channel.get_or_none(Channel.name == WINS)
@@ -274,9 +283,16 @@ class CheckInService:
                 edited.append(message_view(win_message, member))
 
             fields = dict(
-                spoons=draft.spoons, mood=draft.mood, sleep=draft.sleep, needs=",".join(draft.needs),
-                warning_signs=draft.warning_signs, win=draft.win, note=draft.note,
-                visibility=draft.visibility, message=card, win_message=win_message,
+                spoons=draft.spoons,
+                mood=draft.mood,
+                sleep=draft.sleep,
+                needs=",".join(draft.needs),
+                warning_signs=draft.warning_signs,
+                win=draft.win,
+                note=draft.note,
+                visibility=draft.visibility,
+                message=card,
+                win_message=win_message,
             )
             if row is None:
                 row = CheckIn.create(member=member, day=day, created_at=stamp, updated_at=stamp, **fields)
@@ -306,7 +322,7 @@ class CheckInService:
         """A gentle streak and this week against the three weeks before: the actor's own days only."""
         now = self.spoons.clock()
 
-        def query():
+        def query() -> Reflection:
             member = Member.get_by_id(actor.id)
             today = local_day(member.timezone, now)
             since = today - timedelta(days=27)
@@ -326,7 +342,7 @@ class CheckInService:
             week = [r for r in rows if week_start <= r.day <= today]
             before = [r for r in rows if since <= r.day < week_start]
 
-            def mean(values):
+            def mean(values: Iterable[int]) -> float | None:
                 values = list(values)
                 return round(sum(values) / len(values), 1) if values else None
 
@@ -346,7 +362,7 @@ class CheckInService:
     async def moods(self, actor: MemberView, start: date, end: date) -> dict[date, int]:
         """The actor's own mood per day between two dates (inclusive)."""
 
-        def query():
+        def query() -> dict[date, int]:
             rows = CheckIn.select(CheckIn.day, CheckIn.mood).where(
                 CheckIn.member == actor.id, CheckIn.day >= start, CheckIn.day <= end
             )
@@ -367,12 +383,13 @@ class CheckInService:
             raise Invalid("Please give a number of days from 1 to 365, for example /quiet-members 3.")
         now = self.spoons.clock()
 
-        def query():
-            last = dict(
-                CheckIn.select(CheckIn.member, fn.MAX(CheckIn.day))
-                .where(CheckIn.visibility.in_(["group", "seniors"]))
-                .group_by(CheckIn.member)
-                .tuples()
+        def query() -> list[QuietMember]:
+            last: dict[int, date | str] = dict(  # SQLite's MAX of a date is its text
+                tuples(
+                    CheckIn.select(CheckIn.member, fn.MAX(CheckIn.day))
+                    .where(CheckIn.visibility.in_(["group", "seniors"]))
+                    .group_by(CheckIn.member)
+                )
             )
             result = []
             for member in Member.select().where(Member.removed_at.is_null()).order_by(Member.handle):

@@ -35,7 +35,7 @@ from .errors import Invalid, NotAllowed, NotFound
 from .members import to_view
 from .presence import Presence
 from .spoons import spoons_today
-from .views import MessageView, MemberView
+from .views import MemberView, MessageView
 
 log = logging.getLogger("safespace.crisis")
 
@@ -249,14 +249,16 @@ class CrisisService:
         return self._crisis_channel_id
 
     # -- raising ------------------------------------------------------------------------------
-    async def raise_alert(self, actor: MemberView, source: str, note: str = "", message_id: int | None = None) -> RaiseResult:
+    async def raise_alert(
+        self, actor: MemberView, source: str, note: str = "", message_id: int | None = None
+    ) -> RaiseResult:
         """Commit an alert, then tell every senior session; returns how many senior members were alerted."""
         if source not in SOURCES:
             raise Invalid(f"Unknown alert source {source!r}.")
         note = clean_sos_note(note)
         seniors = self.seniors_online_except(actor.id)
 
-        def write():
+        def write() -> AlertView:
             message = None
             if message_id is not None:
                 row = Message.get_or_none(Message.id == message_id)
@@ -270,7 +272,13 @@ class CrisisService:
         return self._announce(view, len(seniors))
 
     def _announce(self, view: AlertView, seniors: int) -> RaiseResult:
-        log.warning("alert %s raised by member %s (source %s); %d senior sessions online", view.id, view.member_id, view.source, seniors)
+        log.warning(
+            "alert %s raised by member %s (source %s); %d senior sessions online",
+            view.id,
+            view.member_id,
+            view.source,
+            seniors,
+        )
         self.hub.publish(ALERTS, AlertRaised(view, seniors))
         return RaiseResult(view, seniors)
 
@@ -283,7 +291,7 @@ class CrisisService:
         """
         seniors = self.seniors_online_except(actor.id)
 
-        def write():
+        def write() -> tuple[MessageView, AlertView]:
             channel = _crisis_channel()
             author = Member.get_by_id(actor.id)
             message = Message.create(channel=channel, author=author, body=body, kind="sos")
@@ -298,7 +306,6 @@ class CrisisService:
         )
         return message, result
 
-
     # -- taking care of an alert ----------------------------------------------------------------
     @staticmethod
     def _require_senior(actor: MemberView) -> None:
@@ -306,13 +313,13 @@ class CrisisService:
             raise NotAllowed("Only senior members can take or close an alert.")
 
     async def acknowledge(self, actor: MemberView, alert_id: int) -> AlertView:
-        """"I'm with you": the first senior to take an alert is recorded and everyone is told.
+        """ "I'm with you": the first senior to take an alert is recorded and everyone is told.
 
         Taking an alert someone already took changes nothing and returns it as it is.
         """
         self._require_senior(actor)
 
-        def write():
+        def write() -> tuple[AlertView, bool]:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound("There's no such alert.")
@@ -322,7 +329,7 @@ class CrisisService:
                 raise Invalid("This alert is already resolved.")
             if alert.acknowledged_at is not None:
                 return _alert_view(alert, private=False), False
-            alert.acknowledged_by = actor.id
+            alert.acknowledged_by_id = actor.id
             alert.acknowledged_at = utcnow()
             alert.save()
             return _alert_view(alert, private=False), True
@@ -338,7 +345,7 @@ class CrisisService:
         self._require_senior(actor)
         note = clean_text(note, max_chars=MAX_RESOLUTION_CHARS) if note.strip() else ""
 
-        def write():
+        def write() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound("There's no such alert.")
@@ -348,9 +355,9 @@ class CrisisService:
                 raise Invalid("This alert is already resolved.")
             now = utcnow()
             if alert.acknowledged_at is None:
-                alert.acknowledged_by = actor.id
+                alert.acknowledged_by_id = actor.id
                 alert.acknowledged_at = now
-            alert.resolved_by = actor.id
+            alert.resolved_by_id = actor.id
             alert.resolved_at = now
             alert.resolution_note = note
             alert.save()
@@ -365,7 +372,7 @@ class CrisisService:
         """A senior member moves any message to #911 (audited); the author is told gently."""
         self._require_senior(actor)
 
-        def write():
+        def write() -> tuple[MessageView, int]:
             message = Message.get_or_none(Message.id == message_id)
             if message is None:
                 raise NotFound("That message is gone.")
@@ -374,10 +381,12 @@ class CrisisService:
                 raise Invalid("That message is already in #911.")
             old = message.channel_id
             message.channel = crisis
-            message.moved_from = old
+            message.moved_from_id = old
             message.save()
             author = Member.get_by_id(message.author_id)
-            audit.record(actor.id, audit.MESSAGE_MOVED, subject_id=author.id, detail=f"message {message.id} from channel {old}")
+            audit.record(
+                actor.id, audit.MESSAGE_MOVED, subject_id=author.id, detail=f"message {message.id} from channel {old}"
+            )
             return message_view(message, author), old
 
         view, old = await self.store.write(write)
@@ -393,7 +402,7 @@ class CrisisService:
     async def list_open(self, actor: MemberView) -> list[AlertView]:
         """Open alerts, newest first: all of them for senior members and admins, a member's own otherwise."""
 
-        def query():
+        def query() -> list[AlertView]:
             rows = Alert.select().where(Alert.resolved_at.is_null())
             if not actor.is_senior:
                 rows = rows.where(Alert.member == actor.id)
@@ -402,7 +411,7 @@ class CrisisService:
         return await self.store.read(query)
 
     async def get(self, actor: MemberView, alert_id: int) -> AlertView:
-        def query():
+        def query() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None or not (actor.is_senior or alert.member_id == actor.id):
                 raise NotFound("There's no such alert.")
@@ -412,7 +421,7 @@ class CrisisService:
 
     # -- the operator (CLI) --------------------------------------------------------------------
     async def admin_list(self, *, open_only: bool = False, limit: int = 200) -> list[AlertView]:
-        def query():
+        def query() -> list[AlertView]:
             rows = Alert.select()
             if open_only:
                 rows = rows.where(Alert.resolved_at.is_null())
@@ -421,7 +430,7 @@ class CrisisService:
         return await self.store.read(query)
 
     async def admin_get(self, alert_id: int) -> AlertView:
-        def query():
+        def query() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
             if alert is None:
                 raise NotFound(f"There's no alert {alert_id}.")
@@ -435,7 +444,7 @@ class CrisisService:
         now = now or utcnow()
         cutoff = now - timedelta(seconds=self.config.sos_escalate_after)
 
-        def write():
+        def write() -> list[AlertView]:
             rows = Alert.select().where(
                 Alert.resolved_at.is_null(),
                 Alert.acknowledged_at.is_null(),

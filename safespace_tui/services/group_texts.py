@@ -35,7 +35,7 @@ class GroupTextService:
         except TextRejected as error:
             raise Invalid(error.message) from None
 
-        def write():
+        def write() -> None:
             GroupText.insert(name=name, body=body, updated_at=utcnow()).on_conflict(
                 conflict_target=[GroupText.name], update={GroupText.body: body, GroupText.updated_at: utcnow()}
             ).execute()

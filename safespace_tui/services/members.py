@@ -7,6 +7,7 @@ take no acting member; anything a member does in the app passes ``actor``.
 
 from __future__ import annotations
 
+import builtins
 import logging
 
 from ..hub import MEMBERS, Hub, member_topic
@@ -54,7 +55,7 @@ class MemberService:
     async def for_key(self, fingerprint: str) -> tuple[MemberView, int] | None:
         """The active member holding this key and the key's id, or None."""
 
-        def query():
+        def query() -> tuple[MemberView, int] | None:
             row = (
                 MemberKey.select(MemberKey, Member)
                 .join(Member)
@@ -74,7 +75,7 @@ class MemberService:
         if not key_ids:
             return set()
 
-        def query():
+        def query() -> set[int]:
             rows = (
                 MemberKey.select(MemberKey.id)
                 .join(Member)
@@ -89,7 +90,7 @@ class MemberService:
         return await self.store.read(query)
 
     async def get(self, member_id: int) -> MemberView:
-        def query():
+        def query() -> MemberView:
             member = Member.get_or_none(Member.id == member_id, Member.removed_at.is_null())
             if member is None:
                 raise NotFound("No member by that name.")
@@ -98,7 +99,7 @@ class MemberService:
         return await self.store.read(query)
 
     async def by_handle(self, handle: str) -> MemberView:
-        def query():
+        def query() -> MemberView:
             member = Member.get_or_none(Member.handle == handle.lower(), Member.removed_at.is_null())
             if member is None:
                 raise NotFound(f"No member called {handle!r}.")
@@ -107,7 +108,7 @@ class MemberService:
         return await self.store.read(query)
 
     async def list(self) -> list[MemberView]:
-        def query():
+        def query() -> list[MemberView]:
             rows = Member.select().where(Member.removed_at.is_null()).order_by(Member.handle)
             return [to_view(m) for m in rows]
 
@@ -119,7 +120,9 @@ class MemberService:
         )
 
     # -- operator actions (CLI)
-    async def add(self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None) -> MemberView:
+    async def add(
+        self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None
+    ) -> MemberView:
         try:
             handle = validate_handle(handle)
             name = clean_display_name(display_name or handle)
@@ -129,7 +132,7 @@ class MemberService:
             raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
         comment = _key_comment(key)
 
-        def write():
+        def write() -> MemberView:
             if Member.select().where(Member.handle == handle).exists():
                 raise Invalid(f"There is already a member called {handle!r}.")
             if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
@@ -146,7 +149,7 @@ class MemberService:
         if role not in ROLES:
             raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
 
-        def write():
+        def write() -> MemberView:
             member = self._active(handle)
             member.role = role
             member.save()
@@ -160,7 +163,7 @@ class MemberService:
     async def remove(self, handle: str) -> MemberView:
         """Mark removed (messages stay, attributed); live sessions close via the session watcher."""
 
-        def write():
+        def write() -> MemberView:
             member = self._active(handle)
             member.removed_at = utcnow()
             member.save()
@@ -173,7 +176,7 @@ class MemberService:
     async def add_key(self, handle: str, key: PublicKey) -> KeyView:
         comment = _key_comment(key)
 
-        def write():
+        def write() -> KeyView:
             member = self._active(handle)
             if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key is already registered.")
@@ -183,7 +186,7 @@ class MemberService:
         return await self.store.write(write)
 
     async def revoke_key(self, handle: str, fingerprint: str) -> KeyView:
-        def write():
+        def write() -> KeyView:
             member = self._active(handle)
             row = MemberKey.get_or_none(
                 MemberKey.member == member, MemberKey.fingerprint == fingerprint, MemberKey.revoked_at.is_null()
@@ -196,10 +199,13 @@ class MemberService:
 
         return await self.store.write(write)
 
-    async def keys(self, handle: str) -> list[KeyView]:
-        def query():
+    async def keys(self, handle: str) -> builtins.list[KeyView]:  # plain `list` here is the method above
+        def query() -> builtins.list[KeyView]:
             member = self._active(handle)
-            return [_key_view(k, member) for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)]
+            return [
+                _key_view(k, member)
+                for k in MemberKey.select().where(MemberKey.member == member).order_by(MemberKey.id)
+            ]
 
         return await self.store.read(query)
 
@@ -208,7 +214,7 @@ class MemberService:
         """Remember that the member was here just now (their session closed): the seniors'
         quiet-members list shows it. Only a nicety: a disk that cannot be written loses it."""
 
-        def write():
+        def write() -> None:
             Member.update(last_seen_at=utcnow()).where(Member.id == member_id).execute()
 
         try:
@@ -222,7 +228,7 @@ class MemberService:
             raise Invalid(f"Status can be one of: {', '.join(STATUSES)}.")
         note = clean_line(note) if note.strip() else ""
 
-        def write():
+        def write() -> MemberView:
             member = Member.get_by_id(actor.id)
             member.status = status
             member.status_note = note

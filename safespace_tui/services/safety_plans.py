@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..store.db import Store
 from ..store.models import Alert, Member, SafetyPlan, utcnow
@@ -32,9 +33,19 @@ class Section:
 
 # The Stanley-Brown safety plan, in its usual order.
 SECTIONS: tuple[Section, ...] = (
-    Section("warning_signs", "1. Warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."),
-    Section("coping_strategies", "2. Things I can do on my own", "Ways to take my mind off things without contacting anyone."),
-    Section("distractions", "3. People and places that distract me", "Who I can be with, and where I can go, to feel a little better."),
+    Section(
+        "warning_signs", "1. Warning signs", "Thoughts, feelings or situations that tell me a crisis may be coming."
+    ),
+    Section(
+        "coping_strategies",
+        "2. Things I can do on my own",
+        "Ways to take my mind off things without contacting anyone.",
+    ),
+    Section(
+        "distractions",
+        "3. People and places that distract me",
+        "Who I can be with, and where I can go, to feel a little better.",
+    ),
     Section("people_to_ask", "4. People I can ask for help", "Names and how to reach them."),
     Section(
         "professionals",
@@ -76,12 +87,16 @@ class SafetyPlanView:
 
 
 def _view(plan: SafetyPlan, member: Member) -> SafetyPlanView:
+    # The sections by name (TEXT_FIELDS, FLAG_FIELDS): Any, since each name is a different field.
+    # Text is cleaned when shown, too.
+    texts: dict[str, Any] = {name: clean_for_display(getattr(plan, name)) for name in TEXT_FIELDS}
+    flags: dict[str, Any] = {name: bool(getattr(plan, name)) for name in FLAG_FIELDS}
     return SafetyPlanView(
         member_id=member.id,
         member_handle=clean_for_display(member.handle, multiline=False),
         member_name=clean_for_display(member.display_name, multiline=False) or member.handle,
-        **{name: clean_for_display(getattr(plan, name)) for name in TEXT_FIELDS},  # cleaned when shown, too
-        **{name: bool(getattr(plan, name)) for name in FLAG_FIELDS},
+        **texts,
+        **flags,
         updated_at=plan.updated_at,
     )
 
@@ -113,7 +128,7 @@ class SafetyPlanService:
 
     # -- the member's own plan
     async def get_own(self, actor: MemberView) -> SafetyPlanView | None:
-        def query():
+        def query() -> SafetyPlanView | None:
             plan = SafetyPlan.get_or_none(SafetyPlan.member == actor.id)
             return _view(plan, Member.get_by_id(actor.id)) if plan else None
 
@@ -123,7 +138,7 @@ class SafetyPlanService:
         """Create or update the acting member's plan with the given sections."""
         cleaned = clean_plan_fields(values)
 
-        def write():
+        def write() -> SafetyPlanView:
             member = Member.get_by_id(actor.id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member.id)
             if plan is None:
@@ -141,7 +156,7 @@ class SafetyPlanService:
     async def delete_own(self, actor: MemberView) -> bool:
         """Delete the acting member's plan (secure_delete is on); True when there was one."""
 
-        def write():
+        def write() -> bool:
             return SafetyPlan.delete().where(SafetyPlan.member == actor.id).execute() > 0
 
         deleted = await self.store.write(write)
@@ -165,17 +180,20 @@ class SafetyPlanService:
         if not actor.is_senior:
             raise NotFound(NO_PLAN)
 
-        def read_and_record():
+        def read_and_record() -> SafetyPlanView:
             member = Member.get_or_none(Member.id == member_id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member_id) if member else None
-            if plan is None:
+            if member is None or plan is None:
                 raise NotFound(NO_PLAN)
             alert = alert_id
             if alert is not None:
                 row = Alert.get_or_none(Alert.id == alert)
                 alert = row.id if row is not None and row.member_id == member_id else None
             audit.record(
-                actor.id, audit.PLAN_READ, subject_id=member_id, alert_id=alert,
+                actor.id,
+                audit.PLAN_READ,
+                subject_id=member_id,
+                alert_id=alert,
                 detail=f"alert {alert}" if alert else "",
             )
             return _view(plan, member)
@@ -188,7 +206,7 @@ class SafetyPlanService:
         """Like ``read``, by handle; an unknown handle is the same NotFound as a refusal."""
         handle = handle.strip().lstrip("@").lower()
 
-        def query():
+        def query() -> int | None:
             member = Member.get_or_none(Member.handle == handle, Member.removed_at.is_null())
             return member.id if member else None
 

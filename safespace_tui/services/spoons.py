@@ -34,7 +34,7 @@ def zone(name: str) -> ZoneInfo:
     """The member's zone; UTC if the stored name cannot be used (never raises)."""
     try:
         return ZoneInfo(name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a stored name may fail as ValueError, KeyError or TypeError: all mean UTC
         return ZoneInfo("UTC")
 
 
@@ -109,11 +109,19 @@ class SpoonService:
             member.spoons = self.clamp(member.spoons_start)
             member.spoons_day = today
             member.save()
-            SpoonLog.create(member=member, at=now.astimezone(UTC).replace(tzinfo=None), day=today,
-                            spoons=member.spoons, delta=0, reason="reset")
+            SpoonLog.create(
+                member=member,
+                at=now.astimezone(UTC).replace(tzinfo=None),
+                day=today,
+                spoons=member.spoons,
+                delta=0,
+                reason="reset",
+            )
         return member
 
-    def _apply(self, member_id: int, now: datetime, new_value: int | None, delta: int, reason: str) -> tuple[MemberView, bool]:
+    def _apply(
+        self, member_id: int, now: datetime, new_value: int | None, delta: int, reason: str
+    ) -> tuple[MemberView, bool]:
         day_before = Member.get_by_id(member_id).spoons_day
         member = self.member_row_for_today(member_id, now)
         before = member.spoons
@@ -121,8 +129,14 @@ class SpoonService:
         if after != before:
             member.spoons = after
             member.save()
-            SpoonLog.create(member=member, at=now.astimezone(UTC).replace(tzinfo=None), day=member.spoons_day,
-                            spoons=after, delta=after - before, reason=reason)
+            SpoonLog.create(
+                member=member,
+                at=now.astimezone(UTC).replace(tzinfo=None),
+                day=member.spoons_day,
+                spoons=after,
+                delta=after - before,
+                reason=reason,
+            )
         return to_view(member), after != before or member.spoons_day != day_before
 
     async def _change(self, actor: MemberView, new_value: int | None, delta: int, reason: str) -> MemberView:
@@ -137,7 +151,7 @@ class SpoonService:
         """Start a new local day if one has begun; publishes only when something changed."""
         now = self.clock()
 
-        def write():
+        def write() -> tuple[MemberView, bool]:
             before = Member.get_by_id(actor.id).spoons_day
             member = self.member_row_for_today(actor.id, now)
             return to_view(member), member.spoons_day != before
@@ -165,7 +179,7 @@ class SpoonService:
         if not isinstance(value, int) or not 0 <= value <= self.spoons_max:
             raise Invalid(f"A day can start with 0 to {self.spoons_max} spoons.")
 
-        def write():
+        def write() -> MemberView:
             member = Member.get_by_id(actor.id)
             member.spoons_start = value
             member.save()
@@ -180,7 +194,7 @@ class SpoonService:
         canonical = await asyncio.to_thread(validate_timezone, name)
         now = self.clock()
 
-        def write():
+        def write() -> MemberView:
             member = Member.get_by_id(actor.id)
             member.timezone = canonical
             member.save()
@@ -197,7 +211,7 @@ class SpoonService:
         end = self.today(actor)
         start = end - timedelta(days=count - 1)
 
-        def query():
+        def query() -> list[DayRecord]:
             spoons: dict[date, int] = {}
             rows = (
                 SpoonLog.select(SpoonLog.day, SpoonLog.spoons)

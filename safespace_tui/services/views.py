@@ -20,7 +20,7 @@ STATUSES = {
 
 
 def status_words(status: str) -> str:
-    """"◐ low energy": the symbol and words of a status, as every front end says it."""
+    """ "◐ low energy": the symbol and words of a status, as every front end says it."""
     symbol, words = STATUSES.get(status, STATUSES["available"])
     return f"{symbol} {words}"
 
@@ -44,7 +44,6 @@ class MemberView:
     def is_senior(self) -> bool:
         """Senior members and admins care for alerts and may read shared safety plans."""
         return self.role in SENIOR_ROLES
-
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import constants, events
+from textual.app import ScreenStackError, UnknownModeError
 from textual.driver import Driver
 from textual.geometry import Size
+from textual.message_pump import MessagePump
 
 from ..tui.textual_fixes import XTermParser, escape_pending
 from .paste_guard import PasteGuard
@@ -71,7 +73,9 @@ class SSHDriver(Driver):
     every Textual driver; a driver cannot be written without them (see textual_fixes).
     """
 
-    def __init__(self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None
+    ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self._terminal: Terminal = self.terminal
         self._parser = XTermParser()
@@ -189,12 +193,12 @@ class SSHDriver(Driver):
                 return
             delay = 0.001
 
-    def _focus_chain(self) -> list:
+    def _focus_chain(self) -> list[MessagePump]:
         app = self._app
-        chain = [app]
+        chain: list[MessagePump] = [app]
         try:
             screen = app.screen
-        except Exception:
+        except (ScreenStackError, UnknownModeError):  # what App.screen raises before the first screen or mode
             return chain
         chain.append(screen)
         focused = screen.focused
@@ -203,6 +207,6 @@ class SSHDriver(Driver):
         return chain
 
 
-def _busy(node) -> bool:
+def _busy(node: MessagePump) -> bool:
     """Does this message pump still hold messages waiting to be handled?"""
     return node.message_queue_size > 0

@@ -26,8 +26,7 @@ def read_public_key(text: str) -> PublicKey:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("#")]
     if len(lines) != 1:
         raise KeyRejected(
-            "Please give exactly one public key (a line such as 'ssh-ed25519 AAAA… name');"
-            f" this had {len(lines)}."
+            f"Please give exactly one public key (a line such as 'ssh-ed25519 AAAA… name'); this had {len(lines)}."
         )
     try:
         key = asyncssh.import_public_key(lines[0])

@@ -68,4 +68,4 @@ class PasteGuard:
         out.append(text)
 
     def _remember(self, text: str) -> None:
-        self._recent = (self._recent + text)[-(len(PASTE_START) - 1):]
+        self._recent = (self._recent + text)[-(len(PASTE_START) - 1) :]

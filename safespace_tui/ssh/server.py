@@ -99,7 +99,7 @@ class _Connection(asyncssh.SSHServer):
     def auth_completed(self) -> None:
         log.info("member %s connected from %s", self.member.id if self.member else "?", self.address)
 
-    def session_requested(self):
+    def session_requested(self) -> TerminalSession | bool:
         if self.member is None or self.key_id is None:
             return False
         return TerminalSession(self.server, self.member, self.key_id, self.address)

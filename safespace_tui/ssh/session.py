@@ -16,6 +16,7 @@ import asyncssh
 from ..services.views import MemberView
 
 if TYPE_CHECKING:
+    from ..tui.app import SafeSpaceApp
     from .driver import SSHDriver
     from .server import SafeSpaceServer
 
@@ -38,7 +39,9 @@ def color_system_for(term: str, env: dict[str, str]) -> str:
     term = term.lower()
     if colorterm in ("truecolor", "24bit") or term.endswith("-direct"):
         return "truecolor"
-    if term in ("linux", "vt100", "vt102", "vt220", "xterm", "ansi", "screen", "tmux", "cons25") or term.endswith("-16color"):
+    if term in ("linux", "vt100", "vt102", "vt220", "xterm", "ansi", "screen", "tmux", "cons25") or term.endswith(
+        "-16color"
+    ):
         return "standard"
     return "256"
 
@@ -53,7 +56,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self.term = ""
         self._chan: asyncssh.SSHServerChannel | None = None
         self._has_pty = False
-        self._app = None
+        self._app: SafeSpaceApp | None = None
         self._driver: SSHDriver | None = None  # set by the driver once the app has made it
         self._task: asyncio.Task | None = None
         self._closing = False
@@ -89,7 +92,9 @@ class TerminalSession(asyncssh.SSHServerSession):
             self._chan.exit(1)
             return
         env = dict(self._chan.get_environment())
-        self._task = asyncio.create_task(self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}")
+        self._task = asyncio.create_task(
+            self._run(color_system_for(self.term, env)), name=f"session-{self.member.handle}"
+        )
 
     def data_received(self, data: str, datatype) -> None:
         self.server.gc_policy.note_activity()  # a full collection waits for a quiet moment
@@ -139,8 +144,8 @@ class TerminalSession(asyncssh.SSHServerSession):
     # -- life of the app
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
-        from .driver import driver_for
         from ..tui.textual_fixes import forget_cancelled_timers
+        from .driver import driver_for
 
         server = self.server
         app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=driver_for(self))
@@ -184,4 +189,3 @@ class TerminalSession(asyncssh.SSHServerSession):
     async def wait_closed(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
-

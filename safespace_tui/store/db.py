@@ -12,15 +12,25 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from peewee import SqliteDatabase
+from peewee import BaseQuery, SqliteDatabase
 
 from ..errors import TellMember
 from . import models
 from .migrations import migrate
 
 T = TypeVar("T")
+
+
+def tuples(query: BaseQuery) -> list[tuple[Any, ...]]:
+    """The rows of ``query.tuples()``, run now (inside a ``read``/``write`` body).
+
+    peewee's stubs type ``tuples()`` as the same query, whose rows are model instances; this
+    says what the rows really are, in one place.
+    """
+    return list(query.tuples())
+
 
 PRAGMAS = {
     "journal_mode": "wal",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -28,6 +29,14 @@ def utcnow() -> datetime:
 
 
 class BaseModel(Model):
+    """Every table's base. ``id`` is peewee's default primary key, written out so the type checker knows it.
+
+    Each ``ForeignKeyField`` named ``x`` also gives instances ``x_id`` (the raw id, no query); the models
+    declare those as bare annotations, which peewee ignores at runtime.
+    """
+
+    id = AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -63,6 +72,7 @@ class Member(BaseModel):
 
 class MemberKey(BaseModel):
     member = ForeignKeyField(Member, backref="keys", on_delete="CASCADE")
+    member_id: int
     fingerprint = CharField(unique=True, max_length=80)
     public_key = TextField()
     comment = CharField(default="", max_length=200)
@@ -79,11 +89,14 @@ class Channel(BaseModel):
 
 class Message(BaseModel):
     channel = ForeignKeyField(Channel, backref="messages", on_delete="CASCADE")
+    channel_id: int
     author = ForeignKeyField(Member, backref="messages")
+    author_id: int
     body = TextField()
     created_at = DateTimeField(default=utcnow)
     kind = CharField(default="chat", max_length=16)  # chat | checkin | away | system | sos
     moved_from = ForeignKeyField(Channel, null=True, on_delete="SET NULL", backref="+")
+    moved_from_id: int | None
     visibility = CharField(default="group", max_length=12)  # group | seniors | me
 
     class Meta:
@@ -94,7 +107,9 @@ class ReadMarker(BaseModel):
     """The newest message a member has seen in a channel: unread counts come from it."""
 
     member = ForeignKeyField(Member, on_delete="CASCADE")
+    member_id: int
     channel = ForeignKeyField(Channel, on_delete="CASCADE")
+    channel_id: int
     last_read_id = IntegerField(default=0)
 
     class Meta:
@@ -105,15 +120,19 @@ class Alert(BaseModel):
     """An SOS: committed before anyone is told it exists."""
 
     member = ForeignKeyField(Member, backref="alerts")
+    member_id: int
     created_at = DateTimeField(default=utcnow)
     source = CharField(max_length=16)  # key | command | words
     note = TextField(default="")
     message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    message_id: int | None
     acknowledged_by = ForeignKeyField(Member, null=True, backref="+")
+    acknowledged_by_id: int | None
     acknowledged_at = DateTimeField(null=True)
     escalated_at = DateTimeField(null=True)
     escalations = IntegerField(default=0)
     resolved_by = ForeignKeyField(Member, null=True, backref="+")
+    resolved_by_id: int | None
     resolved_at = DateTimeField(null=True)
     resolution_note = TextField(default="")
     seniors_notified = IntegerField(default=0)
@@ -123,6 +142,7 @@ class SafetyPlan(BaseModel):
     """A member's Stanley-Brown safety plan, readable by them and by senior members."""
 
     member = ForeignKeyField(Member, unique=True, on_delete="CASCADE")
+    member_id: int
     warning_signs = TextField(default="")
     coping_strategies = TextField(default="")
     distractions = TextField(default="")
@@ -139,15 +159,19 @@ class AuditEntry(BaseModel):
     """Who read or changed something sensitive, and why."""
 
     actor = ForeignKeyField(Member, backref="+")
+    actor_id: int
     action = CharField(max_length=40)
     subject = ForeignKeyField(Member, null=True, backref="+")
+    subject_id: int | None
     alert = ForeignKeyField(Alert, null=True, on_delete="SET NULL")
+    alert_id: int | None
     created_at = DateTimeField(default=utcnow)
     detail = CharField(default="", max_length=200)
 
 
 class SpoonLog(BaseModel):
     member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
     at = DateTimeField(default=utcnow)
     day = DateField()
     spoons = IntegerField()
@@ -160,6 +184,7 @@ class SpoonLog(BaseModel):
 
 class CheckIn(BaseModel):
     member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
     day = DateField()
     spoons = IntegerField()
     mood = IntegerField()
@@ -170,7 +195,9 @@ class CheckIn(BaseModel):
     note = TextField(default="")
     visibility = CharField(default="group", max_length=12)  # group | seniors | me
     message = ForeignKeyField(Message, null=True, on_delete="SET NULL", backref="+")
+    message_id: int | None
     win_message = ForeignKeyField(Message, null=True, on_delete="SET NULL", backref="+")  # the win, in #wins
+    win_message_id: int | None
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

@@ -18,9 +18,9 @@ from textual.driver import Driver
 from .. import commands
 from ..services import Services
 from ..services.views import MemberView
-from .textual_fixes import ReportingApp, set_color_system
 from .messages import Request
 from .session import Session
+from .textual_fixes import ReportingApp, set_color_system
 
 log = logging.getLogger("safespace.tui")
 

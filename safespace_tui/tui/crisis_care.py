@@ -13,7 +13,9 @@ arrive through ``Session.listen``, so they already run in this session's own tas
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.screen import Screen
 
 from ..commands import BY_NAME
 from ..hub import ALERTS, member_topic
@@ -28,7 +30,7 @@ from ..services.crisis import (
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
-from ..services.views import ChannelView, MessageView
+from ..services.views import ChannelView, MemberView, MessageView
 from .messages import Refused
 from .screens.alerts import AlertsScreen
 from .screens.crisis import (
@@ -43,9 +45,11 @@ from .screens.crisis import (
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
 
 if TYPE_CHECKING:
+    from ..services import Services
     from .session import Session
 
 log = logging.getLogger("safespace.tui")
+S = TypeVar("S", bound=Screen)
 
 SOS_KEY_LABEL = BY_NAME["sos"].keys[0].display
 COULD_NOT_SEND = (
@@ -66,11 +70,11 @@ class CrisisCare:
         self.app = session.app
 
     @property
-    def member(self):
+    def member(self) -> MemberView:
         return self.session.member
 
     @property
-    def services(self):
+    def services(self) -> Services:
         return self.session.services
 
     def tell(self, words: str, **options) -> None:
@@ -108,7 +112,9 @@ class CrisisCare:
     def _escalated(self, alert: AlertView, mine: bool) -> None:
         if mine:
             if not isinstance(self.app.screen, CrisisLinesScreen):
-                self.app.push_screen(CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL))
+                self.app.push_screen(
+                    CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL)
+                )
             return
         self.session.ring(3)
         self._show_notice(alert, escalated=True)
@@ -131,7 +137,9 @@ class CrisisCare:
     def _resolved(self, alert: AlertView, mine: bool) -> None:
         by = alert.resolved_by_name
         if mine:
-            self.tell(f"{by} has closed your SOS. If you need help again, {SOS_KEY_LABEL} or /sos is always here.", timeout=20)
+            self.tell(
+                f"{by} has closed your SOS. If you need help again, {SOS_KEY_LABEL} or /sos is always here.", timeout=20
+            )
         elif alert.resolved_by_id != self.member.id:
             self.tell(f"{by} resolved {alert.member_name}'s alert.", timeout=15)
 
@@ -139,9 +147,12 @@ class CrisisCare:
         if not isinstance(event, MessageMoved) or self.session.taken_down():
             return
         if event.message.author_id == self.member.id and event.moved_by_id != self.member.id:
-            self.tell("A senior member moved one of your messages to #911, where they can look after you. That's all right.", timeout=20)
+            self.tell(
+                "A senior member moved one of your messages to #911, where they can look after you. That's all right.",
+                timeout=20,
+            )
 
-    def _find(self, kind: type):
+    def _find(self, kind: type[S]) -> S | None:
         for screen in self.app.screen_stack:
             if isinstance(screen, kind):
                 return screen
@@ -154,7 +165,9 @@ class CrisisCare:
         if isinstance(self.app.screen, AlertsScreen):
             # The pane is open and already shows it; say so in words too.
             word = "STILL WAITING" if escalated else "SOS"
-            self.tell(f"{word}: {alert.member_name} (@{alert.member_handle}) needs help now.", severity="error", timeout=20)
+            self.tell(
+                f"{word}: {alert.member_name} (@{alert.member_handle}) needs help now.", severity="error", timeout=20
+            )
             return
         notice = self._find(AlertNoticeScreen)
         if notice is None:
@@ -202,13 +215,17 @@ class CrisisCare:
         self.app.push_screen(SosSentScreen(result, config.crisis_lines, config.sos_escalate_after, moved=moved))
 
     def could_not_send(self) -> None:
-        self.app.push_screen(CrisisLinesScreen(self.services.config.crisis_lines, COULD_NOT_SEND, sos_key=SOS_KEY_LABEL))
+        self.app.push_screen(
+            CrisisLinesScreen(self.services.config.crisis_lines, COULD_NOT_SEND, sos_key=SOS_KEY_LABEL)
+        )
 
     # -- the gentle question before self-harm talk goes to a main channel ------------------------
     def ask_before_posting(self, text: str) -> None:
         def answered(choice: CareAnswer | None) -> None:
             if choice in (CareAnswer.TO_911, CareAnswer.HERE):
-                self.app.run_worker(self._post_after_care(text, to_crisis=choice is CareAnswer.TO_911), group="care-send")
+                self.app.run_worker(
+                    self._post_after_care(text, to_crisis=choice is CareAnswer.TO_911), group="care-send"
+                )
             else:
                 self.session.main.focus_box()
 
@@ -220,7 +237,10 @@ class CrisisCare:
             return
         self.session.main.clear_draft(text)
         if to_crisis:
-            self.tell(f"It's in #911. If you'd like a senior member to come now, press {SOS_KEY_LABEL} or type /sos.", timeout=15)
+            self.tell(
+                f"It's in #911. If you'd like a senior member to come now, press {SOS_KEY_LABEL} or type /sos.",
+                timeout=15,
+            )
 
     # -- crisis lines and safety plans ------------------------------------------------------------
     def toggle_crisis_lines(self) -> None:
@@ -236,7 +256,9 @@ class CrisisCare:
         reads = await self.services.audit.plan_reads_of(self.member)
         if self._find(SafetyPlanScreen) is None:
             self.app.push_screen(
-                SafetyPlanScreen(plan, reads, timezone=self.member.timezone, save=self._save_plan, delete=self._delete_plan)
+                SafetyPlanScreen(
+                    plan, reads, timezone=self.member.timezone, save=self._save_plan, delete=self._delete_plan
+                )
             )
 
     async def _save_plan(self, values: dict[str, object]) -> SafetyPlanView | None:
@@ -272,7 +294,9 @@ class CrisisCare:
         self._show_plan(plan)
 
     def _show_plan(self, plan: SafetyPlanView) -> None:
-        self.app.push_screen(SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone))
+        self.app.push_screen(
+            SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone)
+        )
 
     # -- the seniors' pane ------------------------------------------------------------------------
     def toggle_alerts(self) -> None:

@@ -72,7 +72,7 @@ class StatusClicked(Request):
 
 
 class SpoonNudged(Request):
-    """A click on the spoon meter's − or + (the same as F8 / F9)."""
+    """A click on the spoon meter's [-] or [+] (the same as F8 / F9)."""
 
     def __init__(self, delta: int) -> None:
         super().__init__()

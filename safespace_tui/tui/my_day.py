@@ -23,6 +23,8 @@ from .screens.status_menu import MenuAction, RechargeOffer, StatusMenu
 from .screens.step_away import StepAwayScreen
 
 if TYPE_CHECKING:
+    from ..services import Services
+    from ..services.views import MemberView
     from .session import Session
 
 log = logging.getLogger("safespace.tui")
@@ -37,11 +39,11 @@ class MyDay:
         self.app = session.app
 
     @property
-    def member(self):
+    def member(self) -> MemberView:
         return self.session.member
 
     @property
-    def services(self):
+    def services(self) -> Services:
         return self.session.services
 
     # -- the day itself -------------------------------------------------------------------------
@@ -86,7 +88,7 @@ class MyDay:
             await self.session.told(commands.set_status(self.session, "recharging"))
 
     async def spoon_key(self, delta: int) -> None:
-        """A click on the meter's − or +: the same as F8 / F9."""
+        """A click on the meter's [-] or [+]: the same as F8 / F9."""
         await commands.change_spoons(self.session, delta)
 
     # -- the check-in -----------------------------------------------------------------------------
@@ -132,7 +134,9 @@ class MyDay:
         except Exception:
             log.exception("could not read the streak of member %s", self.member.id)
             streak = 0
-        self.session.tell(f"{thanks}{SHARED_WITH[result.checkin.visibility]}" + (f" {streak} days in a row." if streak >= 2 else ""))
+        self.session.tell(
+            f"{thanks}{SHARED_WITH[result.checkin.visibility]}" + (f" {streak} days in a row." if streak >= 2 else "")
+        )
 
     # -- looking back -----------------------------------------------------------------------------
     async def open_history(self) -> None:
@@ -175,6 +179,10 @@ class MyDay:
             return
         self.session.member_changed(result.member)
         if result.member.away_until is None and result.member.status_note.startswith("left"):
-            self.session.tell(f"Your note is in #{LIVING_ROOM}. Take good care of yourself; the door stays open.", timeout=12)
+            self.session.tell(
+                f"Your note is in #{LIVING_ROOM}. Take good care of yourself; the door stays open.", timeout=12
+            )
         else:
-            self.session.tell(f"Your note is in #{LIVING_ROOM}, and your status is away. Type /back when you're here again.")
+            self.session.tell(
+                f"Your note is in #{LIVING_ROOM}, and your status is away. Type /back when you're here again."
+            )

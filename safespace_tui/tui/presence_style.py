@@ -73,6 +73,8 @@ def member_line(member: MemberView, online: bool, spoons: int | None, spoons_max
         label.truncate(room - 1)
         label.append("…")
     if badge:
-        label.append(" " * (width - label.cell_len - badge.cell_len) if width > label.cell_len + badge.cell_len else " ")
+        label.append(
+            " " * (width - label.cell_len - badge.cell_len) if width > label.cell_len + badge.cell_len else " "
+        )
         label.append_text(badge)
     return label

@@ -33,13 +33,14 @@ from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
-from .messages import Refused
 from .crisis_care import CrisisCare
+from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
+from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
@@ -120,16 +121,18 @@ class Session:
         if handler is None:
             log.error("no handler for %s", type(request).__name__)
             return
-        await self.told(handler(request))
+        answer = handler(request)
+        if answer is not None:  # a handler that has something to wait for
+            await self.told(answer)
 
-    async def told(self, action: Awaitable[T] | T, *, quietly: bool = False) -> T | Refused:
+    async def told(self, action: Awaitable[T], *, quietly: bool = False) -> T | Refused:
         """Await ``action``; a refusal or a full disk (``TellMember``) is told kindly, never raised.
 
         The one place the app catches what a member should be told: every request and every
         form's save goes through here. ``quietly``: a form shows the words itself, in place.
         """
         try:
-            return await action if isinstance(action, Awaitable) else action
+            return await action
         except TellMember as error:
             if not quietly:
                 self.tell(error.message, severity="warning")
@@ -178,8 +181,8 @@ class Session:
         self.main.member_changed(member)
         for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
             if screen is not self.main:
-                for bar in screen.query("StatusBar"):
-                    bar.show(member)  # type: ignore[attr-defined]
+                for bar in screen.query(StatusBar):
+                    bar.show(member)
 
     def current_channel(self) -> ChannelView | None:
         return self.main.current
@@ -263,7 +266,10 @@ class Session:
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
-        if self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page) and history:
+        if (
+            self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
+            and history
+        ):
             self._mark_read(channel.id, history[-1].id)
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
@@ -285,7 +291,9 @@ class Session:
         mine = message.author_id == self.member.id
         if not mine and mentions(message.body, self.member.handle):
             where = self.main.channel_name(message.channel_id)
-            self.interrupt("mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6)
+            self.interrupt(
+                "mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6
+            )
         if self.main.message_arrived(message, mine=mine):
             self._mark_read(message.channel_id, message.id)
 

@@ -71,11 +71,10 @@ from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
+import textual.app
 from rich.color import ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
-
-import textual.app
 from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.color import Color
@@ -94,6 +93,7 @@ CACHED_COLOR_SYSTEM = ColorSystem.EIGHT_BIT
 256 colours is what most sessions get: OpenSSH forwards no COLORTERM.
 """
 
+
 def _require(owner: Any, *names: str) -> None:
     for name in names:
         if not hasattr(owner, name):
@@ -101,6 +101,13 @@ def _require(owner: Any, *names: str) -> None:
                 f"textual_fixes: {owner.__name__}.{name} no longer exists; "
                 "re-check these patches against the installed Textual"
             )
+
+
+def _patch(owner: Any, name: str, value: object) -> None:
+    """Put ``value`` in place of ``owner.name``: replacing a library's method or class is what
+    these fixes are for, so every replacement goes through here, where the type checker is not
+    asked to approve assigning over a method (it rightly would not)."""
+    setattr(owner, name, value)
 
 
 # --- Fix 1: XTermParser._parse_extended_key -------------------------------
@@ -117,7 +124,7 @@ def _fix_parser_cache() -> None:
     _require(XTermParser, "_parse_extended_key")
     cached = XTermParser.__dict__["_parse_extended_key"]
     if hasattr(cached, "__wrapped__"):
-        XTermParser._parse_extended_key = cached.__wrapped__
+        _patch(XTermParser, "_parse_extended_key", cached.__wrapped__)
         cached.cache_clear()  # let go of parsers cached before the patch
 
 
@@ -142,8 +149,8 @@ def _fix_stdout_redirect() -> None:
     server-side app cannot use.)
     """
     _require(textual.app, "redirect_stdout", "redirect_stderr")
-    textual.app.redirect_stdout = _no_redirect
-    textual.app.redirect_stderr = _no_redirect
+    _patch(textual.app, "redirect_stdout", _no_redirect)
+    _patch(textual.app, "redirect_stderr", _no_redirect)
 
 
 # --- Fix 3: ANSI codes cached for the first app's colour system -----------
@@ -158,11 +165,7 @@ def _sgr(style: Style, color_system: ColorSystem) -> str:
     """
     sgr: list[str] = []
     if attributes := style._attributes & style._set_attributes:
-        sgr = [
-            SGR_STYLES[bit]
-            for bit in range(attributes.bit_length())
-            if attributes & (1 << bit)
-        ]
+        sgr = [SGR_STYLES[bit] for bit in range(attributes.bit_length()) if attributes & (1 << bit)]
     if (color := style._color) is not None:
         sgr.extend(color.downgrade(color_system).get_ansi_codes())
     if (bgcolor := style._bgcolor) is not None:
@@ -174,9 +177,7 @@ def _render_style(style: Style, text: str, color_system: ColorSystem) -> str:
     ansi = _sgr(style, color_system)
     output = f"\x1b[{ansi}m{text}\x1b[0m" if ansi else text
     if style._link:
-        output = (
-            f"\x1b]8;id={style._link_id};{style._link}\x1b\\{output}\x1b]8;;\x1b\\"
-        )
+        output = f"\x1b]8;id={style._link_id};{style._link}\x1b\\{output}\x1b]8;;\x1b\\"
     return output
 
 
@@ -191,10 +192,7 @@ def _render(self: Strip, console: Console) -> str:
     if cacheable and self._render_cache is not None:
         return self._render_cache
     rendered = "".join(
-        [
-            text if style is None else _render_style(style, text, color_system)
-            for text, style, _ in self._segments
-        ]
+        [text if style is None else _render_style(style, text, color_system) for text, style, _ in self._segments]
     )
     if cacheable:
         self._render_cache = rendered
@@ -223,9 +221,9 @@ def _fix_strip_colour_caches() -> None:
     _require(Strip, "render", "render_style", "render_ansi", "blank")
     if "_render_cache" not in Strip.__slots__:
         raise RuntimeError("textual_fixes: Strip._render_cache no longer exists")
-    Strip.render = _render
-    Strip.render_style = staticmethod(_render_style)
-    Strip.render_ansi = classmethod(_render_ansi)
+    _patch(Strip, "render", _render)
+    _patch(Strip, "render_style", staticmethod(_render_style))
+    _patch(Strip, "render_ansi", classmethod(_render_ansi))
     if hasattr(Strip.blank, "cache_clear"):
         Strip.blank.cache_clear()  # drop blanks rendered before the patch
 
@@ -243,8 +241,7 @@ def _check_version() -> None:
     """Refuse other versions: the patches read and replace private fields of these exact ones."""
     if mismatches := version_mismatches():
         raise RuntimeError(
-            "textual_fixes: " + "; ".join(mismatches)
-            + ". Re-check textual_fixes against them, then move the pins."
+            "textual_fixes: " + "; ".join(mismatches) + ". Re-check textual_fixes against them, then move the pins."
         )
 
 
@@ -281,7 +278,7 @@ def _fix_styles_cache() -> None:
     cached = StylesCache.__dict__["get_inner_outer"]
     if cached is not _get_inner_outer:
         _textual_get_inner_outer = cached
-        StylesCache.get_inner_outer = _get_inner_outer
+        _patch(StylesCache, "get_inner_outer", _get_inner_outer)
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
 
@@ -289,15 +286,20 @@ def _fix_styles_cache() -> None:
 # --- Fix 5: Strip's seven caches, made on first use -------------------------
 
 _STRIP_CACHES = (
-    "_divide_cache", "_crop_cache", "_style_cache", "_filter_cache",
-    "_line_length_cache", "_crop_extend_cache", "_offsets_cache",
+    "_divide_cache",
+    "_crop_cache",
+    "_style_cache",
+    "_filter_cache",
+    "_line_length_cache",
+    "_crop_extend_cache",
+    "_offsets_cache",
 )
 
 
 class _CacheOnFirstUse:
     """A ``Strip`` slot whose ``FIFOCache`` is made the first time it is asked for."""
 
-    __slots__ = ("slot", "maxsize")
+    __slots__ = ("maxsize", "slot")
 
     def __init__(self, slot: Any, maxsize: int) -> None:
         self.slot = slot
@@ -311,7 +313,7 @@ class _CacheOnFirstUse:
         except AttributeError:
             from textual.cache import FIFOCache
 
-            cache = FIFOCache(self.maxsize)
+            cache: FIFOCache[Any, Any] = FIFOCache(self.maxsize)
             self.slot.__set__(strip, cache)
             return cache
 
@@ -344,8 +346,8 @@ def _fix_strip_cache_allocation() -> None:
     sample = Strip([])  # read each cache's size from Textual itself
     sizes = {name: getattr(sample, name)._maxsize for name in _STRIP_CACHES}
     for name in _STRIP_CACHES:
-        setattr(Strip, name, _CacheOnFirstUse(Strip.__dict__[name], sizes[name]))
-    Strip.__init__ = _strip_init  # type: ignore[method-assign]
+        _patch(Strip, name, _CacheOnFirstUse(Strip.__dict__[name], sizes[name]))
+    _patch(Strip, "__init__", _strip_init)
 
 
 def apply() -> None:

@@ -19,7 +19,7 @@ from ...services.crisis import AlertView
 from ..messages import AlertsWanted, OpenCrisisThread, ReadPlan, ResolveAlert, TakeAlert
 from ..presence_style import STATUS_STYLE
 from ..widgets.key_bar import KeyBar
-from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, who
+from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, option_number, who
 from .crisis_keys_first import CrisisKeysFirst
 
 
@@ -101,12 +101,12 @@ class AlertsScreen(CrisisKeysFirst):
 
     @on(OptionList.OptionHighlighted, "#alert-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._selected_id = int(event.option.id)
+        self._selected_id = option_number(event.option)
         self._show_detail()
 
     @on(OptionList.OptionSelected, "#alert-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self._selected_id = int(event.option.id)
+        self._selected_id = option_number(event.option)
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -125,8 +125,13 @@ class AlertsScreen(CrisisKeysFirst):
         text.append(symbol + " " + words, colour)
         spoons = "not set today" if alert.member_spoons is None else str(alert.member_spoons)
         text.append(f"   Spoons: {spoons}\n")
-        text.append(f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {SOURCE_WORDS.get(alert.source, alert.source)}")
-        text.append(f"; {alert.seniors_notified} senior member(s) were online\n" if alert.seniors_notified != 1 else "; 1 senior member was online\n")
+        source = SOURCE_WORDS.get(alert.source, alert.source)
+        text.append(f"Raised {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) from {source}")
+        text.append(
+            f"; {alert.seniors_notified} senior member(s) were online\n"
+            if alert.seniors_notified != 1
+            else "; 1 senior member was online\n"
+        )
         if alert.note:
             text.append("Note: ")
             text.append(alert.note, "italic")
@@ -137,11 +142,14 @@ class AlertsScreen(CrisisKeysFirst):
             text.append("\n")
         if alert.escalations:
             text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
-        if alert.is_acknowledged:
-            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {local_time(alert.acknowledged_at, self.timezone)}).\n")
+        if alert.acknowledged_at is not None:  # alert.is_acknowledged, spelled so the type checker sees a datetime
+            since = local_time(alert.acknowledged_at, self.timezone)
+            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {since}).\n")
         else:
             text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
-        text.append("Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n")
+        text.append(
+            "Safety plan: " + ("shared; p opens it (your read is recorded)" if alert.has_plan else "none shared") + "\n"
+        )
         detail.update(text)
 
     # -- actions

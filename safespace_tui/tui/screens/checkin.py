@@ -155,22 +155,39 @@ class CheckInScreen(CrisisKeysFirst):
                 )
             with Horizontal(classes="row"):
                 yield Label("Sleep")
-                yield Choices([(s, s) for s in SLEEP], selected=e.sleep if e and e.sleep else None, numbered=True, id="sleep")
+                yield Choices(
+                    [(s, s) for s in SLEEP], selected=e.sleep if e and e.sleep else None, numbered=True, id="sleep"
+                )
             with Horizontal(classes="row"):
                 yield Label("I'd like")
                 yield Choices([(n, n) for n in NEEDS], multiple=True, selected=set(e.needs) if e else None, id="needs")
             with Horizontal(classes="row"):
                 yield Label("Warning signs")
-                yield Input(e.warning_signs if e else "", id="warning-signs", placeholder="anything you noticed (optional)",
-                            max_length=MAX_NOTE_CHARS, compact=True)
+                yield Input(
+                    e.warning_signs if e else "",
+                    id="warning-signs",
+                    placeholder="anything you noticed (optional)",
+                    max_length=MAX_NOTE_CHARS,
+                    compact=True,
+                )
             with Horizontal(classes="row"):
                 yield Label("A win")
-                yield Input(e.win if e else "", id="win", placeholder="big or small (optional, also shared in #wins)",
-                            max_length=MAX_NOTE_CHARS, compact=True)
+                yield Input(
+                    e.win if e else "",
+                    id="win",
+                    placeholder="big or small (optional, also shared in #wins)",
+                    max_length=MAX_NOTE_CHARS,
+                    compact=True,
+                )
             with Horizontal(classes="row"):
                 yield Label("Note")
-                yield Input(e.note if e else "", id="note", placeholder="a few words (optional)",
-                            max_length=MAX_NOTE_CHARS, compact=True)
+                yield Input(
+                    e.note if e else "",
+                    id="note",
+                    placeholder="a few words (optional)",
+                    max_length=MAX_NOTE_CHARS,
+                    compact=True,
+                )
             with Horizontal(classes="row"):
                 yield Label("Who may see it")
                 yield Choices(list(VISIBILITY.items()), selected=e.visibility if e else "group", id="visibility")

@@ -68,6 +68,13 @@ def crisis_lines_text(lines: Iterable[CrisisLine]) -> Text:
     return text
 
 
+def option_number(option: Option) -> int:
+    """The number an option was listed with (``Option(label, id=str(n))``)."""
+    if option.id is None:
+        raise TypeError("a numbered option is always made with an id")
+    return int(option.id)
+
+
 def who(alert: AlertView) -> str:
     return f"{alert.member_name} (@{alert.member_handle})"
 
@@ -93,7 +100,12 @@ class SosConfirmScreen(ModalScreen[str | None]):
         with Vertical(id="sos-dialog", classes="dialog"):
             yield Static(title, markup=False)
             yield Static(body, markup=False)
-            yield Input(value=self._note[:MAX_NOTE_CHARS], placeholder="A few words (optional)", id="sos-note", max_length=MAX_NOTE_CHARS)
+            yield Input(
+                value=self._note[:MAX_NOTE_CHARS],
+                placeholder="A few words (optional)",
+                id="sos-note",
+                max_length=MAX_NOTE_CHARS,
+            )
             yield Static(Text("Enter sends the SOS   ·   Esc cancels, nothing is sent", "dim"), markup=False)
 
     def on_mount(self) -> None:
@@ -113,7 +125,9 @@ class SosSentScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
 
-    def __init__(self, result: RaiseResult, lines: Iterable[CrisisLine], escalate_after: float, *, moved: bool = False) -> None:
+    def __init__(
+        self, result: RaiseResult, lines: Iterable[CrisisLine], escalate_after: float, *, moved: bool = False
+    ) -> None:
         super().__init__()
         self.result = result
         self.lines = tuple(lines)
@@ -141,7 +155,9 @@ class SosSentScreen(ModalScreen[None]):
             text.append(f"{people} alerted just now and will be with you as soon as they can.\n")
             if self.moved:
                 text.append("Your message is in #911, where they will find you.\n")
-            text.append(f"If nobody answers within {duration_words(self.escalate_after)}, they will all be alerted again.\n")
+            text.append(
+                f"If nobody answers within {duration_words(self.escalate_after)}, they will all be alerted again.\n"
+            )
         else:
             text.append("Your SOS is saved.\n", "bold")
             text.append("No senior member is online right now. ")
@@ -150,7 +166,11 @@ class SosSentScreen(ModalScreen[None]):
                 text.append("Your message is in #911.\n")
         if self.taken_by:
             text.append(f"\n✓ {self.taken_by} is with you now. You can talk in #911.\n", "bold")
-        text.append("\nYou don't have to wait alone. These lines are open now:\n" if not count else "\nIf you are in danger right now, please also reach out:\n")
+        text.append(
+            "\nYou don't have to wait alone. These lines are open now:\n"
+            if not count
+            else "\nIf you are in danger right now, please also reach out:\n"
+        )
         text.append_text(crisis_lines_text(self.lines))
         text.append("\nEsc closes this   ·   F2 shows these lines any time", "dim")
         return text
@@ -199,7 +219,15 @@ Choice = TypeVar("Choice", bound=Enum)
 class ChoiceScreen(ModalScreen[Choice], Generic[Choice]):
     """A short question answered with a number key (or Esc); dismisses with one of its enum values."""
 
-    def __init__(self, title: str, body: str, choices: list[tuple[str, Choice, str]], *, escape: Choice, dialog_id: str = "choice") -> None:
+    def __init__(
+        self,
+        title: str,
+        body: str,
+        choices: list[tuple[str, Choice, str]],
+        *,
+        escape: Choice,
+        dialog_id: str = "choice",
+    ) -> None:
         """``choices``: (key, value, label); Esc returns ``escape``."""
         super().__init__()
         self._title = title
@@ -246,8 +274,11 @@ def care_check_screen() -> ChoiceScreen[CareAnswer]:
         "Thank you for putting this into words. It sounds like a lot to carry. "
         "Our charter keeps talk like this in #911, where senior members keep watch and can be with you. "
         "Where would you like it to go? It's your choice.",
-        [("1", CareAnswer.TO_911, "Post it in #911"), ("2", CareAnswer.HERE, "Post it here anyway"),
-         ("3", CareAnswer.EDIT, "Let me edit it first")],
+        [
+            ("1", CareAnswer.TO_911, "Post it in #911"),
+            ("2", CareAnswer.HERE, "Post it here anyway"),
+            ("3", CareAnswer.EDIT, "Let me edit it first"),
+        ],
         escape=CareAnswer.EDIT,
         dialog_id="care-check",
     )
@@ -345,7 +376,8 @@ class AlertNoticeScreen(ModalScreen[bool]):
             else:
                 text.append(" ⚠ SOS ", "bold reverse red")
                 text.append(f" {who(alert)} needs help now\n", "bold")
-            detail = f"   {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) · from {SOURCE_WORDS.get(alert.source, alert.source)}"
+            source = SOURCE_WORDS.get(alert.source, alert.source)
+            detail = f"   {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) · from {source}"
             text.append(detail + "\n")
             words = alert.note or alert.message_excerpt
             if words:
@@ -358,7 +390,9 @@ class AlertNoticeScreen(ModalScreen[bool]):
                 text.append("   nobody has taken this yet\n")
             text.append("\n")
         count = len(waiting)
-        text.append(f"{count} waiting for a senior member.\n" if count != 1 else "1 waiting for a senior member.\n", "bold")
+        text.append(
+            f"{count} waiting for a senior member.\n" if count != 1 else "1 waiting for a senior member.\n", "bold"
+        )
         text.append("Enter: open the alerts pane (F3)   ·   Esc: close (the alert stays open)", "dim")
         static.update(text)
 
@@ -391,7 +425,9 @@ class MoveMessageScreen(ModalScreen[int | None]):
             options.append(Option(label, id=str(message.id)))
         with Vertical(id="move-dialog", classes="dialog"):
             yield Static(Text(f"Move a message from #{self.channel_name} to #911", "bold"), markup=False)
-            yield Static(Text("The author is told gently; the move is recorded. Enter moves · Esc cancels", "dim"), markup=False)
+            yield Static(
+                Text("The author is told gently; the move is recorded. Enter moves · Esc cancels", "dim"), markup=False
+            )
             yield OptionList(*options, id="move-list")
 
     def on_mount(self) -> None:
@@ -400,7 +436,7 @@ class MoveMessageScreen(ModalScreen[int | None]):
     @on(OptionList.OptionSelected, "#move-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(int(event.option.id))
+        self.dismiss(option_number(event.option))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,6 +8,7 @@ screen, so SOS and the crisis lines come first, the rest in Textual's order.
 
 from __future__ import annotations
 
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 from ...commands import BY_NAME
@@ -17,7 +18,7 @@ FIRST = tuple(key.key for name in ("sos", "crisis") for key in BY_NAME[name].key
 
 class CrisisKeysFirst(Screen):
     @property
-    def active_bindings(self):  # type: ignore[override]
+    def active_bindings(self) -> dict[str, ActiveBinding]:
         bindings = super().active_bindings
         first = {key: bindings[key] for key in FIRST if key in bindings}
         return {**first, **{key: value for key, value in bindings.items() if key not in first}}

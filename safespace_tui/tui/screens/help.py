@@ -26,7 +26,12 @@ def help_text(commands: list[Command]) -> Text:
     member may use, each with its keys."""
     text = Text()
     text.append("Keys\n", "bold")
-    crisis = [(key.display, command.help) for command in commands if command.name in ("sos", "crisis", "help") for key in command.keys]
+    crisis = [
+        (key.display, command.help)
+        for command in commands
+        if command.name in ("sos", "crisis", "help")
+        for key in command.keys
+    ]
     for shown, words in [*crisis, *OTHER_KEYS]:
         text.append(f"  {shown:<8}", "bold")
         text.append(f" {words}\n")

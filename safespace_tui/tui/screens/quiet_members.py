@@ -6,14 +6,14 @@ what anyone wrote, and check-ins kept "only me" are never counted or revealed.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
-
-from datetime import UTC
 
 from ...services.checkins import QuietMember
 from ...services.spoons import zone

@@ -156,8 +156,11 @@ class SafetyPlanScreen(CrisisKeysFirst):
             ChoiceScreen(
                 "Save your changes?",
                 "You changed your plan since it was last saved.",
-                [("1", PlanChoice.SAVE, "Save and close"), ("2", PlanChoice.DISCARD, "Close without saving"),
-                 ("3", PlanChoice.STAY, "Keep editing")],
+                [
+                    ("1", PlanChoice.SAVE, "Save and close"),
+                    ("2", PlanChoice.DISCARD, "Close without saving"),
+                    ("3", PlanChoice.STAY, "Keep editing"),
+                ],
                 escape=PlanChoice.STAY,
             ),
             callback=chosen,

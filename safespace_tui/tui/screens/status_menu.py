@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from ...services.channels import LIVING_ROOM
 from ..presence_style import STATUS_HINT, STATUS_ORDER, STATUS_STYLE
 
+
 class MenuAction(Enum):
     """The menu's choices that are not a status."""
 

@@ -7,6 +7,8 @@ and deletion live (ask an admin; the commands for them are planned, not built).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,8 +16,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
-
-from collections.abc import Awaitable, Callable
 
 from ...services.away import LEAVING_WORDS, SteppedAway
 from ...services.channels import LIVING_ROOM
@@ -87,15 +87,25 @@ class StepAwayScreen(ModalScreen):
             with Horizontal(classes="row"):
                 yield Label("How")
                 yield Choices(
-                    [("while", "for a while"), ("leaving", "leaving the group")], selected="while", numbered=True, id="away-kind"
+                    [("while", "for a while"), ("leaving", "leaving the group")],
+                    selected="while",
+                    numbered=True,
+                    id="away-kind",
                 )
             with Horizontal(classes="row", id="until-row"):
                 yield Label("Until")
-                yield Input(placeholder="a date like 2026-12-01, or a number of days (optional)", id="away-until", compact=True)
+                yield Input(
+                    placeholder="a date like 2026-12-01, or a number of days (optional)", id="away-until", compact=True
+                )
             with Horizontal(classes="row"):
                 yield Label("Note")
-                yield Input(self.note, placeholder="a few words for the group (optional)", id="away-note",
-                            max_length=MAX_NOTE_CHARS, compact=True)
+                yield Input(
+                    self.note,
+                    placeholder="a few words for the group (optional)",
+                    id="away-note",
+                    max_length=MAX_NOTE_CHARS,
+                    compact=True,
+                )
             yield Static(self._words("while"), id="away-words", markup=False)
             yield Static("", id="away-error", markup=False)
             with Horizontal(id="away-buttons"):

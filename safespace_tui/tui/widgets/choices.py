@@ -90,10 +90,8 @@ class Choices(Widget, can_focus=True):
     def _piece(self, index: int) -> Text:
         value, label = self.options[index]
         chosen = value in self._selected
-        if self.multiple:
-            mark = "[x]" if chosen else "[ ]"
-        else:
-            mark = "(•)" if chosen else "( )"
+        unmarked, marked = ("[ ]", "[x]") if self.multiple else ("( )", "(•)")
+        mark = marked if chosen else unmarked
         piece = Text(mark + " ", "bold" if chosen else "")
         piece.append(label, "bold" if chosen else "")
         if self.has_focus and index == self.cursor:

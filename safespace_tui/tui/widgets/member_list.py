@@ -65,7 +65,7 @@ class MemberList(ScrollView):
 
     def described(self, width: int = 60) -> list[str]:
         """The list as plain lines of ``width`` (``/here``: the pane is hidden on narrow screens)."""
-        lines = []
+        lines: list[str] = []
         for row in self._rows(width):
             text = self._row_text(row).plain.rstrip()
             lines.append("\n" + text if row[0] == "title" and lines else text)
@@ -123,7 +123,7 @@ class MemberList(ScrollView):
             self.virtual_size = Size(width, len(lines))
             self.refresh()
             return
-        for y, (before, after) in enumerate(zip(old, lines)):
+        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os.path
+
 from textual import events
 from textual.widgets import TextArea
-
-import os.path
 
 from ...text import MAX_MESSAGE_CHARS
 from ..messages import CommandsOffered, PasteRefused, Submitted
@@ -58,7 +58,7 @@ class MessageBox(TextArea):
     def _complete(self) -> None:
         typed = self.text[1:].lower()
         matches = [name for name in self.command_names if name.startswith(typed)]
-        common = os.path.commonprefix(matches)
+        common = os.path.commonprefix(matches)  # noqa: RUF071 - names, not paths: the character-wise prefix is the point
         if len(matches) == 1:
             self.load_text(f"/{matches[0]} ")
         elif len(common) > len(typed):
@@ -71,7 +71,7 @@ class MessageBox(TextArea):
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""
         if self.text.startswith(draft):
-            self.load_text(self.text[len(draft):])
+            self.load_text(self.text[len(draft) :])
             self.move_cursor(self.document.end)
 
     def restore_draft(self, draft: str) -> None:

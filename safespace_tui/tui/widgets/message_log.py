@@ -17,10 +17,10 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...services.spoons import zone
 from ...services.views import MessageView
 from ..messages import OlderWanted
 from ..textual_fixes import inner_background_style, update_scrollbars
-
 
 _GUTTER = 6
 _DIM = Style(dim=True)
@@ -51,7 +51,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._messages: list[MessageView] = []
         self._lines: list[Strip] = []
         self._width = 0
-        self._zone = _zone(timezone)
+        self._zone = zone(timezone)
         self.has_older = False
         self._loading_older = False
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
@@ -115,7 +115,7 @@ class MessageLog(ScrollView, can_focus=True):
     def set_timezone(self, timezone: str) -> None:
         """Show every time in ``timezone`` from now on (``/timezone`` changes it at once)."""
         if timezone != self._zone.key:
-            self._zone = _zone(timezone)
+            self._zone = zone(timezone)
             self._relayout()
 
     # -- drawing
@@ -197,22 +197,37 @@ class MessageLog(ScrollView, can_focus=True):
         """
         styles = self.styles
         if (
-            any(edge for edge, _ in styles.border) or any(edge for edge, _ in styles.outline)
-            or styles.tint.a or styles.opacity != 1.0 or styles.text_opacity != 1.0
+            any(edge for edge, _ in styles.border)
+            or any(edge for edge, _ in styles.outline)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
             or (styles.has_rule("hatch") and styles.hatch != "none")
-            or styles.padding.top or styles.padding.bottom
+            or styles.padding.top
+            or styles.padding.bottom
         ):
             return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
         inner = inner_background_style(base_background, background)
         filters = tuple(self.get_line_filters())
-        key = (self.size, self.region.size, self.scrollable_content_region.size, self.scroll_offset.x,
-               style, inner, filters, background, styles.padding)
+        key = (
+            self.size,
+            self.region.size,
+            self.scrollable_content_region.size,
+            self.scroll_offset.x,
+            style,
+            inner,
+            filters,
+            background,
+            styles.padding,
+        )
         if key != self._finished_key:
             self._finished_key = key
             self._finished.clear()
-        lines = [self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range]
+        lines = [
+            self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range
+        ]
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             lines = [line.crop(x1, x2) for line in lines]
@@ -262,10 +277,3 @@ class MessageLog(ScrollView, can_focus=True):
         if new_value <= 0 and self.has_older and not self._loading_older and self._messages:
             self._loading_older = True
             self.post_message(OlderWanted(self._messages[0].id))
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return ZoneInfo("UTC")
