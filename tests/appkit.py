@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+from harness import make_key
 from safespace_tui.config import load_config
 from safespace_tui.hub import Hub
 from safespace_tui.services import Services
@@ -16,8 +17,6 @@ from safespace_tui.store.models import Channel, Message
 from safespace_tui.store.models import Member as MemberRow
 from safespace_tui.tui import textual_fixes
 from safespace_tui.tui.app import SafeSpaceApp
-
-from harness import make_key
 
 FIXED = datetime(2026, 11, 24, 9, 30)
 

@@ -7,6 +7,7 @@ server sent, so assertions read what a person would read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -93,7 +94,9 @@ def fingerprint(key_path: Path) -> str:
     return asyncssh.read_public_key(str(key_path.with_suffix(".pub"))).get_fingerprint("sha256")
 
 
-async def ssh_connect(port: int, key_path: Path | list[Path] | None, *, username: str = "member", **options) -> asyncssh.SSHClientConnection:
+async def ssh_connect(
+    port: int, key_path: Path | list[Path] | None, *, username: str = "member", **options
+) -> asyncssh.SSHClientConnection:
     """A plain asyncssh connection (no session yet) with ``key_path`` as the only identity."""
     keys = [] if key_path is None else [str(k) for k in (key_path if isinstance(key_path, list) else [key_path])]
     options.setdefault("preferred_auth", "publickey")
@@ -105,9 +108,25 @@ def openssh_args(port: int, key_path: Path | None, *extra: str, tool: str = "ssh
     """Command line for the real OpenSSH client (``ssh``/``scp``/``sftp``), ignoring the user's own config."""
     port_flag = "-p" if tool == "ssh" else "-P"
     args = [
-        tool, "-F", "/dev/null", port_flag, str(port),
-        "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+        tool,
+        "-F",
+        "/dev/null",
+        port_flag,
+        str(port),
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "IdentityAgent=none",
+        "-o",
+        "ConnectTimeout=10",
+        "-o",
+        "LogLevel=ERROR",
     ]
     if key_path is not None:
         args += ["-i", str(key_path)]
@@ -197,8 +216,16 @@ class ServerProcess:
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "safespace_tui", "serve",
-            "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", "0",
+            sys.executable,
+            "-m",
+            "safespace_tui",
+            "serve",
+            "--data-dir",
+            str(self.data_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
         ]
 
     def _drain(self) -> None:
@@ -358,7 +385,9 @@ class Terminal:
         await self.wait_for(f"{author}  {body}", timeout)
 
     async def wait_gone(self, needle: str, timeout: float = 15) -> None:
-        await wait_until(lambda: needle not in self.text(), timeout, lambda: f"{needle!r} is still on screen:\n{self.text()}")
+        await wait_until(
+            lambda: needle not in self.text(), timeout, lambda: f"{needle!r} is still on screen:\n{self.text()}"
+        )
 
     async def wait_screen(self, condition: Callable[[], object], what: str, timeout: float = 15):
         """``wait_until`` for a condition on this screen; the failure shows the screen."""
@@ -400,9 +429,7 @@ class Terminal:
     async def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.conn.wait_closed(), 5)
-            except asyncio.TimeoutError:
-                pass
         if self._reader is not None:
             self._reader.cancel()

@@ -10,8 +10,8 @@ import asyncio
 import sqlite3
 
 import pytest
-from harness import Terminal, fingerprint, make_key, safespace
 
+from harness import Terminal, fingerprint, make_key, safespace
 from safespace_tui.config import load_config
 from safespace_tui.hub import MEMBERS, Hub, member_topic
 from safespace_tui.services import Services

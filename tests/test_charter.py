@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from safespace_tui.tui.screens.text_page import TextPage
-
 from appkit import build_services, make_app, seed
 from harness import safespace
+from safespace_tui.tui.screens.text_page import TextPage
 
 
 def test_cli_loads_shows_and_resets_the_charter(tmp_path):

@@ -141,7 +141,18 @@ def test_default_data_dir_is_under_xdg_data_home(tmp_path):
 def test_member_add_list_role_remove(home, tmp_path):
     """Happy path: add (key file or key text, role, display name), list, role, remove."""
     key = make_key(tmp_path, "cat")
-    out = safespace(home, "member", "add", "Cat", "--key", str(key.with_suffix(".pub")), "--role", "senior", "--display-name", "Cat R.").stdout
+    out = safespace(
+        home,
+        "member",
+        "add",
+        "Cat",
+        "--key",
+        str(key.with_suffix(".pub")),
+        "--role",
+        "senior",
+        "--display-name",
+        "Cat R.",
+    ).stdout
     assert "Added cat as senior" in out
     dan = make_key(tmp_path, "dan")
     safespace(home, "member", "add", "dan", "--key", dan.with_suffix(".pub").read_text().strip())  # key text
@@ -163,7 +174,9 @@ def test_member_key_add_list_revoke(home, tmp_path):
     assert re.search(re.escape(fingerprint(laptop)) + r"\s+active", listing)
     assert len(listing.strip().splitlines()) == 2
     assert "Revoked" in safespace(home, "member", "key", "revoke", "ann", fingerprint(laptop)).stdout
-    assert re.search(re.escape(fingerprint(laptop)) + r"\s+revoked", safespace(home, "member", "key", "list", "ann").stdout)
+    assert re.search(
+        re.escape(fingerprint(laptop)) + r"\s+revoked", safespace(home, "member", "key", "list", "ann").stdout
+    )
 
 
 def test_channel_add_and_list(home):
@@ -175,7 +188,16 @@ def test_channel_add_and_list(home):
 def test_display_name_with_escapes_is_cleaned(home, tmp_path):
     """Bad input: a display name carrying an OSC title sequence and bidi override is stored clean."""
     key = make_key(tmp_path, "eve")
-    safespace(home, "member", "add", "eve", "--key", str(key.with_suffix(".pub")), "--display-name", "Eve\x1b]0;pwned\x07\u202e")
+    safespace(
+        home,
+        "member",
+        "add",
+        "eve",
+        "--key",
+        str(key.with_suffix(".pub")),
+        "--display-name",
+        "Eve\x1b]0;pwned\x07\u202e",
+    )
     names = [row[2] for row in tables(home)["member"] if row[1] == "eve"]
     assert names == ["Eve"]
 
@@ -194,7 +216,10 @@ MALFORMED_KEYS = {
     "empty": (b"", "exactly one"),
     "binary": (bytes(range(256)) * 4, "not a text"),
     "truncated": (b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n", "public key"),
-    "wrong type word": (b"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBa0Y2mB4O6lTqE0jBfQjZp1oXy0dJ3dD6ePpW1f2aQm x\n", "public key"),
+    "wrong type word": (
+        b"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIBa0Y2mB4O6lTqE0jBfQjZp1oXy0dJ3dD6ePpW1f2aQm x\n",
+        "public key",
+    ),
 }
 
 
@@ -291,7 +316,19 @@ def test_bad_config_is_a_clear_error(tmp_path):
 def serve_once(data: Path, *args: str) -> str:
     """Start ``safespace serve``, wait until it listens, stop it with SIGTERM; return its output."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "safespace_tui", "serve", "--data-dir", str(data), "--host", "127.0.0.1", "--port", "0", *args],
+        [
+            sys.executable,
+            "-m",
+            "safespace_tui",
+            "serve",
+            "--data-dir",
+            str(data),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

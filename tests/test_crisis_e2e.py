@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from harness import Terminal, wait_until
 
+
 async def close_all(*terminals: Terminal) -> None:
     for terminal in terminals:
         await terminal.close()
@@ -131,7 +132,9 @@ async def test_safety_plans_are_private_and_a_seniors_read_is_audited(groups):
         await bea.type_line("/plan ann")
         await bea.wait_for("There's no safety plan to show here.")
         await bea.type_line("/plan sam")
-        await wait_until(lambda: bea.text().count("There's no safety plan to show here.") == 2, what="same words for no plan")
+        await wait_until(
+            lambda: bea.text().count("There's no safety plan to show here.") == 2, what="same words for no plan"
+        )
         assert "pacing at night" not in bea.text()
 
         # ann asks for help; sam takes it and opens her plan in one step from the pane

@@ -10,9 +10,9 @@ from datetime import timedelta
 import asyncssh
 import pytest
 
+from safespace_tui import text as text_module
 from safespace_tui.config import load_config
 from safespace_tui.hub import ALERTS, Hub, channel_topic, member_topic
-from safespace_tui import text as text_module
 from safespace_tui.services import Services
 from safespace_tui.services import channels as channels_module
 from safespace_tui.services import crisis as crisis_module
@@ -73,7 +73,16 @@ def count_alerts(services) -> int:
 
 @pytest.mark.parametrize(
     "text",
-    ["SOS", "sos please", "I need help. SOS!", "this is an Emergency", "EMERGENCY", "(sos)", "help—sos—now", "Emergency's here"],
+    [
+        "SOS",
+        "sos please",
+        "I need help. SOS!",
+        "this is an Emergency",
+        "EMERGENCY",
+        "(sos)",
+        "help—sos—now",
+        "Emergency's here",
+    ],
 )
 def test_sos_words_count(text):
     assert has_sos_words(text)
@@ -81,7 +90,16 @@ def test_sos_words_count(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["sosa is a name", "emergencyroom", "emergencies happen", "s.o.s", "sos_team", "sos2", "an SOSfest", "nothing to see"],
+    [
+        "sosa is a name",
+        "emergencyroom",
+        "emergencies happen",
+        "s.o.s",
+        "sos_team",
+        "sos2",
+        "an SOSfest",
+        "nothing to see",
+    ],
 )
 def test_sos_words_need_whole_words(text):
     assert not has_sos_words(text)
@@ -90,7 +108,9 @@ def test_sos_words_need_whole_words(text):
 PHRASES = load_config("/nonexistent-dir-for-defaults").self_harm_phrases
 
 
-@pytest.mark.parametrize("text", ["I want to die", "thinking about SELF HARM again", "self-harm", "I might hurt  myself", "feeling suicidal"])
+@pytest.mark.parametrize(
+    "text", ["I want to die", "thinking about SELF HARM again", "self-harm", "I might hurt  myself", "feeling suicidal"]
+)
 def test_self_harm_phrases_found(text):
     assert looks_like_self_harm(text, PHRASES)
 
@@ -286,7 +306,9 @@ async def test_alert_shows_the_members_spoons_status_and_plan(world):
     assert view.member_spoons is None  # not set today: nothing stale is shown
     await services.spoons.set(people["ann"], 3)
     assert (await services.crisis.get(people["sam"], raised.id)).member_spoons == 3
-    assert not (await services.crisis.get(people["sam"], (await services.crisis.raise_alert(people["bea"], "key")).alert.id)).has_plan
+    assert not (
+        await services.crisis.get(people["sam"], (await services.crisis.raise_alert(people["bea"], "key")).alert.id)
+    ).has_plan
 
 
 # -- escalation --------------------------------------------------------------------------------------
@@ -348,7 +370,11 @@ async def test_a_senior_moves_any_message_to_911(world):
     assert await services.channels.history(people["ann"], living.id) == []
     assert isinstance(told[-1], MessageMoved) and told[-1].from_channel_id == living.id
     entries = await services.audit.list_all()
-    assert entries[0].action == "message.move_to_911" and entries[0].actor_handle == "sam" and entries[0].subject_handle == "ann"
+    assert (
+        entries[0].action == "message.move_to_911"
+        and entries[0].actor_handle == "sam"
+        and entries[0].subject_handle == "ann"
+    )
     with pytest.raises(Invalid):
         await services.crisis.move_message_to_crisis(people["sam"], message.id)
 

@@ -14,7 +14,13 @@ from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.tui.app import SafeSpaceApp
 from safespace_tui.tui.screens.alerts import AlertsScreen
-from safespace_tui.tui.screens.crisis import AlertNoticeScreen, ChoiceScreen, CrisisLinesScreen, SosConfirmScreen, SosSentScreen
+from safespace_tui.tui.screens.crisis import (
+    AlertNoticeScreen,
+    ChoiceScreen,
+    CrisisLinesScreen,
+    SosConfirmScreen,
+    SosSentScreen,
+)
 from safespace_tui.tui.screens.main import MainScreen
 from safespace_tui.tui.screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
 from safespace_tui.tui.widgets.message_box import MessageBox
@@ -114,7 +120,9 @@ async def test_sos_words_move_the_member_to_911(world):
         assert [a.source for a in await services.crisis.admin_list()] == ["words"]
 
 
-@pytest.mark.parametrize(("key", "channel", "kept"), [("1", CRISIS_CHANNEL, ""), ("2", "living-room", ""), ("3", None, "I want to die")])
+@pytest.mark.parametrize(
+    ("key", "channel", "kept"), [("1", CRISIS_CHANNEL, ""), ("2", "living-room", ""), ("3", None, "I want to die")]
+)
 async def test_self_harm_talk_is_asked_about_gently(world, key, channel, kept):
     services, people = world
     app = SafeSpaceApp(services, people["ann"])
@@ -155,7 +163,9 @@ async def test_a_senior_gets_a_notice_and_works_the_alert_in_the_pane(world):
     async with app.run_test(size=(100, 30)) as pilot:
         await _ready(pilot)
         raised = await services.crisis.raise_alert(people["ann"], "key", "please")
-        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "notice")
+        await _until(
+            pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "notice"
+        )
         assert "SOS" in _screen_text(app.screen)
         await pilot.press("enter")
         await _until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen.alerts, "pane")
@@ -192,7 +202,9 @@ async def test_a_member_writes_their_plan(world):
         await pilot.press("f4")
         # the screen is current before it has mounted; keys pressed before its first section
         # has the focus are lost (the first letter went missing when the plan loaded slowly)
-        await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen) and isinstance(app.focused, TextArea), "plan screen")
+        await _until(
+            pilot, lambda: isinstance(app.screen, SafetyPlanScreen) and isinstance(app.focused, TextArea), "plan screen"
+        )
         await pilot.press(*"walk the dog")
         await pilot.press("ctrl+o")
         await _until(pilot, lambda: not app.screen.dirty, "saved")
@@ -213,7 +225,11 @@ async def test_the_alert_notice_reaches_a_senior_on_any_screen_and_the_app_unsub
         await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "plan screen")
         assert services.hub.subscriber_count(ALERTS) == 1
         await services.crisis.raise_alert(people["ann"], "command", "now")
-        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "notice over the plan")
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen),
+            "notice over the plan",
+        )
         await pilot.press("escape")
         await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "back to the plan")
     assert services.hub.subscriber_count(ALERTS) == 0
@@ -226,11 +242,17 @@ async def test_a_senior_opens_the_911_thread_from_the_pane(world):
     app = SafeSpaceApp(services, people["sam"])
     async with app.run_test(size=(100, 30)) as pilot:
         # the alert raised before sam connected is the first thing he sees
-        await _until(pilot, lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen), "waiting alert")
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, AlertNoticeScreen) and "ann" in _screen_text(app.screen),
+            "waiting alert",
+        )
         await pilot.press("enter")
         await _until(pilot, lambda: isinstance(app.screen, AlertsScreen) and app.screen.alerts, "pane")
         await pilot.press("t")
-        await _until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.current.name == CRISIS_CHANNEL, "#911")
+        await _until(
+            pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.current.name == CRISIS_CHANNEL, "#911"
+        )
 
 
 async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
@@ -251,5 +273,9 @@ async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
         await _until(pilot, lambda: isinstance(sam_app.screen, MainScreen), "moved")
         counts = {c.name: n for c, n in await services.channels.list_all()}
         assert counts["living-room"] == 0 and counts[CRISIS_CHANNEL] == 1
-        await _until(ann_pilot, lambda: any("moved one of your messages" in str(n.message) for n in ann_app._notifications), "author told")
+        await _until(
+            ann_pilot,
+            lambda: any("moved one of your messages" in str(n.message) for n in ann_app._notifications),
+            "author told",
+        )
         assert [e.action for e in await services.audit.list_all()] == ["message.move_to_911"]

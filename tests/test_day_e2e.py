@@ -13,6 +13,7 @@ import statistics
 import time
 
 from harness import KEYS, Terminal, wait_until
+
 MEMBERS_PANE = 20  # columns on the right (tui/app.tcss #members-pane)
 
 
@@ -43,7 +44,10 @@ async def wait_line(term: Terminal, name: str, predicate, timeout: float = 15) -
         return line if line and predicate(line) else None
 
     return await wait_until(
-        matched, timeout, lambda: f"member line for {name!r} never matched; it is {member_line(term, name)!r}:\n{term.text()}", 0.01
+        matched,
+        timeout,
+        lambda: f"member line for {name!r} never matched; it is {member_line(term, name)!r}:\n{term.text()}",
+        0.01,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from harness import make_key
 from safespace_tui.config import load_config
 from safespace_tui.hub import MEMBERS, Hub, channel_topic
 from safespace_tui.services import Services
@@ -19,8 +20,6 @@ from safespace_tui.services.spoons import spoons_today, validate_timezone
 from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import CheckIn, Message, SpoonLog, utcnow
-
-from harness import make_key
 
 
 class Clock:
@@ -62,7 +61,7 @@ async def fresh(services, name_or_view):
 
 # -- spoons
 async def test_spend_regain_set_clamp_log_and_publish(world):
-    services, people, clock, events = world
+    services, people, _clock, events = world
     ann = await services.spoons.ensure_today(people["ann"])
     assert ann.spoons == 12 and ann.spoons_day == date(2026, 3, 10)
     ann = await services.spoons.spend(ann)
@@ -80,16 +79,26 @@ async def test_spend_regain_set_clamp_log_and_publish(world):
     with pytest.raises(Invalid):
         await services.spoons.set(ann, -1)
     logged = services.store.read_sync(
-        lambda: [(r.reason, r.spoons, r.delta) for r in SpoonLog.select().where(SpoonLog.member == ann.id).order_by(SpoonLog.id)]
+        lambda: [
+            (r.reason, r.spoons, r.delta)
+            for r in SpoonLog.select().where(SpoonLog.member == ann.id).order_by(SpoonLog.id)
+        ]
     )
-    assert logged == [("reset", 12, 0), ("spend", 11, -1), ("spend", 10, -1), ("regain", 11, 1), ("regain", 12, 1), ("set", 0, -12)]
+    assert logged == [
+        ("reset", 12, 0),
+        ("spend", 11, -1),
+        ("spend", 10, -1),
+        ("regain", 11, 1),
+        ("regain", 12, 1),
+        ("set", 0, -12),
+    ]
     published = [e.spoons for e in events if getattr(e, "id", None) == ann.id]
     assert published[-1] == 0
     assert published.count(0) == 1  # spending at 0 changed nothing, so nothing was published
 
 
 async def test_spoons_reset_to_chosen_start_on_the_members_local_day(world):
-    services, people, clock, events = world
+    services, people, clock, _events = world
     ann = await services.spoons.set_timezone(people["ann"], "pacific/auckland")
     assert ann.timezone == "Pacific/Auckland"
     clock.moment = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)  # 23:00 on 1 March in Auckland
@@ -109,14 +118,16 @@ async def test_spoons_reset_to_chosen_start_on_the_members_local_day(world):
 
 
 async def test_others_see_spoons_only_for_the_members_own_today(world):
-    services, people, clock, events = world
+    services, people, clock, _events = world
     ann = await services.spoons.set(people["ann"], 5)
     assert spoons_today(ann, clock()) == 5
     assert spoons_today(ann, clock() + timedelta(days=1)) is None
     assert spoons_today(await fresh(services, people["bea"]), clock()) is None  # never set
 
 
-@pytest.mark.parametrize("bad", ["", "Mars/Base", "../../etc/passwd", "/etc/localtime", "Europe/../UTC", "a" * 80, "Europe/London\x1b[2J"])
+@pytest.mark.parametrize(
+    "bad", ["", "Mars/Base", "../../etc/passwd", "/etc/localtime", "Europe/../UTC", "a" * 80, "Europe/London\x1b[2J"]
+)
 def test_timezone_validation_refuses_what_is_not_a_zone(bad):
     with pytest.raises(Invalid):
         validate_timezone(bad)
@@ -136,7 +147,7 @@ def test_spoon_bar_reads_without_colour():
 
 
 async def test_history_days_are_own_spoons_and_mood(world):
-    services, people, clock, events = world
+    services, people, clock, _events = world
     ann = await services.spoons.set(people["ann"], 4)
     await services.checkins.save(ann, CheckInDraft(spoons=5, mood=2))
     clock.advance(days=1)
@@ -176,7 +187,7 @@ async def test_checkin_posts_card_updates_meter_and_is_one_per_day(world):
 
 
 async def test_checkin_validation_is_kind_and_strict(world):
-    services, people, clock, events = world
+    services, people, _clock, _events = world
     ann = people["ann"]
     for draft in (
         CheckInDraft(spoons=13, mood=3),
@@ -194,7 +205,7 @@ async def test_checkin_validation_is_kind_and_strict(world):
 
 
 async def test_backfilling_yesterday_keeps_the_streak_and_todays_meter(world):
-    services, people, clock, events = world
+    services, people, _clock, _events = world
     ann = await services.spoons.set(people["ann"], 8)
     reflection = await services.checkins.reflection(ann)
     assert reflection.streak == 0
@@ -211,7 +222,7 @@ async def test_backfilling_yesterday_keeps_the_streak_and_todays_meter(world):
 
 
 async def test_reflection_compares_only_with_ones_own_weeks(world):
-    services, people, clock, events = world
+    services, people, clock, _events = world
     ann, bea = people["ann"], people["bea"]
     for offset in range(21, 7, -1):  # ann: two weeks, long ago-ish
         clock.moment = datetime(2026, 3, 10, 12, tzinfo=UTC) - timedelta(days=offset)
@@ -226,9 +237,11 @@ async def test_reflection_compares_only_with_ones_own_weeks(world):
 
 
 async def test_win_goes_to_wins_with_the_same_visibility_and_can_be_taken_back(world):
-    services, people, clock, events = world
+    services, people, _clock, _events = world
     ann = people["ann"]
-    saved = await services.checkins.save(ann, CheckInDraft(spoons=6, mood=4, win="I went outside", visibility="seniors"))
+    saved = await services.checkins.save(
+        ann, CheckInDraft(spoons=6, mood=4, win="I went outside", visibility="seniors")
+    )
     wins = await services.channels.by_name("wins")
     win = services.store.read_sync(lambda: Message.get(Message.channel == wins.id))
     assert win.body == "A win: I went outside" and win.visibility == "seniors" and win.author_id == ann.id
@@ -240,13 +253,16 @@ async def test_win_goes_to_wins_with_the_same_visibility_and_can_be_taken_back(w
 
 async def test_only_me_and_seniors_only_never_reach_a_plain_members_queries(world):
     """History, unread counts and live events all respect a check-in's visibility."""
-    services, people, clock, events = world
+    services, people, _clock, events = world
     ann, bea, sam = people["ann"], people["bea"], people["sam"]
     checkins = await services.channels.by_name("check-ins")
     wins = await services.channels.by_name("wins")
     await services.checkins.save(ann, CheckInDraft(spoons=5, mood=3, note="PRIVATE-ME", win="WIN-ME", visibility="me"))
     await services.checkins.save(
-        ann, CheckInDraft(spoons=5, mood=3, note="FOR-SENIORS", win="WIN-SENIORS", visibility="seniors", day=date(2026, 3, 9))
+        ann,
+        CheckInDraft(
+            spoons=5, mood=3, note="FOR-SENIORS", win="WIN-SENIORS", visibility="seniors", day=date(2026, 3, 9)
+        ),
     )
 
     def bodies(history):
@@ -278,7 +294,7 @@ async def test_only_me_and_seniors_only_never_reach_a_plain_members_queries(worl
 
 
 async def test_someone_elses_checkin_cannot_be_read_through_get(world):
-    services, people, clock, events = world
+    services, people, _clock, _events = world
     await services.checkins.save(people["ann"], CheckInDraft(spoons=5, mood=3, visibility="me"))
     assert await services.checkins.get(people["bea"]) is None
     assert await services.checkins.get(people["sam"]) is None
@@ -287,7 +303,7 @@ async def test_someone_elses_checkin_cannot_be_read_through_get(world):
 
 # -- the quiet list
 async def test_quiet_members_is_for_seniors_and_never_counts_private_checkins(world):
-    services, people, clock, events = world
+    services, people, clock, _events = world
     ann, bea, sam = people["ann"], people["bea"], people["sam"]
     with pytest.raises(NotFound):
         await services.checkins.quiet_members(ann, 3)
@@ -303,7 +319,6 @@ async def test_quiet_members_is_for_seniors_and_never_counts_private_checkins(wo
     assert [q.member.handle for q in await services.checkins.quiet_members(sam, 6)] == ["ann"]
 
 
-
 async def test_quiet_members_shows_when_each_was_last_here(world):
     """Promise (issue 8): Member.last_seen_at is written when a session closes (note_seen) and the
     seniors' quiet list shows it; someone never seen since has None."""
@@ -317,7 +332,7 @@ async def test_quiet_members_shows_when_each_was_last_here(world):
 
 # -- stepping away
 async def test_stepping_away_posts_a_kind_note_and_back_returns(world):
-    services, people, clock, events = world
+    services, people, _clock, events = world
     ann = people["ann"]
     with pytest.raises(Invalid):
         await services.away.step_away(ann, leaving=False, until=date(2026, 3, 10))
@@ -335,7 +350,7 @@ async def test_stepping_away_posts_a_kind_note_and_back_returns(world):
 
 
 async def test_leaving_deletes_nothing(world):
-    services, people, clock, events = world
+    services, people, _clock, _events = world
     ann = people["ann"]
     room = await services.channels.by_name("living-room")
     await services.channels.post(ann, room.id, "thank you all")

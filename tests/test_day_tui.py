@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from textual.app import App, ComposeResult
 
+from appkit import build_services, make_app, seed
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.store.models import CheckIn, Member, Message
 from safespace_tui.tui.messages import SpoonNudged
@@ -20,8 +21,6 @@ from safespace_tui.tui.widgets.member_list import MemberList
 from safespace_tui.tui.widgets.message_log import MessageLog
 from safespace_tui.tui.widgets.spoon_meter import SpoonMeter, meter_text
 from safespace_tui.tui.widgets.status_bar import StatusBar
-
-from appkit import build_services, make_app, seed
 
 
 @pytest.fixture
@@ -171,7 +170,10 @@ async def test_clicking_own_name_opens_status_menu_and_choice_is_saved(world):
         assert "◐ ann  low energy" in str(app.screen.query_one(StatusBar).query_one("#own-status").render())
         await pilot.press(*"/status recharging need a rest", "enter")
         await settle(pilot)
-        assert (row(services, ids["ann"]).status, row(services, ids["ann"]).status_note) == ("recharging", "need a rest")
+        assert (row(services, ids["ann"]).status, row(services, ids["ann"]).status_note) == (
+            "recharging",
+            "need a rest",
+        )
         await pilot.press(*"/status sleepy", "enter")
         await settle(pilot)
         assert row(services, ids["ann"]).status == "recharging"
@@ -245,7 +247,12 @@ async def test_checkin_by_keyboard_posts_card_and_updates_meter(world):
         assert not isinstance(app.screen, CheckInScreen)
         checkin = services.store.read_sync(lambda: CheckIn.get(CheckIn.member == ids["ann"]))
         assert (checkin.spoons, checkin.mood, checkin.sleep, checkin.needs) == (5, 2, "okay", "quiet")
-        assert (checkin.warning_signs, checkin.win, checkin.note, checkin.visibility) == ("not sleeping", "made soup", "slow day", "seniors")
+        assert (checkin.warning_signs, checkin.win, checkin.note, checkin.visibility) == (
+            "not sleeping",
+            "made soup",
+            "slow day",
+            "seniors",
+        )
         assert "5/12" in app.screen.query_one(SpoonMeter).plain
         assert any("Thank you for checking in. Senior members can see it." in n for n in notes(app))
         # same day: the form opens with what was saved, and saving edits the card
@@ -300,7 +307,9 @@ async def test_backfill_yesterday_from_the_form(world):
 async def test_history_shows_own_spoons_and_moods_as_numbers_and_grid(world):
     services, ids = world
     ann = await services.members.get(ids["ann"])
-    await services.checkins.save(ann, CheckInDraft(spoons=3, mood=2, day=services.spoons.today(ann) - timedelta(days=1)))
+    await services.checkins.save(
+        ann, CheckInDraft(spoons=3, mood=2, day=services.spoons.today(ann) - timedelta(days=1))
+    )
     await services.checkins.save(ann, CheckInDraft(spoons=7, mood=4))
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -325,7 +334,10 @@ def test_day_chart_and_month_grid_do_not_rely_on_colour():
 
     from safespace_tui.services.spoons import DayRecord
 
-    days = [DayRecord(date(2026, 3, 1) + timedelta(days=i), s, m) for i, (s, m) in enumerate([(12, 5), (None, None), (0, 1)])]
+    days = [
+        DayRecord(date(2026, 3, 1) + timedelta(days=i), s, m)
+        for i, (s, m) in enumerate([(12, 5), (None, None), (0, 1)])
+    ]
     chart = day_chart(days, 12, 80).plain
     assert "12  ·  0" in chart and " 5  ·  1" in chart
     grid = month_grid(2026, 3, {date(2026, 3, 1): 5, date(2026, 3, 3): 1}, date(2026, 3, 3)).plain
@@ -373,7 +385,9 @@ async def test_away_for_a_while_until_a_date(world):
         await pilot.press("ctrl+a", "ctrl+k", "7", "ctrl+o")
         await settle(pilot)
         member = row(services, ids["ann"])
-        assert member.status == "away" and member.away_until == services.spoons.today(app.session.member) + timedelta(days=7)
+        assert member.status == "away" and member.away_until == services.spoons.today(app.session.member) + timedelta(
+            days=7
+        )
 
 
 async def test_quiet_members_is_offered_to_seniors_only(world):

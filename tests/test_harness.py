@@ -40,7 +40,7 @@ def test_a_silent_server_fails_at_the_deadline_and_is_killed(tmp_path):
 
 def test_a_server_that_exits_fails_with_its_output(tmp_path):
     server = stand_in(tmp_path, "print('no such setting: colour'); raise SystemExit(2)")
-    with pytest.raises(AssertionError, match="(?s)exited early.*no such setting: colour"):
+    with pytest.raises(AssertionError, match=r"(?s)exited early.*no such setting: colour"):
         server.start(timeout=30)
     assert server.proc is not None and server.proc.returncode == 2
 

@@ -36,9 +36,7 @@ class Rule:
 
 RULES = {
     "tui": Rule("safespace_tui.tui", ("safespace_tui.ssh", "safespace_tui.store")),
-    "services": Rule(
-        "safespace_tui.services", ("textual", "asyncssh", "safespace_tui.tui", "safespace_tui.ssh")
-    ),
+    "services": Rule("safespace_tui.services", ("textual", "asyncssh", "safespace_tui.tui", "safespace_tui.ssh")),
     "store": Rule(
         "safespace_tui.store",
         ("safespace_tui.services", "safespace_tui.tui", "safespace_tui.ssh", "safespace_tui.hub", "safespace_tui.cli"),
@@ -144,7 +142,10 @@ PLANTED = {
     "commands": (
         "safespace_tui.commands",
         "from textual.binding import Binding\nfrom .tui.screens.help import HelpScreen\n",
-        {"safespace_tui.commands imports textual.binding", "safespace_tui.commands imports safespace_tui.tui.screens.help"},
+        {
+            "safespace_tui.commands imports textual.binding",
+            "safespace_tui.commands imports safespace_tui.tui.screens.help",
+        },
     ),
 }
 KEEPS_THE_RULES = {

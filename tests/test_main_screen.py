@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from textual import events
 
+from appkit import add_messages, build_services, make_app, run_sync, seed
 from safespace_tui.store.models import Message
 from safespace_tui.tui.widgets.channel_list import ChannelList
 from safespace_tui.tui.widgets.member_list import MemberList
 from safespace_tui.tui.widgets.message_box import MessageBox
 from safespace_tui.tui.widgets.message_log import MessageLog
-
-from appkit import add_messages, build_services, make_app, run_sync, seed
 
 
 @pytest.fixture
@@ -182,7 +181,7 @@ async def test_sessions_showing_a_message_the_same_way_share_its_drawn_lines(wor
             await settle(pilot)
             drawn.append(list(app.screen.query_one(MessageLog)._lines))
     assert drawn[0] and len(drawn[0]) == len(drawn[1])
-    assert all(a is b for a, b in zip(*drawn))
+    assert all(a is b for a, b in zip(*drawn, strict=True))
     app = make_app(services, ids["sam"])
     async with app.run_test(size=(120, 30)) as pilot:  # another width: drawn for that width
         await settle(pilot)
@@ -390,7 +389,9 @@ async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):
 
     async def read_then_bea_changes(*args, **kwargs):
         members = await read_members(*args, **kwargs)
-        await services.members.set_status(next(m for m in members if m.id == ids["bea"]), "low")  # the real service: saved, then published
+        await services.members.set_status(
+            next(m for m in members if m.id == ids["bea"]), "low"
+        )  # the real service: saved, then published
         return members
 
     services.members.list = read_then_bea_changes

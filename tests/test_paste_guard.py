@@ -50,7 +50,7 @@ def test_markers_split_anywhere_give_the_same_result(limit):
     rng = random.Random(limit)
     for _ in range(500):
         cuts = sorted(rng.sample(range(1, len(stream)), rng.randint(1, 10)))
-        parts = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+        parts = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
         assert through(parts, limit) == whole, parts
     for cut in range(1, len(stream)):  # and every single cut point
         assert through([stream[:cut], stream[cut:]], limit) == whole

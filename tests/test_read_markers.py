@@ -9,16 +9,14 @@ one's words and raises nowhere.
 
 from __future__ import annotations
 
-
 import pytest
 
+from appkit import build_services
+from harness import make_key, wait_until
 from safespace_tui.services import channels as channels_module
 from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import StoreFull
 from safespace_tui.store.models import Message, ReadMarker
-
-from appkit import build_services
-from harness import make_key, wait_until
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from functools import partial
 import pytest
 from textual.screen import Screen
 
+from appkit import build_services, make_app, run_sync, seed
 from safespace_tui.services import Services
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.services.crisis import AlertView, RaiseResult
@@ -45,8 +46,6 @@ from safespace_tui.tui.screens.crisis import (
 from safespace_tui.tui.screens.day_history import HistoryScreen
 from safespace_tui.tui.screens.main import MainScreen
 from safespace_tui.tui.screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
-
-from appkit import build_services, make_app, run_sync, seed
 
 DAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # "today" for the spoons clock
 FIRST_ALERT = datetime(2099, 11, 24, 21, 40)  # later than any run: ages read "just now"
@@ -139,7 +138,7 @@ def check_in_daily(world: World, name: str, days: list[tuple[int, int] | None]) 
     """One check-in (spoons, mood) a day, ending today; None is a day with no check-in."""
     services = world.services
     try:
-        for back, day in zip(range(len(days) - 1, -1, -1), days):
+        for back, day in zip(range(len(days) - 1, -1, -1), days, strict=True):
             moment = DAY - timedelta(days=back)
             services.spoons.clock = lambda moment=moment: moment
             if day is not None:
@@ -182,7 +181,9 @@ def own_plan(world: World, name: str) -> Callable[[], Screen]:
     member = world.member(name)
     plan = run_sync(world.services.safety_plans.get_own(member))
     reads = run_sync(world.services.audit.plan_reads_of(member))
-    return partial(SafetyPlanScreen, plan, reads, timezone=member.timezone, save=not_in_a_picture, delete=not_in_a_picture)
+    return partial(
+        SafetyPlanScreen, plan, reads, timezone=member.timezone, save=not_in_a_picture, delete=not_in_a_picture
+    )
 
 
 def my_days(world: World, name: str) -> Callable[[], Screen]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from appkit import add_messages, build_services, make_app, seed
 from safespace_tui import commands
 from safespace_tui.services.views import MemberView
 from safespace_tui.tui.app import SafeSpaceApp
@@ -17,8 +18,6 @@ from safespace_tui.tui.screens.help import HelpScreen
 from safespace_tui.tui.widgets.key_bar import KeyBar
 from safespace_tui.tui.widgets.message_box import MessageBox
 from safespace_tui.tui.widgets.message_log import MessageLog
-
-from appkit import add_messages, build_services, make_app, seed
 
 ANN = MemberView(1, "ann", "ann", "member")
 SAM = MemberView(2, "sam", "sam", "senior")
@@ -71,7 +70,9 @@ def test_every_command_has_one_entry_and_every_key_one_command():
 def test_the_apps_keys_are_the_tables_keys():
     """F-keys and Ctrl+S are bound from the table, each running its command, and nothing else is."""
     bound = {binding.key: binding.action for binding in SafeSpaceApp.BINDINGS if binding.action.startswith("run(")}
-    expected = {key.key: f"run({command.name!r}, {key.argument!r})" for command, key in commands.keys_of(commands.COMMANDS)}
+    expected = {
+        key.key: f"run({command.name!r}, {key.argument!r})" for command, key in commands.keys_of(commands.COMMANDS)
+    }
     assert bound == expected
 
 
@@ -167,7 +168,9 @@ async def test_a_screen_asks_and_the_session_answers(world):
     services, ids = world
     app = make_app(services, ids["ann"])
     seen: list[Request] = []
-    async with app.run_test(size=(100, 30), message_hook=lambda m: seen.append(m) if isinstance(m, Request) else None) as pilot:
+    async with app.run_test(
+        size=(100, 30), message_hook=lambda m: seen.append(m) if isinstance(m, Request) else None
+    ) as pilot:
         await settle(pilot)
         await pilot.press(*"hi all", "enter")
         await settle(pilot)

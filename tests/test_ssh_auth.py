@@ -30,7 +30,9 @@ def status_line(terminal: Terminal) -> str:
 
 async def wait_status(terminal: Terminal, handle: str, timeout: float = 15) -> str:
     """Wait until the status bar names someone; return that line."""
-    await terminal.wait_screen(lambda: "available" in status_line(terminal), "no one is named in the status bar", timeout)
+    await terminal.wait_screen(
+        lambda: "available" in status_line(terminal), "no one is named in the status bar", timeout
+    )
     return status_line(terminal)
 
 
@@ -109,12 +111,18 @@ def test_openssh_client_is_offered_public_key_auth_only(group):
         openssh_args(
             group.port,
             group.stranger,
-            "-o", "PasswordAuthentication=yes",
-            "-o", "KbdInteractiveAuthentication=yes",
-            "-o", "GSSAPIAuthentication=yes",
-            "-o", "HostbasedAuthentication=yes",
-            "-o", "PreferredAuthentications=password,keyboard-interactive,gssapi-with-mic,hostbased,publickey",
-            "-o", "LogLevel=INFO",
+            "-o",
+            "PasswordAuthentication=yes",
+            "-o",
+            "KbdInteractiveAuthentication=yes",
+            "-o",
+            "GSSAPIAuthentication=yes",
+            "-o",
+            "HostbasedAuthentication=yes",
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive,gssapi-with-mic,hostbased,publickey",
+            "-o",
+            "LogLevel=INFO",
             "member@127.0.0.1",
             "true",
         ),

@@ -48,7 +48,13 @@ def seed(data_dir, count: int) -> None:
             sql = f"INSERT INTO message ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             created = Message.created_at
             rows = (
-                (archive.id, author.id, f"archived note {i:06d}", created.db_value(start + timedelta(minutes=i)), *fixed.values())
+                (
+                    archive.id,
+                    author.id,
+                    f"archived note {i:06d}",
+                    created.db_value(start + timedelta(minutes=i)),
+                    *fixed.values(),
+                )
                 for i in range(count)
             )
             store.db.connection().executemany(sql, rows)
@@ -163,8 +169,22 @@ RAW_NAME = "raw\x1b]0;NAMETITLE\x07\u202e\u009b2J"
 # What must never reach a reader's terminal from member text: escape sequences, 7- and 8-bit.
 SEQUENCES = ["\x1b]52", "\x1b]0;", "\x1b]2;", "\x1b[2J", "\x1bc", "\x1b]8;", "\x1bP"]
 CONTROLS = [
-    "\u009b", "\u009d", "\u009c", "\u0085", "\u008d", "\u0090",
-    "\x07", "\x08", "\x7f", "\u202e", "\u202c", "\u2066", "\u2069", "\u200b", "\ufeff", "\u2060",
+    "\u009b",
+    "\u009d",
+    "\u009c",
+    "\u0085",
+    "\u008d",
+    "\u0090",
+    "\x07",
+    "\x08",
+    "\x7f",
+    "\u202e",
+    "\u202c",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\ufeff",
+    "\u2060",
 ]
 # The payloads of those sequences: gone with them when the sanitiser removes a whole sequence.
 PAYLOADS = ["U0VDUkVUQ0xJUEJPQVJE", "SECRETCLIPBOARD", "EVILTITLE", "CONETITLE", "DCSJUNK", "NAMETITLE"]
@@ -332,7 +352,9 @@ async def test_overlong_typed_message_is_refused_kindly_and_the_draft_kept(group
         assert "zzzzzzzzzz" in box_text(ann)
         ann.send("\x7f" * 25)  # backspace: 3,996 characters left (keys are applied in order)
         ann.press("enter")
-        await ann.wait_screen(lambda: messages_in_db(group, "typed-long-") == 1, "the shortened draft was not stored once")
+        await ann.wait_screen(
+            lambda: messages_in_db(group, "typed-long-") == 1, "the shortened draft was not stored once"
+        )
     finally:
         await ann.close()
 
@@ -419,7 +441,9 @@ async def scroll_up_until_older_than(terminal: Terminal, number: int, send_up, t
         send_up()  # not yet: scroll on, as a person keeps turning the wheel
         return False
 
-    await wait_until(older_in_view, timeout, lambda: f"nothing older than {number} came into view:\n{terminal.text()}", 0.05)
+    await wait_until(
+        older_in_view, timeout, lambda: f"nothing older than {number} came into view:\n{terminal.text()}", 0.05
+    )
 
 
 async def test_channel_with_100k_messages_opens_and_loads_older_on_mouse_scroll(group):

@@ -100,7 +100,7 @@ async def test_connections_per_address_are_limited(group):
 async def test_too_many_unknown_keys_disconnects(group):
     """Limit: max_auth_failures. A client offering MAX unknown keys is disconnected before it gets
     to try the registered key it holds last."""
-    keys = group.unknown[:MAX_AUTH_FAILURES] + [group.keys["ann"]]
+    keys = [*group.unknown[:MAX_AUTH_FAILURES], group.keys["ann"]]
     with pytest.raises(asyncssh.DisconnectError) as refused:
         await ssh_connect(group.port, keys)
     assert "Too many keys" in str(refused.value)
@@ -108,7 +108,7 @@ async def test_too_many_unknown_keys_disconnects(group):
 
 async def test_fewer_unknown_keys_than_the_limit_still_log_in(group):
     """The boundary of the same limit: MAX-1 unknown keys and then the member's key logs in."""
-    keys = group.unknown[: MAX_AUTH_FAILURES - 1] + [group.keys["ann"]]
+    keys = [*group.unknown[: MAX_AUTH_FAILURES - 1], group.keys["ann"]]
     conn = await connect_retrying(group.port, keys)
     conn.close()
     await conn.wait_closed()
@@ -118,7 +118,7 @@ def test_openssh_offering_many_unknown_keys_is_disconnected(group):
     """The same limit seen by OpenSSH: three unknown -i keys before the member's own key. The
     server says why it hangs up, and the registered key is never reached."""
     identities = []
-    for key in group.unknown[:MAX_AUTH_FAILURES] + [group.keys["ann"]]:
+    for key in [*group.unknown[:MAX_AUTH_FAILURES], group.keys["ann"]]:
         identities += ["-i", str(key)]
     args = openssh_args(group.port, None, *identities, "-o", "LogLevel=INFO", "-T", "member@127.0.0.1")
     result = subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)

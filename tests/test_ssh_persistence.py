@@ -14,7 +14,6 @@ import pytest
 from conftest import running_group
 from harness import Terminal
 
-
 TWO = {"ann": "member", "bea": "member"}
 
 
@@ -76,7 +75,8 @@ def bea_read_marker(group, body):
         (read_id,) = db.execute(
             "SELECT last_read_id FROM read_marker JOIN member ON member.id = read_marker.member_id"
             " WHERE member.handle = 'bea' AND read_marker.channel_id = ("
-            "SELECT channel_id FROM message WHERE id = ?)", (message_id,)
+            "SELECT channel_id FROM message WHERE id = ?)",
+            (message_id,),
         ).fetchone()
     return read_id, message_id
 

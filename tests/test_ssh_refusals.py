@@ -38,7 +38,9 @@ def run_openssh(args: list[str], timeout: float = 30) -> subprocess.CompletedPro
 def server_listeners(group) -> list:
     """Sockets the server process listens on (TCP and unix); only the SSH port should be there."""
     proc = psutil.Process(group.server.pid)
-    return [c for c in proc.net_connections(kind="all") if c.status in (psutil.CONN_LISTEN, psutil.CONN_NONE) and c.laddr]
+    return [
+        c for c in proc.net_connections(kind="all") if c.status in (psutil.CONN_LISTEN, psutil.CONN_NONE) and c.laddr
+    ]
 
 
 async def test_exec_is_refused(group, conn):
@@ -77,7 +79,9 @@ def test_openssh_exec_scp_and_sftp_are_refused(group, tmp_path):
     assert result.returncode != 0 and result.stdout == ""
     for legacy in ([], ["-O"]):
         target = tmp_path / f"copy{len(legacy)}.db"
-        result = run_openssh(openssh_args(group.port, key, *legacy, "member@127.0.0.1:safespace.db", str(target), tool="scp"))
+        result = run_openssh(
+            openssh_args(group.port, key, *legacy, "member@127.0.0.1:safespace.db", str(target), tool="scp")
+        )
         assert result.returncode != 0
         assert not target.exists()
     result = run_openssh(openssh_args(group.port, key, "-b", "-", "member@127.0.0.1", tool="sftp"))
@@ -129,9 +133,11 @@ async def test_agent_forwarding_is_refused(group):
     conn = await ssh_connect(group.port, group.keys["ann"], agent_forwarding=True, agent_path="/nonexistent/agent.sock")
     try:
         chan, _session = await conn.create_session(asyncssh.SSHClientSession, term_type="xterm-256color", encoding=None)
-        accepted = await chan._make_request(b"auth-agent-req@openssh.com")  # noqa: SLF001 - the wire request itself
+        accepted = await chan._make_request(b"auth-agent-req@openssh.com")
         assert accepted is False
-        unix = [c for c in psutil.Process(group.server.pid).net_connections(kind="unix") if "asyncssh-" in (c.laddr or "")]
+        unix = [
+            c for c in psutil.Process(group.server.pid).net_connections(kind="unix") if "asyncssh-" in (c.laddr or "")
+        ]
         assert unix == []
         chan.close()
     finally:

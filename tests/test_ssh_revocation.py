@@ -7,7 +7,6 @@ The tests wait up to 10 s (never assert on time); the server checks every 2 s.
 
 from __future__ import annotations
 
-
 import asyncssh
 import pytest
 

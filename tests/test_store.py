@@ -14,6 +14,7 @@ import threading
 
 import pytest
 
+from harness import make_key
 from safespace_tui.config import load_config
 from safespace_tui.hub import Hub, channel_topic
 from safespace_tui.services import Services
@@ -22,8 +23,6 @@ from safespace_tui.store import migrations
 from safespace_tui.store.db import Store, StoreFull
 from safespace_tui.store.migrations import SCHEMA_VERSION, SchemaTooNew
 from safespace_tui.store.models import Channel, Message, SchemaVersion
-
-from harness import make_key
 
 
 @pytest.fixture
@@ -103,7 +102,9 @@ def test_cli_reports_a_newer_schema_clearly(tmp_path):
         db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
     result = subprocess.run(
         [sys.executable, "-m", "safespace_tui", "member", "list", "--data-dir", str(data)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

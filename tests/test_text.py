@@ -63,7 +63,7 @@ def assert_safe(out: str) -> None:
         pytest.param("\x1b]0;pwned\x07hello", "hello", id="osc0-title-set"),
         pytest.param("\x1b]2;pwned\x1b\\hello", "hello", id="osc2-title-set-st"),
         pytest.param("a\x1bPq#0;2;0;0;0#0!10~\x1b\\b", "ab", id="dcs-sixel"),
-        pytest.param("a\x1bP$q\"p\x1b\\b", "ab", id="dcs-decrqss"),
+        pytest.param('a\x1bP$q"p\x1b\\b', "ab", id="dcs-decrqss"),
         pytest.param("a\x1b_apc payload\x1b\\b", "ab", id="apc"),
         pytest.param("a\x1b^pm payload\x1b\\b", "ab", id="pm"),
         pytest.param("a\x1bXsos payload\x1b\\b", "ab", id="sos"),
@@ -116,9 +116,7 @@ def test_escape_as_bytes_input() -> None:
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "code", [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D, 0x1B)] + [0x7F]
-)
+@pytest.mark.parametrize("code", [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D, 0x1B)] + [0x7F])
 def test_c0_and_del_removed(code: int) -> None:
     """Every C0 control and DEL (newline/tab/CR are normalised; ESC tested above)."""
     assert clean_text(f"be{chr(code)}ll") == "bell"
@@ -146,7 +144,7 @@ def test_trojan_source_bidi_override() -> None:
     """'Trojan Source' (CVE-2021-42574) bidi overrides and isolates are removed."""
     raw = (
         'access_level = "user\u202e \u2066// Check if admin\u2069 \u2066"\n'
-        "if access_level != \"user\u202e \u2066// Check if admin\u2069 \u2066\":"
+        'if access_level != "user\u202e \u2066// Check if admin\u2069 \u2066":'
     )
     out = clean_text(raw)
     assert_safe(out)
@@ -352,7 +350,7 @@ def test_markup_kept_as_literal_text(raw: str) -> None:
     "raw",
     [
         pytest.param("أنا هنا من أجلك. لست وحدك.", id="arabic"),
-        pytest.param("你并不孤单，我们在这里陪着你。", id="chinese"),
+        pytest.param("你并不孤单，我们在这里陪着你。", id="chinese"),  # noqa: RUF001 (Chinese text uses its own comma)
         pytest.param("आप अकेले नहीं हैं। हम आपके साथ हैं।", id="hindi"),
         pytest.param("אתה לא לבד", id="hebrew"),
         pytest.param("Ты не одна 💜", id="cyrillic-emoji"),

@@ -142,9 +142,7 @@ def test_same_strip_renders_per_colour_system(n: int, order: tuple[str, ...]) ->
 
 
 @pytest.mark.parametrize("n, order", enumerate(ORDERS))
-def test_shared_style_renders_per_colour_system(
-    n: int, order: tuple[str, ...]
-) -> None:
+def test_shared_style_renders_per_colour_system(n: int, order: tuple[str, ...]) -> None:
     colour = f"#ff89{n:02x}"
     style = Style(color=colour)  # one Style object, as Rich/Textual share them
     for system in order:
@@ -153,9 +151,7 @@ def test_shared_style_renders_per_colour_system(
 
 
 @pytest.mark.parametrize("n, order", enumerate(ORDERS))
-def test_shared_blank_strip_renders_per_colour_system(
-    n: int, order: tuple[str, ...]
-) -> None:
+def test_shared_blank_strip_renders_per_colour_system(n: int, order: tuple[str, ...]) -> None:
     colour = f"#ff8a{n:02x}"
     style = Style(bgcolor=colour)
     for system in order:
@@ -528,7 +524,9 @@ def _other_objects_privates(tree: ast.AST) -> set[str]:
     """Private names read on anything but ``self``/``cls``, and private library modules."""
     found = set()
     for node in ast.walk(tree):
-        on_self = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        on_self = (
+            isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        )
         if isinstance(node, ast.Attribute) and _private(node.attr) and not on_self:
             found.add(node.attr)
         if isinstance(node, ast.ImportFrom) and node.module:
