@@ -7,9 +7,12 @@ answered by the controller (messages up, methods down).
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from appkit import add_messages, build_services, make_app, seed
+from harness import wait_until
 from safespace_tui import commands
 from safespace_tui.services.views import MemberView
 from safespace_tui.tui.app import SafeSpaceApp
@@ -177,3 +180,27 @@ async def test_a_screen_asks_and_the_session_answers(world):
         asked = {id(r): r for r in seen}.values()  # the hook sees a message at each step as it bubbles
         assert [(type(r), r.text) for r in asked if isinstance(r, Submitted)] == [(Submitted, "hi all")]
         assert app.screen.query_one(MessageLog).messages[-1].body == "hi all"
+
+
+async def test_a_channel_chosen_while_the_lists_load_stays_chosen(world):
+    """Found under load (CI-like, 1 run in 7): /join typed the moment the screen appeared was undone
+    when the first channel finished loading. The loading is held open here with a gate around the
+    real service, so the order is certain: the member's choice wins."""
+    services, ids = world
+    gate = asyncio.Event()
+    real_list_for = services.channels.list_for
+
+    async def held_list_for(actor):
+        await gate.wait()
+        return await real_list_for(actor)
+
+    services.channels.list_for = held_list_for
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"/join wins", "enter")
+        await wait_until(lambda: app.session.main.current is not None, 10, "/join did nothing")
+        gate.set()
+        await settle(pilot)
+        assert app.session.main.current.name == "wins"
+        assert [m.body for m in app.screen.query_one(MessageLog).messages] == []  # wins is empty here
+        assert "#wins" in str(app.screen.query_one("#channel-title").render())

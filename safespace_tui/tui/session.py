@@ -260,7 +260,7 @@ class Session:
             apply_change()
         for channel in channels:
             self.listen(channel_topic(channel.id), self._channel_event)
-        if channels:
+        if channels and self.main.current is None:  # unless the member already went somewhere (/join)
             await self._show(channels[0])
 
     async def _show(self, channel: ChannelView) -> None:

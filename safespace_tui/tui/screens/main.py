@@ -77,7 +77,10 @@ class MainScreen(CrisisKeysFirst):
         return next((c.name for c in self.channels if c.id == channel_id), "")
 
     def set_channels(self, channels: list[ChannelView]) -> None:
-        self.query_one(ChannelList).set_channels(channels)
+        listing = self.query_one(ChannelList)
+        listing.set_channels(channels)
+        if self.current is not None:  # a channel chosen while the list was loading stays chosen
+            listing.set_current(self.current.id)
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:
         self.query_one(MemberList).set_members(members, online)
