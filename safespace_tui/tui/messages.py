@@ -8,6 +8,7 @@ the screens and widgets it owns. Read this file to see how the parts talk.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -21,12 +22,27 @@ class Refused:
 
 
 class Request(Message):
-    """Something only the session can do: it holds the member, the services and the hub."""
+    """Something only the session can do: it holds the member, the services and the hub.
+
+    ``answered`` is set once the session has dealt with it, for the one poster that must wait
+    (the message box: see ``Submitted``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered = asyncio.Event()
 
 
 # -- the conversation (main screen, message box, message log) -------------------------------
 class Submitted(Request):
-    """The member pressed Enter in the message box: send it, or run it as a /command."""
+    """The member pressed Enter in the message box: send it, or run it as a /command.
+
+    The box waits for ``answered`` before it takes the next key. A widget hands its repaint to
+    the screen only when it is idle, so the emptied box and the sent line share one frame; when
+    the box went idle at once, its empty frame went first and the sender's own line waited behind
+    the fan-out to everyone (bench/fanout.py, 50 receivers: sender's screen p90 404 ms, against
+    p50 52 ms).
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__()

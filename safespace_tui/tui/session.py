@@ -118,12 +118,15 @@ class Session:
     # -- requests from screens and widgets: the one place a member's action is answered -----
     async def handle(self, request: requests.Request) -> None:
         handler = self._handlers.get(type(request))
-        if handler is None:
-            log.error("no handler for %s", type(request).__name__)
-            return
-        answer = handler(request)
-        if answer is not None:  # a handler that has something to wait for
-            await self.told(answer)
+        try:
+            if handler is None:
+                log.error("no handler for %s", type(request).__name__)
+                return
+            answer = handler(request)
+            if answer is not None:  # a handler that has something to wait for
+                await self.told(answer)
+        finally:
+            request.answered.set()
 
     async def told(self, action: Awaitable[T], *, quietly: bool = False) -> T | Refused:
         """Await ``action``; a refusal or a full disk (``TellMember``) is told kindly, never raised.

@@ -31,12 +31,14 @@ class MessageBox(TextArea):
             event.prevent_default()
             text = self.text
             if text.strip():
-                # Emptied here, at once: a key that arrives next (a fast typist, a laggy link)
-                # lands in the empty box and is never erased with the sent text. The session
-                # answers requests in order, and gives a draft it did not use back ahead of
-                # anything typed since (restore_draft).
+                # Emptied here, at once, so the sent text can never be erased with a key typed
+                # next. The box then waits until the session has answered (Submitted says why):
+                # keys that arrive meanwhile wait too and land after it, in the emptied box or
+                # behind a draft the session gave back (restore_draft).
                 self.clear()
-                self.post_message(Submitted(text))
+                submitted = Submitted(text)
+                self.screen.post_message(submitted)  # from the screen: this box is busy until answered
+                await submitted.answered.wait()
             return
         if event.key == "tab" and self._completing():
             event.stop()
