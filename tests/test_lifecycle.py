@@ -72,6 +72,9 @@ async def settle(group, proc: psutil.Process, fds: int | None = None, timeout: f
     return status
 
 
+# 140 real SSH visits: ~30 s alone on 2 cores, over 120 s (the suite's hang guard) with the cores
+# shared 4 ways (CPU burners plus other work, load 8). A hang guard, not a timed assert: room to finish.
+@pytest.mark.timeout(600)
 async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys):
     """Promise: a dropped connection tears its App down completely. After a warm-up, 100 visits
     (half closed cleanly, half dropped) leave exactly the tasks, sessions, connections and file
