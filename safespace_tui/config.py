@@ -67,6 +67,8 @@ class Config:
     self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
     spoons_max: int = 12
     history_page: int = 100
+    # store: how long a write waits for another process's lock (the CLI, a restore), per attempt
+    store_busy_timeout: float = 2.0
 
     @property
     def db_path(self) -> Path:

@@ -122,7 +122,7 @@ class SafeSpaceServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.db_path)
+        self.store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
