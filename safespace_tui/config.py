@@ -69,6 +69,11 @@ class Config:
     history_page: int = 100
     # store: how long a write waits for another process's lock (the CLI, a restore), per attempt
     store_busy_timeout: float = 2.0
+    # one member's fair share (issue 15): window size, keys a second (ssh/input_budget.py)
+    max_window_width: int = 500
+    max_window_height: int = 200
+    input_keys_per_second: float = 40.0
+    input_key_burst: int = 400
 
     @property
     def db_path(self) -> Path:
