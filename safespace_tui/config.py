@@ -72,8 +72,8 @@ class Config:
     # one member's fair share (issue 15): window size, keys a second (ssh/input_budget.py)
     max_window_width: int = 500
     max_window_height: int = 200
-    input_keys_per_second: float = 40.0
-    input_key_burst: int = 400
+    input_keys_per_second: float = 30.0
+    input_key_burst: int = 50
 
     @property
     def db_path(self) -> Path:

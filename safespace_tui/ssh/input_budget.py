@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-DEFAULT_RATE = 40.0  # keys a second, sustained
-DEFAULT_BURST = 400  # keys at once (an unbracketed paste of a few lines)
+DEFAULT_RATE = 30.0  # keys a second, sustained: twice a fast typist
+DEFAULT_BURST = 50  # keys at once: a fast typist's burst; a bracketed paste is one
 INBOX_HIGH = 2_000  # events waiting: stop reading the channel
 INBOX_LOW = 500  # events waiting: read again
 
