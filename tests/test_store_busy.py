@@ -62,7 +62,7 @@ async def test_a_send_while_another_process_holds_the_lock_is_told_kindly_and_ke
         await bea.wait_for_message("ann", "and the chat goes on")
         assert bea.text().count(draft) == 1, bea.text()
         assert group.server.proc.poll() is None
-        assert "Traceback" not in group.server.log_text()
+        assert "failed" not in group.server.log_text()  # "session for member N failed": never
     finally:
         await ann.close()
         await bea.close()
