@@ -11,11 +11,12 @@ import asyncio
 import getpass
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from .config import ConfigError, load_config
 from .errors import TellMember
-from .store.db import StoreFull
+from .store.db import CannotSave, StoreBusy, StoreFull, StoreReadOnly
 from .store.migrations import SchemaTooNew
 from .text import TextRejected, validate_handle
 
@@ -58,7 +59,7 @@ def _open(args):
     from .store.db import Store
 
     config = load_config(args.data_dir)
-    store = Store(config.db_path)
+    store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
     return Services(config, store, Hub())
 
 
@@ -75,8 +76,23 @@ def cmd_serve(args) -> int:
     from .logs import setup_logging
 
     config = load_config(args.data_dir, host=args.host, port=args.port)
+    _check_writable(config.data_dir)
     setup_logging(config.log_path, verbose=args.verbose)
     return asyncio.run(_serve(config, args))
+
+
+def _check_writable(data_dir: Path) -> None:
+    """The server writes its database, log and host key in the data dir: a read-only one (a disk
+    remounted read-only, wrong owner) is said plainly at start, not as a traceback."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as error:
+        raise CLIError(
+            f"the data directory {data_dir} cannot be written ({error.strerror}). Safe Space keeps its "
+            "database and log there: check that the disk is not read-only and who owns the directory."
+        ) from None
 
 
 async def _serve(config, args) -> int:
@@ -386,6 +402,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _hint(error: CannotSave) -> str:
+    """What an operator can do about a write that could not happen."""
+    if isinstance(error, StoreBusy):
+        return "Another process held the database for too long (a backup, another command); please try again."
+    if isinstance(error, StoreReadOnly):
+        return "The database file or its directory is read-only; check the disk and the permissions."
+    if isinstance(error, StoreFull):
+        return "Is the disk full?"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -394,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"safespace: {error}", file=sys.stderr)
     except SchemaTooNew as error:
         print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
-    except StoreFull as error:  # before TellMember: the operator gets SQLite's reason too
+    except CannotSave as error:  # before TellMember: the operator gets SQLite's reason too
         print(
-            f"safespace: nothing was saved: the database could not be written ({error}). Is the disk full?",
+            f"safespace: nothing was saved: the database could not be written ({error}). {_hint(error)}",
             file=sys.stderr,
         )
     except TellMember as error:  # a refusal, a key or text we cannot use: the calm sentence

@@ -67,6 +67,13 @@ class Config:
     self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
     spoons_max: int = 12
     history_page: int = 100
+    # store: how long a write waits for another process's lock (the CLI, a restore), per attempt
+    store_busy_timeout: float = 2.0
+    # one member's fair share (issue 15): window size, keys a second (ssh/input_budget.py)
+    max_window_width: int = 500
+    max_window_height: int = 200
+    input_keys_per_second: float = 30.0
+    input_key_burst: int = 50
 
     @property
     def db_path(self) -> Path:

@@ -478,10 +478,11 @@ async def refuse_every_write(services) -> None:
     await store.write(lambda: store.db.execute_sql("PRAGMA query_only = 1"))  # the writer thread's connection
 
 
-async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_session(world):
-    """Bad condition: the database cannot be written (a full or read-only disk). F8 (spend a
-    spoon) and a status chosen from the menu used to end the whole session ("something went
-    wrong"); now the member is told, in plain words, that nothing changed, and the session goes on."""
+async def test_spoon_and_status_keys_on_a_read_only_disk_tell_kindly_and_keep_the_session(world):
+    """Bad condition: the database cannot be written (a read-only disk). F8 (spend a spoon) and a
+    status chosen from the menu used to end the whole session ("something went wrong"); now the
+    member is told, in plain words, that nothing changed, and the session goes on. The words say
+    what is wrong: the database can't be written (issue 15: it used to say "out of room")."""
     services, ids = world
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -490,7 +491,7 @@ async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_ses
         await refuse_every_write(services)
         await pilot.press("f8")
         await settle(pilot, 0.2)
-        assert any("out of room" in note for note in notes(app))
+        assert any("can't be written" in note and "out of room" not in note for note in notes(app))
         assert app.is_running and app.session.member.spoons == before
         app.clear_notifications()
         await pilot.press("f5")  # the status menu
@@ -498,5 +499,5 @@ async def test_spoon_and_status_keys_on_a_full_disk_tell_kindly_and_keep_the_ses
         assert isinstance(app.screen, StatusMenu)
         app.screen.dismiss("low")
         await settle(pilot, 0.2)
-        assert any("out of room" in note for note in notes(app))
+        assert any("can't be written" in note and "out of room" not in note for note in notes(app))
         assert app.is_running and app.session.member.status == "available"

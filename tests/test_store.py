@@ -50,7 +50,7 @@ PRAGMAS = {
     "synchronous": 2,  # FULL
     "foreign_keys": 1,
     "secure_delete": 1,
-    "busy_timeout": 10_000,
+    "busy_timeout": 2_000,  # per attempt; store/db.py tries WRITE_ATTEMPTS times
 }
 
 

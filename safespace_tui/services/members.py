@@ -11,7 +11,7 @@ import builtins
 import logging
 
 from ..hub import MEMBERS, Hub, member_topic
-from ..store.db import Store, StoreFull
+from ..store.db import CannotSave, Store
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
 from .errors import Invalid, NotFound
@@ -219,7 +219,7 @@ class MemberService:
 
         try:
             await self.store.write(write)
-        except StoreFull:
+        except CannotSave:
             log.warning("could not note when member %s was last here", member_id)
 
     # -- a member's own choices

@@ -27,6 +27,7 @@ from textual.geometry import Size
 from textual.message_pump import MessagePump
 
 from ..tui.textual_fixes import XTermParser, escape_pending
+from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget
 from .paste_guard import PasteGuard
 
 if TYPE_CHECKING:
@@ -40,9 +41,12 @@ class Terminal(Protocol):
     """The SSH side as the driver sees it."""
 
     size: tuple[int, int]
+    key_budget: KeyBudget
 
     def write_output(self, data: str) -> None: ...
     def attach(self, driver: SSHDriver) -> None: ...
+    def pause_input(self) -> None: ...
+    def resume_input(self) -> None: ...
 
 
 def driver_for(terminal: Terminal) -> type[SSHDriver]:
@@ -85,6 +89,8 @@ class SSHDriver(Driver):
         self._tick_handle: asyncio.TimerHandle | None = None
         self._input_enabled = False
         self._inbox: deque = deque()
+        self._budget = self._terminal.key_budget  # this member's fair share of the loop
+        self._paused = False  # the channel is not read while too many events wait
         self._inbox_ready = asyncio.Event()
         self._delivery: asyncio.Task | None = None
         self._terminal.attach(self)
@@ -144,6 +150,9 @@ class SSHDriver(Driver):
         self._inbox.extend(self._parser.feed(data))
         self._inbox_ready.set()
         self._schedule_tick()
+        if len(self._inbox) > INBOX_HIGH and not self._paused:
+            self._paused = True
+            self._terminal.pause_input()
 
     def resize(self, width: int, height: int) -> None:
         size = Size(max(width, 1), max(height, 1))
@@ -178,6 +187,11 @@ class SSHDriver(Driver):
             self._inbox_ready.clear()
             while self._inbox:
                 event = self._inbox.popleft()
+                if self._paused and len(self._inbox) < INBOX_LOW:
+                    self._paused = False
+                    self._terminal.resume_input()
+                if isinstance(event, (events.Key, events.Paste)):
+                    await self._budget.take()  # a paste is one event: it counts once
                 self.process_message(event)
                 if isinstance(event, events.Key) and self._inbox:
                     await self._until_handled()

@@ -26,6 +26,7 @@ from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
 from ..services.views import MemberView
 from ..store.db import Store
+from . import asyncssh_fixes
 from .host_key import load_or_create_host_key
 from .session import TerminalSession
 
@@ -46,6 +47,7 @@ class _Connection(asyncssh.SSHServer):
         self.member: MemberView | None = None
         self.key_id: int | None = None
         self._counted = False
+        self._session: TerminalSession | None = None  # one at a time: all the app needs (issue 15)
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -102,7 +104,11 @@ class _Connection(asyncssh.SSHServer):
     def session_requested(self) -> TerminalSession | bool:
         if self.member is None or self.key_id is None:
             return False
-        return TerminalSession(self.server, self.member, self.key_id, self.address)
+        if self._session is not None and not self._session.finished:
+            log.warning("refused a second session on one connection of member %s", self.member.id)
+            return False
+        self._session = TerminalSession(self.server, self.member, self.key_id, self.address)
+        return self._session
 
     def connection_requested(self, *args) -> bool:
         return False
@@ -122,7 +128,7 @@ class SafeSpaceServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.db_path)
+        self.store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
@@ -141,6 +147,7 @@ class SafeSpaceServer:
         from ..tui import textual_fixes
 
         textual_fixes.apply()
+        asyncssh_fixes.apply()  # a bounded environment per session (issue 15)
         await self.services.channels.ensure_defaults()
         self._acceptor = await asyncssh.create_server(
             lambda: _Connection(self),

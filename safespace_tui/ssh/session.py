@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from ..services.views import MemberView
+from .input_budget import KeyBudget
 
 if TYPE_CHECKING:
     from ..tui.app import SafeSpaceApp
@@ -62,6 +63,19 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._closing = False
         self._drop_output = False
         self._farewell = ""
+        config = server.config
+        self.key_budget = KeyBudget(config.input_keys_per_second, config.input_key_burst)
+
+    @property
+    def finished(self) -> bool:
+        """The channel is gone (closed by either side): the connection may open another session."""
+        return self._closing or self._chan is None
+
+    def _clamped(self, width: int, height: int) -> tuple[int, int]:
+        """A window no larger than the app ever needs: a 10000x10000 one stalled every member for
+        13.4 s and grew the server by ~960 MB (issue 15). 0 means "unknown" in SSH."""
+        config = self.server.config
+        return min(width or 80, config.max_window_width), min(height or 24, config.max_window_height)
 
     # -- asyncssh callbacks
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -70,8 +84,7 @@ class TerminalSession(asyncssh.SSHServerSession):
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int], term_modes) -> bool:
         self._has_pty = True
         self.term = term_type or ""
-        width, height = term_size[0] or 80, term_size[1] or 24
-        self.size = (width, height)
+        self.size = self._clamped(term_size[0], term_size[1])
         return True
 
     def shell_requested(self) -> bool:
@@ -102,7 +115,10 @@ class TerminalSession(asyncssh.SSHServerSession):
             self._driver.feed(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
-        self.size = (width or 80, height or 24)
+        size = self._clamped(width, height)
+        if size == self.size:
+            return  # resizes above the cap change nothing: no new frame
+        self.size = size
         if self._driver is not None:
             self._driver.resize(*self.size)
 
@@ -124,6 +140,16 @@ class TerminalSession(asyncssh.SSHServerSession):
     def attach(self, driver: SSHDriver) -> None:
         """The app's driver exists: keys and window sizes go to it from now on."""
         self._driver = driver
+
+    def pause_input(self) -> None:
+        """Too many keys wait for the app: stop reading (the client's SSH window fills)."""
+        if self._chan is not None:
+            log.info("pausing input of member %s: keys arrive faster than their share", self.member.id)
+            self._chan.pause_reading()
+
+    def resume_input(self) -> None:
+        if self._chan is not None:
+            self._chan.resume_reading()
 
     def write_output(self, data: str) -> None:
         chan = self._chan

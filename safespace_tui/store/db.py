@@ -9,6 +9,8 @@ small pool: with WAL they never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +23,10 @@ from . import models
 from .migrations import migrate
 
 T = TypeVar("T")
+log = logging.getLogger("safespace.store")
+
+BUSY_TIMEOUT = 2.0  # seconds SQLite waits for another process's write lock, per attempt
+WRITE_ATTEMPTS = 3  # so a write gives up after about 6 s: the one writer thread serves everyone
 
 
 def tuples(query: BaseQuery) -> list[tuple[Any, ...]]:
@@ -36,22 +42,19 @@ PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
     "secure_delete": "on",
     "cache_size": -8_000,
 }
 
 
-class StoreFull(TellMember, RuntimeError):
-    """The disk is full or the file cannot be written: nothing was saved.
+class CannotSave(TellMember, RuntimeError):
+    """The file could not be written: nothing was saved, and the member is told why, kindly.
 
-    ``str(error)`` is SQLite's reason, for the log; ``message`` is for the member.
+    ``str(error)`` is SQLite's reason, for the log; ``message`` is for the member. The
+    subclasses say which reason, so nobody is told "out of room" when the disk has room.
     """
 
-    MEMBER_WORDS = (
-        "That couldn't be saved just now: the server is out of room, so nothing changed. "
-        "Please try again in a little while; the admins can make room."
-    )
+    MEMBER_WORDS = "That couldn't be saved just now, so nothing changed. Please try again in a little while."
 
     def __init__(self, reason: str) -> None:
         super().__init__(self.MEMBER_WORDS)
@@ -61,11 +64,40 @@ class StoreFull(TellMember, RuntimeError):
         return self.reason
 
 
-_CANNOT_WRITE = ("database or disk is full", "disk I/O error", "readonly database")
+class StoreFull(CannotSave):
+    """The disk is full or failing."""
+
+    MEMBER_WORDS = (
+        "That couldn't be saved just now: the server is out of room, so nothing changed. "
+        "Please try again in a little while; the admins can make room."
+    )
 
 
-def _cannot_write(error: BaseException) -> str | None:
-    """The reason if ``error`` (or one it arose from) means the file cannot be written.
+class StoreReadOnly(CannotSave):
+    """The file or its directory is read-only (a disk remounted read-only, wrong permissions)."""
+
+    MEMBER_WORDS = (
+        "That couldn't be saved just now: the database can't be written at the moment, so nothing "
+        "changed and what you wrote is still here. The admins have been told in the log."
+    )
+
+
+class StoreBusy(CannotSave):
+    """Another process (the CLI, a backup) held the write lock for longer than we wait."""
+
+    MEMBER_WORDS = (
+        "That couldn't be saved just now, so nothing was sent and what you wrote is still here. "
+        "The server is busy for a moment; please try again shortly."
+    )
+
+
+_FULL = ("database or disk is full", "disk I/O error")
+_READ_ONLY = ("readonly database", "unable to open database file")
+_BUSY = ("database is locked", "database table is locked")
+
+
+def _cannot_write(error: BaseException) -> CannotSave | None:
+    """What to raise if ``error`` (or one it arose from) means the file cannot be written.
 
     The whole chain is searched: when SQLite gives up with SQLITE_FULL it rolls the
     transaction back itself, so peewee's own rollback then fails with "cannot rollback - no
@@ -77,8 +109,9 @@ def _cannot_write(error: BaseException) -> str | None:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         text = str(current)
-        if any(reason in text for reason in _CANNOT_WRITE):
-            return text
+        for reasons, kind in ((_FULL, StoreFull), (_READ_ONLY, StoreReadOnly), (_BUSY, StoreBusy)):
+            if any(reason in text for reason in reasons):
+                return kind(text)
         current = current.__cause__ or current.__context__
     return None
 
@@ -86,10 +119,11 @@ def _cannot_write(error: BaseException) -> str | None:
 class Store:
     """One SQLite file. Use ``await store.write(fn)`` / ``await store.read(fn)`` from async code."""
 
-    def __init__(self, path: Path | str, *, readers: int = 2) -> None:
+    def __init__(self, path: Path | str, *, readers: int = 2, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = SqliteDatabase(str(self.path), pragmas=PRAGMAS, thread_safe=True)
+        pragmas = {**PRAGMAS, "busy_timeout": int(busy_timeout * 1000)}
+        self.db = SqliteDatabase(str(self.path), pragmas=pragmas, thread_safe=True)
         models.database.initialize(self.db)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safespace-writer")
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="safespace-reader")
@@ -98,14 +132,27 @@ class Store:
 
     # -- synchronous entry points (CLI, and the worker threads themselves)
     def write_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
-        """Run ``fn`` in one transaction; it commits (fsync) before this returns."""
-        try:
-            with self.db.atomic():
-                return fn(*args, **kwargs)
-        except Exception as error:
-            if (reason := _cannot_write(error)) is not None:
-                raise StoreFull(reason) from error
-            raise
+        """Run ``fn`` in one transaction; it commits (fsync) before this returns.
+
+        Another process writing (the CLI, a restore) holds SQLite's one write lock: we wait for
+        it (busy timeout) and try again a few times, then raise ``StoreBusy`` (kind words; the
+        session goes on). ``BEGIN IMMEDIATE`` takes the lock first: a transaction that read and
+        then asked to write would get "database is locked" at once, without waiting.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.db.atomic("IMMEDIATE"):
+                    return fn(*args, **kwargs)
+            except Exception as error:
+                refusal = _cannot_write(error)
+                if refusal is None:
+                    raise
+                if isinstance(refusal, StoreBusy) and attempt < WRITE_ATTEMPTS:
+                    log.info("database locked by another process; write attempt %d of %d", attempt, WRITE_ATTEMPTS)
+                    time.sleep(0.05 * attempt)
+                    continue
+                raise refusal from error
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def read_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
         with self.db.atomic():  # one consistent snapshot

@@ -55,6 +55,12 @@ tui/widgets/message_box.py     overrides ``TextArea.       test_text_area_key_an
                                the way Textual's TextArea
                                docs extend it; justified
                                in place
+ssh/asyncssh_fixes.py          replaces asyncssh's         test_the_environment_is_bounded
+                               ``SSHServerChannel._proces  (test_ssh_hardening.py) and apply()'s
+                               s_env_request`` and writes  own check
+                               ``_env``: asyncssh has no
+                               hook to refuse an env
+                               request
 =============================  ==========================  ===========================================
 
 ``test_no_library_internals_outside_textual_fixes`` reads the package and fails
