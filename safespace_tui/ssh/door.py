@@ -133,6 +133,10 @@ class Knocks:
         """How long to wait before answering ``address`` (seconds): 0 until it has failed often."""
         return self.delay(self._tally(address, now))
 
+    def slowed(self, now: float) -> int:
+        """How many addresses are answered with a delay now (for the server's status: counts only)."""
+        return sum(1 for address in list(self._tallies) if self.delay_for(address, now) > 0)
+
     def delay(self, tally: _Tally) -> float:
         return min(self.max_delay, max(0.0, (tally.score - self.free) * self.step))
 

@@ -422,6 +422,7 @@ class SafeSpaceServer:
             "sessions": len(self.sessions),
             "connections": sum(self.connections_by_address.values()),
             "waiting": len(self.waiting),
+            "slowed": self.knocks.slowed(asyncio.get_running_loop().time()),
             "apps": len(self.apps),
         }
         if collect:
