@@ -42,6 +42,23 @@ class _Recent(OrderedDict):
         return value
 
 
+class Sparse:
+    """Log lines about one address at most once a ``every`` seconds, saying how many were held back."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self._seen: _Recent = _Recent()  # address -> (logged at, held back since)
+
+    def due(self, address: str, now: float) -> int | None:
+        """None: stay quiet. Otherwise log now; the number is how many lines were held back."""
+        logged_at, held = self._seen.touch(address, (-math.inf, 0))
+        if now - logged_at < self.every:
+            self._seen[address] = (logged_at, held + 1)
+            return None
+        self._seen[address] = (now, 0)
+        return held
+
+
 class SourceThrottle:
     """New connections per source address: ``burst`` at once, then ``rate`` per second."""
 

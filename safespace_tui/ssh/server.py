@@ -28,7 +28,7 @@ from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
 from ..services.views import MemberView
 from ..store.db import Store
-from .door import Knocks, SourceThrottle, Waiting
+from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
 from .keys import weakness
 from .session import TerminalSession
@@ -101,7 +101,9 @@ class _Connection(asyncssh.SSHServer):
         self.address = str(peer[0])
         refusal = self.server.admit(self)
         if refusal:
-            log.info("refused connection from %s: %s", self.address, refusal)
+            held = self.server.refusal_log.due(self.address, asyncio.get_running_loop().time())
+            if held is not None:  # one line a minute per address, however hard it pushes
+                log.warning("refused connection from %s: %s (%d more refused before)", self.address, refusal, held)
             conn.abort()  # nothing sent: asyncssh's version line is skipped on a closed connection
             return
         self._counted = True
@@ -121,7 +123,9 @@ class _Connection(asyncssh.SSHServer):
 
     def evict(self) -> None:
         """Make room for a newcomer (door.Waiting): this connection waited longest at the busiest address."""
-        log.info("closed a waiting connection from %s to make room", self.address)
+        held = self.server.refusal_log.due(self.address, asyncio.get_running_loop().time())
+        if held is not None:
+            log.warning("closed a waiting connection from %s to make room (%d more before)", self.address, held)
         if self.conn is not None:
             self.conn.abort()
 
@@ -316,6 +320,7 @@ class SafeSpaceServer:
         self.members_in: set[_Connection] = set()  # connections past the key check
         self.throttle = SourceThrottle(config.connections_per_second, config.connection_burst)
         self.waiting: Waiting[_Connection] = Waiting(config.max_unauthenticated, config.max_unauthenticated_per_address)
+        self.refusal_log = Sparse()
         self.knocks = Knocks(config.free_key_attempts, KNOCK_DELAY_STEP, config.max_auth_delay)
         self.host_key = load_or_create_host_key(config.host_key_path)
         self._acceptor: asyncssh.SSHAcceptor | None = None
