@@ -91,7 +91,7 @@ class _Connection(asyncssh.SSHServer):
         self.fingerprint = ""
         self.sessions: list[_CheckedSession] = []
         self.revoked = False
-        self._counted = False
+        self.counted = False
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
 
@@ -106,7 +106,7 @@ class _Connection(asyncssh.SSHServer):
                 log.warning("refused connection from %s: %s (%d more refused before)", self.address, refusal, held)
             conn.abort()  # nothing sent: asyncssh's version line is skipped on a closed connection
             return
-        self._counted = True
+        self.counted = True
         # asyncssh asks its owner only validate_public_key(username, key), for the key query and
         # for the signed attempt alike; the query must not reveal membership, so answer it here.
         conn.validate_public_key = self._answer_key  # type: ignore[method-assign]
@@ -119,7 +119,7 @@ class _Connection(asyncssh.SSHServer):
         if self._idle is not None:
             self._idle.cancel()
         self.server.forget(self)
-        self._counted = False
+        self.counted = False
 
     def evict(self) -> None:
         """Make room for a newcomer (door.Waiting): this connection waited longest at the busiest address."""
@@ -358,7 +358,7 @@ class SafeSpaceServer:
         """A connection closed: it leaves every count it was in."""
         self.waiting.leave(connection.address, connection)
         self.members_in.discard(connection)
-        if connection._counted:
+        if connection.counted:
             counts = self.connections_by_address
             counts[connection.address] -= 1
             if counts[connection.address] <= 0:
