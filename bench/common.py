@@ -38,8 +38,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from harness import KEYS, ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
 
 HOST = "127.0.0.1"
-# One source address for every client: lift the per-address limit (default 10) for the bench.
-BENCH_CONFIG = "max_connections_per_address = 1000\nmax_sessions = 1000\n"
+# One source address for every client: lift the per-address limits (connections, new connections a second,
+# connections waiting to log in) for the bench.
+BENCH_CONFIG = (
+    "max_connections_per_address = 1000\nmax_sessions = 1000\n"
+    "connections_per_second = 1000.0\nconnection_burst = 1000\n"
+    "max_unauthenticated = 1000\nmax_unauthenticated_per_address = 1000\n"
+)
 
 
 # ---------------------------------------------------------------- the group and the server

@@ -47,6 +47,8 @@ HOST = "127.0.0.1"
 CONFIG = (
     "max_connections_per_address = 1000\n"  # every client comes from 127.0.0.1
     "max_sessions = 1000\n"
+    "connections_per_second = 1000.0\nconnection_burst = 1000\n"  # and its connections come at once
+    "max_unauthenticated = 1000\nmax_unauthenticated_per_address = 1000\n"
     "sos_escalate_after = 3600.0\n"  # no escalation during the bench
 )
 

@@ -58,7 +58,15 @@ class Config:
     keepalive_count_max: int = 3
     max_auth_failures: int = 6
     max_connections_per_address: int = 10
-    max_sessions: int = 300
+    max_sessions: int = 300  # members logged in at once (connections past the key check)
+    # before the key check (ssh/door.py): a smaller budget, shared fairly between addresses
+    max_unauthenticated: int = 64
+    max_unauthenticated_per_address: int = 16
+    connections_per_second: float = 10.0  # new connections per source address (DHEat wants < 20)
+    connection_burst: int = 10
+    free_key_attempts: int = 20  # per address and minute, answered at once; more wait longer
+    max_auth_delay: float = 5.0
+    idle_connection_timeout: float = 15.0  # logged in, but no session open
     max_output_buffer: int = 4 * 1024 * 1024
     session_check_interval: float = 2.0
     # care

@@ -8,6 +8,7 @@ refused with words that say what was expected (``KeyRejected``, a TellMember).
 from __future__ import annotations
 
 import asyncssh
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import TellMember
 from ..services.views import PublicKey
@@ -15,6 +16,35 @@ from ..services.views import PublicKey
 
 class KeyRejected(TellMember):
     """Not one usable OpenSSH public key; ``.message`` says what to give instead."""
+
+
+STRONG_ALGORITHMS = frozenset(
+    {
+        "ssh-ed25519",
+        "sk-ssh-ed25519@openssh.com",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+        "ssh-rsa",  # 3072 bits or more, and only ever with SHA-2 signatures (ssh/server.py)
+    }
+)
+MIN_RSA_BITS = 3072
+WEAK_KEY = (
+    "Safe Space takes only strong keys: ed25519, ECDSA, or RSA of 3072 bits or more; this one is {what}. "
+    "A new key is one command away: 'ssh-keygen -t ed25519', then give its .pub file."
+)
+
+
+def weakness(key: asyncssh.SSHKey) -> str | None:
+    """Why ``key`` is too weak to open the door (DSA, RSA under 3072 bits, unknown types), or None."""
+    algorithm = key.get_algorithm()
+    if algorithm not in STRONG_ALGORITHMS:
+        return algorithm
+    pyca = key.pyca_key
+    if isinstance(pyca, rsa.RSAPublicKey | rsa.RSAPrivateKey) and pyca.key_size < MIN_RSA_BITS:
+        return f"RSA of {pyca.key_size} bits"
+    return None
 
 
 def read_public_key(text: str) -> PublicKey:
@@ -34,6 +64,8 @@ def read_public_key(text: str) -> PublicKey:
         raise KeyRejected(
             f"That doesn't look like an SSH public key ({error}). Expected a line such as 'ssh-ed25519 AAAA… name'."
         ) from None
+    if (what := weakness(key)) is not None:
+        raise KeyRejected(WEAK_KEY.format(what=what))
     return PublicKey(
         fingerprint=fingerprint(key),
         algorithm=key.get_algorithm(),
