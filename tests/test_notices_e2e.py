@@ -75,3 +75,48 @@ async def test_an_sos_survives_kill_9_and_seniors_are_told_outside_the_app_after
         await wait_until(lambda: phone.to("tess"), what="no notice after the restart")
         assert phone.to("tess")[0].body["message"] == NOTICE
         assert "OPEN, nobody has taken it" in g.cli("alerts", "list").stdout
+
+
+async def test_a_senior_sets_their_own_address_privately_and_members_see_who_can_come_before_they_press(groups):
+    g = groups({"ann": "member", "sam": "senior", "tess": "senior"})
+    with Receiver() as phone:
+        sam = await Terminal.connect(g.port, g.keys["sam"])
+        tess = await Terminal.connect(g.port, g.keys["tess"])
+        ann = await Terminal.connect(g.port, g.keys["ann"])
+        try:
+            # sam's own form: the address is typed hidden and shown back masked
+            await sam.type_line("/notify")
+            await sam.wait_for("Notices when an SOS waits")
+            await sam.wait_for("No addresses yet")
+            await sam.type_line(phone.url("sams-own-topic"))
+            await sam.wait_for("1. json://…")
+            assert "sams-own-topic" not in sam.text() and str(phone.port) not in sam.text()
+            sam.press("escape")
+            await sam.wait_gone("Notices when an SOS waits")
+            await sam.type_line("/oncall")
+            await sam.wait_for("You're on call")
+            # a plain member has no such settings
+            await ann.type_line("/notify")
+            await ann.wait_screen(lambda: "Notices when an SOS waits" not in ann.text(), "a member got the form")
+
+            ann.press("ctrl+s")
+            await ann.wait_for("2 senior members are online (sam is on call)")
+            ann.press("escape")
+            await ann.wait_gone("SOS: ask a senior member")
+            await sam.close()
+            await tess.close()
+            await g.server.wait_status(sessions=1)
+
+            ann.press("ctrl+s")
+            await ann.wait_for("No senior member is online.")
+            await ann.wait_for("Your SOS is saved, seniors are being")
+            await ann.wait_for("988")  # the crisis lines, right there
+            ann.press("escape")
+        finally:
+            await ann.close()
+            await sam.close()
+            await tess.close()
+        assert phone.received == []  # nothing was raised
+        listed = g.cli("member", "notify", "sam").stdout
+        assert "on call" in listed and "json://…" in listed and "sams-own-topic" not in listed
+        assert "sams-own-topic" not in g.server.log_text()

@@ -199,7 +199,15 @@ class CrisisCare:
             if note is not None:
                 self.app.run_worker(self._raise_alert(source, note), group="sos")
 
-        self.app.push_screen(SosConfirmScreen(note), callback=chosen)
+        confirm = SosConfirmScreen(note)
+        self.app.push_screen(confirm, callback=chosen)
+        self.app.run_worker(self._show_reach(confirm), group="sos-reach")
+
+    async def _show_reach(self, confirm: SosConfirmScreen) -> None:
+        """Who would be reached, read while the member decides (never delays the dialog or the SOS)."""
+        reach = await self.services.notices.reach(self.member)
+        if not self.session.taken_down():
+            confirm.show_reach(reach, self.services.config.crisis_lines)
 
     async def _raise_alert(self, source: str, note: str) -> None:
         try:
