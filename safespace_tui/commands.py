@@ -315,6 +315,21 @@ async def _alerts(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _share_plan(ui: Frontend, typed: Typed) -> bool:
+    """``/share-plan all`` or ``/share-plan NAME …``: which senior members may read my safety plan."""
+    words = typed.argument.replace(",", " ").split()
+    plans = ui.services.safety_plans
+    if not words:
+        shared = await plans.sharing(ui.member)
+        whom = ", ".join(shared) if shared else "every senior member"
+        ui.tell(f"Your safety plan is shared with {whom}. /share-plan all, or /share-plan NAME NAME, changes it.")
+        return True
+    shared = await plans.set_sharing(ui.member, None if words == ["all"] else words)
+    whom = ", ".join(shared) if shared else "every senior member"
+    ui.tell(f"Your safety plan is now shared with {whom} only." if shared else f"Shared with {whom}.")
+    return True
+
+
 async def _notify(ui: Frontend, typed: Typed) -> bool:
     """``/notify``: a senior member's notice settings (a form); ``/notify remove N`` removes address N."""
     words = typed.argument.split()
@@ -410,6 +425,7 @@ COMMANDS: tuple[Command, ...] = (
         "quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members, who=Who.SENIOR
     ),
     Command("move", "/move", "move a message of this channel to #911", _move, who=Who.SENIOR),
+    Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
     Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
 )

@@ -299,12 +299,12 @@ class CrisisCare:
         except NotFound:
             self.tell(f"{name or 'This member'} hasn't shared a safety plan." if self.member.is_senior else NO_PLAN)
             return
-        self._show_plan(plan)
+        self._show_plan(plan, during_alert=True)
 
-    def _show_plan(self, plan: SafetyPlanView) -> None:
-        self.app.push_screen(
-            SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone)
-        )
+    def _show_plan(self, plan: SafetyPlanView, *, during_alert: bool = False) -> None:
+        audited = plan.member_id != self.member.id
+        timezone = self.member.timezone
+        self.app.push_screen(SafetyPlanViewScreen(plan, audited=audited, timezone=timezone, during_alert=during_alert))
 
     # -- the seniors' pane ------------------------------------------------------------------------
     def toggle_alerts(self) -> None:
