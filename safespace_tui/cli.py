@@ -205,6 +205,35 @@ def cmd_key_list(args) -> int:
     return 0
 
 
+def cmd_member_notify(args) -> int:
+    """Notification addresses of a senior member: add (--url), remove (--remove ID), quiet hours, or list.
+
+    Addresses are secrets: they are printed masked, never whole, and never logged.
+    """
+
+    async def change(services):
+        notices = services.notices
+        if args.url:
+            return await notices.admin_add(args.name, args.url)
+        if args.remove is not None:
+            return await notices.admin_remove(args.name, args.remove)
+        if args.quiet is not None:
+            return await notices.admin_set_quiet_hours(args.name, args.quiet)
+        return await notices.admin_settings(args.name)
+
+    view = _run(args, change)
+    if args.url:
+        print(f"Added a notification address for {args.name}: {view.addresses[-1].masked}")
+    elif args.remove is not None:
+        print(f"Removed address {args.remove} of {args.name}.")
+    print(f"{args.name}: {'on call' if view.on_call else 'not on call'}, {view.quiet_words}")
+    if not view.addresses:
+        print("  No notification addresses. Add one with: safespace member notify NAME --url URL")
+    for address in view.addresses:
+        print(f"  {address.id:>4}  {address.masked}  added {address.added_at:%Y-%m-%d}")
+    return 0
+
+
 # -- channels
 def cmd_channel_add(args) -> int:
     channel = _run(args, lambda s: s.channels.add(args.name, args.topic or ""))
@@ -258,7 +287,12 @@ def _alert_state(alert) -> str:
 
 
 def cmd_alerts_list(args) -> int:
-    alerts = _run(args, lambda s: s.crisis.admin_list(open_only=args.open, limit=args.limit))
+    async def load(services):
+        alerts = await services.crisis.admin_list(open_only=args.open, limit=args.limit)
+        return alerts, await services.notices.failures()
+
+    alerts, failures = _run(args, load)
+    _print_notice_failures(failures)
     if not alerts:
         print("No open alerts." if args.open else "No alerts yet.")
         return 0
@@ -271,13 +305,25 @@ def cmd_alerts_list(args) -> int:
     return 0
 
 
+def _print_notice_failures(failures) -> None:
+    """Notices outside the app that did not go out: who should have had one, never their address."""
+    if not failures:
+        return
+    print("Notices outside the app that could not be sent (newest first):")
+    for f in failures:
+        where = f"to {f.senior_handle}, address {f.address_id}"
+        print(f"  {_when(f.at)}  alert {f.alert_id} ({f.reason}) {where}: {f.error}")
+    print()
+
+
 def cmd_alerts_show(args) -> int:
     async def load(services):
         alert = await services.crisis.admin_get(args.id)
         reads = await services.audit.list_all(limit=1000, action="safety_plan.read")
-        return alert, [r for r in reads if r.alert_id == alert.id]
+        notices = (await services.notices.sent_count(alert.id), await services.notices.failures(alert_id=alert.id))
+        return alert, [r for r in reads if r.alert_id == alert.id], notices
 
-    alert, reads = _run(args, load)
+    alert, reads, (sent, failed) = _run(args, load)
     print(f"Alert {alert.id}: {_alert_state(alert)}")
     print(f"  Member:        {alert.member_handle} ({alert.member_name})")
     print(f"  Raised:        {_when(alert.created_at)} with {_SOURCES.get(alert.source, alert.source)}")
@@ -298,6 +344,8 @@ def cmd_alerts_show(args) -> int:
     if alert.resolution_note:
         print(f"  Private note:  {alert.resolution_note}")
     print(f"  Safety plan:   {'shared' if alert.has_plan else 'none'} (contents are never shown here)")
+    print(f"  Notices outside the app: {sent} sent, {len(failed)} could not be sent")
+    _print_notice_failures(failed)
     for r in reversed(reads):
         print(f"  Plan read by {r.actor_handle} at {_when(r.created_at)}")
     return 0
@@ -350,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = member.add_parser("remove", parents=[common], help="remove a member (closes their sessions)")
     p.add_argument("name")
     p.set_defaults(func=cmd_member_remove)
+    p = member.add_parser(
+        "notify", parents=[common], help="a senior member's notification addresses (apprise URLs) and quiet hours"
+    )
+    p.add_argument("name")
+    p.add_argument("--url", help="add an address, e.g. ntfy://topic or mailto://user:pass@example.org")
+    p.add_argument("--remove", type=int, metavar="ID", help="remove the address with this number")
+    p.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours in their own time, or 'off'")
+    p.set_defaults(func=cmd_member_notify)
     keys = member.add_parser("key", help="a member's keys").add_subparsers(dest="key_action", required=True)
     p = keys.add_parser("add", parents=[common])
     p.add_argument("name")

@@ -56,6 +56,7 @@ class Frontend(Protocol):
     def open_alerts(self) -> None: ...
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
     def show_quiet_members(self, quiet: list, days: int) -> None: ...
+    async def open_notify_settings(self) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -314,6 +315,52 @@ async def _alerts(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _share_plan(ui: Frontend, typed: Typed) -> bool:
+    """``/share-plan all`` or ``/share-plan NAME …``: which senior members may read my safety plan."""
+    words = typed.argument.replace(",", " ").split()
+    plans = ui.services.safety_plans
+    if not words:
+        shared = await plans.sharing(ui.member)
+        whom = ", ".join(shared) if shared else "every senior member"
+        ui.tell(f"Your safety plan is shared with {whom}. /share-plan all, or /share-plan NAME NAME, changes it.")
+        return True
+    shared = await plans.set_sharing(ui.member, None if words == ["all"] else words)
+    whom = ", ".join(shared) if shared else "every senior member"
+    ui.tell(f"Your safety plan is now shared with {whom} only." if shared else f"Shared with {whom}.")
+    return True
+
+
+async def _notify(ui: Frontend, typed: Typed) -> bool:
+    """``/notify``: a senior member's notice settings (a form); ``/notify remove N`` removes address N."""
+    words = typed.argument.split()
+    if len(words) == 2 and words[0].lower() == "remove" and words[1].isdigit():
+        view = await ui.services.notices.remove_address(ui.member, int(words[1]))
+        ui.tell(f"Removed that address; {len(view.addresses)} left.")
+        return True
+    if words:
+        # never echo what was typed: it may be an address (a secret)
+        ui.tell("/notify opens your notice settings; /notify remove N removes address N.", severity="warning")
+        return False
+    await ui.open_notify_settings()
+    return True
+
+
+async def _oncall(ui: Frontend, typed: Typed) -> bool:
+    """``/oncall [on|off]``: members about to press SOS see who is on call."""
+    word = typed.argument.strip().lower()
+    if word not in ("", "on", "off"):
+        ui.tell("/oncall on or /oncall off (just /oncall switches it).", severity="warning")
+        return False
+    notices = ui.services.notices
+    on = word == "on" if word else not (await notices.settings(ui.member)).on_call
+    await notices.set_on_call(ui.member, on)
+    if on:
+        ui.tell("You're on call: a member about to press SOS sees your name. Thank you.")
+    else:
+        ui.tell("You're no longer on call. Rest well.")
+    return True
+
+
 async def _move(ui: Frontend, typed: Typed) -> bool:
     """``/move``: a senior member moves a recent message of this channel to #911."""
     channel = ui.current_channel()
@@ -378,6 +425,9 @@ COMMANDS: tuple[Command, ...] = (
         "quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members, who=Who.SENIOR
     ),
     Command("move", "/move", "move a message of this channel to #911", _move, who=Who.SENIOR),
+    Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
+    Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
+    Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -30,18 +30,40 @@ DEFAULT_CRISIS_LINES = (
     CrisisLine("Samaritans (UK/IE)", "Call 116 123"),
 )
 
+# Words of self-harm or of not wanting to live: they lead only to the gentle care check ("would
+# you like this in #911?"), never to an automatic move. Each word also matches its forms (cut,
+# cuts, cutting; don't, dont, do not): services/crisis.py looks_like_self_harm. Judged by the corpus
+# in tests/test_self_harm_words.py; an admin may replace the list (self_harm_phrases in config.toml).
 DEFAULT_SELF_HARM_PHRASES = (
     "kill myself",
     "end my life",
+    "end it all",
     "want to die",
+    "wish i was dead",
+    "wish i were dead",
+    "better off dead",
+    "better off without me",
     "suicide",
     "suicidal",
     "hurt myself",
+    "harm myself",
     "cut myself",
+    "burn myself",
+    "i cut again",
+    "cutting again",
     "self harm",
-    "self-harm",
     "overdose",
     "not be here anymore",
+    "don't want to be here",
+    "don't want to live",
+    "don't want to be alive",
+    "no reason to live",
+    "can't go on like this",
+    "can't go on anymore",
+    "can't do this anymore",
+    "disappear forever",
+    "not safe with myself",
+    "don't feel safe with myself",
 )
 
 

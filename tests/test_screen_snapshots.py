@@ -230,8 +230,20 @@ def snapshot(snap_compare, world: World, viewer: str, screen: Callable[[], Scree
 # -- crisis: the member's side -------------------------------------------------------------------
 
 
+def sos_confirm(world: World, name: str) -> Callable[[], Screen]:
+    """The SOS confirm as the session opens it: with who an SOS would reach now."""
+    reach = run_sync(world.services.notices.reach(world.member(name)))
+    return lambda: SosConfirmScreen(reach=reach, lines=world.services.config.crisis_lines)
+
+
 def test_sos_confirm_80x24(world, snap_compare):
-    assert snapshot(snap_compare, world, "ann", SosConfirmScreen)
+    online(world, "sam", "kit")
+    run_sync(world.services.notices.set_on_call(world.member("sam"), True))
+    assert snapshot(snap_compare, world, "ann", sos_confirm(world, "ann"))
+
+
+def test_sos_confirm_with_no_senior_online_80x24(world, snap_compare):
+    assert snapshot(snap_compare, world, "ann", sos_confirm(world, "ann"))
 
 
 def test_sos_sent_with_no_senior_online_80x24(world, snap_compare):

@@ -61,7 +61,8 @@ def test_a_mistyped_command_finds_the_one_meant_among_those_the_member_may_use()
 def test_completion_offers_only_what_the_member_may_use():
     assert commands.complete("qu", ANN) == []
     assert commands.complete("qu", SAM) == ["quiet-members"]
-    assert commands.complete("s", ANN) == ["sos", "status", "spoons"]
+    assert commands.complete("s", ANN) == ["sos", "status", "spoons", "share-plan"]
+    assert commands.complete("no", ANN) == [] and commands.complete("no", SAM) == ["notify"]
 
 
 def test_every_command_has_one_entry_and_every_key_one_command():

@@ -14,6 +14,7 @@ from .crisis import CrisisService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
+from .notices import NoticeService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
@@ -39,5 +40,7 @@ class Services:
         # every message a member types: cleaned once, crisis rules, posted
         self.messages = MessageService(config, self.channels, self.crisis)
         self.safety_plans = SafetyPlanService(store)
+        # seniors reached outside the app when an SOS waits (issue 9); started by the server
+        self.notices = NoticeService(config, store, hub, self.presence)
         self.audit = AuditService(store)
         self.texts = GroupTextService(store)

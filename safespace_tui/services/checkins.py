@@ -3,7 +3,9 @@
 One check-in per member per local day. Saving posts (or, on the same day, edits) a
 compact card in #check-ins with the visibility the member chose: the group, senior
 members only, or only themselves. A win is also posted in #wins with the same
-visibility, so "only me" never leaks anywhere. Yesterday may be filled in late
+visibility, so "only me" never leaks anywhere. Warning signs are seen only by the member
+and senior members, whatever the card's visibility: on a card shared more or less widely
+they are a message of their own beside it, for senior members only (the form says so). Yesterday may be filled in late
 (back-filling), and a check-in can be changed on the day it was written.
 
 Nothing here compares one member with another: a streak and averages are only
@@ -128,8 +130,13 @@ def _day_words(day: date, today: date) -> str:
     return label
 
 
-def card_text(c: CheckInDraft, day: date, today: date, spoons_max: int, edited: bool = False) -> str:
-    """The compact card posted in #check-ins. Every part is already clean text."""
+def card_text(
+    c: CheckInDraft, day: date, today: date, spoons_max: int, edited: bool = False, *, warning_signs: bool = True
+) -> str:
+    """The compact card posted in #check-ins. Every part is already clean text.
+
+    ``warning_signs`` False leaves them out: they go beside the card, to senior members only.
+    """
     lines = [
         f"checked in for {_day_words(day, today)}{' (edited)' if edited else ''}",
         f"spoons {c.spoons}/{spoons_max} [{spoon_bar(c.spoons, spoons_max)}] · mood {c.mood}/5 {MOODS[c.mood]}"
@@ -137,7 +144,7 @@ def card_text(c: CheckInDraft, day: date, today: date, spoons_max: int, edited: 
     ]
     if c.needs:
         lines.append("would like: " + ", ".join(c.needs))
-    if c.warning_signs:
+    if c.warning_signs and warning_signs:
         lines.append("warning signs noticed: " + c.warning_signs)
     if c.win:
         lines.append("a win: " + c.win)
@@ -237,13 +244,16 @@ class CheckInService:
             checkins = Channel.get_or_none(Channel.name == CHECK_INS)
             if checkins is None:
                 raise NotFound("The check-ins channel is missing. Please tell an admin.")
-            body = card_text(draft, day, today, spoons_max, edited=not created)
+            signs_on_card = draft.visibility == "seniors"
+            body = card_text(draft, day, today, spoons_max, edited=not created, warning_signs=signs_on_card)
             stamp = now.astimezone(UTC).replace(tzinfo=None)
             posted: list[MessageView] = []
             edited: list[MessageView] = []
 
             # the card
-            def post_or_edit(existing: Message | None, channel: Channel, text: str, kind: str) -> Message:
+            def post_or_edit(
+                existing: Message | None, channel: Channel, text: str, kind: str, visibility: str = draft.visibility
+            ) -> Message:
                 """A new message the first time; the same message, edited, after that."""
                 if existing is None:
                     existing = Message.create(
@@ -251,20 +261,34 @@ class CheckInService:
                         author=member,
                         body=text,
                         kind=kind,
-                        visibility=draft.visibility,
+                        visibility=visibility,
                         created_at=stamp,
                     )
                     record_read(member.id, channel.id, existing.id)
                     posted.append(message_view(existing, member))
                 else:
                     existing.body = text
-                    existing.visibility = draft.visibility
+                    existing.visibility = visibility
                     existing.save()
                     edited.append(message_view(existing, member))
                 return existing
 
             card = Message.get_or_none(Message.id == row.message_id) if row is not None and row.message_id else None
             card = post_or_edit(card, checkins, body, "checkin")
+
+            # warning signs: the member and senior members only, whatever the card's visibility
+            signs = (
+                Message.get_or_none(Message.id == row.warning_message_id)
+                if row is not None and row.warning_message_id
+                else None
+            )
+            if draft.warning_signs and not signs_on_card:
+                text = f"warning signs noticed: {draft.warning_signs}"
+                signs = post_or_edit(signs, checkins, text, "checkin", visibility="seniors")
+            elif signs is not None and signs.visibility != "me":
+                signs.visibility = "me"  # taken back (or now on the card): hidden, not deleted
+                signs.save()
+                edited.append(message_view(signs, member))
 
             # the win, in #wins, seen by the same people as the card
             win_message = (
@@ -293,6 +317,7 @@ class CheckInService:
                 visibility=draft.visibility,
                 message=card,
                 win_message=win_message,
+                warning_message=signs,
             )
             if row is None:
                 row = CheckIn.create(member=member, day=day, created_at=stamp, updated_at=stamp, **fields)

@@ -57,21 +57,57 @@ def has_sos_words(text: str) -> bool:
     return _SOS_WORDS.search(text) is not None
 
 
+# How a phrase's words may be written: contractions with or without the apostrophe, or in full.
+_CONTRACTIONS = {
+    "don't": r"(?:don['\u2019]?t|do\s+not)",
+    "can't": r"(?:can['\u2019]?t|cannot|can\s+not)",
+    "i'm": r"(?:i['\u2019]?m|i\s+am)",
+    "i've": r"(?:i['\u2019]?ve|i\s+have)",
+    "myself": r"my[\s\-]*self",
+}
+# Words whose other forms would only find ordinary talk ("agains", "heres").
+_AS_WRITTEN = {"the", "and", "all", "not", "again", "anymore", "here", "dead", "off", "without"}
+_VOWELS = "aeiou"
+
+
+def _word_forms(word: str) -> str:
+    """The regex for one word and its forms: cut, cuts, cutting; hurt, hurting; die, died, dying."""
+    if word in _CONTRACTIONS:
+        return _CONTRACTIONS[word]
+    if "'" in word or "\u2019" in word:
+        return re.escape(word).replace("'", "['\u2019]?").replace("\u2019", "['\u2019]?")
+    if len(word) < 3 or not word.isalpha() or word in _AS_WRITTEN:
+        return re.escape(word)
+    forms = {word, word + "s", word + "es", word + "ed", word + "ing"}
+    if word.endswith("ie"):
+        forms |= {word + "d", word[:-2] + "ying"}
+    elif word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing"}
+    elif word[-1] not in _VOWELS + "wxy" and word[-2] in _VOWELS and word[-3] not in _VOWELS:
+        forms |= {word + word[-1] + "ing", word + word[-1] + "ed"}  # cut -> cutting, stab -> stabbed
+    return "(?:" + "|".join(sorted(map(re.escape, forms), key=len, reverse=True)) + ")"
+
+
 @functools.lru_cache(maxsize=8)
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     parts = []
     for phrase in phrases:
-        words = re.split(r"[\s\-]+", phrase.strip().lower())
-        words = [re.escape(w) for w in words if w]
+        words = [w for w in re.split(r"[\s\-]+", phrase.strip().lower()) if w]
         if words:
-            parts.append(r"[\s\-]+".join(words))
+            parts.append(r"[\s\-]*".join(_word_forms(w) for w in words))
     if not parts:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
 def looks_like_self_harm(text: str, phrases: tuple[str, ...]) -> bool:
-    """True when ``text`` contains one of the configured phrases (whole words; "self harm" = "self-harm")."""
+    """True when ``text`` holds one of the configured phrases in any of its word forms.
+
+    Whole words, any case; "self harm" = "self-harm" = "selfharm"; "cut myself" also finds
+    "cutting myself"; "don't" also "dont" and "do not". It only ever leads to the gentle care
+    check (the member decides), so a phrase list errs towards asking; tests/test_self_harm_words.py
+    holds the corpus it is judged by (phrases that should ask, ordinary sentences that must not).
+    """
     pattern = _phrase_pattern(tuple(phrases))
     return pattern is not None and pattern.search(text) is not None
 

@@ -1,10 +1,12 @@
 """Safety plans (Stanley-Brown), and who may read them.
 
-A member writes, updates and deletes their own plan. Senior members and admins
-may read any plan; every read by someone other than the member writes an audit
-row in the *same transaction* as the read (on the writer thread), so a plan is
-never shown without its read being recorded. Anyone else gets ``NotFound`` with
-exactly the words a missing plan gets: a refusal reveals nothing.
+A member writes, updates and deletes their own plan, and chooses who may read it:
+every senior member (the default) or the ones they name (``set_sharing``); a senior member
+not chosen gets exactly the "not found" anyone else gets. Those chosen may read it; every
+read by someone other than the member writes an audit row in the *same transaction* as the
+read (on the writer thread), so a plan is never shown without its read being recorded.
+Anyone else gets ``NotFound`` with exactly the words a missing plan gets: a refusal
+reveals nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from ..store.db import Store
-from ..store.models import Alert, Member, SafetyPlan, utcnow
+from ..store.models import Alert, Member, PlanShare, SafetyPlan, utcnow
 from ..text import MAX_MESSAGE_CHARS, TextRejected, clean_for_display, clean_text
 from . import audit
 from .errors import Invalid, NotFound
-from .views import MemberView
+from .views import SENIOR_ROLES, MemberView
 
 log = logging.getLogger("safespace.plans")
 
@@ -164,6 +166,42 @@ class SafetyPlanService:
             log.info("member %s deleted their safety plan", actor.id)
         return deleted
 
+    # -- whom the plan is shared with
+    async def sharing(self, actor: MemberView) -> tuple[str, ...]:
+        """The handles of the senior members the actor chose; () means every senior member."""
+
+        def query() -> tuple[str, ...]:
+            rows = (
+                PlanShare.select(PlanShare, Member)
+                .join(Member, on=PlanShare.senior)
+                .where(PlanShare.member == actor.id)
+            )
+            return tuple(sorted(r.senior.handle for r in rows))
+
+        return await self.store.read(query)
+
+    async def set_sharing(self, actor: MemberView, handles: list[str] | None) -> tuple[str, ...]:
+        """Share the plan with every senior member (``None``) or only the named ones."""
+        wanted = sorted({h.strip().lstrip("@").lower() for h in handles or () if h.strip()})
+        if handles is not None and not wanted:
+            raise Invalid("Name at least one senior member, or share with all of them.")
+
+        def write() -> tuple[str, ...]:
+            chosen = []
+            for handle in wanted:
+                senior = Member.get_or_none(Member.handle == handle, Member.removed_at.is_null())
+                if senior is None or senior.role not in SENIOR_ROLES or senior.id == actor.id:
+                    raise Invalid(f"{handle} isn't a senior member you can share your plan with.")
+                chosen.append(senior)
+            PlanShare.delete().where(PlanShare.member == actor.id).execute()
+            for senior in chosen:
+                PlanShare.create(member=actor.id, senior=senior.id)
+            return tuple(s.handle for s in chosen)
+
+        shared = await self.store.write(write)
+        log.info("member %s shares their safety plan with %s", actor.id, f"{len(shared)} seniors" if shared else "all")
+        return shared
+
     # -- reading someone's plan
     async def read(self, actor: MemberView, member_id: int, *, alert_id: int | None = None) -> SafetyPlanView:
         """The plan of ``member_id`` as ``actor`` may see it.
@@ -183,7 +221,7 @@ class SafetyPlanService:
         def read_and_record() -> SafetyPlanView:
             member = Member.get_or_none(Member.id == member_id)
             plan = SafetyPlan.get_or_none(SafetyPlan.member == member_id) if member else None
-            if member is None or plan is None:
+            if member is None or plan is None or not _shared_with(member_id, actor.id):
                 raise NotFound(NO_PLAN)
             alert = alert_id
             if alert is not None:
@@ -214,3 +252,10 @@ class SafetyPlanService:
         if member_id is None:
             raise NotFound(NO_PLAN)
         return await self.read(actor, member_id, alert_id=alert_id)
+
+
+def _shared_with(member_id: int, senior_id: int) -> bool:
+    """Every senior member when the member named none; otherwise only those they named."""
+    rows = PlanShare.select(PlanShare.senior).where(PlanShare.member == member_id)
+    named = {r.senior_id for r in rows}
+    return not named or senior_id in named

@@ -407,6 +407,9 @@ class SafeSpaceServer:
         self._gc = asyncio.create_task(self.gc_policy.run(), name="gc-policy")
         # Alerts nobody has taken in time are raised again, louder (services/crisis.py).
         self._escalator = asyncio.create_task(self.services.crisis.run_escalation(), name="sos-escalation")
+        # ... and seniors who are not connected hear of them (services/notices.py), also of alerts
+        # still waiting from before a restart.
+        await self.services.notices.start()
         # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data);
         # `kill -USR2 <pid>` the same after a full collection, with the object count (diagnostics).
         loop = asyncio.get_running_loop()
@@ -486,4 +489,5 @@ class SafeSpaceServer:
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
         await self.services.channels.save_read_markers()
+        await self.services.notices.close()
         self.store.close()

@@ -11,12 +11,34 @@ from collections.abc import Callable
 
 from peewee import SqliteDatabase
 
-from .models import ALL_MODELS, SchemaVersion
+from .models import (
+    ALL_MODELS,
+    AlertNotice,
+    CareSettings,
+    CheckIn,
+    DebriefNote,
+    NoticeAddress,
+    PlanShare,
+    SchemaVersion,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _crisis_care_tables(db: SqliteDatabase) -> None:
+    """1 -> 2 (issue 9): notice addresses, on call and quiet hours, notices sent, plan sharing,
+    debrief notes; a check-in's warning signs as their own message."""
+    db.create_tables([NoticeAddress, CareSettings, AlertNotice, PlanShare, DebriefNote])
+    table = CheckIn._meta.table_name
+    if "warning_message_id" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "warning_message_id" INTEGER '
+            'REFERENCES "message" ("id") ON DELETE SET NULL'
+        )
+
 
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables}
 
 
 class SchemaTooNew(RuntimeError):

@@ -200,6 +200,9 @@ class CheckIn(BaseModel):
     win_message_id: int | None
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # warning signs of a card shared with the group: a second message only senior members see
+    warning_message = ForeignKeyField(Message, null=True, on_delete="SET NULL", backref="+")
+    warning_message_id: int | None
 
     class Meta:
         indexes = ((("member", "day"), True),)
@@ -211,6 +214,65 @@ class GroupText(BaseModel):
     name = CharField(unique=True, max_length=32)
     body = TextField()
     updated_at = DateTimeField(default=utcnow)
+
+
+class NoticeAddress(BaseModel):
+    """Where a senior member is told of an SOS outside the app (an apprise URL).
+
+    A secret: never logged, never shown to anyone else, shown to its owner only masked.
+    """
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    url = TextField()
+    added_at = DateTimeField(default=utcnow)
+
+
+class CareSettings(BaseModel):
+    """A senior member's own crisis-care settings: on call, and quiet hours for notices."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    on_call = BooleanField(default=False)
+    quiet_from = IntegerField(null=True)  # minutes after local midnight; None: no quiet hours
+    quiet_until = IntegerField(null=True)
+
+
+class AlertNotice(BaseModel):
+    """One out-of-app notice about an alert and how it went: ids and a status word, never the address."""
+
+    alert = ForeignKeyField(Alert, backref="+", on_delete="CASCADE")
+    alert_id: int
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")  # the senior it was for
+    member_id: int
+    address_id = IntegerField()
+    reason = CharField(max_length=12)  # raised | escalated | restart
+    at = DateTimeField(default=utcnow)
+    ok = BooleanField()
+    error = CharField(default="", max_length=40)
+
+
+class PlanShare(BaseModel):
+    """A senior member a member chose to share their safety plan with; none: every senior member."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    senior = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    senior_id: int
+
+    class Meta:
+        indexes = ((("member", "senior"), True),)
+
+
+class DebriefNote(BaseModel):
+    """A responder's short private note to leadership after closing an alert."""
+
+    alert = ForeignKeyField(Alert, backref="+", on_delete="CASCADE")
+    alert_id: int
+    author = ForeignKeyField(Member, backref="+")
+    author_id: int
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
 
 
 ALL_MODELS = (
@@ -226,4 +288,9 @@ ALL_MODELS = (
     SpoonLog,
     CheckIn,
     GroupText,
+    NoticeAddress,
+    CareSettings,
+    AlertNotice,
+    PlanShare,
+    DebriefNote,
 )

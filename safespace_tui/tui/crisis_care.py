@@ -199,7 +199,15 @@ class CrisisCare:
             if note is not None:
                 self.app.run_worker(self._raise_alert(source, note), group="sos")
 
-        self.app.push_screen(SosConfirmScreen(note), callback=chosen)
+        confirm = SosConfirmScreen(note)
+        self.app.push_screen(confirm, callback=chosen)
+        self.app.run_worker(self._show_reach(confirm), group="sos-reach")
+
+    async def _show_reach(self, confirm: SosConfirmScreen) -> None:
+        """Who would be reached, read while the member decides (never delays the dialog or the SOS)."""
+        reach = await self.services.notices.reach(self.member)
+        if not self.session.taken_down():
+            confirm.show_reach(reach, self.services.config.crisis_lines)
 
     async def _raise_alert(self, source: str, note: str) -> None:
         try:
@@ -291,12 +299,12 @@ class CrisisCare:
         except NotFound:
             self.tell(f"{name or 'This member'} hasn't shared a safety plan." if self.member.is_senior else NO_PLAN)
             return
-        self._show_plan(plan)
+        self._show_plan(plan, during_alert=True)
 
-    def _show_plan(self, plan: SafetyPlanView) -> None:
-        self.app.push_screen(
-            SafetyPlanViewScreen(plan, audited=plan.member_id != self.member.id, timezone=self.member.timezone)
-        )
+    def _show_plan(self, plan: SafetyPlanView, *, during_alert: bool = False) -> None:
+        audited = plan.member_id != self.member.id
+        timezone = self.member.timezone
+        self.app.push_screen(SafetyPlanViewScreen(plan, audited=audited, timezone=timezone, during_alert=during_alert))
 
     # -- the seniors' pane ------------------------------------------------------------------------
     def toggle_alerts(self) -> None:

@@ -29,6 +29,7 @@ from ..hub import MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
 from ..services.crisis import MessageMoved, has_sos_words
+from ..services.notices import CareView
 from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
@@ -38,6 +39,7 @@ from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
+from .screens.notify import NotifyScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
 from .widgets.status_bar import StatusBar
@@ -209,6 +211,25 @@ class Session:
 
     def open_status_menu(self) -> None:
         self.day.open_status_menu()
+
+    async def open_notify_settings(self) -> None:
+        """``/notify``: the senior's own notice settings; addresses are typed hidden and shown masked."""
+        if any(isinstance(screen, NotifyScreen) for screen in self.app.screen_stack):
+            return
+        notices = self.services.notices
+
+        async def save(kind: str, value: str) -> CareView | None:
+            if kind == "address":
+                change = notices.add_address(self.member, value)
+            else:
+                change = notices.set_quiet_hours(self.member, value)
+            view = await self.told(change)
+            if isinstance(view, CareView):
+                self.tell("Saved. Thank you for being reachable." if kind == "address" else "Quiet hours saved.")
+                return view
+            return None
+
+        self.app.push_screen(NotifyScreen(await notices.settings(self.member), save))
 
     def offer_recharge(self) -> None:
         self.day.offer_recharge()

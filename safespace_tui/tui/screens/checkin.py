@@ -166,7 +166,7 @@ class CheckInScreen(CrisisKeysFirst):
                 yield Input(
                     e.warning_signs if e else "",
                     id="warning-signs",
-                    placeholder="anything you noticed (optional)",
+                    placeholder="only you and senior members see these (optional)",
                     max_length=MAX_NOTE_CHARS,
                     compact=True,
                 )

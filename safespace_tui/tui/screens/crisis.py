@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from ...config import CrisisLine
 from ...services.crisis import AlertView, RaiseResult
+from ...services.notices import Reach
 from ...services.spoons import zone
 from ...services.views import MessageView
 from ...text import MAX_NOTE_CHARS
@@ -87,18 +88,18 @@ class SosConfirmScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, note: str = "") -> None:
+    def __init__(self, note: str = "", reach: Reach | None = None, lines: Iterable[CrisisLine] = ()) -> None:
         super().__init__()
         self._note = note
+        self._reach = reach
+        self._lines = tuple(lines)
 
     def compose(self) -> ComposeResult:
         title = Text("SOS: ask a senior member for help now?", "bold")
-        body = Text(
-            "A senior member will be alerted right away. "
-            "You can add a few words if you like; it's fine to leave this empty."
-        )
+        body = Text("You can add a few words if you like; it's fine to leave this empty.")
         with Vertical(id="sos-dialog", classes="dialog"):
             yield Static(title, markup=False)
+            yield Static(Text("Looking for who is online…", "dim"), id="sos-reach", markup=False)
             yield Static(body, markup=False)
             yield Input(
                 value=self._note[:MAX_NOTE_CHARS],
@@ -110,6 +111,8 @@ class SosConfirmScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#sos-note", Input).focus()
+        if self._reach is not None:
+            self.show_reach(self._reach, self._lines)
 
     @on(Input.Submitted, "#sos-note")
     def _send(self, event: Input.Submitted) -> None:
@@ -118,6 +121,39 @@ class SosConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def show_reach(self, reach: Reach, lines: Iterable[CrisisLine]) -> None:
+        """Who an SOS would reach now, honestly (services/notices.py ``reach``)."""
+        if self.is_attached:
+            self.query_one("#sos-reach", Static).update(reach_text(reach, lines))
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def reach_text(reach: Reach, lines: Iterable[CrisisLine]) -> Text:
+    """ "2 senior members are online (sam is on call)", or no one online: saved, notified, the lines."""
+    text = Text()
+    if reach.online:
+        people = "1 senior member is" if reach.online == 1 else f"{reach.online} senior members are"
+        text.append(f"{people} online", "bold")
+        if reach.on_call_online:
+            verb = "is" if len(reach.on_call_online) == 1 else "are"
+            text.append(f" ({_names(reach.on_call_online)} {verb} on call)")
+        text.append(" and will be alerted right away.")
+        if reach.on_call_notified:
+            text.append(f" {_names(reach.on_call_notified)}, on call, will get a notice too.")
+        return text
+    text.append("No senior member is online. ", "bold")
+    if reach.notified:
+        text.append("Your SOS is saved, seniors are being notified, and here are crisis lines you can reach now:\n")
+    else:
+        text.append(
+            "Your SOS is saved for the first senior member who connects, and here are crisis lines you can reach now:\n"
+        )
+    text.append_text(crisis_lines_text(lines))
+    return text
 
 
 class SosSentScreen(ModalScreen[None]):

@@ -167,22 +167,34 @@ class SafetyPlanScreen(CrisisKeysFirst):
         )
 
 
-def plan_text(plan: SafetyPlanView, *, audited: bool, timezone: str = "UTC") -> Text:
+def _answers(plan: SafetyPlanView) -> Text:
+    """The charter's two questions: first responders, and the therapist after hours."""
+    text = Text()
+    for name, label in QUESTIONS:
+        text.append(("Yes  " if getattr(plan, name) else "No   "), "bold")
+        text.append(label + "\n")
+    return text
+
+
+def plan_text(plan: SafetyPlanView, *, audited: bool, timezone: str = "UTC", during_alert: bool = False) -> Text:
+    """The plan as a senior member reads it; ``during_alert``: the two questions come first."""
     text = Text()
     text.append(f"Safety plan: {plan.member_name} (@{plan.member_handle})\n", "bold")
     text.append(f"Last updated {plan.updated_at:%Y-%m-%d} {local_time(plan.updated_at, timezone)}\n", "dim")
     if audited:
         text.append("Your reading of this plan is recorded, and the member can see that you read it.\n", "dim")
+    if during_alert:
+        text.append("\n")
+        text.append_text(_answers(plan))
     for section, value in plan.sections():
         text.append("\n" + section.title + "\n", "bold")
         if value.strip():
             text.append(value + "\n")
         else:
             text.append("(not filled in)\n", "dim")
-    text.append("\n")
-    for name, label in QUESTIONS:
-        text.append(("Yes  " if getattr(plan, name) else "No   "), "bold")
-        text.append(label + "\n")
+    if not during_alert:
+        text.append("\n")
+        text.append_text(_answers(plan))
     text.append("\nEsc closes this.", "dim")
     return text
 
@@ -192,15 +204,19 @@ class SafetyPlanViewScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q", "close", "Close")]
 
-    def __init__(self, plan: SafetyPlanView, *, audited: bool, timezone: str = "UTC") -> None:
+    def __init__(
+        self, plan: SafetyPlanView, *, audited: bool, timezone: str = "UTC", during_alert: bool = False
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.audited = audited
         self.timezone = timezone
+        self.during_alert = during_alert
 
     def compose(self) -> ComposeResult:
+        text = plan_text(self.plan, audited=self.audited, timezone=self.timezone, during_alert=self.during_alert)
         with VerticalScroll(id="plan-view", classes="dialog", can_focus=True):
-            yield Static(plan_text(self.plan, audited=self.audited, timezone=self.timezone), markup=False)
+            yield Static(text, markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#plan-view").focus()
