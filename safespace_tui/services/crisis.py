@@ -498,7 +498,7 @@ class CrisisService:
         return await self.post_crisis_message(actor, body, await self.crisis_channel_id(), sos_words=True)
 
     async def withdraw(self, actor: MemberView, reason: WithdrawReason) -> list[AlertView]:
-        """The member takes back their own open alert; a message moved to #911 goes back.
+        """The member takes back their own open alert; if it "wasn't an SOS", a message moved to #911 goes back.
 
         Returns the alerts withdrawn (none when nothing was open: that is not an error).
         """
@@ -511,7 +511,9 @@ class CrisisService:
                 alert.resolved_at = now
                 alert.resolution_note = f"Withdrawn by the member: {reason.value}."
                 alert.save()
-                back = _move_back(alert.message_id)
+                # "that wasn't an SOS": the message goes back; "I'm okay now": what was said in
+                # crisis stays in #911, where the charter keeps it
+                back = _move_back(alert.message_id) if reason is WithdrawReason.NOT_AN_SOS else None
                 if back is not None:
                     moved_back.append(back)
                 withdrawn.append(_alert_view(alert, private=False))

@@ -189,6 +189,9 @@ class CrisisCare:
         """A toast on whatever screen the senior is on: it never takes the focus (see the module)."""
         if self.session.taken_down():
             return
+        if isinstance(self.app.screen, AlertsScreen):  # the pane shows it already: a line, not a card over it
+            self.tell(f"{title}: {headline}", severity="error", timeout=10)
+            return
         source = SOURCE_WORDS.get(alert.source, alert.source)
         lines = [
             headline,
