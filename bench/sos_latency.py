@@ -11,10 +11,11 @@ their message box, stamp t0 and press Enter. A senior's latency is (arrival time
 bytes after which the token is visible on that senior's pyte screen) - t0; the run's figure is the
 largest over all seniors ("visible on every senior's screen"). The member's own feedback ("... were
 alerted") is timed the same way. Then the member closes their feedback (a senior's notice is a
-toast that never takes the focus and stays a while; each run's token is new), and the next run starts once the server has been
-quiet (< 10% of a core) for --quiet seconds: an SOS measured on an idle server, not on the tail of
-the previous run's fan-out. --warmup runs first (each session's first alert also pays for styling
-a screen it has not shown before); they are printed, and left out of the figures.
+toast that never takes the focus and stays a while; each run's token is new), and the next run
+starts once the server has been quiet (< 10% of a core) for --quiet seconds: an SOS measured on
+an idle server, not on the tail of the previous run's fan-out. --warmup runs first (each session's
+first alert also pays for styling a screen it has not shown before); they are printed, and left
+out of the figures.
 
 Client cost: the clients share the machine with the server, so a client's reader only stamps each
 chunk as it arrives; the screen (pyte) is rebuilt afterwards, off the measured path, chunk by chunk,

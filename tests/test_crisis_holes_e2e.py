@@ -12,7 +12,8 @@ async def close_all(*terminals: Terminal) -> None:
 
 
 async def test_hole1_a_taken_alert_whose_senior_leaves_waits_again_and_another_can_take_it(groups):
-    g = groups({"ann": "member", "sam": "senior", "tess": "senior", "ada": "admin"}, "sos_escalate_after = 2.0\n")
+    # escalation far off (its sweep runs every 15 s): the return must come from sam leaving, at once
+    g = groups({"ann": "member", "sam": "senior", "tess": "senior", "ada": "admin"}, "sos_escalate_after = 600.0\n")
     sam = await Terminal.connect(g.port, g.keys["sam"])
     tess = await Terminal.connect(g.port, g.keys["tess"])
     ann = await Terminal.connect(g.port, g.keys["ann"])
@@ -38,8 +39,6 @@ async def test_hole1_a_taken_alert_whose_senior_leaves_waits_again_and_another_c
         # an admin who logs in now is greeted with it, and can take it
         ada = await Terminal.connect(g.port, g.keys["ada"], wait_for=None)
         await ada.wait_for("ann (@ann) needs help now")
-        # and nobody taking it: it escalates as a new alert would
-        await tess.wait_for("STILL WAITING")
         ada.press("f3")
         await ada.wait_for("Alerts (most urgent first)")
         ada.send("a")
@@ -49,8 +48,8 @@ async def test_hole1_a_taken_alert_whose_senior_leaves_waits_again_and_another_c
         await close_all(*(t for t in (ann, sam, tess, ada) if t is not None))
 
 
-async def test_hole1_a_senior_who_goes_recharging_gives_the_alert_back(groups):
-    g = groups({"ann": "member", "sam": "senior", "tess": "senior"})
+async def test_hole1_a_senior_who_goes_recharging_gives_the_alert_back_and_it_escalates(groups):
+    g = groups({"ann": "member", "sam": "senior", "tess": "senior"}, "sos_escalate_after = 2.0\n")
     sam = await Terminal.connect(g.port, g.keys["sam"])
     tess = await Terminal.connect(g.port, g.keys["tess"])
     ann = await Terminal.connect(g.port, g.keys["ann"])
@@ -65,6 +64,8 @@ async def test_hole1_a_senior_who_goes_recharging_gives_the_alert_back(groups):
         await sam.wait_gone("Alerts (most urgent first)")
         await sam.type_line("/status recharging")
         await tess.wait_for("sam had to step away — ann still needs someone")
+        await ann.wait_for("sam had to step away")
+        await tess.wait_for("STILL WAITING")  # nobody takes it: it escalates as a new alert would
     finally:
         await close_all(ann, sam, tess)
 

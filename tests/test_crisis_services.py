@@ -494,3 +494,32 @@ async def test_stored_text_is_cleaned_again_when_shown(world):
     assert view.note == "hi there"
     plan = await services.safety_plans.read(people["sam"], people["ann"].id)
     assert plan.warning_signs == "ab"
+
+
+async def test_a_senior_who_leaves_gives_back_what_they_hold_at_once_not_at_the_next_sweep(world):
+    """Issue 9, hole 1: the presence event returns the alert itself (escalate_due is never called
+    here, so the escalation loop's sweep cannot be what did it); the limit holds per senior."""
+    from harness import wait_until
+    from safespace_tui.services.crisis import AlertReturned, HoldingEnough, ReturnReason
+
+    services, people, events = world
+    services.presence.connected(people["sam"].id, "senior")
+    first = (await services.crisis.raise_alert(people["ann"], "key")).alert
+    await services.crisis.acknowledge(people["sam"], first.id)
+    second = (await services.crisis.raise_alert(people["bea"], "key")).alert
+    await services.crisis.acknowledge(people["sam"], second.id)
+    third = (await services.crisis.raise_alert(people["ada"], "key")).alert
+    with pytest.raises(HoldingEnough):  # at most max_alerts_held (2) at once
+        await services.crisis.acknowledge(people["sam"], third.id)
+    services.presence.disconnected(people["sam"].id)
+    returned = await wait_until(
+        lambda: (
+            [e for e in events if isinstance(e, AlertReturned)]
+            if len([e for e in events if isinstance(e, AlertReturned)]) == 2
+            else None
+        ),
+        what="both alerts returned",
+    )
+    assert {e.alert.id for e in returned} == {first.id, second.id}
+    assert all(e.reason is ReturnReason.LEFT and e.held_by_name == "sam" for e in returned)
+    assert not any(a.is_acknowledged for a in await services.crisis.list_open(people["tess"]))
