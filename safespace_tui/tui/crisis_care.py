@@ -118,8 +118,6 @@ class CrisisCare:
         mine = alert.member_id == self.member.id
         if not (mine or self.member.is_senior) or self.session.taken_down():
             return
-        if self._alerts_pane() is not None:
-            await self.refresh_pane()
         if mine:
             self._tell_member(event)
         elif isinstance(event, AlertRaised | AlertEscalated | AlertReturned | AlertHanded):
@@ -132,6 +130,8 @@ class CrisisCare:
             self.tell(f"{event.by_name} opened {alert.member_name}'s alert again; it is waiting.", timeout=15)
         elif isinstance(event, AlertWithdrawn):
             self.tell(f"{alert.member_name} took their SOS back: “{event.reason.value}”.", timeout=20)
+        if self._alerts_pane() is not None:  # after the notice: the bell and the words come first
+            await self.refresh_pane()
 
     def _tell_member(self, event: AlertEvent) -> None:
         """Each step of the member's own SOS, in warm words (crisis_words.py)."""
@@ -182,8 +182,7 @@ class CrisisCare:
 
     async def _waiting_count(self) -> int:
         """Every alert waiting for a senior now (the store's count, not this session's notices)."""
-        alerts = await self.services.crisis.list_open(self.member)
-        return sum(1 for a in alerts if not a.is_acknowledged and a.member_id != self.member.id)
+        return await self.services.crisis.waiting_count(self.member)
 
     def notice(self, title: str, headline: str, alert: AlertView, *, waiting: int | None = None) -> None:
         """A toast on whatever screen the senior is on: it never takes the focus (see the module)."""
