@@ -51,6 +51,7 @@ class Frontend(Protocol):
     def open_step_away(self, note: str) -> None: ...
     def open_sos(self, note: str, *, by_key: bool) -> None: ...
     def open_crisis_lines(self) -> None: ...
+    def open_withdraw(self) -> None: ...
     async def open_own_plan(self) -> None: ...
     async def open_plan_of(self, handle: str) -> None: ...
     def open_alerts(self) -> None: ...
@@ -269,6 +270,12 @@ async def _sos(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _withdraw(ui: Frontend, typed: Typed) -> bool:
+    """/withdraw: "I'm okay now" or "that wasn't an SOS" (asks which; Esc keeps the SOS)."""
+    ui.open_withdraw()
+    return True
+
+
 async def _away(ui: Frontend, typed: Typed) -> bool:
     ui.open_step_away(typed.argument)
     return True
@@ -392,6 +399,7 @@ COMMANDS: tuple[Command, ...] = (
         (Key("ctrl+s", "SOS", shown="Ctrl+S"),),
     ),
     Command("crisis", "/crisis", "crisis lines, on every screen", _crisis, (Key("f2", "Crisis lines"),)),
+    Command("withdraw", "/withdraw", "take back your SOS: I'm okay now, or it wasn't an SOS", _withdraw),
     Command("alerts", "/alerts", "the alerts pane", _alerts, (Key("f3", "Alerts"),), Who.SENIOR),
     Command(
         "plan",

@@ -94,6 +94,7 @@ class Config:
     # care
     crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
     sos_escalate_after: float = 300.0
+    max_alerts_held: int = 2  # alerts one senior may hold at once; past it they are asked to find another senior
     self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
     spoons_max: int = 12
     history_page: int = 100

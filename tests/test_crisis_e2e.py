@@ -33,20 +33,22 @@ async def test_sos_message_reaches_seniors_and_taking_it_is_seen_by_all(groups):
         await ann.wait_for("988")
         assert "I can't breathe, SOS" in sam.text()  # the words reach the notice
 
-        # sam opens the pane from the notice and takes it: "I'm with you"
-        sam.press("enter")
-        await sam.wait_for("Open alerts (newest first)")
+        # sam opens the pane (F3: a notice never takes his keys) and takes it: "I'm with you"
+        sam.press("f3")
+        await sam.wait_for("Alerts (most urgent first)")
         sam.send("a")
         await ann.wait_for("sam is with you now")
-        await tess.wait_for("sam is with them")
+        await tess.wait_for("sam took ann's alert")
 
-        # ... and resolves it with a private note
+        # ... and closes it, after a confirmation, with a private note
         sam.send("r")
-        await sam.wait_for("Resolve ann's alert")
+        await sam.wait_for("Close ann's alert?")
+        sam.send("4")
+        await sam.wait_for("A private note for senior members")
         await sam.type_line("talked in 911, safe tonight")
-        await ann.wait_for("has closed your SOS")
-        await tess.wait_for("resolved by sam")
-        await sam.wait_for("No open alerts right now")
+        await ann.wait_for("sam marked your SOS as looked after")
+        await tess.wait_for("sam closed ann's alert")
+        await sam.wait_for("Closed by sam at")
 
         shown = g.cli("alerts", "show", "1").stdout
         assert "resolved by sam" in shown and "SOS words in a message" in shown and "Seniors online then: 2" in shown
@@ -103,7 +105,7 @@ async def test_sos_with_no_senior_online_survives_kill9_and_greets_the_next_seni
     g.server.start()
     sam = await Terminal.connect(g.port, g.keys["sam"], wait_for=None)
     try:
-        await sam.wait_for("While no senior member was online")
+        await sam.wait_for("Raised while no senior member was online")
         await sam.wait_for("ann (@ann) needs help now")
         await wait_until(lambda: sam.bells >= 1, what="bell for the waiting alert")
         assert "Emergency. I don't feel safe" in sam.text()
@@ -140,11 +142,13 @@ async def test_safety_plans_are_private_and_a_seniors_read_is_audited(groups):
         # ann asks for help; sam takes it and opens her plan in one step from the pane
         await ann.type_line("sos")
         await sam.wait_for("ann (@ann) needs help now")
-        sam.press("enter")
+        sam.press("f3")
         await sam.wait_for("Safety plan: shared")
         sam.send("a")
         await ann.wait_for("sam is with you now")
         sam.send("p")
+        await sam.wait_for("Open ann's safety plan?")
+        sam.send("1")
         await sam.wait_for("pacing at night")
         await sam.wait_for("Your reading of this plan is recorded")
 

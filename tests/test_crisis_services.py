@@ -210,9 +210,13 @@ async def test_self_harm_talk_outside_911_asks_first(world):
     here = await services.messages.send(people["ann"], living.id, "some days I want to die", care_checked=True)
     assert here.message.channel_id == living.id and not here.moved
     there = await services.messages.send(people["ann"], living.id, "some days I want to die", to_crisis=True)
-    assert there.message.channel_id == crisis.id and there.moved and there.alert is None
+    # the care check's "Post it in #911" raises ann's alert (issue 9, hole 3) ...
+    assert there.message.channel_id == crisis.id and there.moved and there.alert is not None
+    assert not there.alert.joined and there.alert.alert.source == "911"
     in_911 = await services.messages.send(people["ann"], crisis.id, "I want to die")
+    # ... and what she writes in #911 afterwards joins it rather than raising another
     assert not in_911.care_check and in_911.message.channel_id == crisis.id
+    assert in_911.alert is not None and in_911.alert.joined and in_911.alert.alert.id == there.alert.alert.id
     with pytest.raises(TextRejected):
         await services.messages.send(people["ann"], living.id, "   ")
 
@@ -285,8 +289,8 @@ async def test_list_open_newest_first_and_members_see_only_their_own(world):
     services, people, _ = world
     first = (await services.crisis.raise_alert(people["ann"], "key")).alert
     second = (await services.crisis.raise_alert(people["bea"], "command", "note")).alert
+    await services.crisis.resolve(people["sam"], first.id, "safe now")
     third = (await services.crisis.raise_alert(people["ann"], "command")).alert
-    await services.crisis.resolve(people["sam"], first.id)
     assert [a.id for a in await services.crisis.list_open(people["sam"])] == [third.id, second.id]
     assert [a.id for a in await services.crisis.list_open(people["ann"])] == [third.id]
     with pytest.raises(NotFound):
@@ -490,3 +494,32 @@ async def test_stored_text_is_cleaned_again_when_shown(world):
     assert view.note == "hi there"
     plan = await services.safety_plans.read(people["sam"], people["ann"].id)
     assert plan.warning_signs == "ab"
+
+
+async def test_a_senior_who_leaves_gives_back_what_they_hold_at_once_not_at_the_next_sweep(world):
+    """Issue 9, hole 1: the presence event returns the alert itself (escalate_due is never called
+    here, so the escalation loop's sweep cannot be what did it); the limit holds per senior."""
+    from harness import wait_until
+    from safespace_tui.services.crisis import AlertReturned, HoldingEnough, ReturnReason
+
+    services, people, events = world
+    services.presence.connected(people["sam"].id, "senior")
+    first = (await services.crisis.raise_alert(people["ann"], "key")).alert
+    await services.crisis.acknowledge(people["sam"], first.id)
+    second = (await services.crisis.raise_alert(people["bea"], "key")).alert
+    await services.crisis.acknowledge(people["sam"], second.id)
+    third = (await services.crisis.raise_alert(people["ada"], "key")).alert
+    with pytest.raises(HoldingEnough):  # at most max_alerts_held (2) at once
+        await services.crisis.acknowledge(people["sam"], third.id)
+    services.presence.disconnected(people["sam"].id)
+    returned = await wait_until(
+        lambda: (
+            [e for e in events if isinstance(e, AlertReturned)]
+            if len([e for e in events if isinstance(e, AlertReturned)]) == 2
+            else None
+        ),
+        what="both alerts returned",
+    )
+    assert {e.alert.id for e in returned} == {first.id, second.id}
+    assert all(e.reason is ReturnReason.LEFT and e.held_by_name == "sam" for e in returned)
+    assert not any(a.is_acknowledged for a in await services.crisis.list_open(people["tess"]))

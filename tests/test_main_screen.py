@@ -255,7 +255,8 @@ async def test_own_message_is_handed_to_the_screen_before_anything_else_runs(wor
 async def test_the_sos_key_is_first_in_the_footer_even_on_a_phone_width(world, width):
     """A member in crisis must find SOS on any screen: Textual's footer drops the keys that do not
     fit, in binding-chain order, and at 50 columns or fewer SOS used to be dropped. SOS and the
-    crisis lines now come first, on the main screen and on the screens opened from it."""
+    crisis lines now come first (after the quick exit, Ctrl+X), on the main screen and on the
+    screens opened from it."""
     from safespace_tui.tui.widgets.key_bar import KeyBar
 
     services, ids = world
@@ -266,15 +267,15 @@ async def test_the_sos_key_is_first_in_the_footer_even_on_a_phone_width(world, w
         def shown_keys() -> list[str]:
             return app.screen.query_one(KeyBar).shown_descriptions
 
-        assert shown_keys()[:2] == ["SOS", "Crisis lines"]
+        assert shown_keys()[:3] == ["Quick exit", "SOS", "Crisis lines"]
         await pilot.press("f6")  # the check-in form
         await settle(pilot)
-        assert shown_keys()[:2] == ["SOS", "Crisis lines"]
+        assert shown_keys()[:3] == ["Quick exit", "SOS", "Crisis lines"]
 
 
 async def test_clicking_a_key_on_the_bottom_line_runs_it(world):
     """The key line is one widget (not Textual's widget per key): a click runs the key under the
-    pointer, as the Footer did: " ^s SOS  f2 Crisis lines ..." """
+    pointer, as the Footer did: " ^x Quick exit  ^s SOS  f2 Crisis lines ..." """
     from safespace_tui.tui.screens.crisis import CrisisLinesScreen, SosConfirmScreen
     from safespace_tui.tui.widgets.key_bar import KeyBar
 
@@ -282,13 +283,13 @@ async def test_clicking_a_key_on_the_bottom_line_runs_it(world):
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.screen.query_one(KeyBar).shown_descriptions[:2] == ["SOS", "Crisis lines"]
-        await pilot.click(KeyBar, offset=(14, 0))  # on "Crisis lines"
+        assert app.screen.query_one(KeyBar).shown_descriptions[:3] == ["Quick exit", "SOS", "Crisis lines"]
+        await pilot.click(KeyBar, offset=(29, 0))  # on "Crisis lines"
         await settle(pilot)
         assert isinstance(app.screen, CrisisLinesScreen)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.click(KeyBar, offset=(2, 0))  # on "^s"
+        await pilot.click(KeyBar, offset=(17, 0))  # on "^s"
         await settle(pilot)
         assert isinstance(app.screen, SosConfirmScreen)
 

@@ -37,7 +37,6 @@ from safespace_tui.store.models import Alert, AuditEntry, SafetyPlan
 from safespace_tui.tui.crisis_care import SOS_KEY_LABEL
 from safespace_tui.tui.screens.alerts import AlertsScreen
 from safespace_tui.tui.screens.crisis import (
-    AlertNoticeScreen,
     CrisisLinesScreen,
     SosConfirmScreen,
     SosSentScreen,
@@ -159,19 +158,6 @@ def crisis_lines(world: World) -> Callable[[], Screen]:
     return partial(CrisisLinesScreen, world.services.config.crisis_lines, sos_key=SOS_KEY_LABEL)
 
 
-def alert_notice(world: World, viewer: str, *, backlog: bool = False) -> Callable[[], Screen]:
-    """The notice a senior sees, holding every open alert, oldest added first."""
-    alerts = open_alerts(world, viewer)
-
-    def build() -> Screen:
-        notice = AlertNoticeScreen(world.member(viewer).timezone, backlog=backlog)
-        for alert in reversed(alerts):
-            notice.add(alert, escalated=alert.escalations > 0)
-        return notice
-
-    return build
-
-
 async def not_in_a_picture(*_args, **_kwargs):
     """What a screen is given to save or load with: a picture never calls it."""
     raise AssertionError("a snapshot saves and loads nothing")
@@ -272,19 +258,6 @@ def test_care_check_80x24(world, snap_compare):
 
 
 # -- crisis: the senior members' side --------------------------------------------------------------
-
-
-def test_alert_notice_with_one_alert_80x24(world, snap_compare):
-    online(world, "sam")
-    raise_sos(world, "ann", "can't stop shaking")
-    assert snapshot(snap_compare, world, "sam", alert_notice(world, "sam"))
-
-
-def test_alert_notice_with_two_alerts_one_still_waiting_80x24(world, snap_compare):
-    raise_sos(world, "ann", "can't stop shaking")
-    nobody_answered(world)
-    raise_sos(world, "bea", "bad night", source="command")
-    assert snapshot(snap_compare, world, "sam", alert_notice(world, "sam", backlog=True))
 
 
 def two_open_alerts(world: World) -> None:

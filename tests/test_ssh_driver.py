@@ -72,7 +72,7 @@ async def test_resize_lays_the_screen_out_again(group):
         for width, height in ((140, 40), (80, 24)):
             await ann.resize(width, height)
             await ann.wait_screen(lambda w=width: w - 20 < find_or_zero(ann, "Members") <= w, f"no relayout at {width}")
-            await ann.wait_screen(lambda h=height: "Leave" in ann.screen.display[h - 1], f"footer not on row {height}")
+            await ann.wait_screen(lambda h=height: "SOS" in ann.screen.display[h - 1], f"footer not on row {height}")
     finally:
         await ann.close()
 

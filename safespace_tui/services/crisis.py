@@ -8,9 +8,16 @@ SOS key, or ``/sos``) reaches a senior member as soon as one can come. So:
 * The member is told honestly how many senior members were alerted, including
   "none right now"; an alert nobody has acknowledged in ``sos_escalate_after``
   seconds is published again, louder (``AlertEscalated``), until someone takes it.
-* A message with the SOS words goes to #911 in the same transaction as its alert.
-* Only senior members and admins take (acknowledge) or resolve alerts, and never
-  their own. A plain member sees only their own alerts, and never a resolution note.
+* One rule raises an alert (``post_crisis_message``): the SOS key, ``/sos``, the SOS words
+  anywhere, and any message posted in #911 (the care check's choice too). A member with an
+  open alert joins it rather than raising a second. A message written elsewhere goes to #911
+  in the same transaction as its alert and leaves its author a line "moved to #911" where it
+  was written; withdrawing the alert moves it back.
+* Only senior members and admins take (acknowledge), hand on, close or reopen alerts, and
+  never their own. A plain member sees only their own alerts, and never a resolution note.
+* Nobody holds an alert they cannot answer: when the senior who took it goes offline, away or
+  recharging, it returns to waiting at once (``AlertReturned``) and escalates as a new one
+  would. A senior holds at most ``max_alerts_held`` alerts at once.
 
 Logs carry ids only: never a note, a message or a name.
 """
@@ -21,25 +28,32 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import Enum
 
 from ..config import Config
-from ..hub import ALERTS, Hub, channel_topic, member_topic
+from ..hub import ALERTS, MEMBERS, PRESENCE, Hub, channel_topic, member_topic
 from ..store.db import Store
 from ..store.models import Alert, Channel, Member, Message, SafetyPlan, utcnow
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_for_display, clean_line, clean_text
 from . import audit
 from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, MessagePosted, message_view, record_read
-from .errors import Invalid, NotAllowed, NotFound
+from .errors import Invalid, NotAllowed, NotFound, ServiceError
 from .members import to_view
-from .presence import Presence
+from .presence import Presence, PresenceChanged
 from .spoons import spoons_today
 from .views import MemberView, MessageView
 
 log = logging.getLogger("safespace.crisis")
 
-SOURCES = ("key", "command", "words")
+SOURCES = ("key", "command", "words", "911")
+# A member's line left where a message was written before it went to #911 (only they see it).
+MOVED_LINE = "moved to #911"
+MOVED_KIND = "moved"
+# Closed alerts stay in the seniors' pane this long, so one closed by mistake can be reopened.
+CLOSED_KEPT_IN_PANE = timedelta(hours=24)
 # An SOS message is published to #911's viewers this long after its alert reaches the senior
 # sessions: the fan-out of a message to every session (measured: ~0.5 s of CPU with 50 sessions)
 # would otherwise compete with the seniors' alert (bench/sos_latency.py). The author's own
@@ -168,13 +182,62 @@ class AlertView:
             return "resolved"
         return "acknowledged" if self.acknowledged_at is not None else "open"
 
+    @property
+    def withdrawn(self) -> bool:
+        """The member took it back themselves ("I'm okay now" / "that wasn't an SOS")."""
+        return self.resolved_at is not None and self.resolved_by_id == self.member_id
+
+    @property
+    def urgency(self) -> int:
+        """0 escalated and waiting, 1 waiting, 2 taken, 3 closed: the pane's order."""
+        if self.resolved_at is not None:
+            return 3
+        if self.acknowledged_at is not None:
+            return 2
+        return 0 if self.escalations else 1
+
+
+def most_urgent_first(alerts: list[AlertView]) -> list[AlertView]:
+    """Escalated, waiting, taken, closed; the longest waiting first, the latest closed first."""
+
+    def key(alert: AlertView) -> tuple[int, float]:
+        if alert.resolved_at is not None:
+            return alert.urgency, -alert.resolved_at.timestamp()
+        return alert.urgency, alert.created_at.timestamp()
+
+    return sorted(alerts, key=key)
+
 
 @dataclass(frozen=True)
 class RaiseResult:
-    """What the member is told: the committed alert and how many senior members were alerted."""
+    """What the member is told: the committed alert and how many senior members were alerted.
+
+    ``joined``: the member already had an open alert; this message joined it (no new alert).
+    """
 
     alert: AlertView
     seniors_alerted: int
+    joined: bool = False
+
+
+class ReturnReason(Enum):
+    """Why a taken alert went back to waiting."""
+
+    LEFT = "left"  # the senior's last session ended
+    AWAY = "away"
+    RECHARGING = "recharging"
+    HANDED_BACK = "handed back"  # the senior gave it back to everyone
+
+
+class WithdrawReason(Enum):
+    """The member's own words for taking their SOS back."""
+
+    OKAY_NOW = "I'm okay now"
+    NOT_AN_SOS = "that wasn't an SOS"
+
+
+class HoldingEnough(ServiceError):
+    """A senior already holds ``max_alerts_held`` alerts: ask another senior instead."""
 
 
 # -- hub events (published on ALERTS after the commit) --------------------------------------------
@@ -200,6 +263,38 @@ class AlertResolved:
 class AlertEscalated:
     alert: AlertView
     seniors_online: int
+
+
+@dataclass(frozen=True)
+class AlertReturned:
+    """A taken alert is waiting again: its senior left, stepped away, or gave it back."""
+
+    alert: AlertView
+    held_by_name: str
+    reason: ReturnReason
+    seniors_online: int
+
+
+@dataclass(frozen=True)
+class AlertHanded:
+    """The senior who held it asked another senior (``alert.acknowledged_by``) to take over."""
+
+    alert: AlertView
+    from_name: str
+
+
+@dataclass(frozen=True)
+class AlertReopened:
+    alert: AlertView
+    by_name: str
+
+
+@dataclass(frozen=True)
+class AlertWithdrawn:
+    """The member took their own SOS back; a message moved to #911 went back where it was written."""
+
+    alert: AlertView
+    reason: WithdrawReason
 
 
 @dataclass(frozen=True)
@@ -267,6 +362,56 @@ def _crisis_channel() -> Channel:
     return channel
 
 
+def _open_alert_of(member_id: int) -> Alert | None:
+    """The member's open alert, if any (inside a transaction)."""
+    return (
+        Alert.select().where(Alert.member == member_id, Alert.resolved_at.is_null()).order_by(Alert.id.desc()).first()
+    )
+
+
+def _held_by(member_id: int):
+    """Open alerts ``member_id`` holds (a query, inside a transaction)."""
+    return Alert.select().where(Alert.acknowledged_by == member_id, Alert.resolved_at.is_null())
+
+
+def _alert_to_act_on(alert_id: int, actor: MemberView, verb: str) -> Alert:
+    """An open alert that is not the actor's own, or the kind refusal (inside a transaction)."""
+    alert = Alert.get_or_none(Alert.id == alert_id)
+    if alert is None:
+        raise NotFound("There's no such alert.")
+    if alert.member_id == actor.id:
+        raise NotAllowed(f"This is your own alert; another senior member will {verb} it.")
+    if alert.resolved_at is not None:
+        raise Invalid("This alert is already closed.")
+    return alert
+
+
+def _move_back(message_id: int | None) -> tuple[MessageView, int] | None:
+    """A message moved to #911 goes back where it was written, and its "moved" line goes (in a write)."""
+    message = Message.get_or_none(Message.id == message_id) if message_id else None
+    if message is None or message.moved_from_id is None:
+        return None
+    crisis_id, origin = message.channel_id, message.moved_from_id
+    line = (
+        Message.select()
+        .where(
+            Message.channel == origin,
+            Message.author == message.author_id,
+            Message.kind == MOVED_KIND,
+            Message.id > message.id,
+        )
+        .order_by(Message.id)
+        .first()
+    )
+    if line is not None:
+        line.delete_instance()
+    message.channel_id = origin
+    message.moved_from_id = None
+    message.kind = "chat"
+    message.save()
+    return message_view(message, Member.get_by_id(message.author_id)), crisis_id
+
+
 class CrisisService:
     def __init__(self, config: Config, store: Store, hub: Hub, presence: Presence) -> None:
         self.config = config
@@ -274,6 +419,10 @@ class CrisisService:
         self.hub = hub
         self.presence = presence
         self._crisis_channel_id: int | None = None
+        self._returning: set[asyncio.Task] = set()
+        # A senior who leaves or steps away can no longer answer: noticed here, not by a session.
+        hub.subscribe(PRESENCE, self._presence_changed)
+        hub.subscribe(MEMBERS, self._member_changed)
 
     # -- who would hear an alert right now
     def seniors_online_except(self, member_id: int) -> set[int]:
@@ -288,13 +437,20 @@ class CrisisService:
     async def raise_alert(
         self, actor: MemberView, source: str, note: str = "", message_id: int | None = None
     ) -> RaiseResult:
-        """Commit an alert, then tell every senior session; returns how many senior members were alerted."""
+        """Commit an alert, then tell every senior session; returns how many senior members were alerted.
+
+        A member whose alert is still open joins it: no second alert, and if nobody has taken it
+        yet the seniors are alerted again (a second press is a real signal).
+        """
         if source not in SOURCES:
             raise Invalid(f"Unknown alert source {source!r}.")
         note = clean_sos_note(note)
         seniors = self.seniors_online_except(actor.id)
 
-        def write() -> AlertView:
+        def write() -> tuple[AlertView, bool]:
+            open_alert = _open_alert_of(actor.id)
+            if open_alert is not None:
+                return _alert_view(open_alert, private=False), True
             message = None
             if message_id is not None:
                 row = Message.get_or_none(Message.id == message_id)
@@ -302,9 +458,13 @@ class CrisisService:
             alert = Alert.create(
                 member=actor.id, source=source, note=note, message=message, seniors_notified=len(seniors)
             )
-            return _alert_view(alert, private=False)
+            return _alert_view(alert, private=False), False
 
-        view = await self.store.write(write)
+        view, joined = await self.store.write(write)
+        if joined:
+            if not view.is_acknowledged:
+                self.hub.publish(ALERTS, AlertRaised(view, len(seniors)))
+            return RaiseResult(view, len(seniors), joined=True)
         return self._announce(view, len(seniors))
 
     def _announce(self, view: AlertView, seniors: int) -> RaiseResult:
@@ -318,29 +478,92 @@ class CrisisService:
         self.hub.publish(ALERTS, AlertRaised(view, seniors))
         return RaiseResult(view, seniors)
 
-    async def post_sos_message(self, actor: MemberView, body: str) -> tuple[MessageView, RaiseResult]:
-        """A message with the SOS words: into #911 with its alert, in one transaction.
+    async def answering_in_crisis_channel(self, actor: MemberView) -> bool:
+        """A senior member writing in #911 while someone else's alert is open is answering it,
+        not asking for help: their message raises nothing (unless it holds the SOS words elsewhere)."""
+        if not actor.is_senior:
+            return False
 
-        ``body`` is already clean (services/messages.py cleans a member's message once). The
-        seniors hear of the alert first; #911's viewers get the message ``MESSAGE_AFTER_ALERT``
-        later (the author's own session shows it at once).
+        def query() -> bool:
+            return Alert.select().where(Alert.resolved_at.is_null(), Alert.member != actor.id).exists()
+
+        return await self.store.read(query)
+
+    async def post_crisis_message(
+        self, actor: MemberView, body: str, written_in: int, *, sos_words: bool
+    ) -> tuple[MessageView, RaiseResult]:
+        """The one rule: a message in #911, or with the SOS words anywhere, raises the member's
+        alert (or joins the one already open), in one transaction with the message.
+
+        ``body`` is already clean (services/messages.py cleans a member's message once). A message
+        written in another channel (``written_in``) goes to #911 and leaves its author a line
+        there, "moved to #911". The seniors hear of the alert first; #911's viewers get the
+        message ``MESSAGE_AFTER_ALERT`` later (the author's own session shows it at once).
         """
         seniors = self.seniors_online_except(actor.id)
 
-        def write() -> tuple[MessageView, AlertView]:
+        def write() -> tuple[MessageView, AlertView, bool]:
             channel = _crisis_channel()
             author = Member.get_by_id(actor.id)
-            message = Message.create(channel=channel, author=author, body=body, kind="sos")
+            origin = Channel.get_or_none(Channel.id == written_in) if written_in != channel.id else None
+            moved_from = origin.id if origin is not None else None  # an SOS never fails for a stale channel
+            kind = "sos" if sos_words else "chat"
+            message = Message.create(channel=channel, author=author, body=body, kind=kind, moved_from=moved_from)
             record_read(actor.id, channel.id, message.id)
-            alert = Alert.create(member=author, source="words", message=message, seniors_notified=len(seniors))
-            return message_view(message, author), _alert_view(alert, private=False)
+            if moved_from is not None:
+                Message.create(channel=moved_from, author=author, body=MOVED_LINE, kind=MOVED_KIND, visibility="me")
+            alert = _open_alert_of(actor.id)
+            joined = alert is not None
+            if alert is None:
+                source = "words" if sos_words else "911"
+                alert = Alert.create(member=author, source=source, message=message, seniors_notified=len(seniors))
+            elif alert.message_id is None:
+                alert.message = message
+                alert.save()
+            return message_view(message, author), _alert_view(alert, private=False), joined
 
-        message, alert = await self.store.write(write)
-        result = self._announce(alert, len(seniors))
+        message, alert, joined = await self.store.write(write)
+        result = RaiseResult(alert, len(seniors), joined=True) if joined else self._announce(alert, len(seniors))
         asyncio.get_running_loop().call_later(
             MESSAGE_AFTER_ALERT, self.hub.publish, channel_topic(message.channel_id), MessagePosted(message)
         )
         return message, result
+
+    async def post_sos_message(self, actor: MemberView, body: str) -> tuple[MessageView, RaiseResult]:
+        """A message with the SOS words, written in #911 (see ``post_crisis_message``)."""
+        return await self.post_crisis_message(actor, body, await self.crisis_channel_id(), sos_words=True)
+
+    async def withdraw(self, actor: MemberView, reason: WithdrawReason) -> list[AlertView]:
+        """The member takes back their own open alert; if it "wasn't an SOS", a message moved to #911 goes back.
+
+        Returns the alerts withdrawn (none when nothing was open: that is not an error).
+        """
+
+        def write() -> tuple[list[AlertView], list[tuple[MessageView, int]]]:
+            withdrawn, moved_back = [], []
+            now = utcnow()
+            for alert in Alert.select().where(Alert.member == actor.id, Alert.resolved_at.is_null()):
+                alert.resolved_by_id = actor.id
+                alert.resolved_at = now
+                alert.resolution_note = f"Withdrawn by the member: {reason.value}."
+                alert.save()
+                # "that wasn't an SOS": the message goes back; "I'm okay now": what was said in
+                # crisis stays in #911, where the charter keeps it
+                back = _move_back(alert.message_id) if reason is WithdrawReason.NOT_AN_SOS else None
+                if back is not None:
+                    moved_back.append(back)
+                withdrawn.append(_alert_view(alert, private=False))
+            return withdrawn, moved_back
+
+        withdrawn, moved_back = await self.store.write(write)
+        for view in withdrawn:
+            log.info("alert %s withdrawn by its member %s", view.id, actor.id)
+            self.hub.publish(ALERTS, AlertWithdrawn(view, reason))
+        for message, crisis_id in moved_back:
+            event = MessageMoved(message, crisis_id, actor.id)
+            self.hub.publish(channel_topic(crisis_id), event)
+            self.hub.publish(channel_topic(message.channel_id), event)
+        return withdrawn
 
     # -- taking care of an alert ----------------------------------------------------------------
     @staticmethod
@@ -351,20 +574,21 @@ class CrisisService:
     async def acknowledge(self, actor: MemberView, alert_id: int) -> AlertView:
         """ "I'm with you": the first senior to take an alert is recorded and everyone is told.
 
-        Taking an alert someone already took changes nothing and returns it as it is.
+        Taking an alert someone already took changes nothing and returns it as it is. A senior
+        who already holds ``max_alerts_held`` open alerts is asked to find another senior.
         """
         self._require_senior(actor)
+        limit = self.config.max_alerts_held
 
         def write() -> tuple[AlertView, bool]:
-            alert = Alert.get_or_none(Alert.id == alert_id)
-            if alert is None:
-                raise NotFound("There's no such alert.")
-            if alert.member_id == actor.id:
-                raise NotAllowed("This is your own alert; another senior member will come for it.")
-            if alert.resolved_at is not None:
-                raise Invalid("This alert is already resolved.")
+            alert = _alert_to_act_on(alert_id, actor, "take")
             if alert.acknowledged_at is not None:
                 return _alert_view(alert, private=False), False
+            if _held_by(actor.id).count() >= limit:
+                raise HoldingEnough(
+                    f"You're already with {limit} members, and that is plenty to hold. "
+                    "Please ask another senior to take this one."
+                )
             alert.acknowledged_by_id = actor.id
             alert.acknowledged_at = utcnow()
             alert.save()
@@ -376,19 +600,108 @@ class CrisisService:
             self.hub.publish(ALERTS, AlertAcknowledged(view))
         return view
 
-    async def resolve(self, actor: MemberView, alert_id: int, note: str = "") -> AlertView:
-        """Close an alert with a private note (kept for senior members and admins)."""
+    async def hand_over(self, actor: MemberView, alert_id: int, to_member_id: int | None) -> AlertView:
+        """The senior who holds an alert gives it to another senior, or back to everyone (None).
+
+        The other senior must be online, available, and under their own limit.
+        """
         self._require_senior(actor)
-        note = clean_text(note, max_chars=MAX_RESOLUTION_CHARS) if note.strip() else ""
+        if to_member_id is None:
+            returned = await self._return(
+                lambda: [_alert_to_act_on(alert_id, actor, "hand on")], actor.id, ReturnReason.HANDED_BACK
+            )
+            return returned[0]
+        limit = self.config.max_alerts_held
+        online = self.presence.online_seniors()
 
         def write() -> AlertView:
-            alert = Alert.get_or_none(Alert.id == alert_id)
-            if alert is None:
-                raise NotFound("There's no such alert.")
-            if alert.member_id == actor.id:
-                raise NotAllowed("This is your own alert; another senior member will close it.")
-            if alert.resolved_at is not None:
-                raise Invalid("This alert is already resolved.")
+            alert = _alert_to_act_on(alert_id, actor, "hand on")
+            if alert.acknowledged_by_id != actor.id:
+                raise NotAllowed("Only the senior member who is with them can hand this alert on.")
+            target = Member.get_or_none(Member.id == to_member_id, Member.removed_at.is_null())
+            if target is None or target.role not in ("senior", "admin") or target.id == alert.member_id:
+                raise NotFound("There's no such senior member.")
+            if target.id not in online or target.status in ("away", "recharging"):
+                raise Invalid(f"{_line(target.display_name)} can't be reached here just now; please ask someone else.")
+            if _held_by(target.id).count() >= limit:
+                raise HoldingEnough(f"{_line(target.display_name)} is already with {limit} members.")
+            alert.acknowledged_by_id = target.id
+            alert.acknowledged_at = utcnow()
+            alert.save()
+            return _alert_view(alert, private=False)
+
+        view = await self.store.write(write)
+        log.info("alert %s handed by member %s to member %s", view.id, actor.id, to_member_id)
+        self.hub.publish(ALERTS, AlertHanded(view, actor.display_name))
+        return view
+
+    async def _return(self, pick: Callable[[], list[Alert]], held_by: int, reason: ReturnReason) -> list[AlertView]:
+        """Put the picked alerts held by ``held_by`` back to waiting, then tell everyone (persist first)."""
+
+        def write() -> tuple[list[AlertView], str]:
+            holder = Member.get_or_none(Member.id == held_by)
+            views = []
+            now = utcnow()
+            for alert in pick():
+                if alert.acknowledged_by_id != held_by:
+                    if reason is ReturnReason.HANDED_BACK:
+                        raise NotAllowed("Only the senior member who is with them can hand this alert on.")
+                    continue
+                alert.acknowledged_by_id = None
+                alert.acknowledged_at = None
+                alert.escalated_at = now  # it escalates as a new alert would, counted from now
+                alert.save()
+                views.append(_alert_view(alert, private=False))
+            return views, _line(holder.display_name) if holder else ""
+
+        views, name = await self.store.write(write)
+        for view in views:
+            others = len(self.seniors_online_except(view.member_id) - {held_by})
+            log.warning("alert %s back to waiting (%s of member %s)", view.id, reason.value, held_by)
+            self.hub.publish(ALERTS, AlertReturned(view, name, reason, others))
+        return views
+
+    async def return_held(self, member_id: int, reason: ReturnReason) -> list[AlertView]:
+        """Every open alert ``member_id`` holds goes back to waiting (they left or stepped away)."""
+        return await self._return(lambda: list(_held_by(member_id)), member_id, reason)
+
+    def _presence_changed(self, event: PresenceChanged) -> None:
+        if not event.online:
+            self._start_return(event.member_id, ReturnReason.LEFT)
+
+    def _member_changed(self, member: MemberView) -> None:
+        if member.status in ("away", "recharging"):
+            reason = ReturnReason.AWAY if member.status == "away" else ReturnReason.RECHARGING
+            self._start_return(member.id, reason)
+
+    def _start_return(self, member_id: int, reason: ReturnReason) -> None:
+        """From a hub callback: return the member's alerts in a task of our own (kept until done)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a hub used outside the server's loop (tests, the CLI): nothing is held
+            return
+        task = loop.create_task(self._return_logged(member_id, reason))
+        self._returning.add(task)
+        task.add_done_callback(self._returning.discard)
+
+    async def _return_logged(self, member_id: int, reason: ReturnReason) -> None:
+        try:
+            await self.return_held(member_id, reason)
+        except Exception:  # the escalation loop's sweep tries again (escalate_due)
+            log.exception("could not return the alerts member %s held", member_id)
+
+    async def resolve(self, actor: MemberView, alert_id: int, note: str = "") -> AlertView:
+        """Close an alert with a short private note (kept for senior members and admins).
+
+        The note is required: closing is a decision, and a word such as "false alarm" says which.
+        """
+        self._require_senior(actor)
+        note = clean_text(note, max_chars=MAX_RESOLUTION_CHARS) if note.strip() else ""
+        if not note:
+            raise Invalid("Please add a short note before closing, even just “false alarm”.")
+
+        def write() -> AlertView:
+            alert = _alert_to_act_on(alert_id, actor, "close")
             now = utcnow()
             if alert.acknowledged_at is None:
                 alert.acknowledged_by_id = actor.id
@@ -402,6 +715,31 @@ class CrisisService:
         view = await self.store.write(write)
         log.info("alert %s resolved by member %s", view.id, actor.id)
         self.hub.publish(ALERTS, AlertResolved(replace(view, resolution_note="")))
+        return view
+
+    async def reopen(self, actor: MemberView, alert_id: int) -> AlertView:
+        """A closed alert opens again, waiting for a senior (closed by mistake, or it isn't over)."""
+        self._require_senior(actor)
+
+        def write() -> AlertView:
+            alert = Alert.get_or_none(Alert.id == alert_id)
+            if alert is None:
+                raise NotFound("There's no such alert.")
+            if alert.member_id == actor.id:
+                raise NotAllowed("This is your own alert; another senior member will look after it.")
+            if alert.resolved_at is None:
+                raise Invalid("This alert is still open.")
+            alert.resolved_at = None
+            alert.resolved_by_id = None
+            alert.acknowledged_at = None
+            alert.acknowledged_by_id = None
+            alert.escalated_at = utcnow()
+            alert.save()
+            return _alert_view(alert, private=False)
+
+        view = await self.store.write(write)
+        log.info("alert %s reopened by member %s", view.id, actor.id)
+        self.hub.publish(ALERTS, AlertReopened(view, actor.display_name))
         return view
 
     async def move_message_to_crisis(self, actor: MemberView, message_id: int) -> MessageView:
@@ -446,6 +784,32 @@ class CrisisService:
 
         return await self.store.read(query)
 
+    async def waiting_count(self, actor: MemberView) -> int:
+        """How many open alerts nobody has taken, besides the actor's own: one COUNT, for the
+        seniors' notice (building every open alert's view for it cost each senior ~5 queries per
+        alert on the SOS path: bench/sos_latency.py went from p99 ~0.35 s to ~1.9 s as alerts piled up)."""
+        self._require_senior(actor)
+
+        def query() -> int:
+            return (
+                Alert.select()
+                .where(Alert.resolved_at.is_null(), Alert.acknowledged_at.is_null(), Alert.member != actor.id)
+                .count()
+            )
+
+        return await self.store.read(query)
+
+    async def list_for_pane(self, actor: MemberView, now: datetime | None = None) -> list[AlertView]:
+        """The seniors' pane: open alerts and those closed in the last day, most urgent first."""
+        self._require_senior(actor)
+        since = (now or utcnow()) - CLOSED_KEPT_IN_PANE
+
+        def query() -> list[AlertView]:
+            rows = Alert.select().where(Alert.resolved_at.is_null() | (Alert.resolved_at >= since))
+            return most_urgent_first([_alert_view(a, private=True) for a in rows])
+
+        return await self.store.read(query)
+
     async def get(self, actor: MemberView, alert_id: int) -> AlertView:
         def query() -> AlertView:
             alert = Alert.get_or_none(Alert.id == alert_id)
@@ -479,6 +843,7 @@ class CrisisService:
         """Alert again about every open alert nobody has taken for ``sos_escalate_after`` seconds."""
         now = now or utcnow()
         cutoff = now - timedelta(seconds=self.config.sos_escalate_after)
+        await self._return_unreachable()
 
         def write() -> list[AlertView]:
             rows = Alert.select().where(
@@ -500,6 +865,19 @@ class CrisisService:
             log.warning("alert %s escalated (%d) with %d senior sessions online", view.id, view.escalations, seniors)
             self.hub.publish(ALERTS, AlertEscalated(view, len(self.seniors_online_except(view.member_id))))
         return due
+
+    async def _return_unreachable(self) -> None:
+        """Alerts held by someone not online (after a restart, say) go back to waiting."""
+        online = self.presence.online_ids()
+
+        def query() -> set[int]:
+            rows = Alert.select(Alert.acknowledged_by).where(
+                Alert.resolved_at.is_null(), Alert.acknowledged_by.is_null(False)
+            )
+            return {row.acknowledged_by_id for row in rows if row.acknowledged_by_id is not None}
+
+        for holder in await self.store.read(query) - online:
+            await self.return_held(holder, ReturnReason.LEFT)
 
     def escalation_interval(self) -> float:
         return min(max(self.config.sos_escalate_after / 4, 0.2), 15.0)

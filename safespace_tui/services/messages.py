@@ -4,9 +4,11 @@ Every chat message a member writes comes through ``MessageService.send``, whatev
 they use. The text is cleaned here, once (text.clean_text); the crisis rules are one step
 on the way, not a separate send path:
 
-* SOS words anywhere: the message goes to #911 and raises an alert, in one transaction
-  (CrisisService.post_sos_message).
-* ``to_crisis``: the member chose #911 for this message (after the care check, say).
+* The one rule for alerts: SOS words anywhere, a message written in #911, or ``to_crisis``
+  (the member chose #911 for it, after the care check say): it goes to #911 and raises the
+  member's alert or joins the one already open, in one transaction
+  (CrisisService.post_crisis_message). A senior member writing in #911 while someone else's
+  alert is open is answering it: that raises nothing.
 * Self-harm phrases outside #911, not yet confirmed by the member: nothing is sent;
   ``care_check`` asks the member gently whether it belongs in #911.
 * Otherwise it is posted where it was written.
@@ -51,13 +53,14 @@ class MessageService:
         Raises TextRejected (kind words; the member's draft stays) for text we cannot accept.
         """
         text = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
-        if has_sos_words(text):
-            message, alert = await self.crisis.post_sos_message(actor, text)
-            return SendOutcome(message, alert=alert, moved=channel_id != message.channel_id)
         crisis_id = await self.crisis.crisis_channel_id()
-        if to_crisis:
-            message = await self.channels.post_clean(actor, crisis_id, text)
-            return SendOutcome(message, moved=channel_id != crisis_id)
+        sos_words = has_sos_words(text)
+        in_crisis = to_crisis or channel_id == crisis_id
+        if sos_words or in_crisis:
+            if channel_id == crisis_id and await self.crisis.answering_in_crisis_channel(actor):
+                return SendOutcome(await self.channels.post_clean(actor, crisis_id, text))
+            message, alert = await self.crisis.post_crisis_message(actor, text, channel_id, sos_words=sos_words)
+            return SendOutcome(message, alert=alert, moved=channel_id != message.channel_id)
         if self._needs_care_check(text, channel_id, crisis_id, care_checked):
             return SendOutcome(None, care_check=True)
         return SendOutcome(await self.channels.post_clean(actor, channel_id, text))

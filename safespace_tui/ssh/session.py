@@ -31,6 +31,9 @@ SOMETHING_WENT_WRONG = (
     "\r\nSomething went wrong on our side and this window had to close.\r\n"
     "Everything you sent before this is saved. Please reconnect when you're ready.\r\n"
 )
+# Ctrl+X, the quick exit: home, clear the screen, clear the scrollback (CSI 3J), and an empty
+# window title (OSC 0). Nothing else: no farewell that would say where the member was.
+QUICK_EXIT = "\x1b[H\x1b[2J\x1b[3J\x1b]0;\x07"
 TOO_SLOW = "\r\nThe connection got too slow to keep up, so this window closed. Please reconnect.\r\n"
 
 
@@ -183,6 +186,8 @@ class TerminalSession(asyncssh.SSHServerSession):
         try:
             await app.run_async(size=self.size, mouse=True)
             failed = app.return_code not in (0, None)
+            if app.quick_exited:
+                self._farewell = QUICK_EXIT
         except Exception:
             log.exception("session for member %s failed", self.member.id)
             failed = True

@@ -37,7 +37,14 @@ class SafeSpaceApp(ReportingApp[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Safe Space"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [*command_bindings(), Binding("ctrl+q", "quit", "Leave", priority=True)]
+    # Ctrl+X, the quick exit, is an App binding rather than a command: it is a way out, never
+    # something to type (/exit then Enter is not quick) or to offer in Tab completion, and it must
+    # win over every widget and dialog (priority) on every screen, first on the key line.
+    BINDINGS = [
+        Binding("ctrl+x", "quick_exit", "Quick exit", priority=True),
+        *command_bindings(),
+        Binding("ctrl+q", "quit", "Leave", priority=True),
+    ]
 
     def __init__(
         self,
@@ -54,6 +61,12 @@ class SafeSpaceApp(ReportingApp[None]):
         # to error_console at exit; ours go to the server log without locals instead.
         self.error_console = Console(file=io.StringIO(), markup=False, highlight=False)
         self.session = Session(self, services, member)
+        self.quick_exited = False  # read by the SSH session: clear the screen, scrollback and title
+
+    def action_quick_exit(self) -> None:
+        """Ctrl+X: at once, no question, no farewell (see ``Session.quick_exit``)."""
+        self.quick_exited = True
+        self.session.quick_exit()
 
     def on_mount(self) -> None:
         self.session.start()

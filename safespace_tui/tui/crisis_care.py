@@ -3,8 +3,15 @@
 * Members: the SOS confirm dialog, what happened after it, the gentle 911 question, the
   crisis lines (F2) and their safety plan (F4).
 * Senior members and admins: a prominent notice and the terminal bell for every alert on
-  whatever screen they are on, the monitoring pane (F3), escalations, and the alerts that
-  waited while no senior was online, shown first thing when they connect.
+  whatever screen they are on, the monitoring pane (F3), escalations, alerts that come back
+  because their senior had to step away, and the alerts still waiting, shown first thing when
+  they connect.
+
+A notice never takes the focus: it is a toast over whatever the senior is doing, so a line
+they are typing goes on into their message box. Acting on an alert is a deliberate step: F3,
+then a key in the pane, then (to close it or open a plan) a confirmation. Issue 9: a modal
+notice that took Enter, over a pane where single letters acted, let a senior's typing take
+and close a member's alert.
 
 The rules (who may do what) are all in ``services/``; this only shows and asks. Hub events
 arrive through ``Session.listen``, so they already run in this session's own task.
@@ -17,16 +24,24 @@ from typing import TYPE_CHECKING, TypeVar
 
 from textual.screen import Screen
 
+from .. import crisis_words as words
 from ..commands import BY_NAME
 from ..hub import ALERTS, member_topic
 from ..services.crisis import (
     AlertAcknowledged,
     AlertEscalated,
+    AlertHanded,
     AlertRaised,
+    AlertReopened,
     AlertResolved,
+    AlertReturned,
     AlertView,
+    AlertWithdrawn,
+    HoldingEnough,
     MessageMoved,
     RaiseResult,
+    ReturnReason,
+    WithdrawReason,
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
@@ -34,13 +49,19 @@ from ..services.views import ChannelView, MemberView, MessageView
 from .messages import Refused
 from .screens.alerts import AlertsScreen
 from .screens.crisis import (
-    AlertNoticeScreen,
+    SOURCE_WORDS,
     CareAnswer,
     CrisisLinesScreen,
     MoveMessageScreen,
+    PickSeniorScreen,
     SosConfirmScreen,
     SosSentScreen,
+    WithdrawAnswer,
+    age,
     care_check_screen,
+    local_time,
+    who,
+    withdraw_screen,
 )
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
 
@@ -52,16 +73,20 @@ log = logging.getLogger("safespace.tui")
 S = TypeVar("S", bound=Screen)
 
 SOS_KEY_LABEL = BY_NAME["sos"].keys[0].display
-COULD_NOT_SEND = (
-    "Something went wrong on our side and your SOS could not be saved. "
-    "We're so sorry. Please reach out to one of these lines now, or try Ctrl+S again."
-)
-STILL_WAITING = (
-    "No senior member has answered yet, so we have alerted them all again. "
-    "You matter, and you don't have to wait alone."
-)
+COULD_NOT_SEND = words.COULD_NOT_SEND
+STILL_WAITING = words.STILL_WAITING
+NOTICE_SECONDS = 120  # a notice stays this long; the alert stays in the pane (F3) until it is closed
 
-AlertEvent = AlertRaised | AlertEscalated | AlertAcknowledged | AlertResolved
+AlertEvent = (
+    AlertRaised
+    | AlertEscalated
+    | AlertAcknowledged
+    | AlertResolved
+    | AlertReturned
+    | AlertHanded
+    | AlertReopened
+    | AlertWithdrawn
+)
 
 
 class CrisisCare:
@@ -93,55 +118,91 @@ class CrisisCare:
         mine = alert.member_id == self.member.id
         if not (mine or self.member.is_senior) or self.session.taken_down():
             return
-        if self._alerts_pane() is not None:
-            await self.refresh_pane()
-        notice = self._find(AlertNoticeScreen)
-        if notice is not None and alert.id in notice.alert_ids:
-            notice.update_alert(alert)
-        if isinstance(event, AlertRaised):
-            if not mine:
-                self.session.ring()
-                self._show_notice(alert)
-        elif isinstance(event, AlertEscalated):
-            self._escalated(alert, mine)
-        elif isinstance(event, AlertAcknowledged):
-            self._acknowledged(alert, mine)
-        elif isinstance(event, AlertResolved):
-            self._resolved(alert, mine)
-
-    def _escalated(self, alert: AlertView, mine: bool) -> None:
         if mine:
+            self._tell_member(event)
+        elif isinstance(event, AlertRaised | AlertEscalated | AlertReturned | AlertHanded):
+            await self._tell_senior(event)
+        elif isinstance(event, AlertAcknowledged) and alert.acknowledged_by_id != self.member.id:
+            self.tell(f"{alert.acknowledged_by_name} took {alert.member_name}'s alert: “I'm with you.”", timeout=15)
+        elif isinstance(event, AlertResolved) and alert.resolved_by_id != self.member.id:
+            self.tell(f"{alert.resolved_by_name} closed {alert.member_name}'s alert.", timeout=15)
+        elif isinstance(event, AlertReopened):
+            self.tell(f"{event.by_name} opened {alert.member_name}'s alert again; it is waiting.", timeout=15)
+        elif isinstance(event, AlertWithdrawn):
+            self.tell(f"{alert.member_name} took their SOS back: “{event.reason.value}”.", timeout=20)
+        if self._alerts_pane() is not None:  # after the notice: the bell and the words come first
+            await self.refresh_pane()
+
+    def _tell_member(self, event: AlertEvent) -> None:
+        """Each step of the member's own SOS, in warm words (crisis_words.py)."""
+        alert = event.alert
+        if isinstance(event, AlertEscalated):
             if not isinstance(self.app.screen, CrisisLinesScreen):
                 self.app.push_screen(
                     CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL)
                 )
-            return
-        self.session.ring(3)
-        self._show_notice(alert, escalated=True)
-        self.tell(
-            f"STILL WAITING: {alert.member_name} (@{alert.member_handle}) asked for help and nobody has answered.",
-            severity="error",
-            timeout=30,
-        )
-
-    def _acknowledged(self, alert: AlertView, mine: bool) -> None:
-        by = alert.acknowledged_by_name
-        if mine:
+        elif isinstance(event, AlertAcknowledged):
             for screen in self.app.screen_stack:
                 if isinstance(screen, SosSentScreen) and screen.alert_id == alert.id:
-                    screen.taken(by)
-            self.tell(f"{by} has seen your SOS and is with you now. You can talk in #911.", timeout=30)
-        elif alert.acknowledged_by_id != self.member.id:
-            self.tell(f"{by} took {alert.member_name}'s alert: “I'm with you.”", timeout=15)
+                    screen.taken(alert.acknowledged_by_name)
+            self.tell(words.taken_for_member(alert.acknowledged_by_name), timeout=30)
+        elif isinstance(event, AlertReturned) and event.reason is not ReturnReason.HANDED_BACK:
+            self.tell(words.returned_for_member(event.held_by_name), timeout=30)
+        elif isinstance(event, AlertHanded):
+            self.tell(words.handed_for_member(event.from_name, alert.acknowledged_by_name), timeout=30)
+        elif isinstance(event, AlertResolved):
+            self.tell(words.closed_for_member(alert.resolved_by_name), timeout=30)
+        elif isinstance(event, AlertReopened):
+            self.tell(words.reopened_for_member(event.by_name), timeout=20)
 
-    def _resolved(self, alert: AlertView, mine: bool) -> None:
-        by = alert.resolved_by_name
-        if mine:
-            self.tell(
-                f"{by} has closed your SOS. If you need help again, {SOS_KEY_LABEL} or /sos is always here.", timeout=20
-            )
-        elif alert.resolved_by_id != self.member.id:
-            self.tell(f"{by} resolved {alert.member_name}'s alert.", timeout=15)
+    async def _tell_senior(self, event: AlertRaised | AlertEscalated | AlertReturned | AlertHanded) -> None:
+        alert = event.alert
+        if isinstance(event, AlertHanded):
+            if alert.acknowledged_by_id == self.member.id:
+                self.session.ring()
+                self.notice("With you now", words.handed_to_you(event.from_name, alert.member_name), alert)
+            elif alert.acknowledged_by_id is not None:
+                self.tell(f"{event.from_name} handed {alert.member_name}'s alert to {alert.acknowledged_by_name}.")
+            return
+        waiting = await self._waiting_count()
+        if isinstance(event, AlertEscalated):
+            self.session.ring(3)
+            title, headline = "⚠ STILL WAITING", words.still_waiting_headline(who(alert), alert.escalations)
+        elif isinstance(event, AlertReturned):
+            if event.reason is ReturnReason.HANDED_BACK:
+                headline = words.handed_back_headline(event.held_by_name, alert.member_name)
+            else:
+                headline = words.returned_headline(event.held_by_name, alert.member_name)
+            self.session.ring()
+            title = "⚠ SOS waiting again"
+        else:
+            self.session.ring()
+            title, headline = "⚠ SOS", words.sos_headline(who(alert))
+        self.notice(title, headline, alert, waiting=waiting)
+
+    async def _waiting_count(self) -> int:
+        """Every alert waiting for a senior now (the store's count, not this session's notices)."""
+        return await self.services.crisis.waiting_count(self.member)
+
+    def notice(self, title: str, headline: str, alert: AlertView, *, waiting: int | None = None) -> None:
+        """A toast on whatever screen the senior is on: it never takes the focus (see the module)."""
+        if self.session.taken_down():
+            return
+        if isinstance(self.app.screen, AlertsScreen):  # the pane shows it already: a line, not a card over it
+            self.tell(f"{title}: {headline}", severity="error", timeout=10)
+            return
+        source = SOURCE_WORDS.get(alert.source, alert.source)
+        lines = [
+            headline,
+            f"{local_time(alert.created_at, self.member.timezone)} ({age(alert.created_at)}) · from {source}",
+        ]
+        quoted = alert.note or alert.message_excerpt
+        if quoted:
+            lines.append(f"“{quoted}”")
+        if waiting is not None:
+            lines.append(words.waiting_count(waiting))
+        lines.append(words.NOTICE_KEYS)
+        self.app.notify("\n".join(lines), title=title, severity="error", timeout=NOTICE_SECONDS, markup=False)
 
     def _personal_event(self, event: object) -> None:
         if not isinstance(event, MessageMoved) or self.session.taken_down():
@@ -161,33 +222,16 @@ class CrisisCare:
     def _alerts_pane(self) -> AlertsScreen | None:
         return self._find(AlertsScreen)
 
-    def _show_notice(self, alert: AlertView, *, escalated: bool = False, backlog: bool = False) -> None:
-        if isinstance(self.app.screen, AlertsScreen):
-            # The pane is open and already shows it; say so in words too.
-            word = "STILL WAITING" if escalated else "SOS"
-            self.tell(
-                f"{word}: {alert.member_name} (@{alert.member_handle}) needs help now.", severity="error", timeout=20
-            )
-            return
-        notice = self._find(AlertNoticeScreen)
-        if notice is None:
-            notice = AlertNoticeScreen(self.member.timezone, backlog=backlog)
-            self.app.push_screen(notice, callback=self._notice_closed)
-        notice.add(alert, escalated=escalated)
-
-    def _notice_closed(self, open_pane: bool | None) -> None:
-        if open_pane:
-            self.toggle_alerts()
-
     async def _show_waiting_alerts(self) -> None:
-        """First thing for a senior who connects: alerts nobody has taken yet."""
+        """First thing for a senior who connects: alerts nobody has taken yet, said honestly."""
         alerts = await self.services.crisis.list_open(self.member)
         waiting = [a for a in alerts if not a.is_acknowledged and a.member_id != self.member.id]
         if not waiting or self.session.taken_down():
             return
         self.session.ring()
         for alert in reversed(waiting):
-            self._show_notice(alert, escalated=alert.escalations > 0, backlog=True)
+            title = "⚠ " + words.waiting_since(alert.seniors_notified)
+            self.notice(title, words.sos_headline(who(alert)), alert, waiting=len(waiting))
 
     # -- SOS ------------------------------------------------------------------------------------
     def open_sos(self, note: str, *, source: str) -> None:
@@ -219,6 +263,9 @@ class CrisisCare:
         self.show_sent(result, moved=False)
 
     def show_sent(self, result: RaiseResult, *, moved: bool) -> None:
+        if result.joined:  # the member's SOS is already open: no second alert, and no second dialog
+            self.tell(words.joined_for_member(), timeout=15)
+            return
         config = self.services.config
         self.app.push_screen(SosSentScreen(result, config.crisis_lines, config.sos_escalate_after, moved=moved))
 
@@ -241,14 +288,8 @@ class CrisisCare:
 
     async def _post_after_care(self, text: str, *, to_crisis: bool) -> None:
         sent = await self.session.told(self.session.send(text, care_checked=True, to_crisis=to_crisis))
-        if sent is not True:
-            return
-        self.session.main.clear_draft(text)
-        if to_crisis:
-            self.tell(
-                f"It's in #911. If you'd like a senior member to come now, press {SOS_KEY_LABEL} or type /sos.",
-                timeout=15,
-            )
+        if sent is True:  # in #911 it raised the member's alert: the SOS dialog says what happens next
+            self.session.main.clear_draft(text)
 
     # -- crisis lines and safety plans ------------------------------------------------------------
     def toggle_crisis_lines(self) -> None:
@@ -313,10 +354,6 @@ class CrisisCare:
         if pane is not None and self.app.screen is pane:
             self.app.pop_screen()
             return
-        notice = self._find(AlertNoticeScreen)
-        if notice is not None and self.app.screen is notice:
-            notice.dismiss(True)  # its callback opens the pane
-            return
         if pane is None:
             self.app.push_screen(AlertsScreen(self.member.timezone))
 
@@ -324,13 +361,17 @@ class CrisisCare:
         pane = self._alerts_pane()
         if pane is None:
             return
-        alerts = await self.services.crisis.list_open(self.member)
+        alerts = await self.services.crisis.list_for_pane(self.member)
         online = {a.member_id for a in alerts if self.services.presence.is_online(a.member_id)}
         if pane.is_attached:
             pane.show_alerts(alerts, online)
 
     async def take(self, alert_id: int) -> None:
-        view = await self.services.crisis.acknowledge(self.member, alert_id)
+        try:
+            view = await self.services.crisis.acknowledge(self.member, alert_id)
+        except HoldingEnough as error:
+            self.tell(f"{error.message} {words.HOLDING_ENOUGH}", severity="warning", timeout=15)
+            return
         if view.acknowledged_by_id == self.member.id:
             hint = " p opens their safety plan;" if view.has_plan else ""
             self.tell(f"You're with {view.member_name} now; they have been told.{hint} t opens #911.")
@@ -338,10 +379,66 @@ class CrisisCare:
             self.tell(f"{view.acknowledged_by_name} is already with {view.member_name}.")
         await self.refresh_pane()
 
+    async def offer_hand_over(self, alert_id: int) -> None:
+        """h in the pane: to a senior who can come now, or back to everyone."""
+        view = await self.services.crisis.get(self.member, alert_id)
+        if view.acknowledged_by_id != self.member.id:
+            self.tell("Only the senior member who is with them can hand this alert on.", severity="warning")
+            return
+        online = self.services.presence.online_seniors() - {self.member.id, view.member_id}
+        seniors = [
+            (m.id, m.display_name)
+            for m in await self.services.members.list()
+            if m.id in online and m.status not in ("away", "recharging")
+        ]
+
+        def chosen(to: int | None) -> None:
+            if to is not None:
+                self.app.run_worker(self._hand_over(alert_id, to or None), group="hand-over")
+
+        self.app.push_screen(PickSeniorScreen(view.member_name, seniors), callback=chosen)
+
+    async def _hand_over(self, alert_id: int, to: int | None) -> None:
+        view = await self.session.told(self.services.crisis.hand_over(self.member, alert_id, to))
+        if isinstance(view, AlertView):
+            where = view.acknowledged_by_name if to else "every senior member"
+            self.tell(f"{view.member_name}'s alert is with {where} now. Thank you.")
+        await self.refresh_pane()
+
     async def resolve(self, alert_id: int, note: str) -> None:
         view = await self.services.crisis.resolve(self.member, alert_id, note)
-        self.tell(f"{view.member_name}'s alert is resolved. Thank you for being there.")
+        self.tell(f"{view.member_name}'s alert is closed. Thank you for being there.")
         await self.refresh_pane()
+
+    async def reopen(self, alert_id: int) -> None:
+        view = await self.services.crisis.reopen(self.member, alert_id)
+        self.tell(f"{view.member_name}'s alert is open again and waiting. a takes it.")
+        await self.refresh_pane()
+
+    # -- the member takes their own SOS back --------------------------------------------------------
+    def open_withdraw(self) -> None:
+        def answered(answer: WithdrawAnswer | None) -> None:
+            reasons = {
+                WithdrawAnswer.OKAY_NOW: WithdrawReason.OKAY_NOW,
+                WithdrawAnswer.NOT_AN_SOS: WithdrawReason.NOT_AN_SOS,
+            }
+            if answer in reasons:
+                self.app.run_worker(self._withdraw(reasons[answer]), group="withdraw")
+
+        self.app.push_screen(withdraw_screen(), callback=answered)
+
+    async def _withdraw(self, reason: WithdrawReason) -> None:
+        withdrawn = await self.services.crisis.withdraw(self.member, reason)
+        if not withdrawn:
+            self.tell(words.WITHDRAW_NOTHING_OPEN)
+            return
+        for screen in list(self.app.screen_stack):
+            if isinstance(screen, SosSentScreen):
+                screen.dismiss()
+        self.tell(words.withdrawn_for_member(any(a.message_id for a in withdrawn)), timeout=20)
+        current = self.session.main.current
+        if current is not None:
+            await self.session.join_channel(current)
 
     # -- moving a message to #911 (senior members) ---------------------------------------------
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:

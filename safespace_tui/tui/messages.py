@@ -108,8 +108,24 @@ class TakeAlert(Request):
         self.alert_id = alert_id
 
 
+class HandOverWanted(Request):
+    """A senior who holds this alert wants to hand it on: to whom? (the session asks)."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
+class ReopenAlert(Request):
+    """A senior opens a closed alert again."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
 class ResolveAlert(Request):
-    """A senior closes this alert, with a private note."""
+    """A senior closes this alert, with a private note (they have confirmed it)."""
 
     def __init__(self, alert_id: int, note: str) -> None:
         super().__init__()

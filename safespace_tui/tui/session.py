@@ -82,6 +82,8 @@ class Session:
             requests.AlertsWanted: lambda _request: self.crisis.refresh_pane(),
             requests.TakeAlert: lambda request: self.crisis.take(request.alert_id),
             requests.ResolveAlert: lambda request: self.crisis.resolve(request.alert_id, request.note),
+            requests.HandOverWanted: lambda request: self.crisis.offer_hand_over(request.alert_id),
+            requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
         }
@@ -245,6 +247,14 @@ class Session:
 
     def open_sos(self, note: str, *, by_key: bool) -> None:
         self.crisis.open_sos(note, source="key" if by_key else "command")
+
+    def open_withdraw(self) -> None:
+        self.crisis.open_withdraw()
+
+    def quick_exit(self) -> None:
+        """Ctrl+X: end the session now, no question, no farewell; the SSH side clears the screen,
+        the scrollback and the window title (``SafeSpaceApp.quick_exited``)."""
+        self.app.exit(result=None, return_code=0)
 
     def open_crisis_lines(self) -> None:
         self.crisis.toggle_crisis_lines()

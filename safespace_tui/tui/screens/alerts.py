@@ -1,8 +1,15 @@
-"""The senior members' monitoring pane: open alerts, newest first, and what to do about each.
+"""The senior members' monitoring pane: alerts, most urgent first, and what to do about each.
 
 A senior can keep this open (F3 toggles it). It asks for its list (``AlertsWanted``) and the
 session hands it a fresh one from the store, the truth, whenever an alert changes. Every action
-is a request to the session (``TakeAlert``, ``ResolveAlert``, ``ReadPlan``, ``OpenCrisisThread``).
+is a request to the session (``TakeAlert``, ``HandOverWanted``, ``ResolveAlert``, ``ReopenAlert``,
+``ReadPlan``, ``OpenCrisisThread``).
+
+Order: escalated, waiting, taken, then closed in the last day (services/crisis.py
+``most_urgent_first``). When the most urgent alert changes, the selection moves to it: a key
+pressed for the row that was selected must not land on the wrong member (issue 9: ``a r Enter``
+took and closed bob's alert while a newer one had appeared above it). Closing and opening a plan
+each ask first, and closing needs a short note.
 """
 
 from __future__ import annotations
@@ -15,20 +22,42 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ... import crisis_words as words
 from ...services.crisis import AlertView
-from ..messages import AlertsWanted, OpenCrisisThread, ReadPlan, ResolveAlert, TakeAlert
+from ..messages import (
+    AlertsWanted,
+    HandOverWanted,
+    OpenCrisisThread,
+    ReadPlan,
+    ReopenAlert,
+    ResolveAlert,
+    TakeAlert,
+)
 from ..presence_style import STATUS_STYLE
 from ..widgets.key_bar import KeyBar
-from .crisis import SOURCE_WORDS, NoteScreen, age, local_time, option_number, who
+from .crisis import (
+    SOURCE_WORDS,
+    CloseChoice,
+    Confirm,
+    NoteScreen,
+    age,
+    close_screen,
+    confirm_screen,
+    local_time,
+    option_number,
+    who,
+)
 from .crisis_keys_first import CrisisKeysFirst
 
 
 class AlertsScreen(CrisisKeysFirst):
     BINDINGS = [
         Binding("a", "acknowledge", "I'm with you"),
+        Binding("h", "hand_over", "Hand on"),
         Binding("p", "plan", "Safety plan"),
         Binding("t", "thread", "#911"),
-        Binding("r", "resolve", "Resolve"),
+        Binding("r", "resolve", "Close…"),
+        Binding("o", "reopen", "Reopen"),
         Binding("escape,f3", "close", "Back"),
     ]
 
@@ -38,10 +67,11 @@ class AlertsScreen(CrisisKeysFirst):
         self.alerts: list[AlertView] = []
         self._online: set[int] = set()  # members (of these alerts) online now
         self._selected_id: int | None = None
+        self._top: tuple[int, int] | None = None  # the most urgent alert last shown: (id, urgency)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="alerts-body"):
-            yield Static(Text("Open alerts (newest first)", "bold"), id="alerts-title", markup=False)
+            yield Static(Text("Alerts (most urgent first)", "bold"), id="alerts-title", markup=False)
             yield OptionList(id="alert-list")
             yield Static("", id="alert-detail", markup=False)
         yield KeyBar()
@@ -53,12 +83,19 @@ class AlertsScreen(CrisisKeysFirst):
 
     # -- data (handed down by the session)
     def show_alerts(self, alerts: list[AlertView], online: set[int]) -> None:
-        """The open alerts, and which of their members are online now."""
+        """The alerts, most urgent first, and which of their members are online now.
+
+        The selection follows the most urgent alert whenever that changes; otherwise it stays.
+        """
         self.alerts = alerts
         self._online = online
         listing = self.query_one("#alert-list", OptionList)
         listing.clear_options()
         listing.add_options([Option(self._label(a), id=str(a.id)) for a in alerts])
+        top = (alerts[0].id, alerts[0].urgency) if alerts else None
+        if top != self._top:
+            self._selected_id = None  # something more urgent came first: select it
+        self._top = top
         if alerts:
             ids = [a.id for a in alerts]
             index = ids.index(self._selected_id) if self._selected_id in ids else 0
@@ -70,15 +107,20 @@ class AlertsScreen(CrisisKeysFirst):
 
     def _label(self, alert: AlertView) -> Text:
         label = Text()
-        if alert.is_acknowledged:
+        if not alert.is_open:
+            label.append("· ", "dim")
+        elif alert.is_acknowledged:
             label.append("✓ ", "green")
         else:
             label.append("⚠ ", "bold red")
         label.append(local_time(alert.created_at, self.timezone) + " ")
         label.append(f"{age(alert.created_at):<14}", "dim")
-        label.append(who(alert), "bold")
+        label.append(who(alert), "bold" if alert.is_open else "dim")
         label.append("  " + SOURCE_WORDS.get(alert.source, alert.source))
-        if alert.is_acknowledged:
+        if not alert.is_open:
+            closed = "withdrawn by them" if alert.withdrawn else f"closed by {alert.resolved_by_name}"
+            label.append(f"  · {closed}", "dim")
+        elif alert.is_acknowledged:
             label.append(f"  · {alert.acknowledged_by_name} is with them")
         else:
             label.append("  · WAITING", "bold")
@@ -142,9 +184,16 @@ class AlertsScreen(CrisisKeysFirst):
             text.append("\n")
         if alert.escalations:
             text.append(f"Alerted again {alert.escalations}× because nobody answered in time.\n", "bold")
-        if alert.acknowledged_at is not None:  # alert.is_acknowledged, spelled so the type checker sees a datetime
+        if alert.resolved_at is not None:
+            closed = "They took it back themselves" if alert.withdrawn else f"Closed by {alert.resolved_by_name}"
+            text.append(f"{closed} at {local_time(alert.resolved_at, self.timezone)}. o opens it again.\n")
+            if alert.resolution_note:
+                text.append("Note: ")
+                text.append(alert.resolution_note, "italic")
+                text.append("\n")
+        elif alert.acknowledged_at is not None:  # alert.is_acknowledged, spelled so the type checker sees a datetime
             since = local_time(alert.acknowledged_at, self.timezone)
-            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {since}).\n")
+            text.append(f"✓ {alert.acknowledged_by_name} is with them (since {since}). h hands it on.\n")
         else:
             text.append("Nobody has taken this yet. Press a to say “I'm with you”.\n", "bold")
         text.append(
@@ -155,34 +204,65 @@ class AlertsScreen(CrisisKeysFirst):
     # -- actions
     def action_acknowledge(self) -> None:
         alert = self.selected
-        if alert is not None:
+        if alert is not None and alert.is_open:
             self.post_message(TakeAlert(alert.id))
 
-    def action_plan(self) -> None:
+    def action_hand_over(self) -> None:
         alert = self.selected
-        if alert is not None:
-            self.post_message(ReadPlan(alert.member_id, alert.id, alert.member_name))
+        if alert is not None and alert.is_open:
+            self.post_message(HandOverWanted(alert.id))
+
+    def action_reopen(self) -> None:
+        alert = self.selected
+        if alert is not None and not alert.is_open:
+            self.post_message(ReopenAlert(alert.id))
+
+    def action_plan(self) -> None:
+        """Ask first: a plan is private, and a read is recorded."""
+        alert = self.selected
+        if alert is None:
+            return
+
+        def answered(choice: Confirm | None) -> None:
+            if choice is Confirm.YES:
+                self.post_message(ReadPlan(alert.member_id, alert.id, alert.member_name))
+
+        self.app.push_screen(
+            confirm_screen(
+                words.PLAN_TITLE.format(member=alert.member_name),
+                words.PLAN_BODY.format(member=alert.member_name),
+                "Open the plan",
+            ),
+            callback=answered,
+        )
 
     def action_thread(self) -> None:
         self.post_message(OpenCrisisThread())
 
     def action_resolve(self) -> None:
+        """Ask first, with a short note chosen or written: closing tells the member."""
         alert = self.selected
-        if alert is None:
+        if alert is None or not alert.is_open:
             return
 
-        def done(note: str | None) -> None:
-            if note is not None:
+        def written(note: str | None) -> None:
+            if note is not None and note.strip():
                 self.post_message(ResolveAlert(alert.id, note))
 
-        self.app.push_screen(
-            NoteScreen(
-                f"Resolve {alert.member_name}'s alert",
-                "A private note for senior members (what happened, what's next). The member does not see it.",
-                "e.g. talked in #911, they're safe tonight, check in tomorrow",
-            ),
-            callback=done,
-        )
+        def chosen(choice: CloseChoice | None) -> None:
+            if choice is CloseChoice.OWN_NOTE:
+                self.app.push_screen(
+                    NoteScreen(
+                        words.CLOSE_TITLE.format(member=alert.member_name),
+                        "A private note for senior members (what happened, what's next). The member does not see it.",
+                        "e.g. talked in #911, they're safe tonight, check in tomorrow",
+                    ),
+                    callback=written,
+                )
+            elif choice is not None and choice.note:
+                self.post_message(ResolveAlert(alert.id, choice.note))
+
+        self.app.push_screen(close_screen(alert.member_name), callback=chosen)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -17,11 +17,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ... import crisis_words as words
 from ...config import CrisisLine
 from ...services.crisis import AlertView, RaiseResult
 from ...services.notices import Reach
@@ -29,7 +29,12 @@ from ...services.spoons import zone
 from ...services.views import MessageView
 from ...text import MAX_NOTE_CHARS
 
-SOURCE_WORDS = {"key": "the SOS key", "command": "/sos", "words": "a message (SOS words)"}
+SOURCE_WORDS = {
+    "key": "the SOS key",
+    "command": "/sos",
+    "words": "a message (SOS words)",
+    "911": "a message in #911",
+}
 
 
 # -- small helpers ---------------------------------------------------------------------------------
@@ -208,7 +213,8 @@ class SosSentScreen(ModalScreen[None]):
             else "\nIf you are in danger right now, please also reach out:\n"
         )
         text.append_text(crisis_lines_text(self.lines))
-        text.append("\nEsc closes this   ·   F2 shows these lines any time", "dim")
+        text.append("\n" + words.WITHDRAW_HINT + "\n")
+        text.append("Esc closes this   ·   F2 shows these lines any time", "dim")
         return text
 
     def taken(self, name: str) -> None:
@@ -238,6 +244,7 @@ class CrisisLinesScreen(ModalScreen[None]):
         text.append("If you are in danger or can't keep yourself safe, please reach out now:\n")
         text.append_text(crisis_lines_text(self.lines))
         text.append(f"\nTo reach a senior member here: {self.sos_key}, or type /sos.\n")
+        text.append(words.QUICK_EXIT_LINE + "\n")
         text.append("Esc closes this.", "dim")
         with VerticalScroll(id="crisis-lines", classes="dialog", can_focus=True):
             yield Static(text, markup=False)
@@ -320,6 +327,93 @@ def care_check_screen() -> ChoiceScreen[CareAnswer]:
     )
 
 
+class Confirm(Enum):
+    YES = "yes"
+    NO = "no"
+
+
+def confirm_screen(title: str, body: str, yes: str) -> ChoiceScreen[Confirm]:
+    """A deliberate second step: 1 does it, Esc does not (a letter typed by mistake does nothing)."""
+    return ChoiceScreen(title, body, [("1", Confirm.YES, yes)], escape=Confirm.NO, dialog_id="confirm")
+
+
+class CloseChoice(Enum):
+    """The short notes a senior may close an alert with, or their own words."""
+
+    SAFE = words.CLOSE_NOTES[0]
+    FALSE_ALARM = words.CLOSE_NOTES[1]
+    CRISIS_LINE = words.CLOSE_NOTES[2]
+    OWN_NOTE = "own"
+    KEEP_OPEN = "keep"
+
+    @property
+    def note(self) -> str:
+        return "" if self in (CloseChoice.OWN_NOTE, CloseChoice.KEEP_OPEN) else self.value
+
+
+def close_screen(member: str) -> ChoiceScreen[CloseChoice]:
+    """Closing an alert asks first, and needs a note (a choice counts)."""
+    return ChoiceScreen(
+        words.CLOSE_TITLE.format(member=member),
+        words.CLOSE_BODY.format(member=member),
+        [
+            ("1", CloseChoice.SAFE, CloseChoice.SAFE.value),
+            ("2", CloseChoice.FALSE_ALARM, CloseChoice.FALSE_ALARM.value),
+            ("3", CloseChoice.CRISIS_LINE, CloseChoice.CRISIS_LINE.value),
+            ("4", CloseChoice.OWN_NOTE, "Write my own note"),
+        ],
+        escape=CloseChoice.KEEP_OPEN,
+        dialog_id="close-alert",
+    )
+
+
+class WithdrawAnswer(Enum):
+    OKAY_NOW = "okay"
+    NOT_AN_SOS = "not sos"
+    KEEP = "keep"
+
+
+def withdraw_screen() -> ChoiceScreen[WithdrawAnswer]:
+    """The member takes their own SOS back, in their own words."""
+    return ChoiceScreen(
+        words.WITHDRAW_TITLE,
+        words.WITHDRAW_BODY,
+        [("1", WithdrawAnswer.OKAY_NOW, "I'm okay now"), ("2", WithdrawAnswer.NOT_AN_SOS, "That wasn't an SOS")],
+        escape=WithdrawAnswer.KEEP,
+        dialog_id="withdraw",
+    )
+
+
+class PickSeniorScreen(ModalScreen[int | None]):
+    """Hand an alert on: to one of the senior members who can come now, or back to everyone (0)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, member: str, seniors: list[tuple[int, str]]) -> None:
+        super().__init__()
+        self.member = member
+        self.seniors = seniors
+
+    def compose(self) -> ComposeResult:
+        options = [Option(Text("Back to every senior member"), id="0")]
+        options += [Option(Text(name), id=str(member_id)) for member_id, name in self.seniors]
+        with Vertical(id="hand-over", classes="dialog"):
+            yield Static(Text(f"Hand {self.member}'s alert on", "bold"), markup=False)
+            yield Static(Text("They are told at once. Enter hands it on · Esc cancels", "dim"), markup=False)
+            yield OptionList(*options, id="hand-over-list")
+
+    def on_mount(self) -> None:
+        self.query_one("#hand-over-list", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#hand-over-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(option_number(event.option))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class NoteScreen(ModalScreen[str | None]):
     """One line of text (e.g. a private resolution note); Esc cancels."""
 
@@ -344,99 +438,16 @@ class NoteScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#note-input")
     def _done(self, event: Input.Submitted) -> None:
+        """An empty note is not an answer: the dialog stays (a stray Enter closes nothing)."""
         event.stop()
-        self.dismiss(event.value)
+        if event.value.strip():
+            self.dismiss(event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
 # -- senior members ------------------------------------------------------------------------------------
-
-
-class AlertNoticeScreen(ModalScreen[bool]):
-    """The prominent alert a senior member sees on top of whatever screen they are on.
-
-    Enter opens the alerts pane; Esc closes this (the alert stays open in the pane, F3).
-    Nothing here acts on the alert, so a senior typing when it appears cannot take it by accident.
-    """
-
-    BINDINGS = [
-        Binding("enter", "open_pane", "Open alerts (F3)"),
-        Binding("escape", "close", "Close"),
-    ]
-
-    def __init__(self, timezone: str = "UTC", *, backlog: bool = False) -> None:
-        super().__init__()
-        self.timezone = timezone
-        self.backlog = backlog
-        self._alerts: dict[int, AlertView] = {}
-        self._escalated: dict[int, int] = {}
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="alert-notice", classes="dialog", can_focus=True):
-            yield Static("", id="alert-notice-text", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#alert-notice").focus()
-        self._redraw()
-
-    @property
-    def alert_ids(self) -> set[int]:
-        return set(self._alerts)
-
-    def add(self, alert: AlertView, *, escalated: bool = False) -> None:
-        self._alerts[alert.id] = alert
-        if escalated:
-            self._escalated[alert.id] = alert.escalations
-        self._redraw()
-
-    def update_alert(self, alert: AlertView) -> None:
-        if alert.id in self._alerts:
-            self._alerts[alert.id] = alert
-            self._redraw()
-
-    def _redraw(self) -> None:
-        try:
-            static = self.query_one("#alert-notice-text", Static)
-        except NoMatches:
-            return  # not composed yet: on_mount draws
-        text = Text()
-        waiting = [a for a in self._alerts.values() if a.is_open and not a.is_acknowledged]
-        if self.backlog:
-            text.append("While no senior member was online\n", "bold")
-        for alert in sorted(self._alerts.values(), key=lambda a: a.id, reverse=True):
-            if alert.id in self._escalated and alert.is_open and not alert.is_acknowledged:
-                text.append(" ⚠ STILL WAITING ", "bold reverse red")
-                text.append(f" {who(alert)}: nobody has answered yet ({alert.escalations}× alerted)\n", "bold")
-            else:
-                text.append(" ⚠ SOS ", "bold reverse red")
-                text.append(f" {who(alert)} needs help now\n", "bold")
-            source = SOURCE_WORDS.get(alert.source, alert.source)
-            detail = f"   {local_time(alert.created_at, self.timezone)} ({age(alert.created_at)}) · from {source}"
-            text.append(detail + "\n")
-            words = alert.note or alert.message_excerpt
-            if words:
-                text.append("   “" + words + "”\n", "italic")
-            if alert.resolved_at is not None:
-                text.append(f"   ✓ resolved by {alert.resolved_by_name}\n")
-            elif alert.is_acknowledged:
-                text.append(f"   ✓ {alert.acknowledged_by_name} is with them (“I'm with you”)\n")
-            else:
-                text.append("   nobody has taken this yet\n")
-            text.append("\n")
-        count = len(waiting)
-        text.append(
-            f"{count} waiting for a senior member.\n" if count != 1 else "1 waiting for a senior member.\n", "bold"
-        )
-        text.append("Enter: open the alerts pane (F3)   ·   Esc: close (the alert stays open)", "dim")
-        static.update(text)
-
-    def action_open_pane(self) -> None:
-        self.dismiss(True)
-
-    def action_close(self) -> None:
-        self.dismiss(False)
 
 
 class MoveMessageScreen(ModalScreen[int | None]):

@@ -3,7 +3,7 @@
 Textual's footer lists keys in the order the focused widget's binding chain first
 meets them, and drops what does not fit: on a phone-width terminal (50 columns
 or fewer) the SOS key fell off the end. A member in crisis must find it on any
-screen, so SOS and the crisis lines come first, the rest in Textual's order.
+screen, so the quick exit, SOS and the crisis lines come first, the rest in Textual's order.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from ...commands import BY_NAME
 
-FIRST = tuple(key.key for name in ("sos", "crisis") for key in BY_NAME[name].keys)
+FIRST = ("ctrl+x", *(key.key for name in ("sos", "crisis") for key in BY_NAME[name].keys))
 
 
 class CrisisKeysFirst(Screen):

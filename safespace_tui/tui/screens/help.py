@@ -13,6 +13,7 @@ from ...commands import Command
 
 # Keys that are not commands: writing, moving around, leaving.
 OTHER_KEYS = (
+    ("Ctrl+X", "quick exit: clears the screen and leaves at once, on every screen"),
     ("Enter", "send your message"),
     ("Ctrl+J", "new line in a message"),
     ("Tab", "after /, completes a command; otherwise moves between panes"),
