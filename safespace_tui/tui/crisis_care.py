@@ -20,7 +20,7 @@ arrive through ``Session.listen``, so they already run in this session's own tas
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from textual.screen import Screen
 
@@ -45,7 +45,7 @@ from ..services.crisis import (
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
-from ..services.views import ChannelView, MemberView, MessageView
+from ..services.views import ChannelView, MessageView
 from .messages import Refused
 from .screens.alerts import AlertsScreen
 from .screens.crisis import (
@@ -64,10 +64,7 @@ from .screens.crisis import (
     withdraw_screen,
 )
 from .screens.safety_plan import SafetyPlanScreen, SafetyPlanViewScreen
-
-if TYPE_CHECKING:
-    from ..services import Services
-    from .session import Session
+from .session_part import SessionPart
 
 log = logging.getLogger("safespace.tui")
 S = TypeVar("S", bound=Screen)
@@ -89,22 +86,7 @@ AlertEvent = (
 )
 
 
-class CrisisCare:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.app = session.app
-
-    @property
-    def member(self) -> MemberView:
-        return self.session.member
-
-    @property
-    def services(self) -> Services:
-        return self.session.services
-
-    def tell(self, words: str, **options) -> None:
-        self.session.tell(words, **options)
-
+class CrisisCare(SessionPart):
     # -- lifetime --------------------------------------------------------------------------------
     def start(self) -> None:
         self.session.listen(ALERTS, self._alert_event)

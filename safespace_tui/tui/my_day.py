@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from .. import commands
 from ..services.away import SteppedAway, parse_until
@@ -21,11 +20,7 @@ from .screens.checkin import CheckInScreen, Yesterday
 from .screens.day_history import HistoryScreen
 from .screens.status_menu import MenuAction, RechargeOffer, StatusMenu
 from .screens.step_away import StepAwayScreen
-
-if TYPE_CHECKING:
-    from ..services import Services
-    from ..services.views import MemberView
-    from .session import Session
+from .session_part import SessionPart
 
 log = logging.getLogger("safespace.tui")
 
@@ -33,19 +28,7 @@ DAY_CHECK_SECONDS = 60.0
 SHARED_WITH = {"group": "", "seniors": " Senior members can see it.", "me": " Only you can see it."}
 
 
-class MyDay:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.app = session.app
-
-    @property
-    def member(self) -> MemberView:
-        return self.session.member
-
-    @property
-    def services(self) -> Services:
-        return self.session.services
-
+class MyDay(SessionPart):
     # -- the day itself -------------------------------------------------------------------------
     def start(self) -> None:
         """At session start: begin today's spoons if a new local day began, then check each minute."""
