@@ -38,7 +38,7 @@ def _crisis_care_tables(db: SqliteDatabase) -> None:
         )
 
 
-def _audit_append_only(db: SqliteDatabase) -> None:
+def audit_append_only(db: SqliteDatabase) -> None:
     """2 -> 3 (issue 15): the audit table is append-only. Nothing in Safe Space updates or deletes
     an audit row; these triggers make plain SQL (a stray script, a curious admin) unable to either,
     so a sensitive read once recorded stays recorded. A new file gets them too (``migrate``)."""
@@ -51,7 +51,7 @@ def _audit_append_only(db: SqliteDatabase) -> None:
 
 
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: _audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
 
 
 class SchemaTooNew(RuntimeError):
@@ -71,7 +71,7 @@ def migrate(db: SqliteDatabase) -> int:
     if version is None:
         with db.atomic():
             db.create_tables(ALL_MODELS)
-            _audit_append_only(db)
+            audit_append_only(db)
             SchemaVersion.create(version=SCHEMA_VERSION)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:
