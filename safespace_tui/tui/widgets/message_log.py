@@ -31,7 +31,9 @@ _SHARED_LINES_MAX = 1000
 # A session open for days kept every message that arrived, and its lines, forever (issue 15). The
 # log keeps the newest MAX_MESSAGES that arrived live; the oldest go, and scrolling up loads them
 # again a page at a time as for any history. Trimmed TRIM_EVERY at a time, so the lines are
-# re-laid out once per batch, not once per message.
+# re-laid out once per batch, not once per message. bench/long_session.py, one session open through
+# 20,000 messages: +123.6 MiB RSS and 20,200 messages held unbounded; bounded +10.1 MiB (the first
+# 1,000 fill it; 5,000 -> 20,000 adds 2.4 MiB) and 1,010 held, Python blocks flat (~407,000).
 MAX_MESSAGES = 1000
 TRIM_EVERY = 100
 
