@@ -16,6 +16,24 @@ COULD_NOT_SEND = (
     "Something went wrong on our side and your SOS could not be saved. "
     f"We're so sorry. Please reach out to one of these lines now, or try {SOS_KEY} again."
 )
+
+
+def unsaved_for_member(seniors_alerted: int) -> str:
+    """An SOS the server could not save (its disk is full or read-only): honest about who knows."""
+    if seniors_alerted:
+        reached = f"{seniors_alerted} senior members online now were"
+        if seniors_alerted == 1:
+            reached = "1 senior member online now was"
+        return (
+            f"Your SOS could not be saved because of a problem on our side, but {reached} alerted. "
+            "Please also reach out to one of these lines now."
+        )
+    return (
+        "Your SOS could not be saved because of a problem on our side, and no senior member is online "
+        "to alert. We're so sorry. Please reach out to one of these lines now."
+    )
+
+
 STILL_WAITING = (
     "No senior member has answered yet, so we have alerted them all again. "
     "You matter, and you don't have to wait alone."
@@ -67,6 +85,17 @@ def withdrawn_for_member(moved_back: bool) -> str:
 # -- senior members -------------------------------------------------------------------------------
 def sos_headline(member: str) -> str:
     return f"{member} needs help now"
+
+
+UNSAVED_TITLE = "⚠ SOS · could not be saved"
+
+
+def unsaved_headline(member: str) -> str:
+    """An SOS told from memory: the server could not save it, so it is not in the alerts pane."""
+    return (
+        f"{member} needs help now. The server could not save this SOS, so it is not in the alerts "
+        "list: reach them in #911 or directly"
+    )
 
 
 def still_waiting_headline(member: str, times: int) -> str:

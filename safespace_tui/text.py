@@ -47,6 +47,7 @@ __all__ = [
     "clean_for_display",
     "clean_line",
     "clean_text",
+    "clean_typing",
     "validate_handle",
 ]
 
@@ -275,6 +276,27 @@ def clean_for_display(text: str | bytes | None, *, multiline: bool = True) -> st
         return _sanitize(_decode(text), multiline)
     except TextRejected:  # binary-looking: nothing of it is worth showing
         return UNSHOWABLE
+
+
+_TYPING_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # _CONTROL_RE, tab kept
+
+
+def clean_typing(text: str) -> str:
+    """What a member types or pastes into their own input box, made safe to echo back.
+
+    The box draws its text on the member's own terminal, so a pasted C1 control (``\\x9b`` is an
+    8-bit CSI), an escape sequence or a bidi override would act on that terminal. The same tables
+    as :func:`clean_text` (escape sequences with their payloads, C0/DEL/C1 controls, bidi,
+    zero-width and format characters) but nothing else: newlines and tabs stay, and nothing is
+    trimmed, refused or measured, since the text is still being written (``clean_text`` runs on
+    send). Plain ASCII comes back untouched at the cost of one ``isascii`` check.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    if "\x1b" in text or not text.isascii():
+        text = _ESCAPE_RE.sub("", text)
+    text = _TYPING_CONTROL_RE.sub("", _NEWLINES_RE.sub("\n", text))
+    return _strip_invisible(text) if not text.isascii() else text
 
 
 def validate_handle(handle: str) -> str:

@@ -279,3 +279,36 @@ async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
             "author told",
         )
         assert [e.action for e in await services.audit.list_all()] == ["message.move_to_911"]
+
+
+async def refuse_every_write(services) -> None:
+    """The file can no longer be written (as tests/test_day_tui.py: SQLite's query_only on the
+    writer's connection, as when a full or failing disk is remounted read-only)."""
+    store = services.store
+    await store.write(lambda: store.db.execute_sql("PRAGMA query_only = 1"))
+
+
+async def test_an_sos_that_cannot_be_saved_still_reaches_the_senior_online(world):
+    """Issue 15: an SOS on a disk that refuses writes used to reach nobody. The senior online in
+    this process is alerted from memory, urgently and told it could not be saved; the member is
+    told honestly who was reached and shown the crisis lines."""
+    services, people = world
+    services.presence.connected(people["sam"].id, "senior")
+    sam = SafeSpaceApp(services, people["sam"])
+    ann = SafeSpaceApp(services, people["ann"])
+    async with sam.run_test(size=(100, 30)) as sam_pilot, ann.run_test(size=(100, 30)) as pilot:
+        await _ready(sam_pilot)
+        await _ready(pilot)
+        await refuse_every_write(services)
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: isinstance(ann.screen, SosConfirmScreen), "confirm dialog")
+        await pilot.press(*"bad night")
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(ann.screen, CrisisLinesScreen), "crisis lines")
+        text = _screen_text(ann.screen)
+        assert "could not be saved" in text and "1 senior member online now was alerted" in text
+        assert "988" in text  # the crisis lines from the config
+        await _until(sam_pilot, lambda: _noticed(sam, "could not save this SOS"), "an unsaved SOS told to sam")
+        assert _noticed(sam, "ann (@ann) needs help now") and _noticed(sam, "bad night")
+        assert [n.severity for n in sam._notifications if n.title == "⚠ SOS · could not be saved"] == ["error"]
+        assert await services.crisis.admin_list() == []  # nothing was written: the file refused it

@@ -400,3 +400,32 @@ async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.screen.query_one(MemberList).member(ids["bea"]).status == "low"
+
+
+async def test_a_long_open_session_keeps_a_bounded_log_and_scrolling_up_loads_the_rest(world, monkeypatch):
+    """Issue 15: the log of a session that stays open kept every message that arrived, and its
+    lines, forever. It keeps the newest MAX_MESSAGES (dropped TRIM_EVERY at a time; 1,000 and 100
+    in the product, 30 and 10 here), and scrolling to the top loads older ones again, as history."""
+    from safespace_tui.tui.widgets import message_log
+
+    monkeypatch.setattr(message_log, "MAX_MESSAGES", 30)
+    monkeypatch.setattr(message_log, "TRIM_EVERY", 10)
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        bea = await services.members.get(ids["bea"])
+        for i in range(60):
+            await services.messages.send(bea, app.screen.current.id, f"live {i}")
+            await settle(pilot)
+        bodies = [m.body for m in log.messages]
+        assert 30 <= len(bodies) <= 40 and bodies[-1] == "live 59" and "live 0" not in bodies
+        assert log.has_older and len(log._lines) == sum(log._line_counts)
+        oldest = log.messages[0].id
+        log.scroll_home(animate=False, immediate=True)
+        for _ in range(100):
+            await settle(pilot)
+            if log.messages[0].id < oldest:
+                break
+        assert log.messages[0].id < oldest and "live 0" in [m.body for m in log.messages]

@@ -33,6 +33,7 @@ from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.services.crisis import AlertView, RaiseResult
 from safespace_tui.services.safety_plans import SafetyPlanView
 from safespace_tui.services.views import MemberView
+from safespace_tui.store import migrations
 from safespace_tui.store.models import Alert, AuditEntry, SafetyPlan
 from safespace_tui.tui.crisis_care import SOS_KEY_LABEL
 from safespace_tui.tui.screens.alerts import AlertsScreen
@@ -86,9 +87,12 @@ def fix_stamps(services: Services) -> None:
                 alert.acknowledged_at = alert.created_at + timedelta(minutes=2)
             alert.save()
         SafetyPlan.update(updated_at=PLAN_SAVED).execute()
+        # The audit log is append-only (schema 3 triggers): lifted for this pinning only, then back.
+        services.store.db.execute_sql("DROP TRIGGER audit_entry_no_update")
         for entry in AuditEntry.select():
             entry.created_at = FIRST_READ + timedelta(minutes=entry.id)
             entry.save()
+        migrations.audit_append_only(services.store.db)
 
     services.store.write_sync(write)
 

@@ -167,3 +167,25 @@ async def test_keepalive_drops_a_client_that_stopped_answering(group):
         proc.send_signal(signal.SIGCONT)
         proc.kill()
         proc.wait(10)
+
+
+async def test_openssh_refused_over_the_limit_sees_no_garbled_banner(group):
+    """Issue 15: a refused connection used to get the server's DISCONNECT before its version line,
+    and OpenSSH printed "banner line contains invalid characters". The door now closes a refused
+    connection without writing anything: OpenSSH reports a closed connection, nothing garbled."""
+    await group.server.wait_status(connections=0)
+    terminals = [await Terminal.connect(group.port, group.keys[name]) for name in ("ann", "bea", "ann")]
+    try:
+        result = await asyncio.to_thread(
+            subprocess.run,
+            openssh_args(group.port, group.keys["bea"], "-T", "member@127.0.0.1"),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
+    finally:
+        for terminal in terminals:
+            await terminal.close()
+    assert result.returncode == 255
+    assert "invalid characters" not in result.stderr and "banner" not in result.stderr, result.stderr

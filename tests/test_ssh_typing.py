@@ -5,6 +5,8 @@ One server for the module: each test's words are its own, so the tests do not se
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from conftest import THREE, running_group
@@ -60,6 +62,37 @@ async def test_keys_and_pastes_in_one_packet_are_applied_in_order(group):
             await bea.wait_for_message("ann", f"k{i}abPASTED{i}ce")
         ann.send("\x1b[200~P1\x1b[201~\x1b[200~P2\x1b[201~xy\r")
         await bea.wait_for_message("ann", "P1P2xy")
+    finally:
+        await ann.close()
+        await bea.close()
+
+
+HOSTILE = ("\x9b", "\u202e", "\x1b[31m")  # 8-bit CSI, right-to-left override, a colour escape
+
+
+async def test_the_input_box_echoes_no_control_or_bidi_characters(group):
+    """Issue 15: what a member types or pastes into their own box is drawn on their own terminal;
+    a C1 control, a bidi override or an escape sequence must not reach it raw. Typed and pasted,
+    then sent: the bytes the member's client received hold none of them, and the message stored
+    (and seen by others) is clean. (Textual's parser ends a paste at an Esc inside it and types
+    the rest as keys, Esc as "^": harmless text, so only cleanliness is asserted.)"""
+    ann = await Terminal.connect(group.port, group.keys["ann"])
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    try:
+        received_before = len(ann.raw)
+        ann.send("echo1" + "".join(HOSTILE) + "typed")
+        ann.paste("pasted" + "".join(HOSTILE) + "echo2")
+        await ann.wait_for("echo2")
+        await ann.wait_for("pasted")
+        echoed = ann.raw[received_before:].decode("utf-8", errors="replace")
+        assert "\x9b" not in echoed and "\u202e" not in echoed
+        assert "[31m" not in echoed.replace("^[31m", "")  # Textual's colours are 24-bit (38;2;r;g;b)
+        ann.press("enter")
+        await bea.wait_for_message("ann", "echo1typed")
+        with sqlite3.connect(f"file:{group.data_dir / 'safespace.db'}?mode=ro", uri=True) as db:
+            (body,) = db.execute("SELECT body FROM message WHERE body LIKE 'echo1%'").fetchone()
+        assert "pasted" in body and "echo2" in body
+        assert not any(ch in body for ch in "\x1b\x9b\u202e"), repr(body)
     finally:
         await ann.close()
         await bea.close()

@@ -243,3 +243,47 @@ def test_foreign_keys_are_enforced(store):
         store.write_sync(lambda: Message.insert(channel=999_999, author=999_999, body="orphan").execute())
     assert store.read_sync(lambda: Channel.select().count()) == 0
     assert store.read_sync(lambda: SchemaVersion.select().count()) == 1
+
+
+def _audit_row_can_be_changed(path) -> list[str]:
+    """Try to update and delete an audit row with a plain sqlite3 connection (no Safe Space code,
+    foreign keys off as plain sqlite3 has them); returns the changes SQLite allowed."""
+    allowed = []
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO audit_entry (actor_id, action, created_at, detail) VALUES (1, 'plan_read', '2026-01-01', '')"
+        )
+    for sql in ("UPDATE audit_entry SET detail = 'nothing happened'", "DELETE FROM audit_entry"):
+        try:
+            with sqlite3.connect(path) as db:
+                db.execute(sql)
+            allowed.append(sql.split()[0])
+        except sqlite3.IntegrityError as error:
+            assert "append-only" in str(error)
+    if not allowed:
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT action, detail FROM audit_entry").fetchall() == [("plan_read", "")]
+    return allowed
+
+
+def test_the_audit_log_is_append_only_in_a_new_file(tmp_path):
+    """Issue 15: plain SQL can add to the audit table but neither change nor remove a row."""
+    path = tmp_path / "safespace.db"
+    Store(path).close()
+    assert _audit_row_can_be_changed(path) == []
+
+
+def test_a_version_2_file_gets_the_append_only_audit_log(tmp_path):
+    """Issue 15: a file written at schema version 2 (no triggers) is moved to 3 and its audit log
+    becomes append-only. The version-2 file is the version-3 schema without the triggers, which is
+    exactly what version 2 was."""
+    path = tmp_path / "safespace.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TRIGGER audit_entry_no_update")
+        db.execute("DROP TRIGGER audit_entry_no_delete")
+        db.execute("UPDATE schema_version SET version = 2")
+    store = Store(path)
+    store.close()
+    assert store.schema_version == 3 == SCHEMA_VERSION
+    assert _audit_row_can_be_changed(path) == []

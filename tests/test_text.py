@@ -617,3 +617,14 @@ def test_property_random_bytes_never_raise_unexpectedly() -> None:
         except TextRejected:
             continue
         assert_safe(out)
+
+
+def test_clean_typing_keeps_what_is_being_written_and_drops_what_acts_on_a_terminal():
+    """Issue 15: the input box's cleaner removes controls, escapes and bidi, keeps newlines, tabs
+    and spaces at the end (the member is still typing), and never refuses."""
+    from safespace_tui.text import clean_typing
+
+    assert clean_typing("a \t\nb ") == "a \t\nb "
+    # "\x9by" is a whole 8-bit CSI sequence ("y" its final byte), so it goes as clean_text does it
+    assert clean_typing("x\x9by\u202ez\x1b[31mw\x1b]52;c;aGk=\x07\r\n\x85") == "xzw\n"
+    assert clean_typing("") == ""

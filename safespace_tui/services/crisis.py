@@ -32,10 +32,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NoReturn
 
+from .. import crisis_words as words
 from ..config import Config
+from ..errors import TellMember
 from ..hub import ALERTS, MEMBERS, PRESENCE, Hub, channel_topic, member_topic
-from ..store.db import Store
+from ..store.db import CannotSave, Store
 from ..store.models import Alert, Channel, Member, Message, SafetyPlan, utcnow
 from ..text import MAX_NOTE_CHARS, TextRejected, clean_for_display, clean_line, clean_text
 from . import audit
@@ -167,6 +170,9 @@ class AlertView:
     member_status: str = "available"
     member_spoons: int | None = None  # today's spoons, None when not set today
     has_plan: bool = False
+    # False: an SOS the store could not write (a full or read-only disk), told from memory to the
+    # senior sessions online in this process; it has no row (id 0), so it cannot be taken or listed.
+    saved: bool = True
 
     @property
     def is_open(self) -> bool:
@@ -206,6 +212,14 @@ def most_urgent_first(alerts: list[AlertView]) -> list[AlertView]:
         return alert.urgency, alert.created_at.timestamp()
 
     return sorted(alerts, key=key)
+
+
+class SosNotSaved(TellMember):
+    """The SOS could not be written; ``seniors_alerted`` senior sessions online were told from memory."""
+
+    def __init__(self, seniors_alerted: int) -> None:
+        super().__init__(words.unsaved_for_member(seniors_alerted))
+        self.seniors_alerted = seniors_alerted
 
 
 @dataclass(frozen=True)
@@ -460,7 +474,10 @@ class CrisisService:
             )
             return _alert_view(alert, private=False), False
 
-        view, joined = await self.store.write(write)
+        try:
+            view, joined = await self.store.write(write)
+        except CannotSave:
+            self._announce_unsaved(actor, source, note, len(seniors))  # raises SosNotSaved
         if joined:
             if not view.is_acknowledged:
                 self.hub.publish(ALERTS, AlertRaised(view, len(seniors)))
@@ -477,6 +494,31 @@ class CrisisService:
         )
         self.hub.publish(ALERTS, AlertRaised(view, seniors))
         return RaiseResult(view, seniors)
+
+    def _announce_unsaved(self, actor: MemberView, source: str, note: str, seniors: int) -> NoReturn:
+        """The SOS could not be written (full or read-only disk): the senior sessions online in
+        this process are still alerted, from memory and marked as unsaved, rather than nobody."""
+        log.error(
+            "alert of member %s (source %s) could not be saved; told %d senior sessions from memory",
+            actor.id,
+            source,
+            seniors,
+        )
+        view = AlertView(
+            id=0,
+            member_id=actor.id,
+            member_handle=actor.handle,
+            member_name=actor.display_name,
+            created_at=utcnow(),
+            source=source,
+            note=note,
+            message_id=None,
+            message_excerpt="",
+            seniors_notified=seniors,
+            saved=False,
+        )
+        self.hub.publish(ALERTS, AlertRaised(view, seniors))
+        raise SosNotSaved(seniors)
 
     async def answering_in_crisis_channel(self, actor: MemberView) -> bool:
         """A senior member writing in #911 while someone else's alert is open is answering it,

@@ -14,6 +14,7 @@ from peewee import SqliteDatabase
 from .models import (
     ALL_MODELS,
     AlertNotice,
+    AuditEntry,
     CareSettings,
     CheckIn,
     DebriefNote,
@@ -22,7 +23,7 @@ from .models import (
     SchemaVersion,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -37,8 +38,20 @@ def _crisis_care_tables(db: SqliteDatabase) -> None:
         )
 
 
+def audit_append_only(db: SqliteDatabase) -> None:
+    """2 -> 3 (issue 15): the audit table is append-only. Nothing in Safe Space updates or deletes
+    an audit row; these triggers make plain SQL (a stray script, a curious admin) unable to either,
+    so a sensitive read once recorded stays recorded. A new file gets them too (``migrate``)."""
+    table = AuditEntry._meta.table_name
+    for verb in ("UPDATE", "DELETE"):
+        db.execute_sql(
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_no_{verb.lower()}" BEFORE {verb} ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
 
 
 class SchemaTooNew(RuntimeError):
@@ -58,6 +71,7 @@ def migrate(db: SqliteDatabase) -> int:
     if version is None:
         with db.atomic():
             db.create_tables(ALL_MODELS)
+            audit_append_only(db)
             SchemaVersion.create(version=SCHEMA_VERSION)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:

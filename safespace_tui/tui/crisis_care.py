@@ -41,6 +41,7 @@ from ..services.crisis import (
     MessageMoved,
     RaiseResult,
     ReturnReason,
+    SosNotSaved,
     WithdrawReason,
 )
 from ..services.errors import NotFound
@@ -157,6 +158,9 @@ class CrisisCare(SessionPart):
                 headline = words.returned_headline(event.held_by_name, alert.member_name)
             self.session.ring()
             title = "⚠ SOS waiting again"
+        elif not alert.saved:  # told from memory: the store could not write it
+            self.session.ring(3)
+            title, headline = words.UNSAVED_TITLE, words.unsaved_headline(who(alert))
         else:
             self.session.ring()
             title, headline = "⚠ SOS", words.sos_headline(who(alert))
@@ -238,6 +242,11 @@ class CrisisCare(SessionPart):
     async def _raise_alert(self, source: str, note: str) -> None:
         try:
             result = await self.services.crisis.raise_alert(self.member, source, note)
+        except SosNotSaved as unsaved:  # the seniors online were told from memory; say so honestly
+            self.app.push_screen(
+                CrisisLinesScreen(self.services.config.crisis_lines, unsaved.message, sos_key=SOS_KEY_LABEL)
+            )
+            return
         except Exception:
             log.exception("SOS of member %s could not be saved", self.member.id)
             self.could_not_send()

@@ -6,8 +6,9 @@ import os.path
 
 from textual import events
 from textual.widgets import TextArea
+from textual.widgets.text_area import EditResult, Location
 
-from ...text import MAX_MESSAGE_CHARS
+from ...text import MAX_MESSAGE_CHARS, clean_typing
 from ..messages import CommandsOffered, PasteRefused, Submitted
 
 
@@ -51,6 +52,14 @@ class MessageBox(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def replace(
+        self, insert: str, start: Location, end: Location, *, maintain_selection_offset: bool = True
+    ) -> EditResult:
+        """Every typed key and paste lands through here: cleaned first (``text.clean_typing``), so
+        a pasted C1 control, escape sequence or bidi override never reaches the member's own
+        terminal when the box is drawn."""
+        return super().replace(clean_typing(insert), start, end, maintain_selection_offset=maintain_selection_offset)
 
     def _completing(self) -> bool:
         """A command name is being typed: ``/sta`` and nothing after it."""
