@@ -90,7 +90,7 @@ class AlertsScreen(CrisisKeysFirst):
         """
         self.alerts = alerts
         title = Text("Alerts (most urgent first)", "bold")
-        title.append(f"   {words.holding(held)}", "bold" if held else "dim")
+        title.append(f"  {words.holding(held)}", "bold" if held else "dim")  # fits 48 columns
         self.query_one("#alerts-title", Static).update(title)
         self._online = online
         listing = self.query_one("#alert-list", OptionList)
