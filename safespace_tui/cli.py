@@ -321,9 +321,10 @@ def cmd_alerts_show(args) -> int:
         alert = await services.crisis.admin_get(args.id)
         reads = await services.audit.list_all(limit=1000, action="safety_plan.read")
         notices = (await services.notices.sent_count(alert.id), await services.notices.failures(alert_id=alert.id))
-        return alert, [r for r in reads if r.alert_id == alert.id], notices
+        debriefs = await services.debriefs.admin_for_alert(alert.id)
+        return alert, [r for r in reads if r.alert_id == alert.id], notices, debriefs
 
-    alert, reads, (sent, failed) = _run(args, load)
+    alert, reads, (sent, failed), debriefs = _run(args, load)
     print(f"Alert {alert.id}: {_alert_state(alert)}")
     print(f"  Member:        {alert.member_handle} ({alert.member_name})")
     print(f"  Raised:        {_when(alert.created_at)} with {_SOURCES.get(alert.source, alert.source)}")
@@ -348,6 +349,8 @@ def cmd_alerts_show(args) -> int:
     _print_notice_failures(failed)
     for r in reversed(reads):
         print(f"  Plan read by {r.actor_handle} at {_when(r.created_at)}")
+    for d in debriefs:  # responders' private notes to leadership: admins only, never logged
+        print(f"  Debrief from {d.author_handle} at {_when(d.created_at)}: {d.body}")
     return 0
 
 

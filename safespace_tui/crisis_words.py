@@ -60,6 +60,13 @@ def handed_for_member(senior: str, new_senior: str) -> str:
     return f"{senior} asked {new_senior} to be with you. {new_senior} is with you now, in #911."
 
 
+def handed_back_for_member(senior: str) -> str:
+    return (
+        f"{senior} asked the other senior members to be with you. Your SOS is waiting again and every "
+        "senior member who is here has been told."
+    )
+
+
 def closed_for_member(senior: str) -> str:
     return (
         f"{senior} marked your SOS as looked after. Thank you for reaching out; we're glad you did. "
@@ -138,3 +145,22 @@ CLOSE_BODY = (
 CLOSE_NOTES = ("They're safe for now", "False alarm", "They reached a crisis line or emergency services")
 PLAN_TITLE = "Open {member}'s safety plan?"
 PLAN_BODY = "Your reading is recorded and {member} can see that you read it."
+
+
+# -- responder care (senior members) ---------------------------------------------------------------
+def holding(count: int) -> str:
+    """How many alerts this senior holds, counted from the store."""
+    if count == 0:
+        return "You hold no alerts"
+    return "You hold 1 alert" if count == 1 else f"You hold {count} alerts"
+
+
+DEBRIEF_TITLE = "A word for leadership?"
+DEBRIEF_BODY = (
+    "Being with someone in crisis takes something out of you too. If you like, leave a short "
+    "private note for the admins: how it went, what you need. Only admins read it; {member} never "
+    "does. Esc skips it."
+)
+DEBRIEF_PLACEHOLDER = "e.g. it was a hard one; I'd like to talk it over"
+DEBRIEF_SAVED = "Thank you. Your note is with the admins, and only them."
+SPOONS_REMINDER = "Please check your own spoons now (/spoons), and rest if you need to. You matter here too."

@@ -122,6 +122,9 @@ async def test_hole2_the_pane_puts_the_most_urgent_first_and_closing_asks_for_a_
         await sam.wait_for("Close bob's alert?")
         sam.send("2")  # "False alarm"
         await bob.wait_for("sam marked your SOS as looked after")
+        await sam.wait_for("A word for leadership?")  # responder care: offered, and Esc skips it
+        sam.press("escape")
+        await sam.wait_gone("A word for leadership?")
         await sam.wait_for("Closed by sam at")
         assert "False alarm" in g.cli("alerts", "show", "1").stdout
         # ... and it can be opened again

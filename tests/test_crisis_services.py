@@ -285,6 +285,31 @@ async def test_resolve_keeps_the_note_private(world):
         await services.crisis.acknowledge(people["sam"], raised.id)
 
 
+async def test_a_debrief_is_written_by_the_responder_and_read_by_admins_only(world, caplog):
+    services, people, _ = world
+    raised = (await services.crisis.raise_alert(people["ann"], "key")).alert
+    await services.crisis.acknowledge(people["sam"], raised.id)
+    with pytest.raises(NotFound):  # not closed yet: nothing to debrief
+        await services.debriefs.save(people["sam"], raised.id, "early")
+    await services.crisis.resolve(people["sam"], raised.id, "safe for now")
+    for someone in ("ann", "bea", "tess"):  # the member, another member, a senior who wasn't there
+        with pytest.raises(NotFound):
+            await services.debriefs.save(people[someone], raised.id, "not mine to write")
+    with pytest.raises(Invalid):
+        await services.debriefs.save(people["sam"], raised.id, "   ")
+    caplog.set_level(logging.DEBUG, logger="safespace")  # peewee's SQL echo is silenced by logs.setup_logging
+    saved = await services.debriefs.save(people["sam"], raised.id, f"a hard one \x1b[2J{SECRET}")
+    assert saved.body == f"a hard one {SECRET}" and SECRET not in caplog.text
+    for someone in ("ann", "bea", "sam", "tess"):  # only admins read it, not even its author
+        with pytest.raises(NotFound):
+            await services.debriefs.for_alert(people[someone], raised.id)
+    read = await services.debriefs.for_alert(people["ada"], raised.id)
+    assert [(d.author_handle, d.body) for d in read] == [("sam", f"a hard one {SECRET}")]
+    audited = await services.audit.list_all(limit=10, action="debrief.read")
+    assert [(a.actor_id, a.alert_id) for a in audited] == [(people["ada"].id, raised.id)]
+    assert [d.body for d in await services.debriefs.admin_for_alert(raised.id)] == [f"a hard one {SECRET}"]
+
+
 async def test_list_open_newest_first_and_members_see_only_their_own(world):
     services, people, _ = world
     first = (await services.crisis.raise_alert(people["ann"], "key")).alert

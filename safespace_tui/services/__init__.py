@@ -11,6 +11,7 @@ from .away import AwayService
 from .channels import ChannelService
 from .checkins import CheckInService
 from .crisis import CrisisService
+from .debriefs import DebriefService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
@@ -43,4 +44,6 @@ class Services:
         # seniors reached outside the app when an SOS waits (issue 9); started by the server
         self.notices = NoticeService(config, store, hub, self.presence)
         self.audit = AuditService(store)
+        # responder care: a senior's private debrief after closing an alert, for admins only
+        self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)

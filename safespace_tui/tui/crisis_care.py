@@ -44,6 +44,7 @@ from ..services.crisis import (
     SosNotSaved,
     WithdrawReason,
 )
+from ..services.debriefs import MAX_DEBRIEF_CHARS, DebriefView
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
 from ..services.views import ChannelView, MessageView
@@ -54,6 +55,7 @@ from .screens.crisis import (
     CareAnswer,
     CrisisLinesScreen,
     MoveMessageScreen,
+    NoteScreen,
     PickSeniorScreen,
     SosConfirmScreen,
     SosSentScreen,
@@ -125,18 +127,27 @@ class CrisisCare(SessionPart):
                     CrisisLinesScreen(self.services.config.crisis_lines, STILL_WAITING, sos_key=SOS_KEY_LABEL)
                 )
         elif isinstance(event, AlertAcknowledged):
-            for screen in self.app.screen_stack:
-                if isinstance(screen, SosSentScreen) and screen.alert_id == alert.id:
-                    screen.taken(alert.acknowledged_by_name)
+            self._show_taken(alert.id, alert.acknowledged_by_name)
             self.tell(words.taken_for_member(alert.acknowledged_by_name), timeout=30)
-        elif isinstance(event, AlertReturned) and event.reason is not ReturnReason.HANDED_BACK:
-            self.tell(words.returned_for_member(event.held_by_name), timeout=30)
+        elif isinstance(event, AlertReturned):
+            self._show_taken(alert.id, "")
+            if event.reason is ReturnReason.HANDED_BACK:
+                self.tell(words.handed_back_for_member(event.held_by_name), timeout=30)
+            else:
+                self.tell(words.returned_for_member(event.held_by_name), timeout=30)
         elif isinstance(event, AlertHanded):
+            self._show_taken(alert.id, alert.acknowledged_by_name)
             self.tell(words.handed_for_member(event.from_name, alert.acknowledged_by_name), timeout=30)
         elif isinstance(event, AlertResolved):
             self.tell(words.closed_for_member(alert.resolved_by_name), timeout=30)
         elif isinstance(event, AlertReopened):
             self.tell(words.reopened_for_member(event.by_name), timeout=20)
+
+    def _show_taken(self, alert_id: int, name: str) -> None:
+        """The member's "SOS sent" dialog names who is with them now, or nobody (never a stale name)."""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, SosSentScreen) and screen.alert_id == alert_id:
+                screen.taken(name)
 
     async def _tell_senior(self, event: AlertRaised | AlertEscalated | AlertReturned | AlertHanded) -> None:
         alert = event.alert
@@ -354,8 +365,9 @@ class CrisisCare(SessionPart):
             return
         alerts = await self.services.crisis.list_for_pane(self.member)
         online = {a.member_id for a in alerts if self.services.presence.is_online(a.member_id)}
+        held = sum(1 for a in alerts if a.is_open and a.acknowledged_by_id == self.member.id)
         if pane.is_attached:
-            pane.show_alerts(alerts, online)
+            pane.show_alerts(alerts, online, held)
 
     async def take(self, alert_id: int) -> None:
         try:
@@ -400,6 +412,28 @@ class CrisisCare(SessionPart):
         view = await self.services.crisis.resolve(self.member, alert_id, note)
         self.tell(f"{view.member_name}'s alert is closed. Thank you for being there.")
         await self.refresh_pane()
+        self.offer_debrief(view)
+
+    def offer_debrief(self, alert: AlertView) -> None:
+        """Responder care after closing: a private word to leadership (Esc skips) and their own spoons."""
+        if self.session.taken_down():
+            return
+
+        def written(note: str | None) -> None:
+            if note is not None and note.strip():
+                self.app.run_worker(self._save_debrief(alert.id, note), group="debrief")
+            self.tell(words.SPOONS_REMINDER, timeout=20)
+
+        body = words.DEBRIEF_BODY.format(member=alert.member_name)
+        self.app.push_screen(
+            NoteScreen(words.DEBRIEF_TITLE, body, words.DEBRIEF_PLACEHOLDER, max_length=MAX_DEBRIEF_CHARS),
+            callback=written,
+        )
+
+    async def _save_debrief(self, alert_id: int, note: str) -> None:
+        saved = await self.session.told(self.services.debriefs.save(self.member, alert_id, note))
+        if isinstance(saved, DebriefView):
+            self.tell(words.DEBRIEF_SAVED)
 
     async def reopen(self, alert_id: int) -> None:
         view = await self.services.crisis.reopen(self.member, alert_id)

@@ -82,12 +82,16 @@ class AlertsScreen(CrisisKeysFirst):
         self.set_interval(20, self._redraw_ages)
 
     # -- data (handed down by the session)
-    def show_alerts(self, alerts: list[AlertView], online: set[int]) -> None:
-        """The alerts, most urgent first, and which of their members are online now.
+    def show_alerts(self, alerts: list[AlertView], online: set[int], held: int = 0) -> None:
+        """The alerts, most urgent first, which of their members are online now, and how many
+        this senior holds (in the title: responder care starts with knowing your load).
 
         The selection follows the most urgent alert whenever that changes; otherwise it stays.
         """
         self.alerts = alerts
+        title = Text("Alerts (most urgent first)", "bold")
+        title.append(f"  {words.holding(held)}", "bold" if held else "dim")  # fits 48 columns
+        self.query_one("#alerts-title", Static).update(title)
         self._online = online
         listing = self.query_one("#alert-list", OptionList)
         listing.clear_options()
