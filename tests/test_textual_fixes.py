@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextvars
+import functools
 import gc
 import inspect
 import io
@@ -549,10 +550,15 @@ def _inherited_privates(module) -> set[str]:
         names = set(re.findall(r"(?:self\.|def |super\(\)\.)(_[a-z]\w*)", source))
         for name in names:
             for base in bases:
-                base_source = inspect.getsource(base) if base.__module__ != "builtins" else ""
-                if name in vars(base) or re.search(rf"self\.{name}\b", base_source):
+                if name in vars(base) or re.search(rf"self\.{name}\b", _source(base)):
                     found.add(name)
     return found
+
+
+@functools.cache
+def _source(cls: type) -> str:
+    """A library class's source, read once (App's is thousands of lines; read per name it took 23 s)."""
+    return inspect.getsource(cls) if cls.__module__ != "builtins" else ""
 
 
 def test_no_library_internals_outside_textual_fixes() -> None:
