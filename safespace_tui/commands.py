@@ -384,6 +384,21 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+MODE_WORDS = {"line": "in the plain line mode", "full": "in the full-screen app"}
+
+
+async def _mode(ui: Frontend, typed: Typed) -> bool:
+    """``/mode line|full``: how the member's next sessions open (line: for screen readers, slow links)."""
+    preferences = ui.services.preferences
+    if not typed.argument:
+        mode = await preferences.session_mode(ui.member.id)
+        ui.tell(f"Your sessions open {MODE_WORDS[mode]}. /mode line or /mode full changes it.")
+        return True
+    mode = await preferences.set_session_mode(ui.member, typed.argument)
+    ui.tell(f"From your next connection, Safe Space opens {MODE_WORDS[mode]}. ssh line@host always gives plain lines.")
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -436,6 +451,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
     Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
+    Command("mode", "/mode line|full", "plain lines (screen readers, slow links) or the full-screen app", _mode),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -206,12 +206,61 @@ async def test_stored_escape_codes_never_reach_the_line_stream(tmp_path):
             await ann.close()
 
 
-def test_the_user_name_says_which_session():
+def test_the_user_name_says_which_session_else_the_saved_mode():
     assert session_kind("line") == "line" and session_kind("LINE") == "line"
     assert session_kind("member") == "app" and session_kind("ann") == "app"
+    assert session_kind("member", "line") == "line" and session_kind("full", "line") == "app"
 
 
 def test_unused_keys_are_taken_out_and_editing_keys_kept():
     assert without_unused_keys("a\x1b[31mb\x1bOPc") == ("abc", True)
     assert without_unused_keys("a\x1b[Db\x1b[3~") == ("a\x1b[Db\x1b[3~", False)
     assert plain("a\x1b[31mb\x07c\u202e") == "abc"
+
+
+async def test_a_saved_preference_opens_the_line_mode_from_the_next_connection(group):
+    key = group.keys["bea"]
+    bea = await Terminal.connect(group.port, key)
+    try:
+        await bea.type_line("/mode line")
+        await bea.wait_for("From your next connection")
+    finally:
+        await bea.close()
+    # any user name now gives lines; `full` still gives the app
+    bea = await Terminal.connect(group.port, key, wait_for=GREETED)
+    try:
+        assert_plain_stream(bea)
+        await bea.type_line("/mode sideways")
+        await bea.wait_for("/mode line gives plain lines")
+        await bea.type_line("/mode")
+        await bea.wait_for("Your sessions open in the plain line mode")
+    finally:
+        await bea.close()
+    bea = await Terminal.connect(group.port, key, username="full")
+    try:
+        await bea.type_line("/mode full")
+        await bea.wait_for("From your next connection")
+    finally:
+        await bea.close()
+    bea = await Terminal.connect(group.port, key)  # waits for the app's "Channels"
+    await bea.close()
+
+
+def test_a_version_8_file_gets_the_session_preference_table(tmp_path):
+    """The migration step (8 -> 9), idempotent: the table is made if missing, and kept if there."""
+    import sqlite3
+
+    from safespace_tui.store.db import Store
+    from safespace_tui.store.migrations import SCHEMA_VERSION
+
+    path = tmp_path / "safespace.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE session_preference")
+        db.execute("UPDATE schema_version SET version = 8")
+    store = Store(path)
+    store.close()
+    assert store.schema_version == SCHEMA_VERSION == 9
+    with sqlite3.connect(path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "session_preference" in tables

@@ -235,8 +235,9 @@ class LineSession:
         channel = self.channels.get(channel.id, channel)
         history = await self.services.channels.history(self.member, channel.id, limit=HISTORY_LINES)
         self.current = channel
-        topic = f" ({render.plain(channel.topic)})" if channel.topic else ""
-        self.write(f"You're in #{render.name(channel.name)}{topic}. What you type goes here.")
+        self.write(f"You're in #{render.name(channel.name)}. What you type goes here.")
+        if channel.topic:
+            self.write(f"Topic: {render.plain(channel.topic)}")
         for message in history:
             self._write_message(message)
         if history:

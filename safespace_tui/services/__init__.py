@@ -16,6 +16,7 @@ from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
 from .notices import NoticeService
+from .preferences import PreferenceService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
@@ -47,3 +48,5 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # how a member's sessions open: the plain line mode or the app (issue 12)
+        self.preferences = PreferenceService(store)

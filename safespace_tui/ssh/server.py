@@ -43,6 +43,7 @@ FULL = "Safe Space is full right now. Please try again in a little while."
 IDLE = "No window was opened, so this connection closed. Connect again whenever you like."
 ONE_SESSION = "Safe Space opens one window per connection; this one is already open."
 LINE_USER = "line"  # `ssh line@host`: the plain line mode (screen readers, braille displays, slow links)
+FULL_USER = "full"  # `ssh full@host`: the full-screen app, whatever the member saved with /mode
 KNOCK_DELAY_STEP = 0.25  # seconds more per key attempt beyond the free ones (up to max_auth_delay)
 
 # What ssh-audit 3.9 judges strong (tests/test_ssh_front_door.py runs it); OpenSSH 9 agrees by default.
@@ -99,6 +100,7 @@ class _Connection(asyncssh.SSHServer):
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
         self.username = ""
+        self.preferred = "full"  # the member's saved /mode, read at login
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -193,6 +195,7 @@ class _Connection(asyncssh.SSHServer):
             return False
         self.member, self.key_id = found
         self.fingerprint = fingerprint
+        self.preferred = await self.server.services.preferences.session_mode(self.member.id)
         return True
 
     def auth_completed(self) -> None:
@@ -225,7 +228,7 @@ class _Connection(asyncssh.SSHServer):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ONE_SESSION)
         session = _CheckedSession(self)
         self.sessions = [s for s in self.sessions if not s.ended] + [session]
-        if session_kind(self.username) == "line" and self.conn is not None:
+        if session_kind(self.username, self.preferred) == "line" and self.conn is not None:
             return with_line_editor(self.conn, session)
         return session
 
@@ -306,9 +309,12 @@ class _CheckedSession(TerminalSession):
         super().connection_lost(exc)
 
 
-def session_kind(username: str) -> str:
-    """Which session a user name asks for: "line" (the plain line mode) or "app" (full screen)."""
-    return "line" if username.lower() == LINE_USER else "app"
+def session_kind(username: str, preferred: str = "full") -> str:
+    """ "line" (the plain line mode) or "app" (full screen): the user name says, else the saved /mode."""
+    name = username.lower()
+    if name in (LINE_USER, FULL_USER):
+        return "line" if name == LINE_USER else "app"
+    return "line" if preferred == "line" else "app"
 
 
 def _signature_algorithm(signature: bytes) -> bytes:

@@ -21,9 +21,10 @@ from .models import (
     NoticeAddress,
     PlanShare,
     SchemaVersion,
+    SessionPreference,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 9
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +51,17 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def _session_preferences(db: SqliteDatabase) -> None:
+    """8 -> 9 (issue 12): a member's saved choice of the plain line mode (``/mode line``)."""
+    db.create_tables([SessionPreference], safe=True)
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    8: _session_preferences,
+}
 
 
 class SchemaTooNew(RuntimeError):

@@ -275,6 +275,15 @@ class DebriefNote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class SessionPreference(BaseModel):
+    """How a member's sessions open when the user name does not say: the plain line mode or the app."""
+
+    member = ForeignKeyField(Member, unique=True, on_delete="CASCADE")
+    member_id: int
+    mode = CharField(default="full", max_length=8)  # "line" or "full"
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -293,4 +302,5 @@ ALL_MODELS = (
     AlertNotice,
     PlanShare,
     DebriefNote,
+    SessionPreference,
 )
