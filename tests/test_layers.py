@@ -106,6 +106,7 @@ def product_modules() -> dict[str, tuple[str, bool]]:
         "services",
         "store",
         "commands",
+        "line",
     ],
 )
 def test_layer_rule_holds(name):
