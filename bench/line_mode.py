@@ -20,6 +20,7 @@ import string
 import time
 
 import asyncssh
+
 from common import HOST, BenchTerminal, Probe, close_all, connect, dist, header, pct, start_group
 
 GREETED = "What you type goes here."
