@@ -113,6 +113,24 @@ async def test_sos_from_full_screen_reaches_a_line_mode_senior_who_takes_it(grou
         await close_all(ann, sam)
 
 
+async def test_many_lines_at_once_wait_their_turn_and_all_arrive_in_order(group):
+    """A paste of 80 lines is 80 Enters: the server stops reading while many wait (the rest stay in
+    the client's SSH window), reads again as they are answered, and loses none."""
+    ann = bea = None
+    try:
+        ann = await line(group.port, group.keys["ann"])
+        bea = await line(group.port, group.keys["bea"])
+        ann.send("".join(f"line {n:03d} of the paste\r" for n in range(80)))
+        await wait_until(lambda: "line 079 of the paste" in stream(bea), 60, "the last pasted line")
+        received = re.findall(r"ann: line (\d{3}) of the paste", stream(bea))
+        assert received == [f"{n:03d}" for n in range(80)]
+        assert "pausing input of member" in group.server.log_text()
+        await ann.type_line("and after it")
+        await bea.wait_for("ann: and after it")
+    finally:
+        await close_all(ann, bea)
+
+
 async def test_checkin_is_a_dialogue_of_questions(group):
     ann = None
     try:

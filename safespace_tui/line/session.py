@@ -50,7 +50,12 @@ from . import render
 log = logging.getLogger("safespace.line")
 
 HISTORY_LINES = 15  # messages shown on joining a channel: enough to pick up the thread, few to listen to
+# Lines waiting to be answered: above MOST_WAITING the SSH side stops reading (a paste of many lines
+# waits in the client's SSH window, nothing is dropped), below FEW_WAITING it reads again.
+MOST_WAITING = 32
+FEW_WAITING = 4
 RECALL = " Press Up to get your text back."
+OUR_SIDE = "Something went wrong on our side with that line, and it may not have gone out." + RECALL
 GREETING = (
     "Safe Space, line mode. Type to talk; /help lists the commands. "
     "/sos asks a senior member for help now; /crisis lists crisis lines. Ctrl+D leaves."
@@ -65,6 +70,8 @@ class Output(Protocol):
     def write(self, text: str) -> None: ...
     def bell(self) -> None: ...
     def close(self) -> None: ...
+    def pause_input(self) -> None: ...
+    def resume_input(self) -> None: ...
 
 
 class _Closed(Exception):
@@ -86,6 +93,7 @@ class LineSession:
         self._unsubscribe: list[Callable[[], None]] = []
         self._shown: set[int] = set()  # own messages written already (at once, before the fan-out)
         self._closed = False
+        self._paused = False  # the SSH side stopped reading: many lines are waiting
 
     # -- who, and with what (commands.Frontend) -------------------------------------------------
     @property
@@ -102,8 +110,14 @@ class LineSession:
         events = asyncio.create_task(self._write_events(), name=f"line-events-{self.member.id}")
         try:
             await self._start()
-            while (line := await self._lines.get()) is not None:
-                await self.entered(line)
+            while (line := await self._next_line()) is not None:
+                try:
+                    await self.entered(line)
+                except _Closed:
+                    raise
+                except Exception:  # a fault of ours in one line must not end the member's session
+                    log.exception("line session of member %s: a line failed", self.member.id)
+                    self.write(OUR_SIDE)
         except _Closed:
             pass
         finally:
@@ -114,6 +128,17 @@ class LineSession:
         """A line the member entered (from the SSH side, without its newline)."""
         if not self._closed:
             self._lines.put_nowait(line)
+            if self._lines.qsize() == MOST_WAITING:
+                self._paused = True
+                self.output.pause_input()
+
+    async def _next_line(self) -> str | None:
+        """The next line entered (None: the session ends); reading resumes once few are waiting."""
+        line = await self._lines.get()
+        if self._paused and self._lines.qsize() <= FEW_WAITING:
+            self._paused = False
+            self.output.resume_input()
+        return line
 
     def stop(self) -> None:
         """End the session: no more lines, no more events."""
@@ -149,7 +174,10 @@ class LineSession:
         self.listen(member_topic(member.id), self._personal_event)
         self.listen(MEMBERS, self._member_event)
         self.write(GREETING)
-        self.member_changed(await services.spoons.ensure_today(member))
+        try:
+            self.member_changed(await services.spoons.ensure_today(member))
+        except Exception:  # today's spoons can wait; the session goes on
+            log.exception("could not start the day for member %s", member.id)
         channels = await services.channels.list_for(member)
         self.channels = {c.id: c for c in channels}
         for channel in channels:
@@ -196,7 +224,7 @@ class LineSession:
     async def ask(self, question: str) -> str:
         """Write ``question`` and wait for the member's next line (a dialogue's one step)."""
         self.write(question)
-        line = await self._lines.get()
+        line = await self._next_line()
         if line is None:
             raise _Closed
         return line.strip()

@@ -94,3 +94,9 @@ class LineOutput:
 
     def close(self) -> None:
         self.session.close()
+
+    def pause_input(self) -> None:
+        self.session.pause_input()
+
+    def resume_input(self) -> None:
+        self.session.resume_input()
