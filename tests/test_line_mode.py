@@ -14,6 +14,7 @@ from harness import Terminal, wait_until
 from safespace_tui.line.render import plain
 from safespace_tui.ssh.line_channel import without_unused_keys
 from safespace_tui.ssh.server import session_kind
+from safespace_tui.ssh.session import QUICK_EXIT
 
 CURSOR_POSITION = re.compile(rb"\x1b\[\d*;\d*[Hf]")
 BOX_DRAWING = re.compile("[\u2500-\u257f\u2580-\u259f]")
@@ -222,6 +223,27 @@ async def test_stored_escape_codes_never_reach_the_line_stream(tmp_path):
                 assert sequence not in written, f"{sequence!r} reached the line-mode stream"
         finally:
             await ann.close()
+
+
+async def test_ctrl_x_leaves_at_once_and_clears_the_window(group):
+    ann = await line(group.port, group.keys["ann"])
+    try:
+        ann.send("half a thought")
+        ann.press("ctrl+x")
+        await ann.wait_closed()
+        assert bytes(ann.raw).endswith(QUICK_EXIT.encode())
+    finally:
+        await ann.close()
+
+
+async def test_a_removed_member_in_line_mode_is_told_and_the_session_closes(group):
+    ann = await line(group.port, group.keys["ann"])
+    try:
+        group.cli("member", "remove", "ann")
+        await ann.wait_closed(30)
+        assert "Your access to Safe Space has changed" in stream(ann)
+    finally:
+        await ann.close()
 
 
 def test_the_user_name_says_which_session_else_the_saved_mode():

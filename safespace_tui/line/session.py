@@ -58,7 +58,8 @@ RECALL = " Press Up to get your text back."
 OUR_SIDE = "Something went wrong on our side with that line, and it may not have gone out." + RECALL
 GREETING = (
     "Safe Space, line mode. Type to talk; /help lists the commands. "
-    "/sos asks a senior member for help now; /crisis lists crisis lines. Ctrl+D leaves."
+    "/sos asks a senior member for help now; /crisis lists crisis lines. Ctrl+D leaves; "
+    "Ctrl+X leaves at once and clears the window."
 )
 BAD_UTF8 = "Part of that line could not be read as text, so nothing was sent." + RECALL
 STATUS_QUESTION = "How are you? Type available, low, recharging or away (Enter keeps it as it is)."

@@ -35,6 +35,7 @@ EDITOR_KEYS = frozenset(
 # Any other escape sequence a terminal sends (CSI, SS3, OSC/DCS strings, a lone Esc + key): the
 # editor would take its printable tail as text ("\x1b[31m" typed became "m").
 _SEQUENCE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|O.|[\]P_^][^\x07\x1b]*(?:\x07|\x1b\\)?|.?)", re.DOTALL)
+QUICK_EXIT_KEY = "\x18"  # Ctrl+X: leave at once, the window cleared (as in the app)
 UNUSED_KEY = "That key does nothing in line mode; what you typed is still on the line. Enter sends it."
 
 
@@ -62,6 +63,9 @@ class _LineEditorSession(SSHLineEditorSession):
         self._ours = session
 
     def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
+        if QUICK_EXIT_KEY in data:  # before anything typed with it: no line goes out
+            self._ours.quick_exit()
+            return
         data, dropped = without_unused_keys(data)
         if dropped:
             self._ours.unused_key()

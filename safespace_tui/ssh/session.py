@@ -176,6 +176,10 @@ class TerminalSession(asyncssh.SSHServerSession):
         """This session is the plain line mode: lines in and out go through ``editor``."""
         self._editor = editor
 
+    def quick_exit(self) -> None:
+        """Line mode, Ctrl+X: end now, no question, no farewell; the window, scrollback and title cleared."""
+        self.close(QUICK_EXIT)
+
     def unused_key(self) -> None:
         """Line mode: a key or escape code the editor does not use was typed (and left out)."""
         from .line_channel import UNUSED_KEY
