@@ -80,6 +80,7 @@ async def test_sos_from_line_mode_reaches_a_full_screen_senior(group):
         ann = await line(group.port, group.keys["ann"])
         await ann.type_line("/sos can't cope tonight")
         await ann.wait_for("Send an SOS to the senior members now?")
+        assert "1 senior member is online and will be alerted right away." in stream(ann)
         await ann.type_line("yes")
         await ann.wait_for("1 senior member was alerted")
         await sam.wait_for("ann (@ann) needs help now")
@@ -88,6 +89,27 @@ async def test_sos_from_line_mode_reaches_a_full_screen_senior(group):
         assert_plain_stream(ann)
     finally:
         await close_all(ann, sam)
+
+
+async def test_sos_in_words_with_no_senior_online_gives_the_crisis_lines_as_lines(groups):
+    g = groups({"ann": "member", "sam": "senior"})
+    ann = await line(g.port, g.keys["ann"])
+    try:
+        await ann.type_line("Emergency. I don't feel safe")  # the SOS words: the same rules as the app
+        await ann.wait_for("No senior member is online right now")
+        await ann.wait_for("988")
+        await ann.wait_for("You're in #911")
+        assert "needs help" not in stream(ann)
+        assert "ann" in g.cli("alerts", "list", "--open").stdout
+        assert_plain_stream(ann)
+    finally:
+        await ann.close()
+    sam = await line(g.port, g.keys["sam"])  # the first senior to connect hears of it first
+    try:
+        await sam.wait_for("Type /alerts to be with them.")
+        assert "SOS waiting since" in sam.text() and sam.bells >= 1
+    finally:
+        await sam.close()
 
 
 async def test_sos_from_full_screen_reaches_a_line_mode_senior_who_takes_it(group):

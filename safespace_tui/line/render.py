@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from ..config import CrisisLine
+from ..services.notices import Reach
 from ..services.spoons import zone
 from ..services.views import MessageView
 from ..text import clean_for_display
@@ -49,3 +50,26 @@ def message_line(message: MessageView, channel: str, timezone: str) -> str:
 def crisis_lines(lines: Iterable[CrisisLine]) -> str:
     """The crisis lines, one per line (configured by the admin; cleaned all the same)."""
     return "\n".join(f"  {name(line.name)}: {plain(line.contact)}" for line in lines)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def reach(reach: Reach, lines: Iterable[CrisisLine]) -> str:
+    """Who an SOS would reach right now, honestly: the app's confirm dialog, in words."""
+    if reach.online:
+        people = "1 senior member is" if reach.online == 1 else f"{reach.online} senior members are"
+        text = f"{people} online"
+        if reach.on_call_online:
+            verb = "is" if len(reach.on_call_online) == 1 else "are"
+            text += f" ({_names(reach.on_call_online)} {verb} on call)"
+        text += " and will be alerted right away."
+        if reach.on_call_notified:
+            text += f" {_names(reach.on_call_notified)}, on call, will get a notice too."
+        return text
+    saved = "seniors are being notified" if reach.notified else "it waits for the first senior member who connects"
+    return (
+        f"No senior member is online. Your SOS would be saved, {saved}, and here are crisis lines you can reach now:\n"
+        + crisis_lines(lines)
+    )

@@ -350,6 +350,12 @@ class LineSession:
 
     def open_sos(self, note: str, *, by_key: bool) -> None:
         async def ask() -> None:
+            try:
+                self.write(
+                    render.reach(await self.services.notices.reach(self.member), self.services.config.crisis_lines)
+                )
+            except Exception:  # who would be reached is a courtesy: never a reason not to ask
+                log.exception("could not read who an SOS of member %s would reach", self.member.id)
             answer = await self.ask(
                 "Send an SOS to the senior members now? Type yes to send it. Anything else cancels."
             )
