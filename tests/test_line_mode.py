@@ -68,6 +68,11 @@ async def test_a_line_mode_member_and_a_full_screen_member_talk(group):
         await ann.type_line("/here")
         await ann.wait_for("(end of Who is here)")
         assert "(@bea): online" in ann.text()
+        await ann.type_line("/help")
+        await ann.wait_for("(end of Commands)")
+        assert "/sos [note]: ask a senior member for help now" in stream(ann) and "/alerts" not in stream(ann)
+        await ann.type_line("/stauts low")
+        await ann.wait_for("Did you mean /status?")
         assert_plain_stream(ann)
     finally:
         await close_all(ann, bea)

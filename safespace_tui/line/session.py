@@ -62,6 +62,10 @@ GREETING = (
     "Ctrl+X leaves at once and clears the window."
 )
 BAD_UTF8 = "Part of that line could not be read as text, so nothing was sent." + RECALL
+LINE_KEYS = (
+    "  //text sends a line that starts with a slash. Up and Down go through what you entered;\n"
+    "  Left, Right, Home and End move in the line. Ctrl+D leaves; Ctrl+X leaves at once and clears the window."
+)
 STATUS_QUESTION = "How are you? Type available, low, recharging or away (Enter keeps it as it is)."
 
 
@@ -214,6 +218,7 @@ class LineSession:
             else:
                 used = await self.send(commands.unescape(line))
         except TellMember as error:
+            self._dialogue = None  # a dialogue asked for before the refusal is not started later
             self.tell(error.message + RECALL, severity="warning")
             return
         dialogue, self._dialogue = self._dialogue, None
@@ -277,7 +282,7 @@ class LineSession:
 
     def show_help(self) -> None:
         lines = [f"  {c.usage}: {c.help}" for c in commands.available_to(self.member)]
-        self.show_page("Commands", "\n".join(lines) + "\n  //text sends a line that starts with a slash.")
+        self.show_page("Commands", "\n".join(lines) + "\n" + LINE_KEYS)
 
     def show_who_is_here(self) -> None:
         self._later(self._who_is_here)
@@ -290,7 +295,8 @@ class LineSession:
         for m in members:
             where = "online" if m.id in online else "not connected"
             note = f", “{render.plain(m.status_note)}”" if m.status_note else ""
-            lines.append(f"  {render.name(m.display_name)} (@{m.handle}): {where}, {status_words(m.status)}{note}")
+            who = f"{render.name(m.display_name)} (@{render.name(m.handle)})"
+            lines.append(f"  {who}: {where}, {status_words(m.status)}{note}")
         self.show_page("Who is here", "\n".join(lines) or "Nobody yet.")
 
     def open_status_menu(self) -> None:
