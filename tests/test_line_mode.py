@@ -159,6 +159,33 @@ async def test_many_lines_at_once_wait_their_turn_and_all_arrive_in_order(group)
         await close_all(ann, bea)
 
 
+async def test_an_alert_reaches_a_line_mode_senior_mid_dialogue_and_is_closed_from_alerts(group):
+    ann = sam = None
+    try:
+        sam = await line(group.port, group.keys["sam"])
+        ann = await line(group.port, group.keys["ann"])
+        await sam.type_line("/checkin")  # the senior is in the middle of their own check-in
+        await sam.wait_for("Spoons: how many do you have")
+        bells = sam.bells
+        await ann.type_line("/sos")
+        await ann.wait_for("Send an SOS")
+        await ann.type_line("yes")
+        await sam.wait_for("ann (@ann) needs help now")  # at once, not after the check-in
+        await wait_until(lambda: sam.bells > bells, what="the bell mid-dialogue")
+        await sam.type_line("cancel")
+        await sam.wait_for("Check-in cancelled")
+        await sam.type_line("/alerts")
+        await sam.wait_for("WAITING for a senior member")
+        await sam.type_line("c 1")
+        await sam.wait_for("Close ann's alert?")
+        await sam.type_line("1")
+        await sam.wait_for("ann's alert is closed. Thank you for being there.")
+        await ann.wait_for("sam marked your SOS as looked after")
+        assert "OPEN" not in group.cli("alerts", "list").stdout
+    finally:
+        await close_all(ann, sam)
+
+
 async def test_checkin_is_a_dialogue_of_questions(group):
     ann = None
     try:
