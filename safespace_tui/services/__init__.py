@@ -19,6 +19,7 @@ from .notices import NoticeService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
+from .wellbeing import WellbeingService
 
 
 class Services:
@@ -47,3 +48,5 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
+        self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)

@@ -21,9 +21,10 @@ from .models import (
     NoticeAddress,
     PlanShare,
     SchemaVersion,
+    WatchSetting,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 8
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +51,24 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def watch_settings(db: SqliteDatabase) -> None:
+    """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
+    Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([WatchSetting], safe=True)
+
+
+def _step_of_another_branch(db: SqliteDatabase) -> None:
+    """Versions 3 to 7 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-3 file still walks to 8. Replaced by their steps when merged."""
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    **dict.fromkeys(range(3, 7), _step_of_another_branch),
+    7: watch_settings,
+}
 
 
 class SchemaTooNew(RuntimeError):
