@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from appkit import make_app, run_sync
+import pytest
+
+from appkit import build_services, make_app, run_sync, seed
 from safespace_tui.store.models import Member
 from safespace_tui.tui.screens.main import MainScreen
-from test_screen_snapshots import World, online, settle, two_open_alerts
-from test_screen_snapshots import world as world_fixture  # noqa: F401 (the fixture "world", shared)
+from test_screen_snapshots import DAY, World, online, settle, two_open_alerts
+
+
+@pytest.fixture
+def world(tmp_path):
+    """As in test_screen_snapshots: ann and bea (members), sam and kit (senior members); the day is DAY."""
+    services = build_services(tmp_path)
+    services.spoons.clock = lambda: DAY
+    ids = seed(services, tmp_path, {"ann": "member", "bea": "member", "sam": "senior", "kit": "senior"})
+    yield World(services, ids)
+    services.store.close()
 
 
 def hard_day(world: World) -> None:
