@@ -86,6 +86,7 @@ async def test_tab_into_the_pane_choose_a_line_then_a_key(world):
     services, people = world
     await services.spoons.set(people["ann"], 1)
     await services.checkins.save(people["ann"], _draft(mood=2, note="rough week"))
+    await services.crisis.raise_alert(people["ann"], "key", "")  # the first waiting: first on both panes
     raised = await services.crisis.raise_alert(people["bea"], "key", "")
     async with SafeSpaceApp(services, people["sam"]).run_test(size=WIDE) as pilot:
         main = await ready(pilot)
@@ -98,7 +99,7 @@ async def test_tab_into_the_pane_choose_a_line_then_a_key(world):
         assert pane is not None
         await pilot.press("tab")
         assert pilot.app.focused is pane.query_one("#watch-list")
-        await pilot.press("down", "enter")  # the first line is bea's alert
+        await pilot.press("down", "down", "enter")  # the second line is bea's alert (ann's is first)
         await until(pilot, lambda: isinstance(pilot.app.screen, AlertsScreen), "the alert opened")
         screen = pilot.app.screen
         assert isinstance(screen, AlertsScreen)
@@ -107,7 +108,7 @@ async def test_tab_into_the_pane_choose_a_line_then_a_key(world):
         await pilot.press("escape")
         await until(pilot, lambda: pilot.app.screen is main, "back to the conversation")
 
-        await pilot.press("down", "down", "down", "c")  # ann, struggling: her latest shared check-in
+        await pilot.press("down", "c")  # ann, struggling: her latest shared check-in
         await until(pilot, lambda: isinstance(pilot.app.screen, TextPage), "the check-in page")
         assert "rough week" in str(pilot.app.screen.query_one("Static").render())
         actions = services.store.read_sync(lambda: [(a.action, a.subject_id) for a in AuditEntry.select()])
