@@ -249,7 +249,11 @@ class WellbeingService:
         if self._task is not None and not self._task.done():
             self._again = True
             return
-        self._task = asyncio.get_running_loop().create_task(self._recompute_until_settled())
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # told from outside the server's loop: the next read recomputes (stale)
+            return
+        self._task = loop.create_task(self._recompute_until_settled())
 
     def _message_posted(self, event: object) -> None:
         """An ordinary message: only a quiet member speaking changes the picture (a set lookup)."""
