@@ -7,6 +7,8 @@ through the hub; an "only me" check-in changes nothing on it; a plain member's F
 
 from __future__ import annotations
 
+import time
+
 from harness import Terminal
 
 WIDE = {"width": 140, "height": 40}
@@ -34,9 +36,12 @@ async def test_a_docked_pane_shows_a_member_struggling_while_the_senior_types_on
         await sam.wait_for("Struggling today · 0")
         # the message box kept the focus: sam types on while ann's spoons run out
         sam.send("still here with ")
+        started = time.monotonic()
         await ann.type_line("/spoons 1")
         await sam.type_line("you all")
         await sam.wait_for("ann · 1 spoon")
+        shown_ms = (time.monotonic() - started) * 1000
+        print(f"\n[figure] /spoons 1 until a senior's docked pane shows it: {shown_ms:.0f} ms")  # not asserted
         await sam.wait_for("✓ none waiting · 1 struggling")
         await ann.wait_for_message("sam", "still here with you all")
         await sam.wait_for_message("sam", "still here with you all")
