@@ -124,3 +124,20 @@ def _draft(**values):
     from safespace_tui.services.checkins import CheckInDraft
 
     return CheckInDraft(spoons=1, **values)
+
+
+async def test_a_senior_who_is_no_longer_one_stops_watching_at_once(world):
+    services, people = world
+    async with SafeSpaceApp(services, people["sam"]).run_test(size=WIDE) as pilot:
+        main = await ready(pilot)
+        await pilot.press("f3")
+        await until(pilot, lambda: main.watch_pane is not None, "the pane docked")
+        summary = main.query_one("#watch-summary")
+        assert summary.display and services.hub.subscriber_count(WELLBEING) == 1
+        await services.members.set_role("sam", "member")  # an admin's change, heard through the hub
+        await until(pilot, lambda: main.watch_pane is None, "the pane gone")
+        assert not summary.display and services.hub.subscriber_count(WELLBEING) == 0
+        await services.spoons.set(people["ann"], 0)  # nothing more reaches this session
+        await pilot.press("f3")
+        await pilot.pause()
+        assert main.watch_pane is None and not pilot.app.query(AlertsScreen)
