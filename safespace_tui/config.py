@@ -97,6 +97,8 @@ class Config:
     max_alerts_held: int = 2  # alerts one senior may hold at once; past it they are asked to find another senior
     self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
     spoons_max: int = 12
+    # the seniors' monitoring pane (issue 14): "gone quiet" after this many days without a word or a check-in
+    quiet_after_days: int = 3
     history_page: int = 100
     # store: how long a write waits for another process's lock (the CLI, a restore), per attempt
     store_busy_timeout: float = 2.0

@@ -20,6 +20,7 @@ from .preferences import PreferenceService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
+from .wellbeing import WellbeingService
 
 
 class Services:
@@ -48,5 +49,7 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
+        self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
         # how a member's sessions open: the plain line mode or the app (issue 12)
         self.preferences = PreferenceService(store)

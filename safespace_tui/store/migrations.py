@@ -22,6 +22,7 @@ from .models import (
     PlanShare,
     SchemaVersion,
     SessionPreference,
+    WatchSetting,
 )
 
 SCHEMA_VERSION = 9
@@ -51,6 +52,17 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def watch_settings(db: SqliteDatabase) -> None:
+    """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
+    Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([WatchSetting], safe=True)
+
+
+def _step_of_another_branch(db: SqliteDatabase) -> None:
+    """Versions 3 to 7 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-3 file still walks to 8. Replaced by their steps when merged."""
+
+
 def _session_preferences(db: SqliteDatabase) -> None:
     """8 -> 9 (issue 12): a member's saved choice of the plain line mode (``/mode line``)."""
     db.create_tables([SessionPreference], safe=True)
@@ -60,6 +72,8 @@ def _session_preferences(db: SqliteDatabase) -> None:
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
     2: audit_append_only,
+    **dict.fromkeys(range(3, 7), _step_of_another_branch),
+    7: watch_settings,
     8: _session_preferences,
 }
 

@@ -275,10 +275,19 @@ class DebriefNote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class WatchSetting(BaseModel):
+    """A senior member's own choice for the monitoring pane (issue 14): docked beside the
+    conversation at 120 columns or more, or not. Kept across sessions."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    docked = BooleanField(default=False)
+
+
 class SessionPreference(BaseModel):
     """How a member's sessions open when the user name does not say: the plain line mode or the app."""
 
-    member = ForeignKeyField(Member, unique=True, on_delete="CASCADE")
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
     member_id: int
     mode = CharField(default="full", max_length=8)  # "line" or "full"
     updated_at = DateTimeField(default=utcnow)
@@ -302,5 +311,6 @@ ALL_MODELS = (
     AlertNotice,
     PlanShare,
     DebriefNote,
+    WatchSetting,
     SessionPreference,
 )
