@@ -186,6 +186,29 @@ async def test_an_alert_reaches_a_line_mode_senior_mid_dialogue_and_is_closed_fr
         await close_all(ann, sam)
 
 
+async def test_status_away_and_back_as_questions(group):
+    ann = bea = None
+    try:
+        ann = await line(group.port, group.keys["ann"])
+        bea = await line(group.port, group.keys["bea"])
+        await ann.type_line("/status")
+        await ann.wait_for("How are you? Type available, low, recharging or away")
+        await ann.type_line("low")
+        await ann.wait_for("low energy.")
+        await ann.type_line("/away taking a bath")
+        await ann.wait_for("Step away for a while?")
+        await ann.type_line("1")
+        await ann.wait_for("Type /back when you're here again")
+        await bea.wait_screen(lambda: re.search(r"ann: .*stepping away.*taking a bath", bea.text()), "ann's note")
+        await bea.type_line("/here")
+        await bea.wait_for("(end of Who is here)")
+        assert re.search(r"\(@ann\): online, . away, “stepping away: taking a bath”", bea.text()), bea.text()
+        await ann.type_line("/back")
+        await ann.wait_for("Welcome back. The group can see you're here.")
+    finally:
+        await close_all(ann, bea)
+
+
 async def test_checkin_is_a_dialogue_of_questions(group):
     ann = None
     try:
