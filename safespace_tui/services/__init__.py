@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
@@ -13,9 +15,12 @@ from .checkins import CheckInService
 from .crisis import CrisisService
 from .debriefs import DebriefService
 from .group_texts import GroupTextService
+from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .nominations import NominationService
 from .notices import NoticeService
+from .onboarding import OnboardingService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
@@ -47,3 +52,7 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # joining (issue 10): invites and capacity, nominations and screening, onboarding
+        self.invites = InviteService(store, hub, time.monotonic)
+        self.nominations = NominationService(store, hub, self.invites)
+        self.onboarding = OnboardingService(store, hub, self.texts, self.messages)

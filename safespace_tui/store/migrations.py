@@ -18,12 +18,18 @@ from .models import (
     CareSettings,
     CheckIn,
     DebriefNote,
+    GroupSetting,
+    Invite,
+    Member,
+    Nomination,
     NoticeAddress,
+    Onboarding,
     PlanShare,
     SchemaVersion,
+    ScreeningNote,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +56,20 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def _joining_tables(db: SqliteDatabase) -> None:
+    """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
+    group's capacity; a member's pronouns and whether they are still joining."""
+    db.create_tables([GroupSetting, Nomination, ScreeningNote, Invite, Onboarding], safe=True)
+    table = Member._meta.table_name
+    columns = {c.name for c in db.get_columns(table)}
+    if "pronouns" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "pronouns" VARCHAR(40) NOT NULL DEFAULT \'\'')
+    if "joining" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only, 3: _joining_tables}
 
 
 class SchemaTooNew(RuntimeError):
