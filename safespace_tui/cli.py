@@ -458,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit.add_parser("list", parents=[common], help="audit entries, newest first")
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=cmd_audit_list)
+
+    from .cli_joining import register as register_joining
+
+    register_joining(sub, common)
     return parser
 
 

@@ -438,6 +438,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
+WHILE_JOINING = ("crisis",)
 
 
 def available_to(member: MemberView) -> list[Command]:
@@ -446,7 +447,10 @@ def available_to(member: MemberView) -> list[Command]:
 
 
 def find(name: str, member: MemberView) -> Command | None:
-    """The command called ``name`` if ``member`` may use it; one they may not is as unknown."""
+    """The command called ``name`` if ``member`` may use it; one they may not is as unknown.
+    A newcomer still in onboarding has the crisis lines only (issue 10)."""
+    if member.joining and name not in WHILE_JOINING:
+        return None
     command = BY_NAME.get(name)
     return command if command is not None and command.who.allows(member) else None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,7 +121,8 @@ class Guesses:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._by_address: dict[str, deque[float]] = {}
-        self._by_connection: dict[object, int] = {}
+        # weakly: a connection that closed leaves by itself
+        self._by_connection: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
     def spend(self, address: str, connection: object) -> str | None:
         """Count one attempt; the words to say instead of looking at the code, or None."""
@@ -136,8 +138,11 @@ class Guesses:
         self._by_connection[connection] = self._by_connection.get(connection, 0) + 1
         return None
 
-    def forget_connection(self, connection: object) -> None:
-        self._by_connection.pop(connection, None)
+    def spent(self, address: str, connection: object) -> bool:
+        """No tries left for this connection, or for this address just now."""
+        now = self.clock()
+        recent = [t for t in self._by_address.get(address, ()) if t > now - GUESS_WINDOW]
+        return self._by_connection.get(connection, 0) >= GUESSES_PER_CONNECTION or len(recent) >= GUESSES_PER_ADDRESS
 
 
 class InviteService:

@@ -26,11 +26,12 @@ from ..gc_policy import GCPolicy
 from ..hub import Hub
 from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
-from ..services.views import MemberView
+from ..services.views import MemberView, PublicKey
 from ..store.db import Store
 from . import asyncssh_fixes
 from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
+from .join import JoinSession, is_join_door, newcomer_key
 from .keys import weakness
 from .session import TerminalSession
 
@@ -91,11 +92,12 @@ class _Connection(asyncssh.SSHServer):
         self.member: MemberView | None = None
         self.key_id: int | None = None
         self.fingerprint = ""
-        self.sessions: list[_CheckedSession] = []
+        self.sessions: list[_CheckedSession | JoinSession] = []
         self.revoked = False
         self.counted = False
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
+        self.joiner: PublicKey | None = None  # `ssh join@host`: the key a code may bind to a new member
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -172,7 +174,7 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     def _failed(self, fingerprint: str, why: str) -> None:
-        self.member = self.key_id = None
+        self.member = self.key_id = self.joiner = None
         self.server.knocks.failed(self.address, fingerprint, why, asyncio.get_running_loop().time())
         self.failures += 1
         if self.failures >= self.server.config.max_auth_failures and self.conn is not None:
@@ -183,6 +185,9 @@ class _Connection(asyncssh.SSHServer):
         """Called by asyncssh for a signed attempt only (``_answer_key``); it checks the signature after."""
         if weakness(key) is not None:
             return False
+        if is_join_door(username):  # any strong key reaches the invite-code screen, and only it
+            self.joiner = newcomer_key(key)
+            return True
         fingerprint = key.get_fingerprint("sha256")
         found = await self.server.services.members.for_key(fingerprint)
         if found is None:
@@ -212,14 +217,16 @@ class _Connection(asyncssh.SSHServer):
             log.info("closing idle connection of member %s: no session", self.member.id if self.member else "?")
             self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, IDLE)
 
-    def session_requested(self) -> _CheckedSession:
+    def session_requested(self) -> _CheckedSession | JoinSession:
         """Every new session is checked again (here, then against the store before the app starts)."""
-        if self.revoked or self.member is None or self.key_id is None:
+        if self.revoked or (self.joiner is None and (self.member is None or self.key_id is None)):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ACCESS_ENDED)
         if any(not s.ended for s in self.sessions):  # one at a time: all the app needs (issue 15)
-            log.warning("refused a second session on one connection of member %s", self.member.id)
+            log.warning(
+                "refused a second session on one connection of member %s", self.member.id if self.member else "?"
+            )
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ONE_SESSION)
-        session = _CheckedSession(self)
+        session = JoinSession(self) if self.joiner is not None else _CheckedSession(self)
         self.sessions = [s for s in self.sessions if not s.ended] + [session]
         return session
 
