@@ -130,19 +130,23 @@ class Guesses:
         tries = self._by_address.setdefault(address, deque())
         while tries and tries[0] <= now - GUESS_WINDOW:
             tries.popleft()
-        if self._by_connection.get(connection, 0) >= GUESSES_PER_CONNECTION:
-            return TOO_MANY_HERE
         if len(tries) >= GUESSES_PER_ADDRESS:
             return TOO_MANY_FROM
+        if self._by_connection.get(connection, 0) >= GUESSES_PER_CONNECTION:
+            return TOO_MANY_HERE
         tries.append(now)
         self._by_connection[connection] = self._by_connection.get(connection, 0) + 1
         return None
 
-    def spent(self, address: str, connection: object) -> bool:
-        """No tries left for this connection, or for this address just now."""
+    def exhausted(self, address: str, connection: object) -> str | None:
+        """The words to say when this address (first) or this connection has no tries left, or None."""
         now = self.clock()
         recent = [t for t in self._by_address.get(address, ()) if t > now - GUESS_WINDOW]
-        return self._by_connection.get(connection, 0) >= GUESSES_PER_CONNECTION or len(recent) >= GUESSES_PER_ADDRESS
+        if len(recent) >= GUESSES_PER_ADDRESS:
+            return TOO_MANY_FROM
+        if self._by_connection.get(connection, 0) >= GUESSES_PER_CONNECTION:
+            return TOO_MANY_HERE
+        return None
 
 
 class InviteService:

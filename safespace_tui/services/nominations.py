@@ -10,6 +10,7 @@ outcome in kind, fixed words (``outcome_words``), never the notes: live when the
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -144,19 +145,21 @@ class NominationService:
             )
 
         def write() -> tuple[NominationView, int]:
+            _nomination(nomination_id)
+            Nomination.update(decision=decision, decided_by=actor.id, decided_at=utcnow(), told_at=None).where(
+                Nomination.id == nomination_id
+            ).execute()
             row = _nomination(nomination_id)
-            row.decision, row.decided_by, row.decided_at, row.told_at = decision, actor.id, utcnow(), None
-            row.save()
             return _view(row, with_notes=True), row.nominator_id
 
         view, nominator_id = await self.store.write(write)
         self.hub.publish(nomination_topic(nominator_id), Outcome(view.id, outcome_words(view.name, decision)))
         return Decided(view, code, invite)
 
-    async def untold(self, actor: MemberView) -> list[Outcome]:
+    async def untold(self, actor: MemberView) -> builtins.list[Outcome]:
         """Outcomes of the actor's own nominations not yet told to them."""
 
-        def query() -> list[Outcome]:
+        def query() -> builtins.list[Outcome]:
             rows = Nomination.select().where(
                 Nomination.nominator == actor.id, Nomination.decision != "", Nomination.told_at.is_null()
             )

@@ -76,8 +76,11 @@ class JoinSession(TerminalSession):
             member, key_id = await invites.redeem(code, key, self.address, self.connection)
         except TellMember as refusal:
             log.info("an invite code did not open the door for a connection from %s", self.address)
-            final = invites.guesses.spent(self.address, self.connection)
-            return JoinAnswer(False, refusal.message, final=final)
+            limit = invites.guesses.exhausted(self.address, self.connection)
+            if limit is None:
+                return JoinAnswer(False, refusal.message)
+            words = refusal.message if refusal.message == limit else f"{refusal.message} {limit}"
+            return JoinAnswer(False, words, final=True)
         log.info("an invite was redeemed: new member %s", member.id)
         self.member, self.key_id = member, key_id
         self.connection.member, self.connection.key_id = member, key_id

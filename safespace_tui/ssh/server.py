@@ -456,7 +456,7 @@ class SafeSpaceServer:
 
     def _live_key_ids(self) -> set[int]:
         """Keys in use: by sessions, and by logged-in connections (with or without a session)."""
-        keys = {session.key_id for session in self.sessions}
+        keys = {session.key_id for session in self.sessions if session.key_id}  # 0: at the join door, no key yet
         return keys | {c.key_id for c in self.members_in if c.key_id is not None}
 
     def _close_revoked(self, event: AccessRevoked) -> None:

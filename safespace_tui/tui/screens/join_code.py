@@ -44,6 +44,11 @@ class CodeScreen(Screen[None]):
             self.query_one("#join-answer", Static).update(Text("Checking…", "dim"))
             self.post_message(CodeEntered(event.value))
 
+    @on(Input.Changed, "#join-code")
+    def _changed(self, event: Input.Changed) -> None:
+        """A new try: the last answer goes, so it is never read as the answer to this one."""
+        self.query_one("#join-answer", Static).update("")
+
     def refused(self, words: str, *, final: bool) -> None:
         """The code did not open: say so, keep what was typed so it can be corrected."""
         self.query_one("#join-answer", Static).update(Text(words))
