@@ -1,6 +1,6 @@
 """Invites and the group's capacity: how a newcomer's key comes to open the door.
 
-A code is 20 characters from a 32-letter alphabet (100 bits, shown as five groups of four),
+A code is 20 characters from a 31-letter alphabet (99 bits, shown as five groups of four),
 so guessing is hopeless even without the rate limit; it is stored only as its SHA-256 (a code
 this long needs no slow hash), works once, and ends (7 days unless said otherwise). Every
 attempt counts against the address and the connection it came from (``Guesses``): once either

@@ -29,13 +29,18 @@ JOINED = "joined"  # hub topic: a newcomer finished onboarding (event: the Membe
 STEPS = ("charter", "agreements", "details", "welcome", "done")
 PAGE_CHARS = 600  # a charter page: paragraphs up to about this many characters (fits 48x20 with scrolling)
 MAX_PRONOUNS = 40
-# Each agreement the newcomer ticks, in the charter's words (key, words).
+# Each agreement the newcomer ticks (key, words): short enough for one line at 48 columns;
+# AGREEMENTS_MEANING says the rest, above them.
 AGREEMENTS: tuple[tuple[str, str], ...] = (
     ("peer", "This is peer support, not therapy."),
-    ("therapist", "Working with my own therapist is encouraged here."),
-    ("911", "Talk of suicide or self-harm goes to #911: I write SOS or Emergency there (or press Ctrl+S)."),
-    ("money", "No money, no sales: nobody asks for money or sells anything here."),
-    ("spoons", "Spoons and boundaries: I rest when I'm out of spoons, and I respect others' limits."),
+    ("therapist", "My own therapist is encouraged here."),
+    ("911", "Suicide and self-harm talk: in #911."),
+    ("money", "No money and no sales, ever."),
+    ("spoons", "I honour spoons and boundaries."),
+)
+AGREEMENTS_MEANING = (
+    "To reach #911, write SOS or Emergency (or press Ctrl+S): a senior member comes. "
+    "Spoons are our energy for the day; when they run out we rest, and everyone's limits are respected."
 )
 
 

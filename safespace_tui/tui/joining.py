@@ -10,7 +10,7 @@ at their next session, in kind words and never the screening notes.
 from __future__ import annotations
 
 from ..services.nominations import Outcome, nomination_topic
-from ..services.onboarding import AGREEMENTS, JOINED, welcome_line
+from ..services.onboarding import AGREEMENTS, AGREEMENTS_MEANING, JOINED, welcome_line
 from ..services.views import MemberView
 from ..text import validate_handle
 from .messages import Refused
@@ -42,7 +42,7 @@ class Joining(SessionPart):
             page = max(0, page + await self.app.push_screen_wait(CharterPage(pages[page], page, len(pages))))
             step = await services.onboarding.charter_read(self.member, page, len(pages))
         if step == "agreements":
-            await self.app.push_screen_wait(AgreementsScreen(AGREEMENTS, self._agree))
+            await self.app.push_screen_wait(AgreementsScreen(AGREEMENTS, AGREEMENTS_MEANING, self._agree))
         if step in ("agreements", "details"):
             name = await self._suggested_name()
             await self.app.push_screen_wait(

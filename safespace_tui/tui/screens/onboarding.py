@@ -56,15 +56,17 @@ class CharterPage(Screen[int]):
 class AgreementsScreen(Screen[None]):
     """Each agreement ticked, one by one; Continue saves them."""
 
-    def __init__(self, agreements: tuple[tuple[str, str], ...], save: Save) -> None:
+    def __init__(self, agreements: tuple[tuple[str, str], ...], meaning: str, save: Save) -> None:
         super().__init__()
         self._agreements = agreements
+        self._meaning = meaning
         self._save = save
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("What we agree", "bold"), markup=False)
-            yield Static(Text("Please tick each one (Space ticks, Tab moves on)."), markup=False)
+            yield Static(Text(self._meaning), markup=False)
+            yield Static(Text("Please tick each one (Space ticks, Tab moves on).", "dim"), markup=False)
             for key, words in self._agreements:
                 yield Checkbox(Text(words), id=f"agree-{key}")
             yield Static("", id="onboarding-answer", markup=False)
@@ -141,12 +143,11 @@ class WelcomeScreen(Screen[None]):
                 ),
                 markup=False,
             )
-            yield Input(value=self._line, id="welcome-line", max_length=500)
+            yield Input(value=self._line, id="welcome-line", max_length=500, select_on_focus=False)
             yield Static("", id="onboarding-answer", markup=False)
             yield Static(
                 Text(
-                    "Your safety plan can wait: F4 or /plan opens it whenever you like. "
-                    "Ctrl+S or SOS reaches a senior member any time.",
+                    "Your safety plan can wait: once you're in, F4 or /plan opens it whenever you like.",
                     "dim",
                 ),
                 markup=False,
