@@ -20,8 +20,8 @@ import re
 import time
 
 import asyncssh
-from common import dist, header, others_cpu, start_group
 
+from common import dist, header, others_cpu, start_group
 from harness import Terminal
 
 
@@ -29,6 +29,19 @@ async def timed(terminal: Terminal, needle: str) -> float:
     start = time.perf_counter()
     await terminal.wait_for(needle, timeout=60)
     return (time.perf_counter() - start) * 1000
+
+
+async def read_charter(door: Terminal) -> None:
+    """Enter through the charter's pages, each time waiting for the page to change."""
+    pattern = re.compile(r"page \d+ of \d+")
+    while True:
+        await door.wait_screen(lambda: "What we agree" in door.text() or pattern.search(door.text()), "a page", 60)
+        page = pattern.search(door.text())
+        if "What we agree" in door.text() or page is None:
+            return
+        shown = page.group(0)
+        door.press("enter")
+        await door.wait_screen(lambda shown=shown: shown not in door.text(), "the next page", 60)
 
 
 async def one_newcomer(port: int, key_path, code: str, figures: dict[str, list[float]]) -> None:
@@ -41,13 +54,7 @@ async def one_newcomer(port: int, key_path, code: str, figures: dict[str, list[f
         door.press("ctrl+u")
         await door.type_line(code)
         figures["redeem"].append(await timed(door, "Our charter"))
-        while "What we agree" not in door.text():
-            page = re.search(r"page (\d+) of", door.text())
-            door.press("enter")
-            if page and "What we agree" not in door.text():
-                await door.wait_screen(
-                    lambda p=page.group(1): f"page {p} of" not in door.text(), "the next page", timeout=60
-                )
+        await read_charter(door)
         for _ in range(5):
             door.send(" ")
             door.press("tab")

@@ -53,16 +53,19 @@ async def redeem(terminal: Terminal, code: str) -> None:
 
 
 async def read_charter(terminal: Terminal) -> None:
-    """Enter through every charter page, up to the agreements."""
-    while "What we agree" not in terminal.text():
-        match = re.search(r"page (\d+) of (\d+)", terminal.text())
+    """Enter through every charter page, up to the agreements, each time waiting for the page to change
+    (an Enter too many would tick the first agreement)."""
+    pattern = re.compile(r"page \d+ of \d+")
+    while True:
+        await terminal.wait_screen(
+            lambda: "What we agree" in terminal.text() or pattern.search(terminal.text()), "a charter page"
+        )
+        page = pattern.search(terminal.text())
+        if "What we agree" in terminal.text() or page is None:
+            return
+        shown = page.group(0)
         terminal.press("enter")
-        if match:
-            following = int(match.group(1)) + 1
-            if following <= int(match.group(2)):
-                await terminal.wait_for(f"page {following} of")
-                continue
-        await terminal.wait_for("What we agree")
+        await terminal.wait_screen(lambda shown=shown: shown not in terminal.text(), "the next page")
 
 
 async def agree_to_all(terminal: Terminal) -> None:
