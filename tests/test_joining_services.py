@@ -57,7 +57,8 @@ async def test_a_code_is_long_stored_only_as_its_hash_and_opens_once(world):
     assert len(code.replace("-", "")) == 20 and invite.state == "open"
     rows = services.store.read_sync(lambda: [(r.code_hash, r.for_name) for r in Invite.select()])
     assert rows == [(code_hash(code), "dana")]
-    raw = (tmp_path / "data" / "safespace.db").read_bytes()
+    assert rows[0][0] != code and len(rows[0][0]) == 64
+    raw = b"".join(path.read_bytes() for path in (tmp_path / "data").glob("safespace.db*"))  # the WAL too
     assert code.encode() not in raw and code.replace("-", "").encode() not in raw
     member, _ = await services.invites.redeem(
         code.upper().replace("-", " "), public_key(tmp_path, "dana"), "a", Connection()
@@ -84,6 +85,19 @@ async def test_wrong_used_revoked_and_expired_codes_get_the_same_words(world):
             await services.invites.redeem(code, public_key(tmp_path, f"k{number}"), f"addr{number}", Connection())
         answers.append(refused.value.message)
     assert answers == [NO_SUCH_CODE] * 4
+
+
+async def test_past_the_limit_even_the_right_code_is_not_looked_at(world):
+    services, _, tmp_path = world
+    code, _ = await services.invites.create(None)
+    connection = Connection()
+    for _ in range(5):
+        with pytest.raises(InviteRefused, match="didn't open"):
+            await services.invites.redeem("wxyz-wxyz-wxyz-wxyz-wxyz", public_key(tmp_path, "g"), "a", connection)
+    with pytest.raises(InviteRefused) as refused:
+        await services.invites.redeem(code, public_key(tmp_path, "g"), "a", connection)
+    assert refused.value.message == TOO_MANY_HERE
+    assert (await services.invites.list())[0].state == "open"
 
 
 def test_guesses_are_counted_per_connection_and_per_address():
