@@ -44,14 +44,15 @@ async def read_charter(door: Terminal) -> None:
         await door.wait_screen(lambda shown=shown: shown not in door.text(), "the next page", 60)
 
 
-async def one_newcomer(port: int, key_path, code: str, figures: dict[str, list[float]]) -> None:
+async def one_newcomer(port: int, key_path, code: str, figures: dict[str, list[float]], *, wrong: bool) -> None:
     start = time.perf_counter()
     door = await Terminal.connect(port, key_path, username="join", wait_for="invite code")
     figures["door"].append((time.perf_counter() - start) * 1000)
     try:
-        await door.type_line("wxyz-wxyz-wxyz-wxyz-wxyz")
-        figures["wrong code"].append(await timed(door, "didn't open the door"))
-        door.press("ctrl+u")
+        if wrong:  # one address has 10 wrong codes an hour: the first newcomers make one each
+            await door.type_line("wxyz-wxyz-wxyz-wxyz-wxyz")
+            figures["wrong code"].append(await timed(door, "didn't open the door"))
+            door.press("ctrl+u")
         await door.type_line(code)
         figures["redeem"].append(await timed(door, "Our charter"))
         await read_charter(door)
@@ -88,7 +89,7 @@ async def main() -> None:
             key_path = group.tmp / f"new{n:02d}_ed25519"
             key_path.write_bytes(key.export_private_key())
             key_path.chmod(0o600)
-            await one_newcomer(group.port, key_path, code, figures)
+            await one_newcomer(group.port, key_path, code, figures, wrong=n < 5)
         for name, values in figures.items():
             print(f"{name:<11} {dist(values)}")
     finally:

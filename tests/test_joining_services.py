@@ -109,6 +109,8 @@ def test_guesses_are_counted_per_connection_and_per_address():
     assert [guesses.spend("a", c2) for _ in range(5)] == [None] * 5
     assert guesses.spend("a", c3) == TOO_MANY_FROM  # ten this hour from "a"
     assert guesses.spend("b", c4) is None  # another address is not held back
+    guesses.refund("b", c4)  # ... and a code that opened is given back
+    assert [guesses.spend("b", c4) for _ in range(5)] == [None] * 5
     now[0] = 3601.0
     assert guesses.spend("a", c3) is None  # an hour later
 

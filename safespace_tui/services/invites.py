@@ -112,10 +112,13 @@ def clean_for_name(name: str) -> str:
 
 
 class Guesses:
-    """How many code attempts an address and a connection have left (in memory: a restart forgets).
+    """How many wrong codes an address and a connection may still try (in memory: a restart forgets).
 
     Per connection: GUESSES_PER_CONNECTION in all. Per address: GUESSES_PER_ADDRESS in any
-    GUESS_WINDOW seconds. ``clock`` is the event loop's monotonic time in the server.
+    GUESS_WINDOW seconds. Every attempt is counted before the code is looked at (so attempts
+    made at once cannot slip past the limit); one that opens is given back (``refund``), so
+    newcomers behind one address (a shared network) are not held back by each other's success.
+    ``clock`` is monotonic time in seconds.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -137,6 +140,14 @@ class Guesses:
         tries.append(now)
         self._by_connection[connection] = self._by_connection.get(connection, 0) + 1
         return None
+
+    def refund(self, address: str, connection: object) -> None:
+        """The attempt opened the door: it does not count against anyone."""
+        tries = self._by_address.get(address)
+        if tries:
+            tries.pop()
+        if self._by_connection.get(connection, 0) > 0:
+            self._by_connection[connection] -= 1
 
     def exhausted(self, address: str, connection: object) -> str | None:
         """The words to say when this address (first) or this connection has no tries left, or None."""
@@ -239,7 +250,8 @@ class InviteService:
     async def redeem(self, code: str, key: PublicKey, address: str, connection: object) -> tuple[MemberView, int]:
         """Bind ``key`` to a new member (still joining) if ``code`` is open; the member and key id.
 
-        Counted first (``Guesses``); every code that does not open says NO_SUCH_CODE.
+        Counted first (``Guesses``; given back if it opens); every code that does not open says
+        NO_SUCH_CODE.
         """
         refusal = self.guesses.spend(address, connection)
         if refusal is not None:
@@ -260,7 +272,9 @@ class InviteService:
             row.save()
             return to_view(member), member_key.id
 
-        return await self.store.write(write)
+        opened = await self.store.write(write)
+        self.guesses.refund(address, connection)
+        return opened
 
     async def invited_name(self, member_id: int) -> str:
         """The name an invite was made for (a suggestion for the newcomer's own), or ""."""
