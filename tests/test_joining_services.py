@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from harness import make_key
+from safespace_tui import commands
 from safespace_tui.config import load_config
 from safespace_tui.hub import Hub
 from safespace_tui.services import Services
@@ -22,6 +23,7 @@ from safespace_tui.services.invites import (
 )
 from safespace_tui.services.nominations import nomination_topic
 from safespace_tui.services.onboarding import AGREEMENTS, JOINED, charter_pages
+from safespace_tui.services.views import MemberView
 from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store.db import Store
 from safespace_tui.store.migrations import SCHEMA_VERSION
@@ -172,6 +174,9 @@ async def test_onboarding_takes_every_agreement_a_unique_safe_name_and_posts_the
     assert await services.onboarding.agree(dana, ALL_AGREED) == "details"
     with pytest.raises(Invalid, match="already called ann"):
         await services.onboarding.set_details(dana, "ann", "", "UTC")
+    await services.members.add("bo", public_key(tmp_path, "bo"), display_name="zoe")
+    with pytest.raises(Invalid, match="already called zoe"):  # another's display name is taken too
+        await services.onboarding.set_details(dana, "zoe", "", "UTC")
     with pytest.raises(Invalid):
         await services.onboarding.set_details(dana, "Dana Smith!", "", "UTC")
     dana = await services.onboarding.set_details(dana, "dana", "she/her", "europe/london")
@@ -192,6 +197,13 @@ async def test_an_empty_welcome_posts_nothing(world):
     eve = await services.onboarding.set_details(eve, "eve", "", "UTC")
     await services.onboarding.finish(eve, "   ")
     assert services.store.read_sync(lambda: Message.select().where(Message.author == eve.id).count()) == 0
+
+
+def test_while_joining_only_the_crisis_lines_can_be_reached():
+    newcomer = MemberView(9, "new-abcdef", "dana", "member", joining=True)
+    assert commands.find("crisis", newcomer) is not None
+    assert [name for name in ("sos", "join", "help", "nominate", "checkin") if commands.find(name, newcomer)] == []
+    assert commands.find("nominate", MemberView(9, "dana", "dana", "member")) is not None
 
 
 def test_charter_pages_keep_whole_paragraphs():
