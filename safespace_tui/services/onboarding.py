@@ -133,7 +133,8 @@ class OnboardingService:
             row = _row(actor)
             if row.step not in ("details", "welcome"):
                 raise Invalid("Let's finish the step before this one first.")
-            if Member.select().where(Member.handle == handle, Member.id != actor.id).exists():
+            taken = (Member.handle == handle) | (Member.display_name == handle)
+            if Member.select().where(taken, Member.id != actor.id).exists():
                 raise Invalid(f"Someone here is already called {handle}. Please choose another name.")
             member = Member.get_by_id(actor.id)
             member.handle = member.display_name = handle
