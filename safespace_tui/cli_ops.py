@@ -48,6 +48,8 @@ def cmd_restore(args) -> int:
         raise OpsError(f"{error} A restore needs the server stopped. Nothing was changed.") from None
     try:
         checked, aside = copies.restore(source, config.db_path, key)
+    except copies.BackupFailed as error:
+        raise OpsError(f"{error}. Nothing was changed.") from None
     finally:
         lock.release()
     print(f"Checked {source}: integrity ok, {checked.summary()}.")

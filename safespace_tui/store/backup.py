@@ -48,7 +48,7 @@ class Checked:
     encrypted: bool
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n:,} {name}" for name, n in self.counts.items())
+        counts = ", ".join(f"{name} {n:,}" for name, n in self.counts.items())
         return f"{self.size / 1_048_576:.1f} MiB, {counts}" + (", encrypted" if self.encrypted else "")
 
 
@@ -67,7 +67,7 @@ def check(path: Path, key: str | None) -> Checked:
         except cipher.DRIVER_ERRORS as error:
             if cipher.is_not_a_database(error) and key is not None:
                 raise cipher.wrong_key(path) from None
-            raise BackupFailed(f"{path} cannot be read: {error}") from None
+            raise BackupFailed(f"{path} failed SQLite's integrity check: {error}") from None
         if problems != ["ok"]:
             raise BackupFailed(f"{path} failed SQLite's integrity check: {'; '.join(problems)}")
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
