@@ -105,11 +105,22 @@ def cmd_status(args) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """``--keep`` is a whole number of copies, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of copies") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("keep at least 1 copy")
+    return value
+
+
 def register(sub, common: argparse.ArgumentParser) -> None:
     """Add the four subcommands to cli.py's parser."""
     p = sub.add_parser("backup", parents=[common], help="copy the database while the server runs, and check the copy")
     p.add_argument("file", nargs="?", help="where to write it (a file or a directory; default: DATA_DIR/backups/)")
-    p.add_argument("--keep", type=int, default=0, metavar="N", help="then keep only the N newest backups there")
+    p.add_argument("--keep", type=_count, default=0, metavar="N", help="then keep only the N newest backups there")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", parents=[common], help="put a backup in place of the database (server stopped)")
     p.add_argument("file")
