@@ -309,12 +309,8 @@ async def test_encrypted_database_wal_and_backup_hold_no_member_text(tmp_path):
             # while serving: the database, its -wal (the new rows are there before a checkpoint) and -shm
             files = [data / "safespace.db", data / "safespace.db-wal", data / "safespace.db-shm", tmp_path / "copy.db"]
             assert (data / "safespace.db-wal").stat().st_size > 0
-            readable = {
-                path.name: [
-                    word for word in (SECRET.encode(), b"diary", b"SQLite format 3") if word in path.read_bytes()
-                ]
-                for path in files
-            }
+            words = (SECRET.encode(), b"diary", b"SQLite format 3")
+            readable = {path.name: [word for word in words if word in path.read_bytes()] for path in files}
             assert readable == {path.name: [] for path in files}
         finally:
             await ann.close()

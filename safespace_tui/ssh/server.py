@@ -454,11 +454,12 @@ class SafeSpaceServer:
     def log_status(self, *, collect: bool = False) -> None:
         counts = self.status(collect=collect)
         log.info("status %s", " ".join(f"{key}={value}" for key, value in counts.items()))
-        # `safespace status` sent the signal and waits for this file (status_file.py): counts only.
-        members = len({session.member.id for session in self.sessions})
-        asyncio.get_running_loop().create_task(
-            status_file.write_from(self.config, self.store, counts, members), name="status-file"
-        )
+        # `safespace status` asked (status_file.py): it waits for a 0600 status file, counts only.
+        if status_file.requested(self.config):
+            members = len({session.member.id for session in self.sessions})
+            asyncio.get_running_loop().create_task(
+                status_file.write_from(self.config, self.store, counts, members), name="status-file"
+            )
 
     def _live_key_ids(self) -> set[int]:
         """Keys in use: by sessions, and by logged-in connections (with or without a session)."""

@@ -28,6 +28,7 @@ PRIVATE_NAMES = (
     "server.log",
     "serve.lock",
     "status.json",
+    "status.request",
 )
 
 
