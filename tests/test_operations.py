@@ -424,3 +424,31 @@ def test_rotated_logs_stay_private(tmp_path):
     files = sorted(tmp_path.glob("server.log*"))
     assert [f.name for f in files] == ["server.log", "server.log.1", "server.log.2"]
     assert all(mode(f) == 0o600 for f in files), {f.name: oct(mode(f)) for f in files}
+
+
+# -- the systemd units an admin installs
+SERVER_DIR = Path(__file__).resolve().parent.parent / "server"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_the_systemd_units_and_the_backup_timer_are_valid(tmp_path):
+    """systemd's own checker reads the units (only the not-yet-installed binary may be missing), and
+    the daily timer runs the backup that keeps 14 copies, with the same data dir as the server."""
+    units = ["safespace.service", "safespace-backup.service", "safespace-backup.timer"]
+    for unit in units:
+        shutil.copy(SERVER_DIR / unit, tmp_path / unit)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *(f"./{u}" for u in units)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    problems = [
+        line for line in (result.stdout + result.stderr).splitlines() if line and "is not executable" not in line
+    ]
+    assert problems == []
+    backup = (SERVER_DIR / "safespace-backup.service").read_text()
+    assert "ExecStart=/opt/safespace/bin/safespace backup --keep 14" in backup
+    assert "Environment=SAFESPACE_DATA_DIR=/var/lib/safespace" in backup
+    assert "OnCalendar=" in (SERVER_DIR / "safespace-backup.timer").read_text()
