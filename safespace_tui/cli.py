@@ -523,6 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     except TellMember as error:  # a refusal, a key or text we cannot use: the calm sentence
         print(f"safespace: {error.message}", file=sys.stderr)
+    except PermissionError as error:  # the data dir belongs to another user (the service's)
+        print(
+            f"safespace: permission denied for {error.filename}. Run this as the user who owns the data "
+            "directory (e.g. sudo -u safespace safespace …). Nothing was changed.",
+            file=sys.stderr,
+        )
     except KeyboardInterrupt:
         return 130
     finally:

@@ -254,6 +254,18 @@ def test_restore_refuses_a_damaged_file_and_keeps_the_database_aside(tmp_path):
     assert mode(Path(aside.group(1))) == 0o600
 
 
+def test_a_backup_never_replaces_the_live_database(tmp_path):
+    data = tmp_path / "data"
+    safespace(data, "init")
+    safespace(data, "channel", "add", "garden")
+    before = _sha(data / "safespace.db")
+    for target in (data / "safespace.db", data / "safespace.db-wal"):
+        result = safespace(data, "backup", str(target), check=False)
+        assert result.returncode == 1 and "is the live database" in result.stderr, result.stderr
+    assert _sha(data / "safespace.db") == before
+    assert "#garden" in safespace(data, "channel", "list").stdout
+
+
 def test_backup_keep_n_prunes_the_oldest(tmp_path):
     data = tmp_path / "data"
     safespace(data, "init")
