@@ -97,6 +97,8 @@ def backup(db_path: Path, target: Path, key: str | None) -> tuple[Checked, float
     """Copy the live database at ``db_path`` to ``target`` (0600), check the copy; returns it and the seconds taken."""
     if target.exists() and target.is_dir():
         raise BackupFailed(f"{target} is a directory; give a file name for the backup")
+    if target.resolve().parent == db_path.resolve().parent and target.name.startswith(db_path.name):
+        raise BackupFailed(f"{target} is the live database (or its log); give the backup another name")
     if not db_path.exists():
         raise BackupFailed(f"there is no database at {db_path} to back up")
     cipher.check_key_fits(db_path, key)
