@@ -177,12 +177,12 @@ async def test_drill_backup_under_load_delete_the_data_dir_restore_and_everythin
                 await bea.wait_for_message("bea", f"load line {typed}")
 
         writer = asyncio.create_task(keep_writing())
-        await wait_until(lambda: typed >= 3, what="bea writing")
+        await wait_until(lambda: typed >= 3, 60, "bea writing")
         started = time.monotonic()
         result = await asyncio.to_thread(group.cli, "backup", str(backup_file))
         seconds = time.monotonic() - started
         during = typed
-        await wait_until(lambda: typed >= during + 3, what="bea still writing after the backup")
+        await wait_until(lambda: typed >= during + 3, 60, "bea still writing after the backup")
         stop.set()
         await writer
         await bea.close()
