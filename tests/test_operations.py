@@ -262,6 +262,8 @@ def test_a_backup_never_replaces_the_live_database(tmp_path):
     for target in (data / "safespace.db", data / "safespace.db-wal"):
         result = safespace(data, "backup", str(target), check=False)
         assert result.returncode == 1 and "is the live database" in result.stderr, result.stderr
+    result = safespace(data, "backup", str(tmp_path / "no" / "such" / "folder.db"), check=False)
+    assert result.returncode == 1 and "there is no folder" in result.stderr and "Traceback" not in result.stderr
     assert _sha(data / "safespace.db") == before
     assert "#garden" in safespace(data, "channel", "list").stdout
 

@@ -97,6 +97,8 @@ def backup(db_path: Path, target: Path, key: str | None) -> tuple[Checked, float
     """Copy the live database at ``db_path`` to ``target`` (0600), check the copy; returns it and the seconds taken."""
     if target.exists() and target.is_dir():
         raise BackupFailed(f"{target} is a directory; give a file name for the backup")
+    if not target.parent.is_dir():
+        raise BackupFailed(f"there is no folder {target.parent} to put the backup in")
     if target.resolve().parent == db_path.resolve().parent and target.name.startswith(db_path.name):
         raise BackupFailed(f"{target} is the live database (or its log); give the backup another name")
     if not db_path.exists():
