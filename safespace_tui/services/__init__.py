@@ -24,6 +24,7 @@ from .onboarding import OnboardingService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
+from .wellbeing import WellbeingService
 
 
 class Services:
@@ -52,6 +53,8 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
+        self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
         # joining (issue 10): invites and capacity, nominations and screening, onboarding
         self.invites = InviteService(store, hub, time.monotonic)
         self.nominations = NominationService(store, hub, self.invites)

@@ -21,13 +21,14 @@ from collections.abc import Callable
 
 import asyncssh
 
+from .. import status_file
 from ..config import Config
 from ..gc_policy import GCPolicy
 from ..hub import Hub
 from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
 from ..services.views import MemberView, PublicKey
-from ..store.db import Store
+from ..store.db import open_store
 from . import asyncssh_fixes
 from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
@@ -122,6 +123,8 @@ class _Connection(asyncssh.SSHServer):
             self.server.knocks.failed(self.address, self._unsigned_query, "asked about a key, never used it", now)
         if self._idle is not None:
             self._idle.cancel()
+        if self.member is not None and self in self.server.members_in:
+            log.info("member %s signed out (key %s)", self.member.id, self.fingerprint)
         self.server.forget(self)
         self.counted = False
 
@@ -202,7 +205,12 @@ class _Connection(asyncssh.SSHServer):
             log.warning("member %s refused: %s", self.member.id if self.member else "?", refusal)
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, FULL)
             return
-        log.info("member %s connected from %s", self.member.id if self.member else "?", self.address)
+        log.info(
+            "member %s signed in from %s with key %s",
+            self.member.id if self.member else "?",
+            self.address,
+            self.fingerprint,
+        )
         self._watch_idle()
 
     def _watch_idle(self) -> None:
@@ -323,7 +331,7 @@ class SafeSpaceServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
+        self.store = open_store(config)
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
@@ -453,6 +461,12 @@ class SafeSpaceServer:
     def log_status(self, *, collect: bool = False) -> None:
         counts = self.status(collect=collect)
         log.info("status %s", " ".join(f"{key}={value}" for key, value in counts.items()))
+        # `safespace status` asked (status_file.py): it waits for a 0600 status file, counts only.
+        if status_file.requested(self.config):
+            members = len({session.member.id for session in self.sessions})
+            asyncio.get_running_loop().create_task(
+                status_file.write_from(self.config, self.store, counts, members), name="status-file"
+            )
 
     def _live_key_ids(self) -> set[int]:
         """Keys in use: by sessions, and by logged-in connections (with or without a session)."""

@@ -27,9 +27,10 @@ from .models import (
     PlanShare,
     SchemaVersion,
     ScreeningNote,
+    WatchSetting,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 8
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -68,8 +69,25 @@ def _joining_tables(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
 
 
+def watch_settings(db: SqliteDatabase) -> None:
+    """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
+    Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([WatchSetting], safe=True)
+
+
+def _step_of_another_branch(db: SqliteDatabase) -> None:
+    """Versions 4 to 7 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-4 file still walks to 8. Replaced by their steps when merged."""
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only, 3: _joining_tables}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    3: _joining_tables,
+    **dict.fromkeys(range(4, 7), _step_of_another_branch),
+    7: watch_settings,
+}
 
 
 class SchemaTooNew(RuntimeError):

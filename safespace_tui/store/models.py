@@ -277,6 +277,15 @@ class DebriefNote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class WatchSetting(BaseModel):
+    """A senior member's own choice for the monitoring pane (issue 14): docked beside the
+    conversation at 120 columns or more, or not. Kept across sessions."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    docked = BooleanField(default=False)
+
+
 class GroupSetting(BaseModel):
     """One setting of the group an admin chooses (``capacity``: how many members it holds)."""
 
@@ -359,6 +368,7 @@ ALL_MODELS = (
     AlertNotice,
     PlanShare,
     DebriefNote,
+    WatchSetting,
     GroupSetting,
     Nomination,
     ScreeningNote,

@@ -43,6 +43,7 @@ from .screens.main import MainScreen
 from .screens.notify import NotifyScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
+from .watch import Watch
 from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class Session:
         self.main = MainScreen(member, spoons_max=services.config.spoons_max)
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
+        self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
@@ -88,6 +90,9 @@ class Session:
             requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+            requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
+            requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
+            requests.ProfileWanted: lambda request: self.watch.open_profile(request.member_id),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -123,6 +128,7 @@ class Session:
 
     def stop(self) -> None:
         self._closed = True
+        self.watch.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -202,6 +208,7 @@ class Session:
         """Our own member row changed (role, status, spoons, time zone): keep every view in step."""
         self._member = member
         self.main.member_changed(member)
+        self.watch.member_changed(member)
         for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
             if screen is not self.main:
                 for bar in screen.query(StatusBar):
@@ -282,7 +289,7 @@ class Session:
         await self.crisis.open_plan_of(handle)
 
     def open_alerts(self) -> None:
-        self.crisis.toggle_alerts()
+        self.watch.toggle()  # docked beside the conversation when wide enough (tui/watch.py)
 
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
@@ -312,6 +319,7 @@ class Session:
             self.listen(channel_topic(channel.id), self._channel_event)
         if channels and self.main.current is None:  # unless the member already went somewhere (/join)
             await self._show(channels[0])
+        await self.watch.start()  # senior members only
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
