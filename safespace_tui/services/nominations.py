@@ -24,8 +24,7 @@ from .invites import InviteService, InviteView
 from .views import MemberView
 
 DECISIONS = ("invite", "wait", "decline")
-NOMINATIONS_READ = "nominations.read"
-audit.ACTION_WORDS.setdefault(NOMINATIONS_READ, "read the nominations")
+NOMINATIONS_READ = audit.NOMINATIONS_READ
 MAX_NOMINATION_CHARS = 1000
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..services.nominations import Outcome, nomination_topic
 from ..services.onboarding import AGREEMENTS, AGREEMENTS_MEANING, JOINED, welcome_line
 from ..services.views import MemberView
-from ..text import validate_handle
+from ..text import TextRejected, validate_handle
 from .messages import Refused
 from .screens.onboarding import AgreementsScreen, CharterPage, DetailsScreen, WelcomeScreen
 from .session_part import SessionPart
@@ -57,7 +57,7 @@ class Joining(SessionPart):
         invited = await self.services.invites.invited_name(self.member.id)
         try:
             return validate_handle(invited.replace(" ", "-"))
-        except Exception:  # noqa: BLE001 - any name we cannot use is simply not suggested
+        except TextRejected:  # a name we cannot use is simply not suggested
             return ""
 
     async def _agree(self, ticked: set[str]) -> str | None:
