@@ -188,13 +188,15 @@ async def test_onboarding_takes_every_agreement_a_unique_safe_name_and_posts_the
     assert bodies == ["hello, I'm dana"]
 
 
-async def test_an_empty_welcome_posts_nothing(world):
+async def test_an_empty_welcome_posts_nothing_and_self_harm_talk_is_not_posted_in_the_living_room(world):
     services, _, tmp_path = world
     code, _ = await services.invites.create(None)
     eve, _ = await services.invites.redeem(code, public_key(tmp_path, "eve"), "a", Connection())
     await services.onboarding.charter_read(eve, 99, 1)
     await services.onboarding.agree(eve, ALL_AGREED)
     eve = await services.onboarding.set_details(eve, "eve", "", "UTC")
+    with pytest.raises(Invalid, match="belongs in #911"):
+        await services.onboarding.finish(eve, "hi, I want to kill myself")
     await services.onboarding.finish(eve, "   ")
     assert services.store.read_sync(lambda: Message.select().where(Message.author == eve.id).count()) == 0
 

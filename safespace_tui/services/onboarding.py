@@ -18,6 +18,7 @@ from ..store.db import Store
 from ..store.models import Member, Onboarding, utcnow
 from ..text import TextRejected, clean_line, clean_text, validate_handle
 from .channels import LIVING_ROOM
+from .crisis import looks_like_self_harm
 from .errors import Invalid, NotFound
 from .group_texts import GroupTextService
 from .members import to_view
@@ -29,6 +30,13 @@ JOINED = "joined"  # hub topic: a newcomer finished onboarding (event: the Membe
 STEPS = ("charter", "agreements", "details", "welcome", "done")
 PAGE_CHARS = 600  # a charter page: paragraphs up to about this many characters (fits 48x20 with scrolling)
 MAX_PRONOUNS = 40
+# A hello that speaks of self-harm is not posted in #living-room (SOS words still raise an alert,
+# as anywhere): said kindly, before anything changes.
+CARE_FIRST = (
+    "That sounds heavy, and you don't have to carry it alone. It belongs in #911, where a senior "
+    "member can be with you: once you're in, write SOS there or press Ctrl+S. For now, please "
+    "change this hello or empty it."
+)
 # Each agreement the newcomer ticks (key, words): short enough for one line at 48 columns;
 # AGREEMENTS_MEANING says the rest, above them.
 AGREEMENTS: tuple[tuple[str, str], ...] = (
@@ -152,6 +160,8 @@ class OnboardingService:
         An empty welcome posts nothing: the app never adds words they did not choose.
         """
         text = clean_text(welcome) if welcome.strip() else ""  # refused before anything changes
+        if text and looks_like_self_harm(text, self.messages.config.self_harm_phrases):
+            raise Invalid(CARE_FIRST)
 
         def write() -> MemberView:
             row = _row(actor)
