@@ -178,17 +178,24 @@ async def test_guessing_codes_hits_the_limit_per_connection_and_per_address(grou
     assert re.search(r"eve\s+until .* open", group.cli("invite", "list").stdout)
 
 
-async def test_used_code_gets_the_same_answer_as_a_wrong_one(group, tmp_path):
+async def test_used_and_revoked_codes_get_the_same_answer_as_a_wrong_one(group, tmp_path):
     code = group.cli("invite", "create").stdout.strip()
     first = await join(group.port, make_key(tmp_path, "first"))
     try:
         await redeem(first, code)
     finally:
         await first.close()
+    revoked = group.cli("invite", "create", "--for", "hal").stdout.strip()
+    number = re.search(r"(\d+)\s+hal\s", group.cli("invite", "list").stdout).group(1)
+    assert "no longer opens" in group.cli("invite", "revoke", number).stdout
+    assert re.search(r"hal\s+until .* revoked", group.cli("invite", "list").stdout)
     second = await join(group.port, make_key(tmp_path, "second"))
     try:
-        await second.type_line(code)
-        await second.wait_for(WRONG)
+        for attempt in (code, revoked):
+            await second.type_line(attempt)
+            await second.wait_for(WRONG)
+            second.press("ctrl+u")
+            await second.wait_gone(WRONG)
     finally:
         await second.close()
 
