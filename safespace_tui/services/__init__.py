@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
@@ -13,9 +15,12 @@ from .checkins import CheckInService
 from .crisis import CrisisService
 from .debriefs import DebriefService
 from .group_texts import GroupTextService
+from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .nominations import NominationService
 from .notices import NoticeService
+from .onboarding import OnboardingService
 from .preferences import PreferenceService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
@@ -51,5 +56,9 @@ class Services:
         self.texts = GroupTextService(store)
         # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
         self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
+        # joining (issue 10): invites and capacity, nominations and screening, onboarding
+        self.invites = InviteService(store, hub, time.monotonic)
+        self.nominations = NominationService(store, hub, self.invites)
+        self.onboarding = OnboardingService(store, hub, self.texts, self.messages)
         # how a member's sessions open: the plain line mode or the app (issue 12)
         self.preferences = PreferenceService(store)

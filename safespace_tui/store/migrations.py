@@ -18,9 +18,15 @@ from .models import (
     CareSettings,
     CheckIn,
     DebriefNote,
+    GroupSetting,
+    Invite,
+    Member,
+    Nomination,
     NoticeAddress,
+    Onboarding,
     PlanShare,
     SchemaVersion,
+    ScreeningNote,
     SessionPreference,
     WatchSetting,
 )
@@ -52,6 +58,18 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def _joining_tables(db: SqliteDatabase) -> None:
+    """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
+    group's capacity; a member's pronouns and whether they are still joining."""
+    db.create_tables([GroupSetting, Nomination, ScreeningNote, Invite, Onboarding], safe=True)
+    table = Member._meta.table_name
+    columns = {c.name for c in db.get_columns(table)}
+    if "pronouns" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "pronouns" VARCHAR(40) NOT NULL DEFAULT \'\'')
+    if "joining" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
+
+
 def watch_settings(db: SqliteDatabase) -> None:
     """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
     Idempotent (safe=True), so it may run again after the steps are renumbered."""
@@ -59,8 +77,8 @@ def watch_settings(db: SqliteDatabase) -> None:
 
 
 def _step_of_another_branch(db: SqliteDatabase) -> None:
-    """Versions 3 to 7 belong to work merged from other branches; on this branch alone they
-    change nothing, so a version-3 file still walks to 8. Replaced by their steps when merged."""
+    """Versions 4 to 7 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-4 file still walks to 8. Replaced by their steps when merged."""
 
 
 def _session_preferences(db: SqliteDatabase) -> None:
@@ -72,7 +90,8 @@ def _session_preferences(db: SqliteDatabase) -> None:
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
     2: audit_append_only,
-    **dict.fromkeys(range(3, 7), _step_of_another_branch),
+    3: _joining_tables,
+    **dict.fromkeys(range(4, 7), _step_of_another_branch),
     7: watch_settings,
     8: _session_preferences,
 }

@@ -35,6 +35,7 @@ from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
 from .crisis_care import CrisisCare
+from .joining import Joining
 from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
@@ -69,6 +70,7 @@ class Session:
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
+        self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -104,11 +106,25 @@ class Session:
 
     # -- lifetime -----------------------------------------------------------------------------
     def start(self) -> None:
-        """From the App's on_mount: the main screen first (the first frame), then what loads."""
+        """From the App's on_mount: the main screen first (the first frame), then what loads.
+        A newcomer still joining sees their onboarding first, and nothing of the group."""
+        if self.joining.onboard_first():
+            return
         shown = self.app.push_screen(self.main)
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
+        self.joining.start()
+
+    def joining_changed(self, member: MemberView) -> None:
+        """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
+        self._member = member
+
+    def joined(self, member: MemberView) -> None:
+        """Onboarding is done: the session starts as any member's does, under their chosen name."""
+        self._member = member
+        self.main = MainScreen(member, spoons_max=self.services.config.spoons_max)
+        self.start()
 
     def stop(self) -> None:
         self._closed = True
