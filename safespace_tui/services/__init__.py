@@ -12,6 +12,7 @@ from .channels import ChannelService
 from .checkins import CheckInService
 from .crisis import CrisisService
 from .debriefs import DebriefService
+from .export import ExportService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
@@ -47,3 +48,5 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # a member's own data (issue 10): export, profiles, cheers, goals, deletion
+        self.export = ExportService(store)

@@ -26,6 +26,8 @@ ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
     MESSAGE_MOVED: "moved to #911 a message by",
     DEBRIEF_READ: "read the debrief notes on an alert of",
+    "data.export": "exported the data of",
+    "data.deleted": "had their data deleted:",
 }
 
 

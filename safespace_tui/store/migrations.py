@@ -17,13 +17,18 @@ from .models import (
     AuditEntry,
     CareSettings,
     CheckIn,
+    Cheer,
     DebriefNote,
+    DeletionRequest,
+    Goal,
+    GoalNote,
     NoticeAddress,
     PlanShare,
+    Profile,
     SchemaVersion,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +55,17 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def _belonging_tables(db: SqliteDatabase) -> None:
+    """-> 5 (issue 10, part B): profiles, cheers, goals and their notes, deletion requests."""
+    db.create_tables([Profile, Cheer, Goal, GoalNote, DeletionRequest], safe=True)
+
+
+def _nothing(db: SqliteDatabase) -> None:
+    """3 -> 4 belongs to another change merged alongside; on this branch it has nothing to do."""
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only, 3: _nothing, 4: _belonging_tables}
 
 
 class SchemaTooNew(RuntimeError):
