@@ -58,6 +58,8 @@ class Frontend(Protocol):
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
     def show_quiet_members(self, quiet: list, days: int) -> None: ...
     async def open_notify_settings(self) -> None: ...
+    async def open_profile(self, handle: str) -> None: ...
+    async def open_directory(self) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -384,6 +386,17 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _profile(ui: Frontend, typed: Typed) -> bool:
+    """``/profile``: your own (a form); ``/profile NAME``: theirs, only what you may read."""
+    await ui.open_profile(typed.argument.strip().lstrip("@").lower())
+    return True
+
+
+async def _members(ui: Frontend, typed: Typed) -> bool:
+    await ui.open_directory()
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -436,6 +449,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
     Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
+    Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
+    Command("members", "/members", "everyone in the group, with status and pronouns", _members),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -18,6 +18,7 @@ from .members import MemberService
 from .messages import MessageService
 from .notices import NoticeService
 from .presence import Presence
+from .profiles import ProfileService
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
 
@@ -50,3 +51,4 @@ class Services:
         self.texts = GroupTextService(store)
         # a member's own data (issue 10): export, profiles, cheers, goals, deletion
         self.export = ExportService(store)
+        self.profiles = ProfileService(store, hub)

@@ -65,7 +65,12 @@ def _nothing(db: SqliteDatabase) -> None:
 
 
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only, 3: _nothing, 4: _belonging_tables}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    3: _nothing,
+    4: _belonging_tables,
+}
 
 
 class SchemaTooNew(RuntimeError):

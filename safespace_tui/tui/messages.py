@@ -145,3 +145,12 @@ class ReadPlan(Request):
 
 class OpenCrisisThread(Request):
     """Go to #911, closing whatever is open over the conversation."""
+
+
+# -- belonging (profiles, the members directory) ---------------------------------------------
+class ProfileWanted(Request):
+    """Open this member's profile (the member list, the directory)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id

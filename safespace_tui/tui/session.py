@@ -34,6 +34,7 @@ from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
+from .belonging import Belonging
 from .crisis_care import CrisisCare
 from .messages import Refused
 from .my_day import MyDay
@@ -67,6 +68,7 @@ class Session:
         self.main = MainScreen(member, spoons_max=services.config.spoons_max)
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
+        self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -86,6 +88,7 @@ class Session:
             requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+            requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -104,6 +107,7 @@ class Session:
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
+        self.belonging.start()
 
     def stop(self) -> None:
         self._closed = True
@@ -270,6 +274,17 @@ class Session:
 
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
+
+    async def open_profile(self, handle: str) -> None:
+        """``/profile``: your own form; ``/profile NAME``: their page, as you may see it (your own
+        name: your page as you see it)."""
+        if handle:
+            await self.belonging.open_profile_of(handle)
+        else:
+            await self.belonging.open_own_form()
+
+    async def open_directory(self) -> None:
+        await self.belonging.open_directory()
 
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
