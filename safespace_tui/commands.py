@@ -60,6 +60,7 @@ class Frontend(Protocol):
     async def open_notify_settings(self) -> None: ...
     async def open_profile(self, handle: str) -> None: ...
     async def open_directory(self) -> None: ...
+    async def open_deletion(self) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -397,6 +398,12 @@ async def _members(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
+    """Asks first; a week's grace, cancellable with the same command."""
+    await ui.open_deletion()
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -451,6 +458,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
     Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
     Command("members", "/members", "everyone in the group, with status and pronouns", _members),
+    Command(
+        "delete-my-data",
+        "/delete-my-data",
+        "delete what the group holds about you (a week to change your mind)",
+        _delete_my_data,
+    ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -12,6 +12,7 @@ from .channels import ChannelService
 from .checkins import CheckInService
 from .crisis import CrisisService
 from .debriefs import DebriefService
+from .deletion import DeletionService
 from .export import ExportService
 from .group_texts import GroupTextService
 from .members import MemberService
@@ -52,3 +53,4 @@ class Services:
         # a member's own data (issue 10): export, profiles, cheers, goals, deletion
         self.export = ExportService(store)
         self.profiles = ProfileService(store, hub)
+        self.deletion = DeletionService(store, hub)

@@ -8,9 +8,14 @@ live and still only what this reader may see.
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from ..services.deletion import DeletionPending
 from ..services.profiles import PROFILES, ProfileChanged, ProfileView
+from ..services.spoons import zone
 from ..services.views import MemberView
 from .messages import Refused
+from .screens.own_data import DeleteDataScreen, DeletionChoice
 from .screens.profile import DirectoryScreen, ProfileForm, ProfileScreen
 from .session_part import SessionPart
 
@@ -18,6 +23,33 @@ from .session_part import SessionPart
 class Belonging(SessionPart):
     def start(self) -> None:
         self.session.listen(PROFILES, self._profile_changed)
+        self.app.run_worker(self._remind_of_deletion(), group="deletion")
+
+    # -- your own data ----------------------------------------------------------------------------
+    async def _remind_of_deletion(self) -> None:
+        """At the start of a session: a deletion asked for is said, with how to cancel it."""
+        pending = await self.services.deletion.pending(self.member)
+        if pending is not None and not self.session.taken_down():
+            self.tell(f"{self._due_words(pending)} /delete-my-data cancels it.", timeout=15)
+
+    def _due_words(self, pending: DeletionPending) -> str:
+        due = pending.due_at.replace(tzinfo=None)
+        local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
+        return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
+
+    async def open_deletion(self) -> None:
+        if not any(isinstance(s, DeleteDataScreen) for s in self.app.screen_stack):
+            pending = await self.services.deletion.pending(self.member)
+            self.app.push_screen(DeleteDataScreen(pending, timezone=self.member.timezone), self._deletion_chosen)
+
+    async def _deletion_chosen(self, choice: DeletionChoice | None) -> None:
+        deletion = self.services.deletion
+        if choice is DeletionChoice.ASK:
+            pending = await self.session.told(deletion.ask(self.member))
+            if isinstance(pending, DeletionPending):
+                self.tell(f"{self._due_words(pending)} You can cancel until then with /delete-my-data.", timeout=15)
+        elif choice is DeletionChoice.CANCEL and await self.session.told(deletion.cancel(self.member)) is True:
+            self.tell("Cancelled. Nothing will be deleted.")
 
     async def open_profile(self, member_id: int) -> None:
         """A member's page (from the member list or the directory); a refused read is 'not found'."""

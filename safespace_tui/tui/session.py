@@ -286,6 +286,9 @@ class Session:
     async def open_directory(self) -> None:
         await self.belonging.open_directory()
 
+    async def open_deletion(self) -> None:
+        await self.belonging.open_deletion()
+
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
         await self.told(commands.run(self, commands.Typed(name, argument, by_key=True)))

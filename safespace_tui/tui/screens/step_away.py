@@ -1,8 +1,8 @@
 """Stepping away for a while (until a date, if you like) or leaving the group.
 
 Either way a short, kind note goes to #living-room and your status becomes away;
-/back returns. Leaving deletes nothing, and the dialog says plainly where export
-and deletion live (ask an admin; the commands for them are planned, not built).
+/back returns. Leaving deletes nothing, and the dialog says plainly how to take a copy
+of your data (``ssh host export``) or have it deleted (/delete-my-data).
 """
 
 from __future__ import annotations
