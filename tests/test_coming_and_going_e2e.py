@@ -110,3 +110,38 @@ async def test_admin_exports_a_member_and_the_group(group):
     assert "safety_plan" not in whole and "checkins" not in whole
     missing = group.cli("export", "--member", "nobody", check=False)
     assert missing.returncode == 1 and "No member called 'nobody'" in missing.stderr
+
+
+async def test_away_until_a_date_ends_by_itself_on_that_date(tmp_path):
+    """``/away`` until a date (3 days, typed in the dialog over SSH): when the date comes (moved to
+    today in the file, as the clock would), the running server brings ann back by itself: bea sees
+    "is back." in #living-room and ann's status is available again."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from conftest import running_group
+
+    with running_group(tmp_path, {"ann": "member", "bea": "member"}, "housekeeping_interval = 0.2\n") as group:
+        ann = await Terminal.connect(group.port, group.keys["ann"])
+        bea = await Terminal.connect(group.port, group.keys["bea"])
+        try:
+            await ann.type_line("/away")
+            await ann.wait_for("Stepping away")
+            ann.press("tab")  # to "Until"
+            ann.send("3")
+            ann.press("ctrl+o")
+            await bea.wait_for("ann  is stepping away for a while, until")
+            db = sqlite3.connect(group.data_dir / "safespace.db")
+            with db:
+                db.execute(
+                    "UPDATE member SET away_until = ? WHERE handle = 'ann'", (datetime.now(UTC).date().isoformat(),)
+                )
+            db.close()
+            await bea.wait_for("ann  is back.")
+        finally:
+            await ann.close()
+            await bea.close()
+        with sqlite3.connect(f"file:{group.data_dir / 'safespace.db'}?mode=ro", uri=True) as db:
+            assert db.execute("SELECT status, away_until FROM member WHERE handle = 'ann'").fetchall() == [
+                ("available", None)
+            ]

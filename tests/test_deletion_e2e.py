@@ -96,7 +96,9 @@ async def test_deletion_after_the_grace_week_leaves_no_words_in_the_raw_files(tm
         await wait_until(
             lambda: not any(w.encode() in _raw(group.data_dir) for w in SECRETS.values()),
             timeout=30,
-            what=lambda: f"still in the raw files: {[k for k, w in SECRETS.items() if w.encode() in _raw(group.data_dir)]}",
+            what=lambda: (
+                f"still in the raw files: {[k for k, w in SECRETS.items() if w.encode() in _raw(group.data_dir)]}"
+            ),
         )
         ann_id = _query(group.data_dir, "SELECT id FROM member WHERE handle = 'ann'")[0][0]
         bodies = {b for (b,) in _query(group.data_dir, "SELECT body FROM message WHERE author_id = ?", ann_id)}

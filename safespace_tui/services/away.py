@@ -54,10 +54,18 @@ def parse_until(text: str, today: date) -> date | None:
     return until
 
 
-def _note_words(leaving: bool, until: date | None, note: str) -> str:
-    if leaving:
-        body = "is leaving the group for now. Thank you for the time together."
-    elif until is not None:
+# What a member leaving may pick instead of their own words: plain, and nothing they did not choose.
+LEAVING_LINES = {
+    "leaving": "is leaving the group.",
+    "break": "is leaving the group for a while.",
+    "thanks": "is leaving the group. Thank you, everyone.",
+}
+
+
+def _note_words(leaving: bool, until: date | None, note: str, line: str = "leaving") -> str:
+    if leaving:  # their own words alone, or the line they picked: the app adds nothing
+        return note or LEAVING_LINES.get(line, LEAVING_LINES["leaving"])
+    if until is not None:
         body = f"is stepping away for a while, until {until:%a} {until.day} {until:%B}."
     else:
         body = "is stepping away for a while."
@@ -76,9 +84,10 @@ class AwayService:
         return local_day(actor.timezone, self.spoons.clock())
 
     async def step_away(
-        self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = ""
+        self, actor: MemberView, *, leaving: bool, until: date | None = None, note: str = "", line: str = "leaving"
     ) -> SteppedAway:
-        """Status away (with the note and date), and a kind note in living-room. Deletes nothing."""
+        """Status away (with the note and date), and a kind note in living-room. Deletes nothing.
+        Leaving posts the member's own ``note`` alone, or else the ``LEAVING_LINES`` entry they picked."""
         try:
             note = clean_line(note, max_chars=MAX_NOTE_CHARS) if note and note.strip() else ""
         except TextRejected as error:
@@ -101,7 +110,7 @@ class AwayService:
             member.away_until = until
             member.save()
             message = Message.create(
-                channel=room, author=member, body=_note_words(leaving, until, note), kind="away", created_at=stamp
+                channel=room, author=member, body=_note_words(leaving, until, note, line), kind="away", created_at=stamp
             )
             record_read(member.id, room.id, message.id)
             return to_view(member), message_view(message, member)
