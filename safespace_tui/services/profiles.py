@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ..hub import MEMBERS, Hub
 from ..store.db import Store
-from ..store.models import PROFILE_FIELDS, VISIBILITIES, Member, Profile, utcnow
+from ..store.models import PROFILE_FIELDS as PROFILE_FIELDS  # the order of a profile's parts, for screens
+from ..store.models import VISIBILITIES, Member, Profile, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
 from .members import to_view

@@ -18,9 +18,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...services.profiles import AUDIENCE_WORDS, FIELD_LABELS, MAX_FIELD_CHARS, NOT_TRAUMA, ProfileView
+from ...services.profiles import (
+    AUDIENCE_WORDS,
+    FIELD_LABELS,
+    MAX_FIELD_CHARS,
+    NOT_TRAUMA,
+    PROFILE_FIELDS,
+    ProfileView,
+)
 from ...services.views import status_words
-from ...store.models import PROFILE_FIELDS
 from ..messages import ProfileWanted, Refused
 from ..widgets.choices import Choices
 
