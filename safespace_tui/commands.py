@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
+from .services.cheers import CHEERS
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
@@ -61,6 +62,7 @@ class Frontend(Protocol):
     async def open_profile(self, handle: str) -> None: ...
     async def open_directory(self) -> None: ...
     async def open_deletion(self) -> None: ...
+    def use_ascii_cheers(self, on: bool) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -398,6 +400,22 @@ async def _members(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _cheers(ui: Frontend, typed: Typed) -> bool:
+    """``/cheers``: how to cheer; ``/cheers ascii`` or ``/cheers emoji``: how cheers are drawn here."""
+    word = typed.argument.strip().lower()
+    if word in ("ascii", "emoji"):
+        ui.use_ascii_cheers(word == "ascii")
+        ui.tell("Cheers are drawn as " + ("plain text in this session." if word == "ascii" else "emoji again."))
+        return True
+    ui.tell(
+        "To cheer a message: F10 (or Shift+Tab), Up/Down to choose it, then a number: "
+        + "  ".join(f"{n} {k.emoji} {k.ascii}" for n, k in enumerate(CHEERS, start=1))
+        + ". w shows who cheered, Esc goes back. /cheers ascii if the emoji look wrong.",
+        timeout=15,
+    )
+    return True
+
+
 async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
     """Asks first; a week's grace, cancellable with the same command."""
     await ui.open_deletion()
@@ -458,6 +476,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
     Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
     Command("members", "/members", "everyone in the group, with status and pronouns", _members),
+    Command(
+        "cheers", "/cheers [ascii|emoji]", "cheer a message (F10, then a number); ascii for plain terminals", _cheers
+    ),
     Command(
         "delete-my-data",
         "/delete-my-data",

@@ -10,6 +10,7 @@ from .audit import AuditService
 from .away import AwayService
 from .channels import ChannelService
 from .checkins import CheckInService
+from .cheers import CheerService
 from .crisis import CrisisService
 from .debriefs import DebriefService
 from .deletion import DeletionService
@@ -54,3 +55,4 @@ class Services:
         self.export = ExportService(store)
         self.profiles = ProfileService(store, hub)
         self.deletion = DeletionService(store, hub)
+        self.cheers = CheerService(store, hub)

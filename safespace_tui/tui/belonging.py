@@ -25,6 +25,18 @@ class Belonging(SessionPart):
         self.session.listen(PROFILES, self._profile_changed)
         self.app.run_worker(self._remind_of_deletion(), group="deletion")
 
+    # -- cheers ------------------------------------------------------------------------------------
+    async def message_acted(self, message_id: int, action: str) -> None:
+        """A key of the message-selection mode: a cheer given or taken back, or who cheered."""
+        cheers = self.services.cheers
+        if action.startswith("cheer:"):
+            await self.session.told(cheers.toggle(self.member, message_id, action.removeprefix("cheer:")))
+        elif action == "cheers-who":
+            given = await self.session.told(cheers.who(self.member, message_id))
+            if isinstance(given, list):
+                lines = [f"{kind.emoji} {kind.ascii}  {kind.words}: {', '.join(names)}" for kind, names in given]
+                self.session.show_page("Who cheered", "\n".join(lines) or "Nobody has cheered this one yet.")
+
     # -- your own data ----------------------------------------------------------------------------
     async def _remind_of_deletion(self) -> None:
         """At the start of a session: a deletion asked for is said, with how to cancel it."""

@@ -28,6 +28,7 @@ from ..errors import TellMember
 from ..hub import MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
+from ..services.cheers import CheersChanged
 from ..services.crisis import MessageMoved, has_sos_words
 from ..services.notices import CareView
 from ..services.presence import PresenceChanged
@@ -89,6 +90,7 @@ class Session:
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
+            requests.MessageActed: lambda request: self.belonging.message_acted(request.message_id, request.action),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -286,6 +288,9 @@ class Session:
     async def open_directory(self) -> None:
         await self.belonging.open_directory()
 
+    def use_ascii_cheers(self, on: bool) -> None:
+        self.main.use_ascii_cheers(on)
+
     async def open_deletion(self) -> None:
         await self.belonging.open_deletion()
 
@@ -318,6 +323,7 @@ class Session:
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
         if (
             self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
             and history
@@ -327,10 +333,12 @@ class Session:
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
 
-    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved) -> None:
+    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved | CheersChanged) -> None:
         if self.taken_down():
             return
-        if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
+        if isinstance(event, CheersChanged):  # counts only: shown where the message is shown
+            self.main.cheers_changed(event)
+        elif isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
             self.main.message_edited(event.message, visible=may_see(self.member, event.message))
         elif isinstance(event, MessageMoved):
             current = self.main.current
@@ -375,6 +383,7 @@ class Session:
         if channel is None:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in older]))
         self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:
