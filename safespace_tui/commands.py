@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
 from .services.cheers import CHEERS
+from .services.goals import goals_text
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
@@ -63,6 +64,7 @@ class Frontend(Protocol):
     async def open_directory(self) -> None: ...
     async def open_deletion(self) -> None: ...
     def use_ascii_cheers(self, on: bool) -> None: ...
+    def offer_win(self, words: str) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -416,6 +418,35 @@ async def _cheers(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _goals(ui: Frontend, typed: Typed) -> bool:
+    """``/goals``: yours, with progress; ``/goals add WORDS``; ``/goals done N``."""
+    word, _, rest = typed.argument.strip().partition(" ")
+    goals = ui.services.goals
+    if word.lower() == "add":
+        goal = await goals.add(ui.member, rest)
+        ui.tell(f"Goal {goal.number} set: {goal.title}. /progress {goal.number} WORDS notes a step.")
+    elif word.lower() == "done" and rest.strip().isdigit():
+        title = await goals.done(ui.member, int(rest))
+        ui.tell(f"Set down: {title}. However it went, it counted.")
+    elif word:
+        ui.tell("/goals lists yours, /goals add WORDS sets one, /goals done N sets one down.", severity="warning")
+        return False
+    else:
+        ui.show_page("My goals", goals_text(await goals.own(ui.member)))
+    return True
+
+
+async def _progress(ui: Frontend, typed: Typed) -> bool:
+    """``/progress N WORDS``: a step towards goal N; then the offer to share it in #wins."""
+    number, _, words = typed.argument.strip().partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("Write /progress, the goal's number, then a few words: /progress 1 walked to the shop.")
+        return False
+    goal = await ui.services.goals.progress(ui.member, int(number), words)
+    ui.offer_win(f"{goal.title}: {goal.notes[-1][1]}")
+    return True
+
+
 async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
     """Asks first; a week's grace, cancellable with the same command."""
     await ui.open_deletion()
@@ -479,6 +510,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "cheers", "/cheers [ascii|emoji]", "cheer a message (F10, then a number); ascii for plain terminals", _cheers
     ),
+    Command("goals", "/goals [add WORDS | done N]", "your goals and the steps towards them", _goals),
+    Command("progress", "/progress N WORDS", "a step towards goal N (then share it in #wins, if you like)", _progress),
     Command(
         "delete-my-data",
         "/delete-my-data",

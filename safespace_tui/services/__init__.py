@@ -15,6 +15,7 @@ from .crisis import CrisisService
 from .debriefs import DebriefService
 from .deletion import DeletionService
 from .export import ExportService
+from .goals import GoalService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
@@ -56,3 +57,4 @@ class Services:
         self.profiles = ProfileService(store, hub)
         self.deletion = DeletionService(store, hub)
         self.cheers = CheerService(store, hub)
+        self.goals = GoalService(store)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from ..services.channels import WINS
 from ..services.deletion import DeletionPending
 from ..services.profiles import PROFILES, ProfileChanged, ProfileView
 from ..services.spoons import zone
 from ..services.views import MemberView
 from .messages import Refused
+from .screens.goals import ShareWinOffer
 from .screens.own_data import DeleteDataScreen, DeletionChoice
 from .screens.profile import DirectoryScreen, ProfileForm, ProfileScreen
 from .session_part import SessionPart
@@ -36,6 +38,26 @@ class Belonging(SessionPart):
             if isinstance(given, list):
                 lines = [f"{kind.emoji} {kind.ascii}  {kind.words}: {', '.join(names)}" for kind, names in given]
                 self.session.show_page("Who cheered", "\n".join(lines) or "Nobody has cheered this one yet.")
+
+    # -- goals -------------------------------------------------------------------------------------
+    def offer_win(self, words: str) -> None:
+        """After a note of progress: share it in #wins? (the member decides; nothing is posted unasked)."""
+
+        async def answered(share: bool | None) -> None:
+            if share:
+                await self.session.told(self._post_win(words))
+
+        self.app.push_screen(ShareWinOffer(words), answered)
+
+    async def _post_win(self, words: str) -> None:
+        """Through the one path every message takes, so the crisis rules apply here too."""
+        wins = await self.services.channels.by_name(WINS)
+        outcome = await self.services.messages.send(self.member, wins.id, words)
+        if outcome.care_check:
+            self.tell(f"Your note is kept. You could post it in #{WINS} yourself, in your own time.")
+        elif outcome.message is not None:
+            self.session.main.show_own_message(outcome.message)
+            self.tell(f"Shared in #{WINS}.")
 
     # -- your own data ----------------------------------------------------------------------------
     async def _remind_of_deletion(self) -> None:

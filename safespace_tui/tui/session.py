@@ -288,6 +288,9 @@ class Session:
     async def open_directory(self) -> None:
         await self.belonging.open_directory()
 
+    def offer_win(self, words: str) -> None:
+        self.belonging.offer_win(words)
+
     def use_ascii_cheers(self, on: bool) -> None:
         self.main.use_ascii_cheers(on)
 
