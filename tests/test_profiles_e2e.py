@@ -74,6 +74,10 @@ async def test_each_profile_field_reaches_only_its_readers(four):
         assert SENIOR_WORDS in seen[senior] and "(senior members only)" in seen[senior]
         assert OWN_WORDS not in seen[senior]
     assert SENIOR_WORDS in seen["ann"] and OWN_WORDS in seen["ann"] and "(only me)" in seen["ann"]
+    audit = four.cli("audit", "list").stdout  # a senior's read of seniors-only fields is recorded
+    for reader in ("sam", "ada"):
+        assert f"{reader} read the profile fields for senior members of ann" in audit
+    assert "bea read the profile" not in audit and SENIOR_WORDS not in audit
 
 
 async def test_a_new_name_shows_live_on_an_open_profile_and_the_directory(four):

@@ -15,6 +15,7 @@ from ..store.db import Store
 from ..store.models import PROFILE_FIELDS as PROFILE_FIELDS  # the order of a profile's parts, for screens
 from ..store.models import VISIBILITIES, Member, Profile, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, clean_text
+from .audit import SENIOR_FIELDS_READ, record
 from .errors import Invalid, NotFound
 from .members import to_view
 from .views import MemberView
@@ -108,8 +109,13 @@ class ProfileService:
         self.store = store
         self.hub = hub
 
-    async def of(self, reader: MemberView, member_id: int) -> ProfileView:
-        """``member_id``'s profile as ``reader`` may see it; a removed member is not found."""
+    async def of(self, reader: MemberView, member_id: int, *, opened: bool = True) -> ProfileView:
+        """``member_id``'s profile as ``reader`` may see it; a removed member is not found.
+
+        A senior member opening someone's fields meant for senior members only is a sensitive
+        read: it is recorded (``SENIOR_FIELDS_READ``, ids only). A page open when the profile
+        changes is redrawn with ``opened=False``: the same read, not recorded again.
+        """
 
         def query() -> ProfileView:
             member = Member.get_or_none(Member.id == member_id, Member.removed_at.is_null())
@@ -117,7 +123,10 @@ class ProfileService:
                 raise NotFound("No member by that name.")
             return _shown(reader, member, Profile.get_or_none(Profile.member == member_id))
 
-        return await self.store.read(query)
+        view = await self.store.read(query)
+        if opened and reader.id != member_id and any(f.shown_to == "seniors" for f in view.fields):
+            await self.store.write(lambda: record(reader.id, SENIOR_FIELDS_READ, subject_id=member_id))
+        return view
 
     async def by_handle(self, reader: MemberView, handle: str) -> ProfileView:
         def find() -> int:

@@ -126,7 +126,9 @@ class Belonging(SessionPart):
             return
         for screen in list(self.app.screen_stack):
             if isinstance(screen, ProfileScreen) and screen.member_id == event.member_id:
-                profile = await self.session.told(self.services.profiles.of(self.member, event.member_id), quietly=True)
+                profile = await self.session.told(
+                    self.services.profiles.of(self.member, event.member_id, opened=False), quietly=True
+                )
                 if isinstance(profile, ProfileView) and screen.is_attached:
                     screen.show(profile)
             elif isinstance(screen, DirectoryScreen):
