@@ -403,7 +403,8 @@ async def _members(ui: Frontend, typed: Typed) -> bool:
 
 
 async def _cheers(ui: Frontend, typed: Typed) -> bool:
-    """``/cheers``: how to cheer; ``/cheers ascii`` or ``/cheers emoji``: how cheers are drawn here."""
+    """``/reactions``: how to cheer; ``/reactions ascii`` or ``emoji``: how cheers are drawn here.
+    (Not ``/cheers``: ``/che`` then Tab stays ``/checkin``, the command members type most.)"""
     word = typed.argument.strip().lower()
     if word in ("ascii", "emoji"):
         ui.use_ascii_cheers(word == "ascii")
@@ -412,7 +413,7 @@ async def _cheers(ui: Frontend, typed: Typed) -> bool:
     ui.tell(
         "To cheer a message: F10 (or Shift+Tab), Up/Down to choose it, then a number: "
         + "  ".join(f"{n} {k.emoji} {k.ascii}" for n, k in enumerate(CHEERS, start=1))
-        + ". w shows who cheered, Esc goes back. /cheers ascii if the emoji look wrong.",
+        + ". w shows who cheered, Esc goes back. /reactions ascii if the emoji look wrong.",
         timeout=15,
     )
     return True
@@ -508,7 +509,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
     Command("members", "/members", "everyone in the group, with status and pronouns", _members),
     Command(
-        "cheers", "/cheers [ascii|emoji]", "cheer a message (F10, then a number); ascii for plain terminals", _cheers
+        "reactions",
+        "/reactions [ascii|emoji]",
+        "cheer a message (F10, then a number); ascii for plain terminals",
+        _cheers,
     ),
     Command("goals", "/goals [add WORDS | done N]", "your goals and the steps towards them", _goals),
     Command("progress", "/progress N WORDS", "a step towards goal N (then share it in #wins, if you like)", _progress),

@@ -16,7 +16,7 @@ async def test_a_cheer_shows_live_in_every_session_and_can_be_taken_back(group):
     bea = await Terminal.connect(group.port, group.keys["bea"])
     sam = await Terminal.connect(group.port, group.keys["sam"])
     try:
-        await ann.type_line("/cheers ascii")
+        await ann.type_line("/reactions ascii")
         await ann.wait_for("Cheers are drawn as plain text")
         await ann.type_line(WORDS)
         for term in (ann, bea, sam):

@@ -87,6 +87,7 @@ class MessageLog(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.selection = MessageSelection(actions)
         self._cheers: dict[int, Counts] = {}
+        self._selected: range | None = None  # None: not worked out since the last change
         self.ascii_cheers = False
         self._messages: list[MessageView] = []
         self._lines: list[Strip] = []
@@ -224,15 +225,12 @@ class MessageLog(ScrollView, can_focus=True):
         self._lines_changed()
         self.refresh()
 
-    def _highlight(self, lines: list[Strip], crop: Region) -> list[Strip]:
-        selected = self.selection.lines(self._messages, self._line_counts) if self.has_focus else None
-        if not selected:
-            return lines
-        top = self.scroll_offset.y
-        return [
-            line.apply_style(_SELECTED) if top + y in selected else line
-            for line, y in zip(lines, crop.line_range, strict=False)
-        ]
+    def _selected_lines(self) -> range:
+        """The lines to highlight: the selected message's, while focused (worked out once per change)."""
+        if self._selected is None:
+            found = self.selection.lines(self._messages, self._line_counts) if self.has_focus else None
+            self._selected = found or range(0)
+        return self._selected
 
     def set_timezone(self, timezone: str) -> None:
         """Show every time in ``timezone`` from now on (``/timezone`` changes it at once)."""
@@ -335,7 +333,7 @@ class MessageLog(ScrollView, can_focus=True):
             or styles.padding.top
             or styles.padding.bottom
         ):
-            return self._highlight(super().render_lines(crop), crop)
+            return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
         inner = inner_background_style(base_background, background)
@@ -357,7 +355,6 @@ class MessageLog(ScrollView, can_focus=True):
         lines = [
             self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range
         ]
-        lines = self._highlight(lines, crop)
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             lines = [line.crop(x1, x2) for line in lines]
@@ -383,7 +380,8 @@ class MessageLog(ScrollView, can_focus=True):
         return line
 
     def _lines_changed(self, from_index: int = 0) -> None:
-        """Finished lines from ``from_index`` on no longer match ``_lines``."""
+        """Finished lines from ``from_index`` on no longer match ``_lines`` (nor, perhaps, the selection)."""
+        self._selected = None
         if from_index <= 0:
             self._finished.clear()
         else:
@@ -400,7 +398,8 @@ class MessageLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, style)
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        line = self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        return line.apply_style(_SELECTED) if index in self._selected_lines() else line
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
