@@ -6,12 +6,34 @@ cheer back; Esc returns to writing.
 
 from __future__ import annotations
 
+from conftest import THREE, running_group
 from harness import Terminal
 
 WORDS = "I got out of bed and made tea today"
 
 
-async def test_a_cheer_shows_live_in_every_session_and_can_be_taken_back(group):
+def _a_full_log(group) -> None:
+    """40 earlier messages in #living-room: the log is full, so a new line under the newest message
+    is below the fold unless the log keeps to the bottom (it did not, at first)."""
+    import sqlite3
+
+    with sqlite3.connect(group.data_dir / "safespace.db") as db:
+        room = db.execute("SELECT id FROM channel WHERE name = 'living-room'").fetchone()[0]
+        sam = db.execute("SELECT id FROM member WHERE handle = 'sam'").fetchone()[0]
+        db.executemany(
+            "INSERT INTO message (channel_id, author_id, body, created_at, kind, visibility) "
+            "VALUES (?, ?, ?, '2026-11-30 09:00:00', 'chat', 'group')",
+            [(room, sam, f"earlier {i}") for i in range(40)],
+        )
+    db.close()
+
+
+async def test_a_cheer_shows_live_in_every_session_and_can_be_taken_back(tmp_path):
+    with running_group(tmp_path, THREE, prepare=_a_full_log) as group:
+        await _cheer_story(group)
+
+
+async def _cheer_story(group) -> None:
     ann = await Terminal.connect(group.port, group.keys["ann"])
     bea = await Terminal.connect(group.port, group.keys["bea"])
     sam = await Terminal.connect(group.port, group.keys["sam"])

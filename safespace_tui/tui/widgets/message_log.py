@@ -185,13 +185,21 @@ class MessageLog(ScrollView, can_focus=True):
         """Counts for messages about to be shown (history) or shown (``relayout``)."""
         self._cheers.update(counts)
         if relayout:
-            self._relayout()
+            self._relayout_in_place()
 
     def cheers_changed(self, message_id: int, counts: Counts) -> None:
         """Someone cheered a message: redraw it if it is shown."""
         self._cheers[message_id] = counts
         if any(m.id == message_id for m in self._messages):
-            self._relayout()
+            self._relayout_in_place()
+
+    def _relayout_in_place(self) -> None:
+        """Lay out again (a line of cheers came or went); a log at the bottom stays at the bottom,
+        so a cheer on the newest message is not drawn out of sight."""
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        self._relayout()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True, force=True)
 
     # -- message-selection mode
     def on_focus(self) -> None:
