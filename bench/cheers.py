@@ -92,7 +92,8 @@ async def main(args) -> None:
                     cheerer.sync()
                     receivers[0].sync()
                     raise RuntimeError(
-                        f"cheer {i} not shown on {n - len(stamps)} screens after 30 s:\n{cheerer.text()}\n{receivers[0].text()}"
+                        f"cheer {i} not shown on {n - len(stamps)} screens after 30 s:\n"
+                        f"{cheerer.text()}\n{receivers[0].text()}"
                     )
                 await asyncio.sleep(0.005)
             lat = [(s - t0) * 1000 for s in stamps.values()]
