@@ -2,8 +2,8 @@
 
 asyncssh has no MaxAuthTries or MaxStartups, so failed key attempts and
 connections per address are counted here. Every other SSH feature (passwords,
-keyboard-interactive, GSS, exec, sftp/scp, port and agent forwarding, X11) is
-refused.
+keyboard-interactive, GSS, exec other than ``export``, sftp/scp, port and agent forwarding,
+X11) is refused.
 """
 
 from __future__ import annotations
