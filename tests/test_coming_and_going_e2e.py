@@ -102,12 +102,24 @@ async def test_admin_exports_a_member_and_the_group(group):
     """``safespace export --member NAME``: that member's export; ``safespace export``: the group, only
     what the whole group could read (no safety plans, no check-ins)."""
     await _say(group, "ann", "hello everyone")
+    import sqlite3
+
+    db = sqlite3.connect(group.data_dir / "safespace.db")
+    with db:  # a check-in card's warning signs, as one is kept: senior members only
+        db.execute(
+            "INSERT INTO message (channel_id, author_id, body, created_at, kind, visibility) SELECT c.id, m.id, "
+            "'ann-for-seniors-only', '2026-11-30 09:00:00', 'checkin', 'seniors' FROM channel c, member m "
+            "WHERE c.name = 'check-ins' AND m.handle = 'ann'"
+        )
+    db.close()
     mine = json.loads(group.cli("export", "--member", "ann").stdout)
-    assert mine["member"]["handle"] == "ann" and [m["body"] for m in mine["messages"]] == ["hello everyone"]
+    assert mine["member"]["handle"] == "ann"
+    assert [m["body"] for m in mine["messages"]] == ["hello everyone", "ann-for-seniors-only"]
     whole = json.loads(group.cli("export").stdout)
     assert {m["handle"] for m in whole["members"]} == {"ann", "bea", "sam"}
     assert [(m["author"], m["body"]) for m in whole["messages"]] == [("ann", "hello everyone")]
     assert "safety_plan" not in whole and "checkins" not in whole
+    assert "ann-for-seniors-only" not in json.dumps(whole)
     missing = group.cli("export", "--member", "nobody", check=False)
     assert missing.returncode == 1 and "No member called 'nobody'" in missing.stderr
 
