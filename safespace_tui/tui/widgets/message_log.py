@@ -188,10 +188,31 @@ class MessageLog(ScrollView, can_focus=True):
             self._relayout_in_place()
 
     def cheers_changed(self, message_id: int, counts: Counts) -> None:
-        """Someone cheered a message: redraw it if it is shown."""
+        """Someone cheered a message: redraw only its lines, if it is shown.
+
+        Every session showing the channel does this for every cheer, so only the cheered message's
+        lines are replaced (the lines before it stay painted), as a new message appends.
+        bench/cheers.py, 20 receivers with full logs, a loaded 2-core machine: until the last screen
+        p50 294 ms (whole log laid out again: 392 ms); server CPU about the same, 5.35 against
+        5.60 ms per receiving session (the new line of cheers still changes the log's height).
+        """
         self._cheers[message_id] = counts
-        if any(m.id == message_id for m in self._messages):
+        index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
+        if index is None:
+            return
+        if not self._width or len(self._line_counts) != len(self._messages):
             self._relayout_in_place()
+            return
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        start = sum(self._line_counts[:index])
+        lines = self._render_message(self._messages[index])
+        self._lines[start : start + self._line_counts[index]] = lines
+        self._line_counts[index] = len(lines)
+        self._lines_changed(start)
+        self._update_virtual_size()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True, force=True)
+        self.refresh()
 
     def _relayout_in_place(self) -> None:
         """Lay out again (a line of cheers came or went); a log at the bottom stays at the bottom,
