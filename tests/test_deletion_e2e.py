@@ -82,17 +82,22 @@ async def test_deletion_after_the_grace_week_leaves_no_words_in_the_raw_files(tm
     config = "housekeeping_interval = 0.2\n"
     with running_group(tmp_path, members, config, prepare=_ann_gives_the_group_her_words) as group:
         ann = await Terminal.connect(group.port, group.keys["ann"])
+        bea = await Terminal.connect(group.port, group.keys["bea"])  # watching #living-room throughout
         try:
             await ann.type_line(f"today I want to say {SECRETS['message']}")
             await ann.wait_for_message("ann", f"today I want to say {SECRETS['message']}")
+            await bea.wait_for_message("ann", f"today I want to say {SECRETS['message']}")
             await _ask_for_deletion(ann)
             assert _query(group.data_dir, "SELECT count(*) FROM deletion_request") == [(1,)]
             raw = _raw(group.data_dir)
             assert all(words.encode() in raw for words in SECRETS.values())  # there before
             _a_week_passes(group.data_dir)
             await ann.wait_closed(timeout=30)  # her keys are gone: the session ends
+            await bea.wait_for_message("ann", "removed at the member's request")  # off bea's screen too
+            assert SECRETS["message"] not in bea.text()
         finally:
             await ann.close()
+            await bea.close()
         await wait_until(
             lambda: not any(w.encode() in _raw(group.data_dir) for w in SECRETS.values()),
             timeout=30,

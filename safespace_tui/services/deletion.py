@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..hub import MEMBERS, Hub
+from ..hub import MEMBERS, Hub, channel_topic
 from ..store.db import Store
 from ..store.models import (
     Alert,
@@ -50,6 +50,14 @@ DELETED = "data.deleted"
 
 
 @dataclass(frozen=True)
+class ChannelRewritten:
+    """Published on ``channel_topic(id)`` when words in it were replaced (a member's data deleted):
+    sessions showing the channel load it again, so the old words leave their screens too."""
+
+    channel_id: int
+
+
+@dataclass(frozen=True)
 class DeletionPending:
     asked_at: datetime
     due_at: datetime  # UTC
@@ -59,8 +67,10 @@ def _pending(row: DeletionRequest | None) -> DeletionPending | None:
     return None if row is None else DeletionPending(row.asked_at, row.due_at)
 
 
-def erase(member_id: int) -> None:
-    """Delete what ``member_id`` gave the group, in the caller's transaction (see the module docstring)."""
+def erase(member_id: int) -> set[int]:
+    """Delete what ``member_id`` gave the group, in the caller's transaction (see the module docstring);
+    returns the channels whose messages were rewritten."""
+    channels = {m.channel_id for m in Message.select(Message.channel).where(Message.author == member_id).distinct()}
     for model in (Profile, CheckIn, SpoonLog, SafetyPlan, PlanShare, NoticeAddress, CareSettings, Goal, MemberKey):
         model.delete().where(model.member == member_id).execute()
     Cheer.delete().where(Cheer.member == member_id).execute()
@@ -75,6 +85,7 @@ def erase(member_id: int) -> None:
     member.save()
     DeletionRequest.delete().where(DeletionRequest.member == member_id).execute()
     record(member_id, DELETED, subject_id=member_id)
+    return channels
 
 
 class DeletionService:
@@ -112,14 +123,16 @@ class DeletionService:
             lambda: [r.member_id for r in DeletionRequest.select().where(DeletionRequest.due_at <= now)]
         )
         for member_id in due:
-            view = await self.store.write(lambda member_id=member_id: _erase_and_view(member_id))
+            view, channels = await self.store.write(lambda member_id=member_id: _erase_and_view(member_id))
             log.info("deleted the data of member %s at their request", member_id)
             self.hub.publish(MEMBERS, view)
+            for channel_id in channels:
+                self.hub.publish(channel_topic(channel_id), ChannelRewritten(channel_id))
         if due:
             await self.store.checkpoint()
         return len(due)
 
 
-def _erase_and_view(member_id: int) -> MemberView:
-    erase(member_id)
-    return to_view(Member.get_by_id(member_id))
+def _erase_and_view(member_id: int) -> tuple[MemberView, set[int]]:
+    channels = erase(member_id)
+    return to_view(Member.get_by_id(member_id)), channels

@@ -30,6 +30,7 @@ from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
 from ..services.cheers import CheersChanged
 from ..services.crisis import MessageMoved, has_sos_words
+from ..services.deletion import ChannelRewritten
 from ..services.notices import CareView
 from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
@@ -336,11 +337,17 @@ class Session:
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
 
-    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved | CheersChanged) -> None:
+    async def _channel_event(
+        self, event: MessagePosted | MessageEdited | MessageMoved | CheersChanged | ChannelRewritten
+    ) -> None:
         if self.taken_down():
             return
         if isinstance(event, CheersChanged):  # counts only: shown where the message is shown
             self.main.cheers_changed(event)
+        elif isinstance(event, ChannelRewritten):  # a member's words deleted at their request
+            current = self.main.current
+            if current is not None and current.id == event.channel_id:
+                await self._show(current)
         elif isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
             self.main.message_edited(event.message, visible=may_see(self.member, event.message))
         elif isinstance(event, MessageMoved):
