@@ -72,3 +72,32 @@ def test_goals_are_numbered_per_member_and_nobody_reaches_anothers(world):
     assert [g.title for g in run_sync(services.goals.own(m["ann"]))] == ["walk daily"]
     with pytest.raises(Invalid):
         run_sync(services.goals.add(m["ann"], "   "))
+
+
+def test_a_file_from_before_gets_the_new_tables(tmp_path):
+    """Schema step to 5: a file at version 3 (main before issue 10) gains profiles, cheers, goals and
+    deletion requests, and its rows stay; a second run of the step changes nothing (idempotent)."""
+    import sqlite3
+
+    from safespace_tui.store import migrations
+    from safespace_tui.store.db import Store
+
+    services = build_services(tmp_path)
+    seed(services, tmp_path, {"ann": "member"})
+    path = services.store.path
+    services.store.close()
+    new = ("profile", "cheer", "goal", "goal_note", "deletion_request")
+    with sqlite3.connect(path) as db:
+        for table in ("goal_note", *new[:3], "deletion_request"):
+            db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        db.execute("UPDATE schema_version SET version = 3")
+    db.close()
+    store = Store(path)
+    try:
+        assert store.schema_version == migrations.SCHEMA_VERSION
+        store.write_sync(lambda: migrations.STEPS[4](store.db))  # again: nothing to do
+        tables = {row[0] for row in store.read_sync(lambda: store.db.execute_sql("SELECT name FROM sqlite_master"))}
+        assert set(new) <= tables
+        assert store.read_sync(lambda: store.db.execute_sql("SELECT handle FROM member").fetchall()) == [("ann",)]
+    finally:
+        store.close()
