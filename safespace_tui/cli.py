@@ -180,8 +180,16 @@ def cmd_init(args) -> int:
 # -- members
 def cmd_member_add(args) -> int:
     key = _read_key_arg(args.key)
-    member = _run(args, lambda s: s.members.add(args.name, key, role=args.role, display_name=args.display_name))
-    print(f"Added {member.handle} as {member.role}.")
+
+    async def add(services):
+        returning = await services.members.was_removed(args.name)
+        return returning, await services.members.add(args.name, key, role=args.role, display_name=args.display_name)
+
+    returning, member = _run(args, add)
+    if returning:
+        print(f"Welcome back: {member.handle} is a member again as {member.role}, with their history.")
+    else:
+        print(f"Added {member.handle} as {member.role}.")
     return 0
 
 
@@ -201,15 +209,32 @@ def cmd_member_role(args) -> int:
 
 
 def cmd_member_remove(args) -> int:
+    _run(args, lambda s: s.members.by_handle(args.name))  # "no member called …" before asking
+    if not args.yes and not _confirmed(
+        f"Remove {args.name}? Their sessions close; their messages stay. "
+        f"'safespace member restore {args.name}' brings them back. [y/N] "
+    ):
+        raise CLIError("nothing was changed. Answer y to remove, or add --yes in a script.")
     member = _run(args, lambda s: s.members.remove(args.name))
     print(f"Removed {member.handle}. Their messages stay; their live sessions close within seconds.")
     return 0
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no answer (a script, stdin closed) is a no."""
+    print(question, end="", flush=True)
+    answer = sys.stdin.readline()
+    if not answer.endswith("\n"):
+        print()
+    return answer.strip().lower() in ("y", "yes")
 
 
 def cmd_key_add(args) -> int:
     key = _read_key_arg(args.key)
     view = _run(args, lambda s: s.members.add_key(args.name, key))
     print(f"Added key {view.fingerprint} for {view.member_handle}.")
+    if view.member_removed:
+        print(f"{view.member_handle} was removed; the key opens once you run: safespace member restore {args.name}")
     return 0
 
 
@@ -421,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_member_role)
     p = member.add_parser("remove", parents=[common], help="remove a member (closes their sessions)")
     p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="do not ask first (for scripts)")
     p.set_defaults(func=cmd_member_remove)
     p = member.add_parser(
         "notify", parents=[common], help="a senior member's notification addresses (apprise URLs) and quiet hours"
@@ -485,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_joining import register as register_joining
 
     register_joining(sub, common)
+    from .cli_belonging import register
+
+    register(sub, member, common)
     return parser
 
 

@@ -22,6 +22,8 @@ from typing import Literal, Protocol
 
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
+from .services.cheers import CHEERS
+from .services.goals import goals_text
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
@@ -58,6 +60,11 @@ class Frontend(Protocol):
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
     def show_quiet_members(self, quiet: list, days: int) -> None: ...
     async def open_notify_settings(self) -> None: ...
+    async def open_profile(self, handle: str) -> None: ...
+    async def open_directory(self) -> None: ...
+    async def open_deletion(self) -> None: ...
+    def use_ascii_cheers(self, on: bool) -> None: ...
+    def offer_win(self, words: str) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -490,6 +497,69 @@ async def _capacity(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _profile(ui: Frontend, typed: Typed) -> bool:
+    """``/profile``: your own (a form); ``/profile NAME``: theirs, only what you may read."""
+    await ui.open_profile(typed.argument.strip().lstrip("@").lower())
+    return True
+
+
+async def _members(ui: Frontend, typed: Typed) -> bool:
+    await ui.open_directory()
+    return True
+
+
+async def _cheers(ui: Frontend, typed: Typed) -> bool:
+    """``/reactions``: how to cheer; ``/reactions ascii`` or ``emoji``: how cheers are drawn here.
+    (Not ``/cheers``: ``/che`` then Tab stays ``/checkin``, the command members type most.)"""
+    word = typed.argument.strip().lower()
+    if word in ("ascii", "emoji"):
+        ui.use_ascii_cheers(word == "ascii")
+        ui.tell("Cheers are drawn as " + ("plain text in this session." if word == "ascii" else "emoji again."))
+        return True
+    ui.tell(
+        "To cheer a message: F10 (or Shift+Tab), Up/Down to choose it, then a number: "
+        + "  ".join(f"{n} {k.emoji} {k.ascii}" for n, k in enumerate(CHEERS, start=1))
+        + ". w shows who cheered, Esc goes back. /reactions ascii if the emoji look wrong.",
+        timeout=15,
+    )
+    return True
+
+
+async def _goals(ui: Frontend, typed: Typed) -> bool:
+    """``/goals``: yours, with progress; ``/goals add WORDS``; ``/goals done N``."""
+    word, _, rest = typed.argument.strip().partition(" ")
+    goals = ui.services.goals
+    if word.lower() == "add":
+        goal = await goals.add(ui.member, rest)
+        ui.tell(f"Goal {goal.number} set: {goal.title}. /progress {goal.number} WORDS notes a step.")
+    elif word.lower() == "done" and rest.strip().isdigit():
+        title = await goals.done(ui.member, int(rest))
+        ui.tell(f"Set down: {title}. However it went, it counted.")
+    elif word:
+        ui.tell("/goals lists yours, /goals add WORDS sets one, /goals done N sets one down.", severity="warning")
+        return False
+    else:
+        ui.show_page("My goals", goals_text(await goals.own(ui.member)))
+    return True
+
+
+async def _progress(ui: Frontend, typed: Typed) -> bool:
+    """``/progress N WORDS``: a step towards goal N; then the offer to share it in #wins."""
+    number, _, words = typed.argument.strip().partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("Write /progress, the goal's number, then a few words: /progress 1 walked to the shop.")
+        return False
+    goal = await ui.services.goals.progress(ui.member, int(number), words)
+    ui.offer_win(f"{goal.title}: {goal.notes[-1][1]}")
+    return True
+
+
+async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
+    """Asks first; a week's grace, cancellable with the same command."""
+    await ui.open_deletion()
+    return True
+
+
 MODE_WORDS = {"line": "in the plain line mode", "full": "in the full-screen app"}
 
 
@@ -563,6 +633,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("decide", "/decide N invite|wait|decline", "decide a nomination", _decide, who=Who.SENIOR),
     Command("invite", "/invite [NAME]", "make an invite code (shown once)", _invite, who=Who.SENIOR),
     Command("capacity", "/capacity [N]", "seats open; admins set how many the group holds", _capacity, who=Who.SENIOR),
+    Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
+    Command("members", "/members", "everyone in the group, with status and pronouns", _members),
+    Command(
+        "reactions",
+        "/reactions [ascii|emoji]",
+        "cheer a message (F10, then a number); ascii for plain terminals",
+        _cheers,
+    ),
+    Command("goals", "/goals [add WORDS | done N]", "your goals and the steps towards them", _goals),
+    Command("progress", "/progress N WORDS", "a step towards goal N (then share it in #wins, if you like)", _progress),
+    Command(
+        "delete-my-data",
+        "/delete-my-data",
+        "delete what the group holds about you (a week to change your mind)",
+        _delete_my_data,
+    ),
     Command("mode", "/mode line|full", "plain lines (screen readers, slow links) or the full-screen app", _mode),
 )
 BY_NAME = {command.name: command for command in COMMANDS}

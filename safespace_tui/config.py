@@ -91,6 +91,7 @@ class Config:
     idle_connection_timeout: float = 15.0  # logged in, but no session open
     max_output_buffer: int = 4 * 1024 * 1024
     session_check_interval: float = 2.0
+    housekeeping_interval: float = 60.0  # due deletions of a member's data, and /away dates reached
     # care
     crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
     sos_escalate_after: float = 300.0

@@ -86,6 +86,10 @@ async def test_a_line_mode_member_and_a_full_screen_member_talk(group):
         await ann.type_line("/help")
         await ann.wait_for("(end of Commands)")
         assert "/sos [note]: ask a senior member for help now" in stream(ann) and "/alerts" not in stream(ann)
+        await ann.type_line("/members")
+        await ann.wait_for("(end of Members)")
+        await ann.type_line("/profile bea")
+        await ann.wait_for("(end of bea's profile)")
         await ann.type_line("/stauts low")
         await ann.wait_for("Did you mean /status?")
         assert_plain_stream(ann)
@@ -331,7 +335,7 @@ async def test_ctrl_x_leaves_at_once_and_clears_the_window(group):
 async def test_a_removed_member_in_line_mode_is_told_and_the_session_closes(group):
     ann = await line(group.port, group.keys["ann"])
     try:
-        group.cli("member", "remove", "ann")
+        group.cli("member", "remove", "ann", "--yes")
         await ann.wait_closed(30)
         assert "Your access to Safe Space has changed" in stream(ann)
     finally:

@@ -77,7 +77,7 @@ async def test_removed_member_is_refused(group):
     cat = await ssh_connect(group.port, group.keys["cat"])  # works before removal
     cat.close()
     await cat.wait_closed()
-    group.cli("member", "remove", "cat")
+    group.cli("member", "remove", "cat", "--yes")
     with pytest.raises(asyncssh.PermissionDenied):
         await ssh_connect(group.port, group.keys["cat"])
 

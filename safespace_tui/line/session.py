@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from .. import commands
@@ -25,7 +25,7 @@ from ..errors import TellMember
 from ..hub import ALERTS, MEMBERS, channel_topic, member_topic
 from ..services import Services
 from ..services.away import parse_until
-from ..services.channels import CRISIS_CHANNEL, MessagePosted, may_see
+from ..services.channels import CRISIS_CHANNEL, WINS, MessagePosted, may_see
 from ..services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, QuietMember
 from ..services.crisis import (
     AlertAcknowledged,
@@ -44,6 +44,7 @@ from ..services.crisis import (
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
+from ..services.spoons import zone
 from ..services.views import ChannelView, MemberView, MessageView, status_words
 from . import render
 
@@ -466,6 +467,82 @@ class LineSession:
 
     async def open_notify_settings(self) -> None:
         self.write("Notice settings are in the full-screen app for now: connect without line@ and type /notify.")
+
+    async def open_profile(self, handle: str) -> None:
+        """``/profile NAME``: their page as you may read it; ``/profile``: yours (editing is in the app)."""
+        profiles = self.services.profiles
+        if handle:
+            profile = await self.told(profiles.by_handle(self.member, handle))
+        else:
+            profile = await self.told(profiles.of(self.member, self.member.id))
+        if profile is None:
+            return
+        lines = [f"  {field.label}: {render.plain(field.text)}" for field in profile.fields if field.text]
+        if not handle:
+            lines.append("  (Editing your profile is in the full-screen app: /mode full, or ssh full@host.)")
+        self.show_page(
+            f"{render.name(profile.member.display_name)}'s profile", "\n".join(lines) or "Nothing shared yet."
+        )
+
+    async def open_directory(self) -> None:
+        lines = []
+        for profile in await self.services.profiles.directory(self.member):
+            member = profile.member
+            pronouns = f" ({render.name(profile.pronouns)})" if profile.pronouns else ""
+            lines.append(
+                f"  {render.name(member.display_name)} (@{render.name(member.handle)}){pronouns}: "
+                f"{status_words(member.status)}"
+            )
+        self.show_page("Members", "\n".join(lines) or "Nobody yet.")
+
+    async def open_deletion(self) -> None:
+        """/delete-my-data: asks first; a week to change your mind (the same command cancels)."""
+        deletion = self.services.deletion
+        pending = await deletion.pending(self.member)
+
+        async def ask() -> None:
+            if pending is None:
+                answer = await self.ask(
+                    "Delete what the group holds about you? It happens in a week, and you can cancel until "
+                    "then with /delete-my-data. Type delete to ask for it; anything else changes nothing."
+                )
+                if answer.lower() == "delete":
+                    asked = await self.told(deletion.ask(self.member))
+                    if asked is not None:
+                        self.write(f"{self._due_words(asked.due_at)} You can cancel until then with /delete-my-data.")
+                else:
+                    self.write("Nothing changed.")
+                return
+            answer = await self.ask(
+                f"{self._due_words(pending.due_at)} Type cancel to keep everything; anything else leaves it as it is."
+            )
+            if answer.lower() == "cancel" and await self.told(deletion.cancel(self.member)) is True:
+                self.write("Cancelled. Nothing will be deleted.")
+
+        self._later(ask)
+
+    def _due_words(self, due: datetime) -> str:
+        local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
+        return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
+
+    def use_ascii_cheers(self, on: bool) -> None:
+        """Cheers are drawn by the app; line mode shows none, so there is nothing to change."""
+
+    def offer_win(self, words: str) -> None:
+        """After a step towards a goal: share it in #wins? Only if the member says so."""
+
+        async def ask() -> None:
+            answer = await self.ask("Share this step in #wins? Type yes to share it; anything else keeps it to you.")
+            if answer.lower() not in ("y", "yes"):
+                return
+            wins = await self.services.channels.by_name(WINS)
+            outcome = await self.told(self.services.messages.send(self.member, wins.id, words))
+            if outcome is not None and outcome.care_check:
+                self.write(f"Your note is kept. You could post it in #{WINS} yourself, in your own time.")
+            elif outcome is not None and outcome.message is not None:
+                self._write_own(outcome.message)
+
+        self._later(ask)
 
     # -- sending ------------------------------------------------------------------------------------
     async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:

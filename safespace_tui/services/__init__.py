@@ -12,8 +12,12 @@ from .audit import AuditService
 from .away import AwayService
 from .channels import ChannelService
 from .checkins import CheckInService
+from .cheers import CheerService
 from .crisis import CrisisService
 from .debriefs import DebriefService
+from .deletion import DeletionService
+from .export import ExportService
+from .goals import GoalService
 from .group_texts import GroupTextService
 from .invites import InviteService
 from .members import MemberService
@@ -23,6 +27,7 @@ from .notices import NoticeService
 from .onboarding import OnboardingService
 from .preferences import PreferenceService
 from .presence import Presence
+from .profiles import ProfileService
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
 from .wellbeing import WellbeingService
@@ -60,5 +65,11 @@ class Services:
         self.invites = InviteService(store, hub, time.monotonic)
         self.nominations = NominationService(store, hub, self.invites)
         self.onboarding = OnboardingService(store, hub, self.texts, self.messages)
+        # a member's own data (issue 10): export, profiles, cheers, goals, deletion
+        self.export = ExportService(store)
+        self.profiles = ProfileService(store, hub)
+        self.deletion = DeletionService(store, hub)
+        self.cheers = CheerService(store, hub)
+        self.goals = GoalService(store)
         # how a member's sessions open: the plain line mode or the app (issue 12)
         self.preferences = PreferenceService(store)

@@ -22,12 +22,16 @@ PLAN_READ = "safety_plan.read"
 MESSAGE_MOVED = "message.move_to_911"
 DEBRIEF_READ = "debrief.read"
 NOMINATIONS_READ = "nominations.read"
+SENIOR_FIELDS_READ = "profile.read_seniors_only"
 
 ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
     MESSAGE_MOVED: "moved to #911 a message by",
     DEBRIEF_READ: "read the debrief notes on an alert of",
     NOMINATIONS_READ: "read the nominations",
+    SENIOR_FIELDS_READ: "read the profile fields for senior members of",
+    "data.export": "exported the data of",
+    "data.deleted": "had their data deleted:",
 }
 
 

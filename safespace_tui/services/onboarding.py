@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..hub import MEMBERS, Hub
 from ..store.db import Store
-from ..store.models import Member, Onboarding, utcnow
+from ..store.models import Member, Onboarding, Profile, utcnow
 from ..text import TextRejected, clean_line, clean_text, validate_handle
 from .channels import LIVING_ROOM
 from .crisis import looks_like_self_harm
@@ -148,6 +148,10 @@ class OnboardingService:
             member.handle = member.display_name = handle
             member.pronouns, member.timezone = clean_pronouns, zone
             member.save()
+            # the profile shows pronouns too (services/profiles.py); one answer, asked once
+            Profile.insert(member=actor.id, pronouns=clean_pronouns).on_conflict(
+                conflict_target=[Profile.member], update={Profile.pronouns: clean_pronouns}
+            ).execute()
             row.step = "welcome"
             row.save()
             return to_view(member)

@@ -69,6 +69,7 @@ class KeyView:
     comment: str
     added_at: datetime
     revoked_at: datetime | None
+    member_removed: bool = False  # a key added for a member who left opens once they are restored
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 asyncssh has no MaxAuthTries or MaxStartups, so failed key attempts and
 connections per address are counted here. Every other SSH feature (passwords,
-keyboard-interactive, GSS, exec, sftp/scp, port and agent forwarding, X11) is
-refused.
+keyboard-interactive, GSS, exec other than ``export``, sftp/scp, port and agent forwarding,
+X11) is refused.
 """
 
 from __future__ import annotations
@@ -368,6 +368,7 @@ class SafeSpaceServer:
         self._gc: asyncio.Task | None = None
         self.gc_policy = GCPolicy(lambda: len(self.sessions))
         self._escalator: asyncio.Task | None = None
+        self._housekeeping: asyncio.Task | None = None
 
     def admit(self, connection: _Connection) -> str | None:
         """Count a new connection in, or say why not (door.py: rate per source, fair waiting budget)."""
@@ -444,6 +445,8 @@ class SafeSpaceServer:
         # ... and seniors who are not connected hear of them (services/notices.py), also of alerts
         # still waiting from before a restart.
         await self.services.notices.start()
+        # A member's data deleted when their week of grace is over; /away ending at its date.
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
         # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data);
         # `kill -USR2 <pid>` the same after a full collection, with the object count (diagnostics).
         loop = asyncio.get_running_loop()
@@ -453,6 +456,19 @@ class SafeSpaceServer:
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread, or no signals on this platform
         return self._acceptor.sockets[0].getsockname()[1]
+
+    async def _keep_house(self) -> None:
+        """Every ``housekeeping_interval``: due deletions (services/deletion.py), then stepped-away
+        members whose date has come (services/away.py). Never dies of an error."""
+        while True:
+            for job in (self.services.deletion.run_due, self.services.away.end_due):
+                try:
+                    await job()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("housekeeping step failed; trying again later")
+            await asyncio.sleep(self.config.housekeeping_interval)
 
     def status(self, *, collect: bool = False) -> dict[str, int]:
         """What an admin may see of the running server: counts, never who or what. Cheap.
@@ -517,6 +533,8 @@ class SafeSpaceServer:
             self._gc.cancel()
         if self._escalator is not None:
             self._escalator.cancel()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
         if self._acceptor is not None:
             self._acceptor.close()
         for session in list(self.sessions):

@@ -199,6 +199,12 @@ class Store:
                 total += (self.path.parent / name).stat().st_size
         return total
 
+    async def checkpoint(self) -> None:
+        """Write the WAL back into the file and empty it (TRUNCATE), on the writer thread, outside
+        any transaction: after a deletion, the old words are then in neither the -wal nor the db."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, lambda: self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+
     def close(self) -> None:
         """Finish queued writes, then close; connections in pool threads close with them."""
         self._writer.submit(self.db.close).result()

@@ -17,7 +17,11 @@ from .models import (
     AuditEntry,
     CareSettings,
     CheckIn,
+    Cheer,
     DebriefNote,
+    DeletionRequest,
+    Goal,
+    GoalNote,
     GroupSetting,
     Invite,
     Member,
@@ -25,6 +29,7 @@ from .models import (
     NoticeAddress,
     Onboarding,
     PlanShare,
+    Profile,
     SchemaVersion,
     ScreeningNote,
     SessionPreference,
@@ -70,6 +75,11 @@ def _joining_tables(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
 
 
+def _belonging_tables(db: SqliteDatabase) -> None:
+    """4 -> 5 (issue 10, part B): profiles, cheers, goals and their notes, deletion requests."""
+    db.create_tables([Profile, Cheer, Goal, GoalNote, DeletionRequest], safe=True)
+
+
 def watch_settings(db: SqliteDatabase) -> None:
     """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
     Idempotent (safe=True), so it may run again after the steps are renumbered."""
@@ -77,8 +87,8 @@ def watch_settings(db: SqliteDatabase) -> None:
 
 
 def _step_of_another_branch(db: SqliteDatabase) -> None:
-    """Versions 4 to 7 belong to work merged from other branches; on this branch alone they
-    change nothing, so a version-4 file still walks to 8. Replaced by their steps when merged."""
+    """Versions 5 and 6 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-5 file still walks to 8. Replaced by their steps when merged."""
 
 
 def _session_preferences(db: SqliteDatabase) -> None:
@@ -91,7 +101,8 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
     2: audit_append_only,
     3: _joining_tables,
-    **dict.fromkeys(range(4, 7), _step_of_another_branch),
+    4: _belonging_tables,
+    **dict.fromkeys(range(5, 7), _step_of_another_branch),
     7: watch_settings,
     8: _session_preferences,
 }

@@ -350,6 +350,71 @@ class Onboarding(BaseModel):
     finished_at = DateTimeField(null=True)
 
 
+PROFILE_FIELDS = ("pronouns", "about", "diagnoses", "goals", "challenges", "triggers")
+VISIBILITIES = ("group", "seniors", "me")
+
+
+class Profile(BaseModel):
+    """What a member chooses to tell the group about themselves (issue 10), each field with its own
+    audience: ``<field>_to`` is group | seniors | me. Never trauma specifics (the form says so)."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    pronouns = CharField(default="", max_length=40)
+    pronouns_to = CharField(default="group", max_length=8)
+    about = TextField(default="")
+    about_to = CharField(default="group", max_length=8)
+    diagnoses = TextField(default="")
+    diagnoses_to = CharField(default="group", max_length=8)
+    goals = TextField(default="")
+    goals_to = CharField(default="group", max_length=8)
+    challenges = TextField(default="")
+    challenges_to = CharField(default="group", max_length=8)
+    triggers = TextField(default="")
+    triggers_to = CharField(default="group", max_length=8)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Cheer(BaseModel):
+    """One member's reaction on one message (one of a small set, services/cheers.py)."""
+
+    message = ForeignKeyField(Message, backref="+", on_delete="CASCADE")
+    message_id: int
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    kind = CharField(max_length=12)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("message", "member", "kind"), True),)
+
+
+class Goal(BaseModel):
+    """A goal a member is working towards; progress notes hang off it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    title = CharField(max_length=200)
+    created_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(null=True)
+
+
+class GoalNote(BaseModel):
+    goal = ForeignKeyField(Goal, backref="+", on_delete="CASCADE")
+    goal_id: int
+    body = TextField()
+    at = DateTimeField(default=utcnow)
+
+
+class DeletionRequest(BaseModel):
+    """A member asked for their data to be deleted: done at ``due_at`` unless cancelled first."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    asked_at = DateTimeField(default=utcnow)
+    due_at = DateTimeField()
+
+
 class SessionPreference(BaseModel):
     """How a member's sessions open when the user name does not say: the plain line mode or the app."""
 
@@ -383,5 +448,10 @@ ALL_MODELS = (
     ScreeningNote,
     Invite,
     Onboarding,
+    Profile,
+    Cheer,
+    Goal,
+    GoalNote,
+    DeletionRequest,
     SessionPreference,
 )

@@ -165,8 +165,17 @@ class SharedCheckInWanted(Request):
 
 
 class ProfileWanted(Request):
-    """A senior (or anyone, once profiles exist) wants a member's profile."""
+    """Open this member's profile (the member list, the directory, the seniors' pane)."""
 
     def __init__(self, member_id: int) -> None:
         super().__init__()
         self.member_id = member_id
+
+
+class MessageActed(Request):
+    """A key of the message-selection mode on the selected message (``action``: "cheer:heart", …)."""
+
+    def __init__(self, message_id: int, action: str) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.action = action

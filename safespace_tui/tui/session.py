@@ -28,12 +28,15 @@ from ..errors import TellMember
 from ..hub import MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
+from ..services.cheers import CheersChanged
 from ..services.crisis import MessageMoved, has_sos_words
+from ..services.deletion import ChannelRewritten
 from ..services.notices import CareView
 from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
+from .belonging import Belonging
 from .crisis_care import CrisisCare
 from .joining import Joining
 from .messages import Refused
@@ -71,6 +74,7 @@ class Session:
         self.day = MyDay(self)
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
+        self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -92,7 +96,8 @@ class Session:
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
             requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
             requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
-            requests.ProfileWanted: lambda request: self.watch.open_profile(request.member_id),
+            requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
+            requests.MessageActed: lambda request: self.belonging.message_acted(request.message_id, request.action),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -115,6 +120,7 @@ class Session:
         self.day.start()
         self.crisis.start()
         self.joining.start()
+        self.belonging.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
@@ -294,6 +300,26 @@ class Session:
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
 
+    async def open_profile(self, handle: str) -> None:
+        """``/profile``: your own form; ``/profile NAME``: their page, as you may see it (your own
+        name: your page as you see it)."""
+        if handle:
+            await self.belonging.open_profile_of(handle)
+        else:
+            await self.belonging.open_own_form()
+
+    async def open_directory(self) -> None:
+        await self.belonging.open_directory()
+
+    def offer_win(self, words: str) -> None:
+        self.belonging.offer_win(words)
+
+    def use_ascii_cheers(self, on: bool) -> None:
+        self.main.use_ascii_cheers(on)
+
+    async def open_deletion(self) -> None:
+        await self.belonging.open_deletion()
+
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
         await self.told(commands.run(self, commands.Typed(name, argument, by_key=True)))
@@ -324,6 +350,7 @@ class Session:
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
         if (
             self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
             and history
@@ -333,10 +360,18 @@ class Session:
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
 
-    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved) -> None:
+    async def _channel_event(
+        self, event: MessagePosted | MessageEdited | MessageMoved | CheersChanged | ChannelRewritten
+    ) -> None:
         if self.taken_down():
             return
-        if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
+        if isinstance(event, CheersChanged):  # counts only: shown where the message is shown
+            self.main.cheers_changed(event)
+        elif isinstance(event, ChannelRewritten):  # a member's words deleted at their request
+            current = self.main.current
+            if current is not None and current.id == event.channel_id:
+                await self._show(current)
+        elif isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
             self.main.message_edited(event.message, visible=may_see(self.member, event.message))
         elif isinstance(event, MessageMoved):
             current = self.main.current
@@ -381,6 +416,7 @@ class Session:
         if channel is None:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in older]))
         self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:

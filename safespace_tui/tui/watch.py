@@ -22,7 +22,6 @@ from .session_part import SessionPart
 from .widgets.watch_pane import WatchPane, summary_text
 
 DOCK_WIDTH = 120  # columns: narrower, the conversation would be left too little room
-PROFILES_LATER = "Profiles aren't here yet; c shows their latest check-in you may see."
 
 
 class Watch(SessionPart):
@@ -98,11 +97,6 @@ class Watch(SessionPart):
             self.tell("They haven't shared a check-in with senior members yet.")
             return
         self.session.show_page(f"{shared.member_name}'s latest check-in", checkin_words(shared))
-
-    def open_profile(self, member_id: int) -> None:
-        """The hook for members' profiles (being built elsewhere): open the profile of ``member_id``
-        here once they exist; until then, a kind word that says where to look instead."""
-        self.tell(PROFILES_LATER)
 
 
 def checkin_words(shared: SharedCheckIn) -> str:
