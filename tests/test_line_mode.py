@@ -228,6 +228,28 @@ async def test_status_away_and_back_as_questions(group):
         await close_all(ann, bea)
 
 
+async def test_goals_progress_shared_in_wins_and_delete_my_data_as_questions(group):
+    ann = None
+    try:
+        ann = await line(group.port, group.keys["ann"])
+        await ann.type_line("/goals add walk every day")
+        await ann.type_line("/progress 1 walked to the shop")
+        await ann.wait_for("Share this step in #wins?")
+        await ann.type_line("yes")
+        await ann.wait_screen(lambda: re.search(r"#wins \d\d:\d\d ann: .*walked to the shop", ann.text()), "the win")
+        await ann.type_line("/delete-my-data")
+        await ann.wait_for("Type delete to ask for it")
+        await ann.type_line("delete")
+        await ann.wait_screen(lambda: "You can cancel until then with /del" in stream(ann), "the deletion asked for")
+        await ann.type_line("/delete-my-data")
+        await ann.wait_for("Type cancel to keep everything")
+        await ann.type_line("cancel")
+        await ann.wait_for("Cancelled. Nothing will be deleted.")
+        assert_plain_stream(ann)
+    finally:
+        await close_all(ann)
+
+
 async def test_checkin_is_a_dialogue_of_questions(group):
     ann = None
     try:
