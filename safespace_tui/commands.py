@@ -58,6 +58,8 @@ class Frontend(Protocol):
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
     def show_quiet_members(self, quiet: list, days: int) -> None: ...
     async def open_notify_settings(self) -> None: ...
+    def open_switcher(self) -> None: ...
+    def show_found(self, title: str, found: list, *, empty: str) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -384,6 +386,31 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _channels(ui: Frontend, typed: Typed) -> bool:
+    ui.open_switcher()
+    return True
+
+
+async def _search(ui: Frontend, typed: Typed) -> bool:
+    """``/search words``: messages you may read that hold every word, newest first."""
+    if not typed.argument.strip():
+        ui.tell("Search for a word or two, for example: /search bath", severity="warning")
+        return False
+    found = await ui.services.search.search(ui.member, typed.argument)
+    ui.show_found(
+        f"Search: {typed.argument.strip()[:40]}", found, empty="Nothing found. Fewer or other words may help."
+    )
+    return True
+
+
+async def _mentions(ui: Frontend, typed: Typed) -> bool:
+    """``/mentions``: where you were mentioned since you last looked (or, if nowhere new, lately)."""
+    found, fresh = await ui.services.search.mentions(ui.member)
+    title = "Mentions since you last looked" if fresh else "Mentions (nothing new since you last looked)"
+    ui.show_found(title, found, empty="Nobody has mentioned you yet.")
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -409,6 +436,9 @@ COMMANDS: tuple[Command, ...] = (
         (Key("f4", "My plan", over_everything=False),),
     ),
     Command("help", "/help", "this help: every key and command", _help, (Key("f1", "Help", over_everything=False),)),
+    Command("channels", "/channels", "every channel, with unread counts", _channels, (Key("ctrl+k", "Channels"),)),
+    Command("search", "/search words", "find messages you can read; Enter shows one in its place", _search),
+    Command("mentions", "/mentions", "where you were mentioned since you last looked", _mentions),
     Command(
         "status",
         "/status available|low|recharging|away [note]",

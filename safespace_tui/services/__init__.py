@@ -18,6 +18,7 @@ from .messages import MessageService
 from .notices import NoticeService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
+from .search import SearchService
 from .spoons import SpoonService
 
 
@@ -47,3 +48,5 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # finding things: search, /mentions, a message in its context (issue 12)
+        self.search = SearchService(store)

@@ -231,6 +231,17 @@ class ChannelService:
         except Exception:  # a full disk, say: unread counts may be high; nobody's words are lost
             log.warning("could not save %d read markers", len(reads), exc_info=True)
 
+    async def last_read(self, actor: MemberView, channel_id: int) -> int:
+        """The newest message ``actor`` had seen in the channel (0: none): where "new since you
+        were last here" begins."""
+        unsaved = self._unsaved_reads.get((actor.id, channel_id), 0)
+
+        def query() -> int:
+            marker = ReadMarker.get_or_none(ReadMarker.member == actor.id, ReadMarker.channel == channel_id)
+            return marker.last_read_id if marker is not None else 0
+
+        return max(unsaved, await self.store.read(query))
+
     async def list_all(self) -> list[tuple[ChannelView, int]]:
         """For the CLI: every channel and its message count."""
 

@@ -16,14 +16,17 @@ from .models import (
     AlertNotice,
     AuditEntry,
     CareSettings,
+    Channel,
     CheckIn,
     DebriefNote,
+    MentionsSeen,
+    MessageSearch,
     NoticeAddress,
     PlanShare,
     SchemaVersion,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 7
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +53,53 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def search_index(db: SqliteDatabase) -> None:
+    """The full-text index of messages (FTS5), kept in step by triggers, so no write path can
+    forget it: every insert, edit and delete of a message updates it in the same transaction.
+    A new file gets them too (``migrate``). Idempotent."""
+    db.create_tables([MessageSearch], safe=True)
+    search, message = MessageSearch._meta.table_name, "message"
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_ai" AFTER INSERT ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"(rowid, body) VALUES (new.id, new.body); END'
+    )
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_ad" AFTER DELETE ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"("{search}", rowid, body) VALUES (\'delete\', old.id, old.body); END'
+    )
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_au" AFTER UPDATE OF body ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"("{search}", rowid, body) VALUES (\'delete\', old.id, old.body); '
+        f'INSERT INTO "{search}"(rowid, body) VALUES (new.id, new.body); END'
+    )
+
+
+def _catching_up(db: SqliteDatabase) -> None:
+    """-> 7 (issue 12): search over what was said (existing messages indexed once), the /mentions
+    marker, and archived channels."""
+    search_index(db)
+    db.execute_sql(
+        f'INSERT INTO "{MessageSearch._meta.table_name}"("{MessageSearch._meta.table_name}") VALUES (\'rebuild\')'
+    )
+    db.create_tables([MentionsSeen], safe=True)
+    table = Channel._meta.table_name
+    if "archived_at" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "archived_at" DATETIME')
+
+
+def _no_change(db: SqliteDatabase) -> None:
+    """Versions other branches use (4-6); nothing of this branch's (the steps are renumbered on merge)."""
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    3: _no_change,
+    4: _no_change,
+    5: _no_change,
+    6: _catching_up,
+}
 
 
 class SchemaTooNew(RuntimeError):
@@ -72,6 +120,7 @@ def migrate(db: SqliteDatabase) -> int:
         with db.atomic():
             db.create_tables(ALL_MODELS)
             audit_append_only(db)
+            search_index(db)
             SchemaVersion.create(version=SCHEMA_VERSION)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:

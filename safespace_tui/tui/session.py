@@ -35,6 +35,7 @@ from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
 from .crisis_care import CrisisCare
+from .getting_around import GettingAround
 from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
@@ -46,6 +47,7 @@ from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
+    from ..services.search import Found
 
 log = logging.getLogger("safespace.tui")
 T = TypeVar("T")
@@ -67,6 +69,8 @@ class Session:
         self.main = MainScreen(member, spoons_max=services.config.spoons_max)
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
+        self.around = GettingAround(self)
+        self._told_up = False  # told once that Up brings back a refused command
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -208,6 +212,12 @@ class Session:
     def show_who_is_here(self) -> None:
         self.show_page("Who is here", "\n".join(self.main.who_is_here()) or "Nobody yet.")
 
+    def open_switcher(self) -> None:
+        self.around.open_switcher()
+
+    def show_found(self, title: str, found: list[Found], *, empty: str) -> None:
+        self.around.show_found(title, found, empty=empty)
+
     def show_quiet_members(self, quiet: list[QuietMember], days: int) -> None:
         self.app.push_screen(QuietMembersScreen(quiet, days, timezone=self.member.timezone))
 
@@ -299,12 +309,26 @@ class Session:
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
-        history = await self.services.channels.history(self.member, channel.id)
+        channels = self.services.channels
+        last_read = await channels.last_read(self.member, channel.id)
+        history = await channels.history(self.member, channel.id)
         if (
-            self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
+            self.main.show_history(
+                channel, history, has_older=len(history) >= self.services.config.history_page, new_after=last_read
+            )
             and history
         ):
             self._mark_read(channel.id, history[-1].id)
+
+    async def jump_to(self, message_id: int) -> None:
+        """A search or mentions result: its channel, with the message marked and what was said around it."""
+        channel_id, messages, has_older = await self.services.search.context(self.member, message_id)
+        channel = next((c for c in self.main.channels if c.id == channel_id), None)
+        if channel is None or self.taken_down():
+            return
+        self.main.show_channel(channel)
+        if self.main.show_history(channel, messages, has_older=has_older, at=message_id) and messages:
+            self._mark_read(channel.id, messages[-1].id)
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
@@ -360,7 +384,9 @@ class Session:
         self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:
-        if request.names:
+        if request.mentions:
+            self.tell("Members: " + "  ".join(request.names), timeout=6)
+        elif request.names:
             self.tell("Commands: " + "  ".join("/" + name for name in request.names), timeout=6)
         else:
             self.tell(commands.unknown_words(request.typed, self.member), severity="warning")
@@ -384,8 +410,13 @@ class Session:
         text = request.text
         typed = commands.parse(text)
         used = await self.told(commands.run(self, typed) if typed is not None else self.send(commands.unescape(text)))
-        if used is not True:
+        if used is True:
+            return
+        if typed is None:  # words not sent (too long, say): they stay in the box to be changed
             self.main.restore_draft(text)
+        elif not self._told_up:  # a command: the box stays empty for what comes next; Up recalls it
+            self._told_up = True
+            self.tell("Press Up to bring back what you typed.", timeout=5)
 
     async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
         """Post ``text`` to the current channel under the crisis rules (in services): SOS words go

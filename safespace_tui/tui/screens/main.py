@@ -7,7 +7,7 @@ the member asks for (``tui/messages.py``). It loads nothing and subscribes to no
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -37,6 +37,11 @@ class MainScreen(CrisisKeysFirst):
     BINDINGS = [
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),
+        # The conversation scrolls from wherever the focus is (the box, usually): priority, or the
+        # box's own PageUp would move its cursor instead.
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        Binding("ctrl+end,ctrl+down", "jump_newest", "Newest", show=False, priority=True),
     ]
 
     def __init__(self, member: MemberView, *, spoons_max: int) -> None:
@@ -44,6 +49,7 @@ class MainScreen(CrisisKeysFirst):
         self._member = member
         self._spoons_max = spoons_max
         self.current: ChannelView | None = None
+        self._title_shown: tuple[ChannelView, int] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -53,6 +59,7 @@ class MainScreen(CrisisKeysFirst):
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
                 yield MessageLog(id="messages", timezone=self._member.timezone)
+                yield Static("", id="new-below", markup=False)
                 yield MessageBox(command_names=command_names(self._member), id="message-box")
             with Vertical(id="members-pane"):
                 yield Static("Members", classes="pane-title", markup=False)
@@ -62,6 +69,35 @@ class MainScreen(CrisisKeysFirst):
 
     def on_mount(self) -> None:
         self.focus_box()
+        self.query_one("#new-below", Static).display = False
+
+    # -- nothing typed is lost -------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the conversation or the channel list has the focus goes into
+        the box (it used to be dropped without a sign)."""
+        box = self.query_one(MessageBox)
+        if box.has_focus or not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        box.take_key(event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste that landed elsewhere on the screen (6,000 characters vanished) goes to the box."""
+        box = self.query_one(MessageBox)
+        if box.has_focus:
+            return
+        event.stop()
+        event.prevent_default()
+        # Run by the box itself: a request it posts from here would count the screen as its sender
+        # and stop bubbling at the screen, never reaching the session.
+        box.call_later(box.take_paste, event.text)
+
+    @property
+    def draft(self) -> str:
+        """What is in the box, unsent (Ctrl+Q asks before leaving it)."""
+        boxes = self.query(MessageBox)
+        return boxes.first().text if boxes else ""
 
     @property
     def taken_down(self) -> bool:
@@ -84,6 +120,7 @@ class MainScreen(CrisisKeysFirst):
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:
         self.query_one(MemberList).set_members(members, online)
+        self.query_one(MessageBox).handles = [m.handle for m in members]
 
     def set_online(self, member_id: int, online: bool) -> None:
         self.query_one(MemberList).set_online(member_id, online)
@@ -95,6 +132,7 @@ class MainScreen(CrisisKeysFirst):
             members.remove_member(member.id)
         else:
             members.update_member(member)
+        self.query_one(MessageBox).handles = [m.handle for m in members.members]
 
     def member_changed(self, member: MemberView) -> None:
         """This session's own member changed: the status bar and the times shown follow."""
@@ -112,16 +150,23 @@ class MainScreen(CrisisKeysFirst):
         """Switch to ``channel`` now; its history follows with ``show_history``."""
         self.current = channel
         self.query_one(ChannelList).set_current(channel.id)
-        title = Text("#" + channel.name, "bold")
-        if channel.topic:
-            title.append("  " + channel.topic, "dim")
-        self.query_one("#channel-title", Static).update(title)
+        self.set_unread_elsewhere()
 
-    def show_history(self, channel: ChannelView, history: list[MessageView], *, has_older: bool) -> bool:
-        """Show ``history`` if ``channel`` is still the one shown; returns whether it was."""
+    def show_history(
+        self,
+        channel: ChannelView,
+        history: list[MessageView],
+        *,
+        has_older: bool,
+        new_after: int | None = None,
+        at: int | None = None,
+    ) -> bool:
+        """Show ``history`` if ``channel`` is still the one shown; returns whether it was.
+        ``new_after``: the last message read before, the "new since you were last here" line
+        goes after it; ``at``: a message to show and mark (a search result)."""
         if self.current is not channel or not self.is_attached:
             return False
-        self.query_one(MessageLog).set_messages(history, has_older=has_older)
+        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at)
         return True
 
     def show_older(self, channel: ChannelView, older: list[MessageView], *, has_older: bool) -> None:
@@ -135,6 +180,7 @@ class MainScreen(CrisisKeysFirst):
             return True
         if not mine:
             self.query_one(ChannelList).bump_unread(message.channel_id)
+            self.set_unread_elsewhere()
         return False
 
     def message_edited(self, message: MessageView, *, visible: bool) -> None:
@@ -172,7 +218,51 @@ class MainScreen(CrisisKeysFirst):
         if self.is_attached:
             self.query_one(MessageBox).take_out(text)
 
+    def new_below(self, count: int) -> None:
+        """The log's count of messages that arrived while scrolled up: "↓ N new messages"."""
+        line = self.query_one("#new-below", Static)
+        if count:
+            noun = "message" if count == 1 else "messages"
+            line.update(f"↓ {count} new {noun}  (Ctrl+End)")
+        line.display = bool(count)
+
+    def set_unread_elsewhere(self) -> None:
+        """At phone width the channel list is hidden: the title says how many wait elsewhere.
+
+        Redrawn only when what it says changes, and without a layout (its height is one line):
+        a message in another channel reaches every session (the fan-out path)."""
+        if self.current is None or not self.is_attached:
+            return
+        waiting = self.query_one(ChannelList).unread_elsewhere() if self.has_class("-narrow") else 0
+        key = (self.current, waiting)
+        if key == self._title_shown:
+            return
+        self._title_shown = key
+        text = Text("#" + self.current.name, "bold")
+        if waiting:
+            text.append(f"  {waiting} unread: Ctrl+K", "reverse")
+        if self.current.topic:
+            text.append("  " + self.current.topic, "dim")
+        self.query_one("#channel-title", Static).update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.set_unread_elsewhere)  # the -narrow class follows the width
+
+    @on(MessageLog.NewBelow)
+    def _new_below(self, event: MessageLog.NewBelow) -> None:
+        self.new_below(event.count)
+
     # -- what the member asks for -------------------------------------------------------------
+    def action_scroll_log(self, direction: int) -> None:
+        log_widget = self.query_one(MessageLog)
+        if direction < 0:
+            log_widget.scroll_page_up(animate=False)
+        else:
+            log_widget.scroll_page_down(animate=False)
+
+    def action_jump_newest(self) -> None:
+        self.query_one(MessageLog).scroll_end(animate=False, immediate=True, force=True)
+
     @on(OptionList.OptionSelected, "#channels")
     def _channel_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

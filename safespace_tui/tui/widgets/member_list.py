@@ -56,6 +56,10 @@ class MemberList(ScrollView):
     def is_online(self, member_id: int) -> bool:
         return member_id in self._online
 
+    @property
+    def members(self) -> list[MemberView]:
+        return list(self._members.values())
+
     def member(self, member_id: int) -> MemberView | None:
         return self._members.get(member_id)
 

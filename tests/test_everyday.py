@@ -1,0 +1,309 @@
+"""Issue 12, everyday chat at every width: nothing typed is lost, catching up, finding things,
+getting around at phone width. Pilot tests with a real store and the real services."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+
+from appkit import add_messages, build_services, make_app, seed
+from harness import wait_until
+from safespace_tui.store.models import Message
+from safespace_tui.tui.screens.crisis import ChoiceScreen
+from safespace_tui.tui.screens.finding import ChannelSwitcher, FoundScreen
+from safespace_tui.tui.widgets.channel_list import ChannelList
+from safespace_tui.tui.widgets.key_bar import KeyBar
+from safespace_tui.tui.widgets.message_box import MessageBox
+from safespace_tui.tui.widgets.message_log import NEW_SINCE, MessageLog
+
+
+@pytest.fixture
+def world(tmp_path):
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {"ann": "member", "bea": "member", "sam": "senior"})
+    add_messages(services, "living-room", ids["bea"], ["Morning, all. Slow start today.", "Tea helps."])
+    add_messages(services, "wins", ids["sam"], ["I went for a walk."])
+    yield services, ids
+    services.store.close()
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def box(app) -> MessageBox:
+    return app.screen.query_one(MessageBox)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def bodies(services) -> list[str]:
+    return services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
+
+
+# -- typed text is never lost ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 20)])
+async def test_typing_while_the_conversation_has_the_focus_goes_into_the_box(world, size):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.screen.query_one(MessageLog).focus()
+        await pilot.press(*"hello")
+        assert box(app).text == "hello" and box(app).has_focus
+        app.screen.query_one(MessageLog).focus()
+        await pilot.pause()
+        app.post_message(events.Paste("x" * 3000))  # as the driver does: to the focused widget
+        await settle(pilot)
+        assert box(app).text == "hello" + "x" * 3000
+        app.screen.query_one(MessageLog).focus()
+        await pilot.pause()
+        app.post_message(events.Paste("y" * 6000))  # more than a message holds: said, never silent
+        await settle(pilot)
+        assert box(app).text == "hello" + "x" * 3000
+        await wait_until(lambda: any("That paste is very long (6,000 characters)" in note for note in notes(app)))
+
+
+async def test_typing_while_the_channel_list_has_the_focus_goes_into_the_box(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(ChannelList).focus()
+        await pilot.press(*"hi ann")
+        assert box(app).text == "hi ann"
+
+
+async def test_a_refused_command_leaves_the_box_empty_and_up_brings_it_back(world):
+    """It stayed in the box and the next words were glued to it ("/quiet-members 3/join …")."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/quiet-members 3", "enter")
+        await settle(pilot)
+        assert box(app).text == ""
+        assert any("for senior members" in note for note in notes(app))
+        assert any("Press Up" in note for note in notes(app))
+        await pilot.press(*"/stauts low", "enter")
+        await settle(pilot)
+        assert box(app).text == ""
+        await pilot.press("up")
+        assert box(app).text == "/stauts low"
+        await pilot.press("up")
+        assert box(app).text == "/quiet-members 3"
+        await pilot.press("down")
+        assert box(app).text == "/stauts low"
+        await pilot.press("down")
+        assert box(app).text == ""
+        await pilot.press(*"hope the bath helps", "enter")
+        await settle(pilot)
+        assert bodies(services)[-1] == "hope the bath helps"
+
+
+async def test_up_in_a_draft_moves_the_cursor_and_recalls_nothing(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"sent", "enter")
+        await settle(pilot)
+        await pilot.press(*"a draft", "up")
+        assert box(app).text == "a draft"
+
+
+async def test_ctrl_q_with_a_draft_asks_first_and_stay_keeps_it(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"half a thought", "ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen) and app.screen.id == "leave"
+        assert app.is_running
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.is_running and box(app).text == "half a thought"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("1")
+        await wait_until(lambda: not app.is_running)
+
+
+async def test_ctrl_q_without_a_draft_leaves_at_once(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await wait_until(lambda: not app.is_running)
+
+
+async def test_ctrl_c_gives_safe_spaces_own_leave_prompt(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(48, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen) and app.screen.id == "leave"
+        assert not any("ctrl+q" in note.lower() for note in notes(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, ChoiceScreen)
+
+
+# -- catching up -----------------------------------------------------------------------------------------
+
+
+async def test_new_since_you_were_last_here_line_sits_after_what_was_read(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        assert NEW_SINCE in log.render_line(0).text  # never here before: everything is new
+        bea = await services.members.get(ids["bea"])
+        channel = app.screen.current
+        await pilot.press("ctrl+n")  # away to #check-ins
+        await settle(pilot)
+        await services.messages.send(bea, channel.id, "while you were away")
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        lines = [log.render_line(y).text for y in range(log.size.height)]
+        marked = next(i for i, line in enumerate(lines) if NEW_SINCE in line)
+        assert "Tea helps." in lines[marked - 1] and "while you were away" in lines[marked + 1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 20)])
+async def test_scrolled_up_new_messages_are_counted_and_one_key_jumps_to_them(world, size):
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i}" for i in range(40)])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        assert box(app).has_focus
+        before = log.scroll_y
+        await pilot.press("pageup")  # scrolls the conversation, the focus stays in the box
+        await settle(pilot)
+        assert log.scroll_y < before and box(app).has_focus
+        bea = await services.members.get(ids["bea"])
+        for word in ("one", "two"):
+            await services.messages.send(bea, app.screen.current.id, word)
+        await wait_until(lambda: log.new_below == 2)
+        marker = app.screen.query_one("#new-below")
+        assert marker.display and "↓ 2 new messages" in str(marker.render())
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        assert log.scroll_y == log.max_scroll_y and not marker.display and box(app).has_focus
+        await pilot.press("pageup", "pagedown", "pagedown")
+        await settle(pilot)
+        assert log.scroll_y == log.max_scroll_y
+
+
+async def test_after_a_resize_the_view_stays_at_the_bottom(world):
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i}" for i in range(40)])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        for size in ((80, 40), (48, 20), (80, 12), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            assert log.scroll_y == log.max_scroll_y, size
+
+
+# -- mentions and search ---------------------------------------------------------------------------------
+
+
+async def test_tab_completes_an_at_name(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"thanks @be", "tab")
+        assert box(app).text == "thanks @bea "
+        await pilot.press(*"and @s", "tab")
+        assert box(app).text == "thanks @bea and @sam "
+
+
+async def test_search_lists_where_who_and_when_and_enter_shows_it_in_context(world):
+    services, ids = world
+    add_messages(services, "wins", ids["bea"], ["The bath helped a lot."] + [f"filler {i}" for i in range(60)])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/search bath", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FoundScreen)
+        shown = " ".join(str(option.prompt) for option in app.screen.query_one("OptionList")._options)
+        assert "#wins" in shown and "bea" in shown and "09:30" in shown and "bath helped" in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.current.name == "wins"
+        log = app.screen.query_one(MessageLog)
+        visible = [log.render_line(y).text for y in range(log.size.height)]
+        assert any("The bath helped a lot." in line for line in visible)
+
+
+async def test_search_never_finds_what_the_member_may_not_read(world):
+    services, ids = world
+    sam = await services.members.get(ids["sam"])
+    channel = await services.channels.by_name("living-room")
+    await services.channels.post(sam, channel.id, "seniors-only bath note", visibility="seniors")
+    ann = await services.members.get(ids["ann"])
+    assert [f.message.body for f in await services.search.search(sam, "bath")] == ["seniors-only bath note"]
+    assert await services.search.search(ann, "bath") == []
+    hidden = (await services.search.search(sam, "bath"))[0].message.id
+    from safespace_tui.services.errors import NotFound
+
+    with pytest.raises(NotFound):
+        await services.search.context(ann, hidden)
+
+
+async def test_search_words_are_words_not_query_syntax(world):
+    services, ids = world
+    ann = await services.members.get(ids["ann"])
+    for typed in ('"tea', "tea*", "tea) (hel", "^tea", "tea:", "(tea"):
+        assert [f.message.body for f in await services.search.search(ann, typed)] == ["Tea helps."], typed
+
+
+async def test_mentions_lists_where_you_were_named_since_you_last_looked(world):
+    services, ids = world
+    bea = await services.members.get(ids["bea"])
+    ann = await services.members.get(ids["ann"])
+    channel = await services.channels.by_name("wins")
+    await services.channels.post(bea, channel.id, "well done @ann!")
+    await services.channels.post(bea, channel.id, "and @anna is someone else")
+    found, fresh = await services.search.mentions(ann)
+    assert fresh and [f.message.body for f in found] == ["well done @ann!"]
+    found, fresh = await services.search.mentions(ann)
+    assert not fresh and [f.message.body for f in found] == ["well done @ann!"]  # nothing new: the last ones
+
+
+# -- phone width ---------------------------------------------------------------------------------
+
+
+async def test_at_phone_width_the_switcher_shows_unread_counts_and_goes_there(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(48, 20)) as pilot:
+        await settle(pilot)
+        title = app.screen.query_one("#channel-title")
+        assert "1 unread: Ctrl+K" in str(title.render())
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        assert isinstance(app.screen, ChannelSwitcher)
+        shown = [str(option.prompt) for option in app.screen.query_one("OptionList")._options]
+        assert any("#wins" in line and "1 unread" in line for line in shown)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert app.screen.current.name == "wins"
+        assert "unread" not in str(app.screen.query_one("#channel-title").render())
