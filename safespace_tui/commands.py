@@ -436,9 +436,6 @@ COMMANDS: tuple[Command, ...] = (
         (Key("f4", "My plan", over_everything=False),),
     ),
     Command("help", "/help", "this help: every key and command", _help, (Key("f1", "Help", over_everything=False),)),
-    Command("channels", "/channels", "every channel, with unread counts", _channels, (Key("ctrl+k", "Channels"),)),
-    Command("search", "/search words", "find messages you can read; Enter shows one in its place", _search),
-    Command("mentions", "/mentions", "where you were mentioned since you last looked", _mentions),
     Command(
         "status",
         "/status available|low|recharging|away [note]",
@@ -459,6 +456,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("timezone", "/timezone Area/City", "when your day (and your spoons) start again", _timezone),
     Command("away", "/away [note]", "step away for a while, or leave the group", _away),
     Command("back", "/back", "you're back", _back),
+    Command("channels", "/channels", "every channel, with unread counts", _channels, (Key("ctrl+k", "Channels"),)),
+    Command("search", "/search words", "find messages you can read; Enter shows one in its place", _search),
+    Command("mentions", "/mentions", "where you were mentioned since you last looked", _mentions),
     Command(
         "quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members, who=Who.SENIOR
     ),

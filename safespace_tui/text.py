@@ -302,20 +302,19 @@ def clean_typing(text: str) -> str:
     return _strip_invisible(text, keep_lone_zwj=True) if not text.isascii() else text
 
 
-_RTL_CLASSES = frozenset({"R", "AL"})
+_RTL_LETTER = r"\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff"  # Hebrew, Arabic, …
+_RTL_RUN_RE = re.compile(rf"[{_RTL_LETTER}]+(?:[ \d.,:;!?'\"()-]+[{_RTL_LETTER}]+)*")
 _FSI, _PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
 
 
 def isolate_rtl(text: str) -> str:
-    """Each line holding right-to-left letters wrapped in an isolate (FSI ... PDI), added only for
-    display, after cleaning (which removes any a member typed): an Arabic or Hebrew name or line
-    then cannot reorder the time, the name or the words around it on a terminal that does bidi."""
+    """Each run of right-to-left words (Hebrew, Arabic, …) wrapped in an isolate (FSI … PDI),
+    added only for display, after cleaning (which removes any a member typed): on a terminal
+    that does bidi, the run then cannot reorder the time, the name or the words around it.
+    A run, not the whole line, so a wrapped line keeps its isolate on the same screen line."""
     if text.isascii():
         return text
-    return "\n".join(
-        _FSI + line + _PDI if any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in line) else line
-        for line in text.split("\n")
-    )
+    return _RTL_RUN_RE.sub(lambda match: _FSI + match.group() + _PDI, text)
 
 
 def validate_handle(handle: str) -> str:

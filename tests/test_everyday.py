@@ -307,3 +307,25 @@ async def test_at_phone_width_the_switcher_shows_unread_counts_and_goes_there(wo
         await settle(pilot)
         assert app.screen.current.name == "wins"
         assert "unread" not in str(app.screen.query_one("#channel-title").render())
+
+
+@pytest.mark.parametrize("screen_key", [None, "f3", "f6"])
+async def test_the_key_line_at_48_columns_keeps_sos_crisis_help_and_the_main_keys(world, screen_key):
+    """At 48 columns the alerts pane lost Close (r) and #911 (t), and labels were cut mid-word."""
+    services, ids = world
+    app = make_app(services, ids["sam"])
+    async with app.run_test(size=(48, 20)) as pilot:
+        await settle(pilot)
+        if screen_key:
+            await pilot.press(screen_key)
+            await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        shown = bar.shown_descriptions
+        assert shown[:4] == ["Quick exit", "SOS", "Crisis lines", "Help"], shown
+        main = {None: ["Channels"], "f3": ["I'm with you", "#911", "Close…"], "f6": ["Save"]}[screen_key]
+        assert all(key in shown for key in main), shown
+        rendered = str(bar.render()).split("\n")
+        assert all(len(line) <= 48 for line in rendered)
+        assert all(label in "\n".join(rendered) for label in ("Exit", "SOS", "Crisis", "Help"))
+        for row, start, end, (_key, key_shown, description, _enabled) in bar._spans:  # whole labels only
+            assert end <= 48 and rendered[row][start:end].strip().startswith(key_shown), description

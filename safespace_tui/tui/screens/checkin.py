@@ -105,6 +105,7 @@ class CheckInScreen(CrisisKeysFirst):
     }
     """
 
+    KEY_LINE_FIRST = ("ctrl+o",)  # Save shows on a phone (widgets/key_bar.py)
     AUTO_FOCUS = "#spoons"  # at compose, before the first key can arrive
     BINDINGS = [
         Binding("ctrl+o", "save", "Save"),

@@ -33,7 +33,11 @@ def command_names(member: MemberView) -> list[str]:
 class MainScreen(CrisisKeysFirst):
     # Below 72 columns (a phone) the side panes would leave the conversation a few characters
     # wide: they are hidden (app.tcss), and Ctrl+N, /join and F1 still reach every channel.
+    KEY_LINE_FIRST = ("ctrl+k",)  # the channel switcher shows on a phone (widgets/key_bar.py)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
+    # Under 14 rows (30x10) the box is one line and the status bar goes: the conversation keeps
+    # room for a few lines (/status and /spoons still say how you are).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (14, "-tall")]
     BINDINGS = [
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),
@@ -49,7 +53,7 @@ class MainScreen(CrisisKeysFirst):
         self._member = member
         self._spoons_max = spoons_max
         self.current: ChannelView | None = None
-        self._title_shown: tuple[ChannelView, int] | None = None
+        self._title_shown: tuple[ChannelView, int, int] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -234,13 +238,15 @@ class MainScreen(CrisisKeysFirst):
         if self.current is None or not self.is_attached:
             return
         waiting = self.query_one(ChannelList).unread_elsewhere() if self.has_class("-narrow") else 0
-        key = (self.current, waiting)
+        key = (self.current, waiting, self.size.width)
         if key == self._title_shown:
             return
         self._title_shown = key
         text = Text("#" + self.current.name, "bold")
         if waiting:
-            text.append(f"  {waiting} unread: Ctrl+K", "reverse")
+            room = self.size.width - 2 - text.cell_len
+            hint = f" {waiting} unread: Ctrl+K"
+            text.append(hint if len(hint) <= room else f" {waiting} unread", "reverse")
         if self.current.topic:
             text.append("  " + self.current.topic, "dim")
         self.query_one("#channel-title", Static).update(text, layout=False)

@@ -92,7 +92,8 @@ class MessageLog(ScrollView, can_focus=True):
         self._messages = list(messages)
         self.has_older = has_older
         self._loading_older = False
-        self._new_from = next((m.id for m in messages if new_after is not None and m.id > new_after), None)
+        # Only for someone who was here before: on a first visit everything is new.
+        self._new_from = next((m.id for m in messages if new_after and m.id > new_after), None)
         self._marked = at
         self._relayout()
         self._set_new_below(0)
