@@ -12,6 +12,8 @@ from textual.widgets.text_area import EditResult, Location
 from ...text import MAX_MESSAGE_CHARS, clean_typing
 from ..messages import CommandsOffered, PasteRefused, Submitted
 
+ZWJ = "\u200d"
+
 
 class MessageBox(TextArea):
     """A TextArea that sends on Enter and refuses an oversized paste.
@@ -64,6 +66,13 @@ class MessageBox(TextArea):
             event.stop()
             event.prevent_default()
             self.insert("\n")
+            return
+        if event.character == ZWJ:
+            # The joiner inside a typed ❤️‍🩹 arrives as its own key, which Textual calls unprintable
+            # and the TextArea dropped: the emoji was saved as ❤️🩹. clean_text judges it on send.
+            event.stop()
+            event.prevent_default()
+            self.insert(ZWJ)
             return
         await super()._on_key(event)
 

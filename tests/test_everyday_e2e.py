@@ -1,0 +1,125 @@
+"""Issue 12 over real SSH: nothing typed is lost, getting around at phone width, search and the
+message shown in context, typed emoji kept whole. One server for the module; each test uses its
+own members, so tests do not see each other's sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import running_group
+from harness import Terminal, wait_until
+
+MEMBERS = {name: "member" for name in ("ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal")}
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    with running_group(tmp_path_factory.mktemp("everyday"), MEMBERS) as g:
+        yield g
+
+
+def bodies(group) -> list[str]:
+    with sqlite3.connect(group.data_dir / "safespace.db") as db:
+        return [row[0] for row in db.execute("SELECT body FROM message ORDER BY id")]
+
+
+async def test_ctrl_c_asks_in_our_words_and_ctrl_q_with_a_draft_asks_first(group):
+    ann = await Terminal.connect(group.port, group.keys["ann"], width=80, height=24)
+    try:
+        ann.press("ctrl+c")
+        await ann.wait_for("Leave Safe Space?")
+        assert "Press ctrl+q" not in ann.text() and "Do you want to quit" not in ann.text()
+        ann.press("escape")
+        await ann.wait_gone("Leave Safe Space?")
+        ann.send("half a thought")
+        ann.press("ctrl+q")
+        await ann.wait_for("isn't sent yet")
+        ann.send("2")  # stay
+        await ann.wait_gone("Leave Safe Space?")
+        await ann.wait_for("half a thought")
+        ann.press("ctrl+q")
+        await ann.wait_for("Leave Safe Space?")
+        ann.send("1")
+        await ann.wait_closed()
+    finally:
+        await ann.close()
+
+
+async def test_a_refused_command_is_not_glued_to_the_next_message(group):
+    """ "/quiet-members 3/join living-room@ann hope the bath helps…" went out in the wrong channel."""
+    bea = await Terminal.connect(group.port, group.keys["bea"], width=80, height=24)
+    try:
+        await bea.type_line("/quiet-members 3")
+        await bea.wait_for("for senior members")
+        await bea.type_line("hope the bath helps")
+        await bea.wait_for_message("bea", "hope the bath helps")
+        assert bodies(group)[-1] == "hope the bath helps"
+        bea.press("up", "up")
+        await bea.wait_screen(lambda: "/quiet-members 3" in bea.text(), "Up brings the refused command back")
+    finally:
+        await bea.close()
+
+
+async def test_at_phone_width_unread_shows_and_the_switcher_goes_there(group):
+    cat = await Terminal.connect(group.port, group.keys["cat"], width=48, height=20, wait_for="living-room")
+    dan = await Terminal.connect(group.port, group.keys["dan"], width=80, height=24)
+    try:
+        await dan.type_line("/join wins")
+        await dan.wait_for("#wins")
+        await dan.type_line("a small win today")
+        await dan.wait_for_message("dan", "a small win today")
+        await cat.wait_for("1 unread: Ctrl+K")
+        for needed in ("SOS", "Crisis", "Help", "Channels"):
+            assert needed in cat.text().splitlines()[-2] + cat.text().splitlines()[-1], needed
+        cat.press("ctrl+k")
+        await cat.wait_for("1 unread")
+        await cat.wait_for("Go to a channel")
+        cat.press("down", "down", "enter")
+        await cat.wait_for_message("dan", "a small win today")
+        assert "unread: Ctrl+K" not in cat.text()
+        cat.send("typed while the list was open")
+        await cat.wait_for("typed while the list was open")
+    finally:
+        await cat.close()
+        await dan.close()
+
+
+async def test_search_finds_it_and_enter_shows_it_in_its_channel(group):
+    eve = await Terminal.connect(group.port, group.keys["eve"], width=80, height=24)
+    fay = await Terminal.connect(group.port, group.keys["fay"], width=80, height=24)
+    try:
+        await eve.type_line("/join check-ins")
+        await eve.wait_for("#check-ins")
+        await eve.type_line("lavender bath helped")
+        await eve.wait_for_message("eve", "lavender bath helped")
+        for i in range(30):
+            await eve.type_line(f"later note {i}")
+        await eve.wait_for_message("eve", "later note 29")
+        await fay.type_line("/search lavender")
+        await fay.wait_for("#check-ins")
+        await fay.wait_for("lavender bath")
+        fay.press("enter")
+        await fay.wait_gone("Search: lavender")
+        await fay.wait_for_message("eve", "lavender bath helped")
+        assert "#check-ins" in fay.text().splitlines()[0]
+    finally:
+        await eve.close()
+        await fay.close()
+
+
+async def test_a_typed_zwj_emoji_is_stored_whole_and_links_stay_one_link(group):
+    """❤️‍🩹 typed (one character at a time, as keys) was saved as ❤️🩹: its joiner was dropped."""
+    gus = await Terminal.connect(group.port, group.keys["gus"], width=80, height=24)
+    try:
+        for character in "mending ❤️‍🩹 🏳️‍🌈":
+            gus.send(character)
+        gus.press("enter")
+        await gus.wait_screen(lambda: "mending ❤️‍🩹 🏳️‍🌈" in bodies(group), "stored whole")
+        link = "https://example.org/" + "a-long-path/" * 8
+        await gus.type_line("see " + link)
+        await gus.wait_for("see https://example.org/")
+        await wait_until(lambda: f"\x1b]8;".encode() in gus.raw and link.encode() in gus.raw)
+    finally:
+        await gus.close()
