@@ -11,7 +11,7 @@ import pytest
 from conftest import running_group
 from harness import Terminal, wait_until
 
-MEMBERS = {name: "member" for name in ("ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal")}
+MEMBERS = dict.fromkeys(("ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal"), "member")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +120,6 @@ async def test_a_typed_zwj_emoji_is_stored_whole_and_links_stay_one_link(group):
         link = "https://example.org/" + "a-long-path/" * 8
         await gus.type_line("see " + link)
         await gus.wait_for("see https://example.org/")
-        await wait_until(lambda: f"\x1b]8;".encode() in gus.raw and link.encode() in gus.raw)
+        await wait_until(lambda: b"\x1b]8;" in gus.raw and link.encode() in gus.raw)
     finally:
         await gus.close()
