@@ -65,8 +65,11 @@ class SearchService:
             .join(Member, on=(Message.author == Member.id))
             .switch(Message)
             .join(Channel, on=(Message.channel == Channel.id))
-            .where(MessageSearch.match(expression), visible_to(actor), Message.id > after_id)
-            .order_by(Message.id.desc())
+            .where(MessageSearch.match(expression), visible_to(actor), MessageSearch.rowid > after_id)
+            # Newest first by the index's own rowid: FTS5 then walks its matches from the newest
+            # and stops at ``limit``; ordered by message.id it sorted every match first
+            # (bench/search.py, 100,000 messages, its most common word: p50 492 ms -> 16 ms).
+            .order_by(MessageSearch.rowid.desc())
             .limit(limit)
         )
         return [Found(message_view(row, row.author), row.channel.name) for row in rows]
