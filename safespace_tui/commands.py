@@ -456,7 +456,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("timezone", "/timezone Area/City", "when your day (and your spoons) start again", _timezone),
     Command("away", "/away [note]", "step away for a while, or leave the group", _away),
     Command("back", "/back", "you're back", _back),
-    Command("channels", "/channels", "every channel, with unread counts", _channels, (Key("ctrl+k", "Channels"),)),
+    Command("channels", "/channels", "every channel, with unread counts (Ctrl+K on the main screen)", _channels),
     Command("search", "/search words", "find messages you can read; Enter shows one in its place", _search),
     Command("mentions", "/mentions", "where you were mentioned since you last looked", _mentions),
     Command(

@@ -329,3 +329,50 @@ async def test_the_key_line_at_48_columns_keeps_sos_crisis_help_and_the_main_key
         assert all(label in "\n".join(rendered) for label in ("Exit", "SOS", "Crisis", "Help"))
         for row, start, end, (_key, key_shown, description, _enabled) in bar._spans:  # whole labels only
             assert end <= 48 and rendered[row][start:end].strip().startswith(key_shown), description
+
+
+# -- who is here ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 20)])
+async def test_the_symbols_are_explained_and_a_status_note_is_seen_by_others(world, size):
+    from safespace_tui.tui.screens.text_page import TextPage
+    from safespace_tui.tui.widgets.member_list import MemberList
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        bea = await services.members.get(ids["bea"])
+        await services.members.set_status(bea, "low", "taking a bath, back later")
+        members = app.screen.query_one(MemberList)
+        await wait_until(lambda: any("taking a bath" in line for line in members.plain_lines()))
+        lines = members.plain_lines()
+        assert "● available" in lines[0] and "◐ low" in "\n".join(lines[:4])
+        bea_line = next(line for line in lines if "bea" in line)
+        assert bea_line.lstrip().startswith("◐")  # the symbol first: a cut name never hides it
+        await pilot.press(*"/here", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPage)
+        page = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "☾ recharging" in page and "○ offline" in page and "taking a bath, back later" in page
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 20)])
+async def test_a_check_in_error_scrolls_into_view_at_every_width(world, size):
+    """A check-in without a mood "did nothing" at 48 columns: its error was below the screen."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        error = app.screen.query_one("#checkin-error")
+        form = app.screen.query_one("#checkin-form")
+
+        def in_view() -> bool:
+            text = str(error.render())
+            return bool(text.strip()) and form.region.contains(error.region.x, error.region.y)
+
+        await wait_until(in_view, what=lambda: f"error at {error.region}, form shows {form.region}")

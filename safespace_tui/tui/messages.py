@@ -151,3 +151,7 @@ class OpenCrisisThread(Request):
 
 class LeaveWanted(Request):
     """Ctrl+C, or Ctrl+Q with an unsent draft: ask before leaving."""
+
+
+class SwitcherWanted(Request):
+    """Ctrl+K on the main screen: the channel switcher, with unread counts (issue 12)."""

@@ -90,6 +90,7 @@ class Session:
             requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+            requests.SwitcherWanted: lambda _request: self.around.open_switcher(),
         }
 
     # -- who, and with what -----------------------------------------------------------------

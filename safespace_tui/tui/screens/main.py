@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static
 from ...commands import available_to
 from ...services.views import ChannelView, MemberView, MessageView
 from .. import textual_fixes
-from ..messages import ChannelChosen
+from ..messages import ChannelChosen, SwitcherWanted
 from ..widgets.channel_list import ChannelList
 from ..widgets.key_bar import KeyBar
 from ..widgets.member_list import MemberList
@@ -46,6 +46,9 @@ class MainScreen(CrisisKeysFirst):
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
         Binding("ctrl+end,ctrl+down", "jump_newest", "Newest", show=False, priority=True),
+        # Ctrl+K, as in Slack and Discord: over the box's own Ctrl+K (delete to the end of the line),
+        # here only; a form's fields keep theirs.
+        Binding("ctrl+k", "switcher", "Channels", priority=True),
     ]
 
     def __init__(self, member: MemberView, *, spoons_max: int) -> None:
@@ -265,6 +268,9 @@ class MainScreen(CrisisKeysFirst):
             log_widget.scroll_page_up(animate=False)
         else:
             log_widget.scroll_page_down(animate=False)
+
+    def action_switcher(self) -> None:
+        self.post_message(SwitcherWanted())
 
     def action_jump_newest(self) -> None:
         self.query_one(MessageLog).scroll_end(animate=False, immediate=True, force=True)

@@ -22,6 +22,7 @@ from ...services.channels import LIVING_ROOM
 from ...text import MAX_NOTE_CHARS
 from ..messages import Refused
 from ..widgets.choices import Choices
+from ..widgets.form_error import show_form_error
 
 
 class StepAwayScreen(ModalScreen):
@@ -136,7 +137,7 @@ class StepAwayScreen(ModalScreen):
             note=self.query_one("#away-note", Input).value,
         )
         if isinstance(result, Refused):
-            self.query_one("#away-error", Static).update(Text(result.message))
+            show_form_error(self.query_one("#away-error", Static), result.message)
             return
         self.dismiss(result)
 
