@@ -25,6 +25,7 @@ Callback = Callable[[Any], None]
 PRESENCE = "presence"
 ALERTS = "alerts"
 MEMBERS = "members"
+CHANNELS = "channels"  # a channel added, renamed, re-topicked or archived (services/channel_admin.py)
 
 
 def channel_topic(channel_id: int) -> str:

@@ -123,3 +123,43 @@ async def test_a_typed_zwj_emoji_is_stored_whole_and_links_stay_one_link(group):
         await wait_until(lambda: b"\x1b]8;" in gus.raw and link.encode() in gus.raw)
     finally:
         await gus.close()
+
+
+async def test_channels_changed_from_the_cli_show_in_open_sessions_at_once(group):
+    """An admin adds, re-topics, renames and archives a channel with ``safespace channel …`` (another
+    process) while hal is connected: each change is on hal's screen without reconnecting."""
+    hal = await Terminal.connect(group.port, group.keys["hal"], width=100, height=30)
+    try:
+        group.cli("channel", "add", "book-club")
+        await hal.wait_for("#book-club")
+        await hal.type_line("/join book-club")
+        await hal.wait_screen(lambda: "#book-club" in hal.text().splitlines()[0], "in #book-club")
+        group.cli("channel", "topic", "book-club", "Reading together, slowly")
+        await hal.wait_for("Reading together, slowly")
+        group.cli("channel", "rename", "book-club", "reading-room")
+        await hal.wait_screen(lambda: "#reading-room" in hal.text().splitlines()[0], "the title follows the rename")
+        assert "#book-club" not in hal.text()
+        group.cli("channel", "archive", "reading-room")
+        await hal.wait_for("was archived")
+        await hal.wait_screen(lambda: "#living-room" in hal.text().splitlines()[0], "moved to #living-room")
+        assert "#reading-room" not in hal.text().split("was archived")[0].splitlines()[0]
+        refused = group.cli("channel", "archive", "911", check=False)
+        assert refused.returncode != 0 and "SOS messages go there" in refused.stderr + refused.stdout
+    finally:
+        await hal.close()
+
+
+def test_the_last_admin_cannot_be_demoted_or_removed_and_keys_are_listed(group):
+    group.add("boss", role="admin")
+    for args in (("member", "role", "boss", "member"), ("member", "remove", "boss")):
+        refused = group.cli(*args, check=False)
+        assert refused.returncode != 0, args
+        assert "only admin" in refused.stderr + refused.stdout
+    group.add("deputy", role="admin")
+    assert "now member" in group.cli("member", "role", "boss", "member").stdout  # another admin remains
+    listed = group.cli("member", "list", "--keys").stdout
+    from harness import fingerprint
+
+    assert fingerprint(group.keys["deputy"].with_suffix(".pub")) in listed
+    assert fingerprint(group.keys["ann"].with_suffix(".pub")) in listed
+    assert "active" in listed

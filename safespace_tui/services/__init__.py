@@ -8,6 +8,7 @@ from ..store.db import Store
 from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
+from .channel_admin import ChannelAdmin
 from .channels import ChannelService
 from .checkins import CheckInService
 from .crisis import CrisisService
@@ -50,3 +51,6 @@ class Services:
         self.texts = GroupTextService(store)
         # finding things: search, /mentions, a message in its context (issue 12)
         self.search = SearchService(store)
+        # channels an admin renames, re-topics or archives from the CLI: seen live (issue 12)
+        self.channel_admin = ChannelAdmin(store, hub)
+        self.access.also.append(self.channel_admin.check)

@@ -65,7 +65,12 @@ class SearchService:
             .join(Member, on=(Message.author == Member.id))
             .switch(Message)
             .join(Channel, on=(Message.channel == Channel.id))
-            .where(MessageSearch.match(expression), visible_to(actor), MessageSearch.rowid > after_id)
+            .where(
+                MessageSearch.match(expression),
+                visible_to(actor),
+                MessageSearch.rowid > after_id,
+                Channel.archived_at.is_null(),  # an archived channel is out of sight, like the lists
+            )
             # Newest first by the index's own rowid: FTS5 then walks its matches from the newest
             # and stops at ``limit``; ordered by message.id it sorted every match first
             # (bench/search.py, 100,000 messages, its most common word: p50 492 ms -> 16 ms).

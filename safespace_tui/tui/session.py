@@ -25,7 +25,7 @@ from textual.app import App
 from .. import commands
 from ..commands import Severity
 from ..errors import TellMember
-from ..hub import MEMBERS, PRESENCE, channel_topic
+from ..hub import CHANNELS, MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
 from ..services.crisis import MessageMoved, has_sos_words
@@ -294,6 +294,7 @@ class Session:
         # and is applied after the list it is newer than).
         self.listen(PRESENCE, self._presence_changed)
         self.listen(MEMBERS, self._member_event)
+        self.listen(CHANNELS, self._channels_changed)
         channels = await services.channels.list_for(member)
         members = await services.members.list()
         if self.taken_down():
@@ -371,6 +372,29 @@ class Session:
         if member.id == self.member.id and not member.removed:  # (removed: the session is closing)
             self.member_changed(member)
         self.main.member_updated(member)
+
+    async def _channels_changed(self, _event: object) -> None:
+        """An admin added, renamed, re-topicked or archived a channel: the lists and the title follow."""
+        if self.taken_down() or self._early is not None:
+            return  # still loading: the list being read is newer than the change
+        channels = await self.services.channels.list_for(self.member)
+        if self.taken_down():
+            return
+        known = {c.id for c in self.main.channels}
+        self.main.set_channels(channels)
+        for channel in channels:
+            if channel.id not in known:
+                self.listen(channel_topic(channel.id), self._channel_event)
+        current = self.main.current
+        if current is None:
+            return
+        fresh = next((c for c in channels if c.id == current.id), None)
+        if fresh is None:
+            self.tell(f"#{current.name} was archived; what was said there is kept.", timeout=6)
+            if channels:
+                await self._show(channels[0])
+        elif (fresh.name, fresh.topic) != (current.name, current.topic):
+            self.main.show_channel(fresh)
 
     async def _channel_chosen(self, request: requests.ChannelChosen) -> None:
         for channel in self.main.channels:
