@@ -376,3 +376,16 @@ async def test_a_check_in_error_scrolls_into_view_at_every_width(world, size):
             return bool(text.strip()) and form.region.contains(error.region.x, error.region.y)
 
         await wait_until(in_view, what=lambda: f"error at {error.region}, form shows {form.region}")
+
+
+async def test_the_times_zone_is_named_once_and_follows_timezone(world):
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        title = app.screen.query_one("#channel-title")
+        assert "times: UTC" in str(title.render())
+        await pilot.press(*"/timezone Asia/Tokyo", "enter")
+        await settle(pilot)
+        assert "times: JST" in str(title.render())
+        assert "18:30" in app.screen.query_one(MessageLog).render_line(0).text

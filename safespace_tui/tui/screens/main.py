@@ -6,6 +6,8 @@ the member asks for (``tui/messages.py``). It loads nothing and subscribes to no
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -14,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
 from ...commands import available_to
+from ...services.spoons import zone
 from ...services.views import ChannelView, MemberView, MessageView
 from .. import textual_fixes
 from ..messages import ChannelChosen, SwitcherWanted
@@ -24,6 +27,12 @@ from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
 from .crisis_keys_first import CrisisKeysFirst
+
+
+def zone_label(timezone: str) -> str:
+    """``times: JST`` (the zone's short name now), or ``times: UTC-03`` where it has none."""
+    name = datetime.now(zone(timezone)).strftime("%Z")
+    return f"times: UTC{name}" if name[:1] in "+-" else f"times: {name}"
 
 
 def command_names(member: MemberView) -> list[str]:
@@ -56,7 +65,7 @@ class MainScreen(CrisisKeysFirst):
         self._member = member
         self._spoons_max = spoons_max
         self.current: ChannelView | None = None
-        self._title_shown: tuple[ChannelView, int, int] | None = None
+        self._title_shown: tuple[ChannelView, int, int, str] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -148,6 +157,7 @@ class MainScreen(CrisisKeysFirst):
             self.query_one(StatusBar).show(member)
             self.query_one(MessageBox).command_names = command_names(member)  # a new role: other commands
             self.query_one(MessageLog).set_timezone(member.timezone)
+            self.set_unread_elsewhere()  # the title names the zone
 
     def who_is_here(self) -> list[str]:
         """The member list as plain lines, to fit inside a page's border and padding."""
@@ -241,7 +251,7 @@ class MainScreen(CrisisKeysFirst):
         if self.current is None or not self.is_attached:
             return
         waiting = self.query_one(ChannelList).unread_elsewhere() if self.has_class("-narrow") else 0
-        key = (self.current, waiting, self.size.width)
+        key = (self.current, waiting, self.size.width, self._member.timezone)
         if key == self._title_shown:
             return
         self._title_shown = key
@@ -250,6 +260,8 @@ class MainScreen(CrisisKeysFirst):
             room = self.size.width - 2 - text.cell_len
             hint = f" {waiting} unread: Ctrl+K"
             text.append(hint if len(hint) <= room else f" {waiting} unread", "reverse")
+        # The times in the conversation are the member's own; the zone is named once, here.
+        text.append(f"  {zone_label(self._member.timezone)}", "dim italic")
         if self.current.topic:
             text.append("  " + self.current.topic, "dim")
         self.query_one("#channel-title", Static).update(text, layout=False)
