@@ -282,6 +282,7 @@ async def test_mentions_lists_where_you_were_named_since_you_last_looked(world):
     channel = await services.channels.by_name("wins")
     await services.channels.post(bea, channel.id, "well done @ann!")
     await services.channels.post(bea, channel.id, "and @anna is someone else")
+    await services.channels.post(bea, channel.id, "ann said the walk helped")  # named, not mentioned
     found, fresh = await services.search.mentions(ann)
     assert fresh and [f.message.body for f in found] == ["well done @ann!"]
     found, fresh = await services.search.mentions(ann)
