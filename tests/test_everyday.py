@@ -390,3 +390,53 @@ async def test_the_times_zone_is_named_once_and_follows_timezone(world):
         await settle(pilot)
         assert "times: JST" in str(title.render())
         assert "18:30" in app.screen.query_one(MessageLog).render_line(0).text
+
+
+async def test_mentions_opens_the_list_and_enter_goes_there(world):
+    services, ids = world
+    bea = await services.members.get(ids["bea"])
+    wins = await services.channels.by_name("wins")
+    await services.channels.post(bea, wins.id, "thank you @ann, that helped")
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(48, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/mentions", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FoundScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.current.name == "wins"
+        log = app.screen.query_one(MessageLog)
+        assert any("thank you @ann" in log.render_line(y).text for y in range(log.size.height))
+
+
+def test_a_schema_3_file_is_moved_to_7_and_its_messages_can_be_found(tmp_path):
+    """The search index is built for what was said before the upgrade; the step runs once."""
+    import sqlite3
+
+    from safespace_tui.store.db import Store
+    from safespace_tui.store.migrations import SCHEMA_VERSION
+
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {"ann": "member"})
+    add_messages(services, "living-room", ids["ann"], ["an old note about lavender"])
+    path = services.config.db_path
+    services.store.close()
+    with sqlite3.connect(path) as db:  # as a version-3 file was: no index, no marker table, no archive
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER message_search_{trigger}")
+        db.execute("DROP TABLE message_search")
+        db.execute("DROP TABLE mentions_seen")
+        db.execute("ALTER TABLE channel DROP COLUMN archived_at")
+        db.execute("UPDATE schema_version SET version = 3")
+    store = Store(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        from safespace_tui.services.search import SearchService
+        from safespace_tui.services.views import MemberView
+
+        ann = MemberView(ids["ann"], "ann", "ann", "member")
+        found = store.read_sync(lambda: SearchService(store)._matching(ann, '"lavender"', 10))
+        assert [f.message.body for f in found] == ["an old note about lavender"]
+    finally:
+        store.close()

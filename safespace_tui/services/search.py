@@ -82,21 +82,14 @@ class SearchService:
     async def mentions(self, actor: MemberView, *, limit: int = RESULTS) -> tuple[list[Found], bool]:
         """Where ``actor`` was mentioned since they last looked (newest first), and whether these
         are new: with nothing new, the last few mentions instead. Looking moves the marker on."""
-        handle = actor.handle
 
         def work() -> tuple[list[Found], bool]:
             seen = MentionsSeen.get_or_none(MentionsSeen.member == actor.id)
             seen_id = seen.last_seen_id if seen is not None else 0
-            candidates = self._matching(actor, f'"{handle}"', limit * 4, after_id=seen_id)
-            found = [
-                f for f in candidates if f.message.author_id != actor.id and mentions_handle(f.message.body, handle)
-            ]
+            found = self._mentioning(actor, limit, after_id=seen_id)
             fresh = bool(found)
             if not found:
-                candidates = self._matching(actor, f'"{handle}"', limit * 4)
-                found = [
-                    f for f in candidates if f.message.author_id != actor.id and mentions_handle(f.message.body, handle)
-                ]
+                found = self._mentioning(actor, limit)
             newest = max((f.message.id for f in found), default=seen_id)
             if newest > seen_id:
                 (
