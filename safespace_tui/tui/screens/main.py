@@ -240,8 +240,9 @@ class MainScreen(CrisisKeysFirst):
         line = self.query_one("#new-below", Static)
         if count:
             noun = "message" if count == 1 else "messages"
-            line.update(f"↓ {count} new {noun}  (Ctrl+End)")
-        line.display = bool(count)
+            line.update(f"↓ {count} new {noun}  (Ctrl+End)", layout=False)  # one line, whatever the count
+        if line.display != bool(count):
+            line.display = bool(count)
 
     def set_unread_elsewhere(self) -> None:
         """At phone width the channel list is hidden: the title says how many wait elsewhere.
