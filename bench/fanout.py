@@ -1,6 +1,6 @@
 """Fan-out: one message until it is on every other screen, and what a broadcast costs the server.
 
-    .venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur]
+    .venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur] [--seniors 10]
 
 N receivers (distinct members) and one sender all view #living-room (100x30 PTYs). For each message:
 the sender types a unique token, we wait until it shows in the sender's message box, then press
@@ -11,6 +11,9 @@ only after complete delivery plus a pause (--gap) so broadcasts do not overlap.
 Server cost per broadcast = server CPU (user+sys, all threads: event loop + SQLite writer) from t0
 to t0+--gap, minus the idle rate measured just before (blinking cursors) x the same window; also
 the server's write syscalls per broadcast (read markers are SQLite writes with synchronous=FULL).
+
+--seniors K makes the first K receivers senior members, connected at 140x40 with the monitoring pane
+docked beside the conversation (F3, issue 14): what a docked pane adds to an ordinary message.
 
 --blur first sends focus-out to every client so no cursor blinks (a quieter server); the default
 leaves every message box focused, i.e. 2N cursor blinks per second in the background.
@@ -37,6 +40,7 @@ from common import (
     start_group,
     verdict,
 )
+from harness import safespace
 
 
 async def main(args) -> None:
@@ -51,8 +55,11 @@ async def main(args) -> None:
         )
         print(others_cpu())
         firsts = []
+        for i in range(args.seniors):  # before they connect: the role is read at login
+            safespace(group.data_dir, "member", "role", group.handles[i], "senior")
         for i in range(n):
-            t, f, _ = await connect(group.port, group.keys[i])
+            wide = {"width": 140, "height": 40} if i < args.seniors else {}
+            t, f, _ = await connect(group.port, group.keys[i], **wide)
             receivers.append(t)
             firsts.append(f)
         sender, f, _ = await connect(group.port, group.keys[n])
@@ -60,6 +67,12 @@ async def main(args) -> None:
         for t in [*receivers, sender]:
             await t.wait_shown("Everyday talk")  # the #living-room title: they all view living-room
         print(f"{n + 1} sessions connected, all viewing #living-room (first frames: {dist(firsts)})")
+        for t in receivers[: args.seniors]:
+            t.send("\x1bOR")  # F3: dock the monitoring pane
+        for t in receivers[: args.seniors]:
+            await t.wait_shown("The group today")
+        if args.seniors:
+            print(f"{args.seniors} of the receivers are senior members with the monitoring pane docked (140x40)")
         if args.blur:
             for t in [*receivers, sender]:
                 focus_out(t)
@@ -167,6 +180,7 @@ if __name__ == "__main__":
         default=40,
         help="earlier messages in #living-room: 40 fill the log, so every new message scrolls it (0: an empty channel)",
     )
+    p.add_argument("--seniors", type=int, default=0, help="the first K receivers: seniors, pane docked at 140x40")
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
     args = p.parse_args()

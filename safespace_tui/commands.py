@@ -411,6 +411,112 @@ async def _mentions(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+# -- joining: nominations, screening, invites, capacity (issue 10; the rules: services/nominations.py,
+# services/invites.py). Text arguments, so every front end has them without a form of its own.
+
+NOMINATE_HOW = (
+    "To nominate someone, write /nominate NAME; how you know them; why they might fit. "
+    "For example: /nominate dana; we met in a DBT group; she listens well. Only leadership reads it."
+)
+
+
+async def _nominate(ui: Frontend, typed: Typed) -> bool:
+    """``/nominate NAME; how you know them; why they might fit``: any member; leadership reads it."""
+    parts = [part.strip() for part in typed.argument.split(";", 2)]
+    if len(parts) < 3 or not all(parts):
+        ui.tell(NOMINATE_HOW, timeout=15)
+        return False
+    view = await ui.services.nominations.nominate(ui.member, *parts)
+    ui.tell(f"Thank you. Leadership will read your nomination of {view.name} and let you know.")
+    return True
+
+
+def _nomination_lines(view) -> list[str]:
+    state = {"": "not decided yet", "invite": "invited", "wait": "waiting", "decline": "declined"}[view.decision]
+    lines = [
+        f"{view.id}. {view.name}, nominated by {view.nominator} on {view.created_at:%Y-%m-%d}: {state}",
+        f"   How they know them: {view.how_known}",
+        f"   Why they might fit: {view.why_fit}",
+    ]
+    lines += [f"   Note from {note.author} ({note.created_at:%Y-%m-%d}): {note.body}" for note in view.notes]
+    return lines
+
+
+async def _nominations(ui: Frontend, typed: Typed) -> bool:
+    """``/nominations``: leadership reads every nomination with its notes (recorded), and the seats."""
+    nominations = await ui.services.nominations.list(ui.member)
+    seats = await ui.services.invites.seats(ui.member)
+    lines = [seats.words, ""]
+    for view in nominations:
+        lines += [*_nomination_lines(view), ""]
+    if not nominations:
+        lines.append("No nominations yet.")
+    lines.append("/screen N words adds a private note; /decide N invite|wait|decline decides.")
+    ui.show_page("Nominations (leadership only)", "\n".join(lines))
+    return True
+
+
+async def _screen(ui: Frontend, typed: Typed) -> bool:
+    """``/screen N words``: a private screening note on nomination N (never shown to the nominator)."""
+    number, _, words = typed.argument.partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("Write /screen N and your note, e.g. /screen 3 spoke with her today.", severity="warning")
+        return False
+    view = await ui.services.nominations.add_note(ui.member, int(number), words)
+    ui.tell(f"Noted, on the nomination of {view.name}.")
+    return True
+
+
+def show_code(ui: Frontend, code: str, invite) -> None:
+    """An invite code, shown once: it is never stored, only its hash."""
+    who = f" for {invite.for_name}" if invite.for_name else ""
+    ui.show_page(
+        "An invite code",
+        f"Invite {invite.id}{who}:\n\n    {code}\n\nPlease send it to them privately. They connect with "
+        f"ssh -p PORT join@HOST and type the code. It works once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC. "
+        "This is the only time it is shown.",
+    )
+
+
+async def _decide(ui: Frontend, typed: Typed) -> bool:
+    """``/decide N invite|wait|decline``: the nominator is told kindly; invite shows the code once."""
+    words = typed.argument.split()
+    if len(words) < 2 or not words[0].isdigit():
+        ui.tell("Write /decide N invite, /decide N wait or /decide N decline.", severity="warning")
+        return False
+    over = len(words) > 2 and words[2] == "--over-capacity"
+    decided = await ui.services.nominations.decide(ui.member, int(words[0]), words[1].lower(), over_capacity=over)
+    if decided.invite is not None:
+        show_code(ui, decided.code, decided.invite)
+    else:
+        ui.tell(f"Decided: {words[1].lower()}. {decided.nomination.nominator} will be told kindly, without the notes.")
+    return True
+
+
+async def _invite(ui: Frontend, typed: Typed) -> bool:
+    """``/invite [NAME] [--over-capacity]``: leadership makes an invite code (admins may pass capacity)."""
+    words = typed.argument.split()
+    over = "--over-capacity" in words
+    name = " ".join(word for word in words if word != "--over-capacity")
+    code, invite = await ui.services.invites.create(ui.member, name, over_capacity=over)
+    show_code(ui, code, invite)
+    return True
+
+
+async def _capacity(ui: Frontend, typed: Typed) -> bool:
+    """``/capacity``: the seats; ``/capacity N`` (admins) sets how many members the group holds."""
+    word = typed.argument.strip().lower()
+    if not word:
+        ui.tell((await ui.services.invites.seats(ui.member)).words, timeout=12)
+        return True
+    if not word.isdigit() and word != "none":
+        ui.tell("Write /capacity N (a number of members), or /capacity none.", severity="warning")
+        return False
+    seats = await ui.services.invites.set_capacity(ui.member, int(word) if word.isdigit() else None)
+    ui.tell(seats.words, timeout=12)
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -466,8 +572,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
     Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
+    Command("nominate", "/nominate NAME; how; why", "suggest someone to invite (leadership reads it)", _nominate),
+    Command("nominations", "/nominations", "nominations, screening notes and seats", _nominations, who=Who.SENIOR),
+    Command("screen", "/screen N note", "a private screening note on nomination N", _screen, who=Who.SENIOR),
+    Command("decide", "/decide N invite|wait|decline", "decide a nomination", _decide, who=Who.SENIOR),
+    Command("invite", "/invite [NAME]", "make an invite code (shown once)", _invite, who=Who.SENIOR),
+    Command("capacity", "/capacity [N]", "seats open; admins set how many the group holds", _capacity, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
+WHILE_JOINING = ("crisis",)
 
 
 def available_to(member: MemberView) -> list[Command]:
@@ -476,7 +589,10 @@ def available_to(member: MemberView) -> list[Command]:
 
 
 def find(name: str, member: MemberView) -> Command | None:
-    """The command called ``name`` if ``member`` may use it; one they may not is as unknown."""
+    """The command called ``name`` if ``member`` may use it; one they may not is as unknown.
+    A newcomer still in onboarding has the crisis lines only (issue 10)."""
+    if member.joining and name not in WHILE_JOINING:
+        return None
     command = BY_NAME.get(name)
     return command if command is not None and command.who.allows(member) else None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
@@ -14,13 +16,17 @@ from .checkins import CheckInService
 from .crisis import CrisisService
 from .debriefs import DebriefService
 from .group_texts import GroupTextService
+from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .nominations import NominationService
 from .notices import NoticeService
+from .onboarding import OnboardingService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
 from .search import SearchService
 from .spoons import SpoonService
+from .wellbeing import WellbeingService
 
 
 class Services:
@@ -54,3 +60,9 @@ class Services:
         # channels an admin renames, re-topics or archives from the CLI: seen live (issue 12)
         self.channel_admin = ChannelAdmin(store, hub)
         self.access.also.append(self.channel_admin.check)
+        # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
+        self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
+        # joining (issue 10): invites and capacity, nominations and screening, onboarding
+        self.invites = InviteService(store, hub, time.monotonic)
+        self.nominations = NominationService(store, hub, self.invites)
+        self.onboarding = OnboardingService(store, hub, self.texts, self.messages)

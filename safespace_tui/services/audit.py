@@ -21,11 +21,13 @@ from .views import MemberView
 PLAN_READ = "safety_plan.read"
 MESSAGE_MOVED = "message.move_to_911"
 DEBRIEF_READ = "debrief.read"
+NOMINATIONS_READ = "nominations.read"
 
 ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
     MESSAGE_MOVED: "moved to #911 a message by",
     DEBRIEF_READ: "read the debrief notes on an alert of",
+    NOMINATIONS_READ: "read the nominations",
 }
 
 

@@ -35,6 +35,8 @@ def to_view(member: Member) -> MemberView:
         away_until=member.away_until,
         spoons_day=member.spoons_day,
         removed=member.removed_at is not None,
+        pronouns=clean_for_display(member.pronouns, multiline=False),
+        joining=member.joining,
     )
 
 
@@ -109,7 +111,7 @@ class MemberService:
 
     async def list(self) -> list[MemberView]:
         def query() -> list[MemberView]:
-            rows = Member.select().where(Member.removed_at.is_null()).order_by(Member.handle)
+            rows = Member.select().where(Member.removed_at.is_null(), ~Member.joining).order_by(Member.handle)
             return [to_view(m) for m in rows]
 
         return await self.store.read(query)

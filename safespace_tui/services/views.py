@@ -39,6 +39,8 @@ class MemberView:
     away_until: date | None = None
     spoons_day: date | None = None  # the member's local day ``spoons`` belongs to
     removed: bool = False  # removed by an admin: lists drop them (their words stay, attributed)
+    pronouns: str = ""
+    joining: bool = False  # redeemed an invite, still in onboarding: the group does not list them yet
 
     @property
     def is_senior(self) -> bool:

@@ -21,16 +21,18 @@ from collections.abc import Callable
 
 import asyncssh
 
+from .. import status_file
 from ..config import Config
 from ..gc_policy import GCPolicy
 from ..hub import Hub
 from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
-from ..services.views import MemberView
-from ..store.db import Store
+from ..services.views import MemberView, PublicKey
+from ..store.db import open_store
 from . import asyncssh_fixes
 from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
+from .join import JoinSession, is_join_door, newcomer_key
 from .keys import weakness
 from .session import TerminalSession
 
@@ -91,11 +93,12 @@ class _Connection(asyncssh.SSHServer):
         self.member: MemberView | None = None
         self.key_id: int | None = None
         self.fingerprint = ""
-        self.sessions: list[_CheckedSession] = []
+        self.sessions: list[_CheckedSession | JoinSession] = []
         self.revoked = False
         self.counted = False
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
+        self.joiner: PublicKey | None = None  # `ssh join@host`: the key a code may bind to a new member
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -120,6 +123,8 @@ class _Connection(asyncssh.SSHServer):
             self.server.knocks.failed(self.address, self._unsigned_query, "asked about a key, never used it", now)
         if self._idle is not None:
             self._idle.cancel()
+        if self.member is not None and self in self.server.members_in:
+            log.info("member %s signed out (key %s)", self.member.id, self.fingerprint)
         self.server.forget(self)
         self.counted = False
 
@@ -172,7 +177,7 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     def _failed(self, fingerprint: str, why: str) -> None:
-        self.member = self.key_id = None
+        self.member = self.key_id = self.joiner = None
         self.server.knocks.failed(self.address, fingerprint, why, asyncio.get_running_loop().time())
         self.failures += 1
         if self.failures >= self.server.config.max_auth_failures and self.conn is not None:
@@ -183,6 +188,9 @@ class _Connection(asyncssh.SSHServer):
         """Called by asyncssh for a signed attempt only (``_answer_key``); it checks the signature after."""
         if weakness(key) is not None:
             return False
+        if is_join_door(username):  # any strong key reaches the invite-code screen, and only it
+            self.joiner = newcomer_key(key)
+            return True
         fingerprint = key.get_fingerprint("sha256")
         found = await self.server.services.members.for_key(fingerprint)
         if found is None:
@@ -197,7 +205,12 @@ class _Connection(asyncssh.SSHServer):
             log.warning("member %s refused: %s", self.member.id if self.member else "?", refusal)
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, FULL)
             return
-        log.info("member %s connected from %s", self.member.id if self.member else "?", self.address)
+        log.info(
+            "member %s signed in from %s with key %s",
+            self.member.id if self.member else "?",
+            self.address,
+            self.fingerprint,
+        )
         self._watch_idle()
 
     def _watch_idle(self) -> None:
@@ -212,14 +225,16 @@ class _Connection(asyncssh.SSHServer):
             log.info("closing idle connection of member %s: no session", self.member.id if self.member else "?")
             self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, IDLE)
 
-    def session_requested(self) -> _CheckedSession:
+    def session_requested(self) -> _CheckedSession | JoinSession:
         """Every new session is checked again (here, then against the store before the app starts)."""
-        if self.revoked or self.member is None or self.key_id is None:
+        if self.revoked or (self.joiner is None and (self.member is None or self.key_id is None)):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ACCESS_ENDED)
         if any(not s.ended for s in self.sessions):  # one at a time: all the app needs (issue 15)
-            log.warning("refused a second session on one connection of member %s", self.member.id)
+            log.warning(
+                "refused a second session on one connection of member %s", self.member.id if self.member else "?"
+            )
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ONE_SESSION)
-        session = _CheckedSession(self)
+        session = JoinSession(self) if self.joiner is not None else _CheckedSession(self)
         self.sessions = [s for s in self.sessions if not s.ended] + [session]
         return session
 
@@ -316,7 +331,7 @@ class SafeSpaceServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
+        self.store = open_store(config)
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
@@ -446,10 +461,16 @@ class SafeSpaceServer:
     def log_status(self, *, collect: bool = False) -> None:
         counts = self.status(collect=collect)
         log.info("status %s", " ".join(f"{key}={value}" for key, value in counts.items()))
+        # `safespace status` asked (status_file.py): it waits for a 0600 status file, counts only.
+        if status_file.requested(self.config):
+            members = len({session.member.id for session in self.sessions})
+            asyncio.get_running_loop().create_task(
+                status_file.write_from(self.config, self.store, counts, members), name="status-file"
+            )
 
     def _live_key_ids(self) -> set[int]:
         """Keys in use: by sessions, and by logged-in connections (with or without a session)."""
-        keys = {session.key_id for session in self.sessions}
+        keys = {session.key_id for session in self.sessions if session.key_id}  # 0: at the join door, no key yet
         return keys | {c.key_id for c in self.members_in if c.key_id is not None}
 
     def _close_revoked(self, event: AccessRevoked) -> None:

@@ -19,14 +19,21 @@ from .models import (
     Channel,
     CheckIn,
     DebriefNote,
+    GroupSetting,
+    Invite,
+    Member,
     MentionsSeen,
     MessageSearch,
+    Nomination,
     NoticeAddress,
+    Onboarding,
     PlanShare,
     SchemaVersion,
+    ScreeningNote,
+    WatchSetting,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -75,7 +82,7 @@ def search_index(db: SqliteDatabase) -> None:
 
 
 def _catching_up(db: SqliteDatabase) -> None:
-    """-> 7 (issue 12): search over what was said (existing messages indexed once), the /mentions
+    """6 -> 7 (issue 12): search over what was said (existing messages indexed once), the /mentions
     marker, and archived channels."""
     search_index(db)
     db.execute_sql(
@@ -87,18 +94,37 @@ def _catching_up(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "archived_at" DATETIME')
 
 
-def _no_change(db: SqliteDatabase) -> None:
-    """Versions other branches use (4-6); nothing of this branch's (the steps are renumbered on merge)."""
+def _joining_tables(db: SqliteDatabase) -> None:
+    """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
+    group's capacity; a member's pronouns and whether they are still joining."""
+    db.create_tables([GroupSetting, Nomination, ScreeningNote, Invite, Onboarding], safe=True)
+    table = Member._meta.table_name
+    columns = {c.name for c in db.get_columns(table)}
+    if "pronouns" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "pronouns" VARCHAR(40) NOT NULL DEFAULT \'\'')
+    if "joining" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
+
+
+def watch_settings(db: SqliteDatabase) -> None:
+    """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
+    Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([WatchSetting], safe=True)
+
+
+def _step_of_another_branch(db: SqliteDatabase) -> None:
+    """Versions 4 and 5 belong to work merged from other branches; on this branch alone they
+    change nothing, so a version-4 file still walks to 8. Replaced by their steps when merged."""
 
 
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
     2: audit_append_only,
-    3: _no_change,
-    4: _no_change,
-    5: _no_change,
+    3: _joining_tables,
+    **dict.fromkeys(range(4, 6), _step_of_another_branch),
     6: _catching_up,
+    7: watch_settings,
 }
 
 

@@ -69,6 +69,8 @@ class Member(BaseModel):
     spoons_start = IntegerField(default=12)
     spoons_day = DateField(null=True)
     timezone = CharField(default="UTC", max_length=64)
+    pronouns = CharField(default="", max_length=40)  # chosen while joining (issue 10)
+    joining = BooleanField(default=False)  # redeemed an invite, onboarding not finished yet
 
 
 class MemberKey(BaseModel):
@@ -299,6 +301,79 @@ class MentionsSeen(BaseModel):
     last_seen_id = IntegerField(default=0)
 
 
+class WatchSetting(BaseModel):
+    """A senior member's own choice for the monitoring pane (issue 14): docked beside the
+    conversation at 120 columns or more, or not. Kept across sessions."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    docked = BooleanField(default=False)
+
+
+class GroupSetting(BaseModel):
+    """One setting of the group an admin chooses (``capacity``: how many members it holds)."""
+
+    name = CharField(unique=True, max_length=32)
+    value = CharField(max_length=200)
+
+
+class Nomination(BaseModel):
+    """Someone a member would like to invite; only leadership reads it (services/nominations.py)."""
+
+    nominator = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    nominator_id: int
+    name = CharField(max_length=40)
+    how_known = TextField(default="")
+    why_fit = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    decision = CharField(default="", max_length=8)  # "" (not yet) | invite | wait | decline
+    decided_by = ForeignKeyField(Member, null=True, backref="+")
+    decided_by_id: int | None
+    decided_at = DateTimeField(null=True)
+    told_at = DateTimeField(null=True)  # the nominator heard the outcome
+
+
+class ScreeningNote(BaseModel):
+    """Leadership's private note on a nomination: never shown to the nominator."""
+
+    nomination = ForeignKeyField(Nomination, backref="notes", on_delete="CASCADE")
+    nomination_id: int
+    author = ForeignKeyField(Member, backref="+")
+    author_id: int
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class Invite(BaseModel):
+    """An invite code, stored only as its SHA-256; single use, with an end."""
+
+    code_hash = CharField(unique=True, max_length=64)
+    for_name = CharField(default="", max_length=40)
+    created_by = ForeignKeyField(Member, null=True, backref="+")  # None: the operator (CLI)
+    created_by_id: int | None
+    nomination = ForeignKeyField(Nomination, null=True, backref="+", on_delete="SET NULL")
+    nomination_id: int | None
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+    redeemed_at = DateTimeField(null=True)
+    redeemed_by = ForeignKeyField(Member, null=True, backref="+")
+    redeemed_by_id: int | None
+
+
+class Onboarding(BaseModel):
+    """Where a newcomer is in joining, so a half-way onboarding resumes where it stopped."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    step = CharField(default="charter", max_length=12)  # charter | agreements | details | welcome | done
+    charter_page = IntegerField(default=0)
+    agreed = CharField(default="", max_length=200)  # the agreements ticked, comma separated
+    agreed_at = DateTimeField(null=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -319,4 +394,10 @@ ALL_MODELS = (
     DebriefNote,
     MessageSearch,
     MentionsSeen,
+    WatchSetting,
+    GroupSetting,
+    Nomination,
+    ScreeningNote,
+    Invite,
+    Onboarding,
 )

@@ -149,9 +149,30 @@ class OpenCrisisThread(Request):
     """Go to #911, closing whatever is open over the conversation."""
 
 
-class LeaveWanted(Request):
-    """Ctrl+C, or Ctrl+Q with an unsent draft: ask before leaving."""
-
-
 class SwitcherWanted(Request):
     """Ctrl+K on the main screen: the channel switcher, with unread counts (issue 12)."""
+
+
+# -- the seniors' monitoring pane, docked (widgets/watch_pane.py, tui/watch.py) ---------------
+class WatchAlertWanted(Request):
+    """A senior chose an alert in the docked pane: open it in the alerts pane, selected."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
+class SharedCheckInWanted(Request):
+    """A senior wants a member's latest check-in they may see (the read is recorded)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+
+
+class ProfileWanted(Request):
+    """A senior (or anyone, once profiles exist) wants a member's profile."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id

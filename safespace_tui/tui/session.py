@@ -36,6 +36,7 @@ from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
 from .crisis_care import CrisisCare
 from .getting_around import GettingAround
+from .joining import Joining
 from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
@@ -43,6 +44,7 @@ from .screens.main import MainScreen
 from .screens.notify import NotifyScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
+from .watch import Watch
 from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -71,6 +73,8 @@ class Session:
         self.day = MyDay(self)
         self.around = GettingAround(self)
         self._told_up = False  # told once that Up brings back a refused command
+        self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
+        self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -91,6 +95,9 @@ class Session:
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
             requests.SwitcherWanted: lambda _request: self.around.open_switcher(),
+            requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
+            requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
+            requests.ProfileWanted: lambda request: self.watch.open_profile(request.member_id),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -104,14 +111,29 @@ class Session:
 
     # -- lifetime -----------------------------------------------------------------------------
     def start(self) -> None:
-        """From the App's on_mount: the main screen first (the first frame), then what loads."""
+        """From the App's on_mount: the main screen first (the first frame), then what loads.
+        A newcomer still joining sees their onboarding first, and nothing of the group."""
+        if self.joining.onboard_first():
+            return
         shown = self.app.push_screen(self.main)
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
+        self.joining.start()
+
+    def joining_changed(self, member: MemberView) -> None:
+        """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
+        self._member = member
+
+    def joined(self, member: MemberView) -> None:
+        """Onboarding is done: the session starts as any member's does, under their chosen name."""
+        self._member = member
+        self.main = MainScreen(member, spoons_max=self.services.config.spoons_max)
+        self.start()
 
     def stop(self) -> None:
         self._closed = True
+        self.watch.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -191,6 +213,7 @@ class Session:
         """Our own member row changed (role, status, spoons, time zone): keep every view in step."""
         self._member = member
         self.main.member_changed(member)
+        self.watch.member_changed(member)
         for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
             if screen is not self.main:
                 for bar in screen.query(StatusBar):
@@ -277,7 +300,7 @@ class Session:
         await self.crisis.open_plan_of(handle)
 
     def open_alerts(self) -> None:
-        self.crisis.toggle_alerts()
+        self.watch.toggle()  # docked beside the conversation when wide enough (tui/watch.py)
 
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
@@ -308,6 +331,7 @@ class Session:
             self.listen(channel_topic(channel.id), self._channel_event)
         if channels and self.main.current is None:  # unless the member already went somewhere (/join)
             await self._show(channels[0])
+        await self.watch.start()  # senior members only
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)

@@ -26,6 +26,7 @@ from ..widgets.member_list import MemberList
 from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
+from ..widgets.watch_pane import WatchPane
 from .crisis_keys_first import CrisisKeysFirst
 
 
@@ -43,10 +44,12 @@ class MainScreen(CrisisKeysFirst):
     # Below 72 columns (a phone) the side panes would leave the conversation a few characters
     # wide: they are hidden (app.tcss), and Ctrl+N, /join and F1 still reach every channel.
     KEY_LINE_FIRST = ("ctrl+k",)  # the channel switcher shows on a phone (widgets/key_bar.py)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
     # Under 14 rows (30x10) the box is one line and the status bar goes: the conversation keeps
     # room for a few lines (/status and /spoons still say how you are).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (14, "-tall")]
+    # From 120 columns (-wide) the seniors' monitoring pane may be docked in place of the
+    # member list (tui/watch.py); narrower, a docked pane is hidden and F3 opens it full screen.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal"), (120, "-wide")]
     BINDINGS = [
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),
@@ -94,6 +97,8 @@ class MainScreen(CrisisKeysFirst):
         box = self.query_one(MessageBox)
         if box.has_focus or not event.is_printable or event.character is None:
             return
+        if self.focused is not None and not isinstance(self.focused, (MessageLog, ChannelList)):
+            return  # a pane with letter keys of its own (the seniors' monitoring pane) keeps them
         event.stop()
         event.prevent_default()
         box.take_key(event.character)
@@ -221,6 +226,36 @@ class MainScreen(CrisisKeysFirst):
             log_widget = self.query_one(MessageLog)
             log_widget.append(message)
             textual_fixes.repaint_now(log_widget)
+
+    # -- the seniors' monitoring pane, docked (tui/watch.py) ---------------------------------------
+    @property
+    def watch_pane(self) -> WatchPane | None:
+        panes = self.query(WatchPane)
+        return panes.first() if panes else None
+
+    def dock_watch(self, pane: WatchPane) -> None:
+        """Beside the conversation, in place of the member list; the focus stays where it is."""
+        if self.watch_pane is None:
+            self.query_one("#body").mount(pane, after="#conversation")
+            self.add_class("-watching")
+
+    def undock_watch(self) -> None:
+        pane = self.watch_pane
+        if pane is not None:
+            if pane.has_focus_within:
+                self.focus_box()
+            pane.remove()
+            self.remove_class("-watching")
+
+    def show_watch_summary(self, summary: Text | None) -> None:
+        """The status bar's one line for senior members; None hides it."""
+        if self.is_attached:
+            self.query_one(StatusBar).show_watch(summary)
+
+    @on(WatchPane.Left)
+    def _watch_left(self, event: WatchPane.Left) -> None:
+        event.stop()
+        self.focus_box()
 
     # -- the message box ------------------------------------------------------------------------
     def focus_box(self) -> None:
