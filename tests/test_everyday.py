@@ -440,3 +440,24 @@ def test_a_schema_3_file_is_moved_to_7_and_its_messages_can_be_found(tmp_path):
         assert [f.message.body for f in found] == ["an old note about lavender"]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 20)])
+async def test_a_link_starts_its_own_line_and_is_never_cut_by_other_words(world, size):
+    """Lines wrap at spaces, so a link that fits is never split; one longer than the line starts a
+    line of its own and runs on, unbroken, over the next ones (read back whole from the lines)."""
+    services, ids = world
+    link = "https://example.org/" + "a-long-path/" * 6
+    add_messages(services, "living-room", ids["bea"], [f"look at {link} when you can"])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        lines = [log.render_line(y).text[6:].rstrip() for y in range(log.size.height)]
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("https://"))
+        joined = ""
+        for line in lines[start:]:
+            joined += line.strip()
+            if len(joined) >= len(link):
+                break
+        assert joined.startswith(link), (joined, lines)

@@ -287,7 +287,7 @@ class MainScreen(CrisisKeysFirst):
         if self.current is None or not self.is_attached:
             return
         waiting = self.query_one(ChannelList).unread_elsewhere() if self.has_class("-narrow") else 0
-        key = (self.current, waiting, self.size.width, self._member.timezone)
+        key = (self.current, waiting, self.query_one("#channel-title").size.width, self._member.timezone)
         if key == self._title_shown:
             return
         self._title_shown = key
@@ -296,11 +296,20 @@ class MainScreen(CrisisKeysFirst):
             room = self.size.width - 2 - text.cell_len
             hint = f" {waiting} unread: Ctrl+K"
             text.append(hint if len(hint) <= room else f" {waiting} unread", "reverse")
-        # The times in the conversation are the member's own; the zone is named once, here.
-        text.append(f"  {zone_label(self._member.timezone)}", "dim italic")
-        if self.current.topic:
-            text.append("  " + self.current.topic, "dim")
-        self.query_one("#channel-title", Static).update(text, layout=False)
+        # The times in the conversation are the member's own; the zone is named once, here, at the
+        # right end of the line; the topic fills what is left between (cut with …).
+        zone_text = Text(zone_label(self._member.timezone), "dim italic")
+        title = self.query_one("#channel-title", Static)
+        width = title.content_region.width or self.size.width - 2
+        room = width - text.cell_len - 2 - zone_text.cell_len
+        topic = self.current.topic
+        if topic and room > 4:
+            text.append("  ")
+            text.append(topic if len(topic) <= room - 2 else topic[: room - 3] + "…", "dim")
+        if room >= 0:
+            text.append(" " * max(width - text.cell_len - zone_text.cell_len, 2))
+            text.append_text(zone_text)
+        title.update(text, layout=False)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.set_unread_elsewhere)  # the -narrow class follows the width

@@ -7,7 +7,6 @@ cheap. Message bodies are plain ``Text``, never markup.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -40,7 +39,6 @@ _SHARED_LINES_MAX = 1000
 MAX_MESSAGES = 1000
 TRIM_EVERY = 100
 NEW_SINCE = "new since you were last here"
-_LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 _MARKED = Style(reverse=True)
 
 
@@ -241,9 +239,6 @@ class MessageLog(ScrollView, can_focus=True):
         text = Text.assemble(
             (isolate_rtl(message.author_name), "bold"), "  ", (isolate_rtl(message.body), body_style), overflow="fold"
         )
-        # A link folded over two lines is still one link (the terminal opens the whole address).
-        for match in _LINK.finditer(text.plain):
-            text.stylize(Style(link=match.group()), match.start(), match.end())
         if message.visibility != "group":
             private = "senior members only" if message.visibility == "seniors" else "only you"
             text.append(f"  ({private})", "dim")
