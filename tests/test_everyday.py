@@ -461,3 +461,35 @@ async def test_a_link_starts_its_own_line_and_is_never_cut_by_other_words(world,
             if len(joined) >= len(link):
                 break
         assert joined.startswith(link), (joined, lines)
+
+
+# -- text from every script --------------------------------------------------------------------------
+
+
+def test_right_to_left_runs_are_isolated_for_display_and_typed_isolates_never_kept():
+    from safespace_tui.text import clean_text, isolate_rtl
+
+    assert isolate_rtl("hi שלום עולם ok") == "hi \u2068שלום עולם\u2069 ok"
+    assert isolate_rtl("مرحبا 12 يا, hi") == "\u2068مرحبا 12 يا\u2069, hi"
+    assert isolate_rtl("plain words, café") == "plain words, café"
+    assert clean_text("a \u2068\u202eevil\u2069 b") == "a evil b"  # a member's own isolates and overrides go
+
+
+async def test_emoji_sequences_and_hebrew_keep_the_pane_borders_in_place(world):
+    """❤️‍🩹, 🏳️‍🌈, a family, a flag and a skin tone, measured as Rich (and wcwidth) measure them:
+    every conversation line is exactly the pane's width, so the border beside it stays put."""
+    from rich.cells import cell_len
+
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], ["mending ❤️‍🩹 🏳️‍🌈 👨‍👩‍👧 🇬🇧 👍🏽 שלום עולם " * 3])
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        widths = {log.render_line(y).cell_length for y in range(log.size.height)}
+        assert len(widths) == 1  # every line the same width, emoji or not
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+        border_columns = {cell_len(row[: row.index("▏")]) for row in rows[:18] if "▏" in row}
+        assert len(border_columns) == 1, rows
+        stored = services.store.read_sync(lambda: Message.select().order_by(Message.id.desc()).first().body)
+        assert "❤️\u200d🩹" in stored
