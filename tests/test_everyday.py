@@ -469,8 +469,8 @@ async def test_a_link_starts_its_own_line_and_is_never_cut_by_other_words(world,
 def test_right_to_left_runs_are_isolated_for_display_and_typed_isolates_never_kept():
     from safespace_tui.text import clean_text, isolate_rtl
 
-    assert isolate_rtl("hi שלום עולם ok") == "hi \u2068שלום עולם\u2069 ok"
-    assert isolate_rtl("مرحبا 12 يا, hi") == "\u2068مرحبا 12 يا\u2069, hi"
+    assert isolate_rtl("hi שלום עולם ok") == "hi \u2068שלום עולם\u2069 ok"  # noqa: RUF001 - Hebrew on purpose
+    assert isolate_rtl("مرحبا 12 يا, hi") == "\u2068مرحبا 12 يا\u2069, hi"  # noqa: RUF001 - Arabic on purpose
     assert isolate_rtl("plain words, café") == "plain words, café"
     assert clean_text("a \u2068\u202eevil\u2069 b") == "a evil b"  # a member's own isolates and overrides go
 
