@@ -493,3 +493,28 @@ async def test_emoji_sequences_and_hebrew_keep_the_pane_borders_in_place(world):
         assert len(border_columns) == 1, rows
         stored = services.store.read_sync(lambda: Message.select().order_by(Message.id.desc()).first().body)
         assert "❤️\u200d🩹" in stored
+
+
+async def test_notices_stand_above_the_key_line_and_wait_while_the_crisis_lines_are_open(world):
+    from safespace_tui.tui.screens.crisis import CrisisLinesScreen
+
+    Toast = "Toast"  # Textual's toast widget, found by its type name (its module is private)
+
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(48, 20), notifications=True) as pilot:
+        await settle(pilot)
+        app.session.tell("An everyday notice, long enough to wrap on a phone.", timeout=60)
+        bar = app.screen.query_one(KeyBar)
+
+        def toasts_clear_of_the_keys() -> bool:
+            toasts = list(app.screen.query(Toast))
+            return bool(toasts) and all(t.region.height and t.region.bottom <= bar.region.y for t in toasts)
+
+        await wait_until(toasts_clear_of_the_keys, what=lambda: f"{[t.region for t in app.screen.query(Toast)]}")
+        assert all(t.region.width <= 48 for t in app.screen.query(Toast))
+        await pilot.press("f2")
+        await wait_until(lambda: isinstance(app.screen, CrisisLinesScreen))
+        app.session.tell("Another everyday notice.", timeout=60)
+        await wait_until(lambda: len(app.screen.query(Toast)), what="the second notice (in the DOM, hidden)")
+        assert all(t.styles.visibility == "hidden" for t in app.screen.query(Toast) if "-information" in t.classes)
