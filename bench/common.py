@@ -249,6 +249,7 @@ class BenchTerminal(Terminal):
         self.bytes_in = 0
         self.chunks_in = 0
         self.found: dict[str, float] = {}  # needle -> arrival stamp of the chunk that showed it
+        self._last_fed = 0.0  # arrival stamp of the newest chunk fed to pyte
         self.raw_watch: dict[bytes, float | None] = {}
         self._tail = b""
         self.t_start = self.t_auth = self.t_open = self.t_first_byte = 0.0
@@ -310,7 +311,16 @@ class BenchTerminal(Terminal):
     def sync(self, *needles: str) -> None:
         """Feed pending chunks to pyte; record when each not-yet-found needle first showed."""
         todo = [n for n in needles if n not in self.found]
+        if todo and not self.pending:
+            # Fed already by an earlier sync that stopped looking once its own needles showed: the
+            # needle is on screen, and its chunk arrived no later than the last one fed.
+            screen = self.text()
+            for needle in [n for n in todo if n in screen]:
+                self.found[needle] = self._last_fed
+                todo.remove(needle)
         pending, self.pending = self.pending, []
+        if pending:
+            self._last_fed = pending[-1][0]
         for i, (stamp, data) in enumerate(pending):
             if not todo:
                 self.stream.feed(b"".join(d for _, d in pending[i:]))

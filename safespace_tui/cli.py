@@ -194,11 +194,19 @@ def cmd_member_add(args) -> int:
 
 
 def cmd_member_list(args) -> int:
-    members = _run(args, lambda s: s.members.list())
+    async def load(services):
+        members = await services.members.list()
+        keys = {m.id: await services.members.keys(m.handle) for m in members} if args.keys else {}
+        return members, keys
+
+    members, keys = _run(args, load)
     if not members:
         print("No members yet. Add one with: safespace member add NAME --key FILE.pub")
     for m in members:
         print(f"{m.handle:<24} {m.role:<7} {m.display_name}")
+        for k in keys.get(m.id, []):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            print(f"    {k.fingerprint}  {state:<18} {k.comment}")
     return 0
 
 
@@ -284,6 +292,24 @@ def cmd_member_notify(args) -> int:
 def cmd_channel_add(args) -> int:
     channel = _run(args, lambda s: s.channels.add(args.name, args.topic or ""))
     print(f"Added #{channel.name}.")
+    return 0
+
+
+def cmd_channel_rename(args) -> int:
+    channel = _run(args, lambda s: s.channel_admin.rename(args.name, args.new_name))
+    print(f"Renamed to #{channel.name}. Open sessions show it within seconds.")
+    return 0
+
+
+def cmd_channel_topic(args) -> int:
+    channel = _run(args, lambda s: s.channel_admin.set_topic(args.name, args.topic))
+    print(f"#{channel.name}'s topic is set. Open sessions show it within seconds.")
+    return 0
+
+
+def cmd_channel_archive(args) -> int:
+    channel = _run(args, lambda s: s.channel_admin.archive(args.name))
+    print(f"Archived #{channel.name}: out of the lists, no new messages; what was said is kept.")
     return 0
 
 
@@ -439,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--display-name")
     p.set_defaults(func=cmd_member_add)
     p = member.add_parser("list", parents=[common], help="list members")
+    p.add_argument("--keys", action="store_true", help="also each member's keys, with their fingerprints")
     p.set_defaults(func=cmd_member_list)
     p = member.add_parser("role", parents=[common], help="change a member's role")
     p.add_argument("name")
@@ -476,6 +503,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_channel_add)
     p = channel.add_parser("list", parents=[common])
     p.set_defaults(func=cmd_channel_list)
+    p = channel.add_parser("rename", parents=[common], help="rename a channel (open sessions follow)")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    p.set_defaults(func=cmd_channel_rename)
+    p = channel.add_parser("topic", parents=[common], help="set a channel's topic ('' clears it)")
+    p.add_argument("name")
+    p.add_argument("topic")
+    p.set_defaults(func=cmd_channel_topic)
+    p = channel.add_parser("archive", parents=[common], help="archive a channel: out of the lists, history kept")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_channel_archive)
 
     charter = sub.add_parser("charter", help="the group's charter, shown to members with /charter").add_subparsers(
         dest="action", required=True

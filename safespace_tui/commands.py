@@ -65,6 +65,8 @@ class Frontend(Protocol):
     async def open_deletion(self) -> None: ...
     def use_ascii_cheers(self, on: bool) -> None: ...
     def offer_win(self, words: str) -> None: ...
+    def open_switcher(self) -> None: ...
+    def show_found(self, title: str, found: list, *, empty: str) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -391,6 +393,31 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _channels(ui: Frontend, typed: Typed) -> bool:
+    ui.open_switcher()
+    return True
+
+
+async def _search(ui: Frontend, typed: Typed) -> bool:
+    """``/search words``: messages you may read that hold every word, newest first."""
+    if not typed.argument.strip():
+        ui.tell("Search for a word or two, for example: /search bath", severity="warning")
+        return False
+    found = await ui.services.search.search(ui.member, typed.argument)
+    ui.show_found(
+        f"Search: {typed.argument.strip()[:40]}", found, empty="Nothing found. Fewer or other words may help."
+    )
+    return True
+
+
+async def _mentions(ui: Frontend, typed: Typed) -> bool:
+    """``/mentions``: where you were mentioned since you last looked (or, if nowhere new, lately)."""
+    found, fresh = await ui.services.search.mentions(ui.member)
+    title = "Mentions since you last looked" if fresh else "Mentions (nothing new since you last looked)"
+    ui.show_found(title, found, empty="Nobody has mentioned you yet.")
+    return True
+
+
 # -- joining: nominations, screening, invites, capacity (issue 10; the rules: services/nominations.py,
 # services/invites.py). Text arguments, so every front end has them without a form of its own.
 
@@ -620,6 +647,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("timezone", "/timezone Area/City", "when your day (and your spoons) start again", _timezone),
     Command("away", "/away [note]", "step away for a while, or leave the group", _away),
     Command("back", "/back", "you're back", _back),
+    Command("channels", "/channels", "every channel, with unread counts (Ctrl+K on the main screen)", _channels),
+    Command("search", "/search words", "find messages you can read; Enter shows one in its place", _search),
+    Command("mentions", "/mentions", "where you were mentioned since you last looked", _mentions),
     Command(
         "quiet-members", "/quiet-members N", "who hasn't shared a check-in for N days", _quiet_members, who=Who.SENIOR
     ),

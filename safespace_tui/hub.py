@@ -25,6 +25,7 @@ Callback = Callable[[Any], None]
 PRESENCE = "presence"
 ALERTS = "alerts"
 MEMBERS = "members"
+CHANNELS = "channels"  # a channel added, renamed, re-topicked or archived (services/channel_admin.py)
 ON_CALL = "on-call"  # a senior member went on or off call (services/notices.py)
 WELLBEING = "wellbeing"  # the group at a glance, for senior members only (services/wellbeing.py)
 

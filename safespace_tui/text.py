@@ -170,8 +170,11 @@ def _is_emoji_reserved(ch: str) -> bool:
     return 0x1F000 <= cp <= 0x1FAFF or 0x1FC00 <= cp <= 0x1FFFD
 
 
-def _strip_invisible(text: str) -> str:
-    """Remove Cf/Cn/Co/Cs and the explicit invisible set (non-ASCII text only)."""
+def _strip_invisible(text: str, *, keep_lone_zwj: bool = False) -> str:
+    """Remove Cf/Cn/Co/Cs and the explicit invisible set (non-ASCII text only).
+
+    ``keep_lone_zwj``: for typing, where a ZWJ sequence (❤️‍🩹) arrives one character at a
+    time, so its ZWJ is alone when it lands; ``clean_text`` judges it whole on send."""
     doomed: dict[int, None] = {}  # str.translate: code point -> deleted
     for ch in set(text):  # distinct characters only, not every character
         if ch.isascii() or ch == _ZWJ:
@@ -184,7 +187,7 @@ def _strip_invisible(text: str) -> str:
             doomed[ord(ch)] = None
     if doomed:
         text = text.translate(doomed)
-    if _ZWJ in text:
+    if _ZWJ in text and not keep_lone_zwj:
         text = _LONE_ZWJ_RE.sub("", text)
     return text
 
@@ -296,7 +299,22 @@ def clean_typing(text: str) -> str:
     if "\x1b" in text or not text.isascii():
         text = _ESCAPE_RE.sub("", text)
     text = _TYPING_CONTROL_RE.sub("", _NEWLINES_RE.sub("\n", text))
-    return _strip_invisible(text) if not text.isascii() else text
+    return _strip_invisible(text, keep_lone_zwj=True) if not text.isascii() else text
+
+
+_RTL_LETTER = r"\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff"  # Hebrew, Arabic, …
+_RTL_RUN_RE = re.compile(rf"[{_RTL_LETTER}]+(?:[ \d.,:;!?'\"()-]+[{_RTL_LETTER}]+)*")
+_FSI, _PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
+
+
+def isolate_rtl(text: str) -> str:
+    """Each run of right-to-left words (Hebrew, Arabic, …) wrapped in an isolate (FSI … PDI),
+    added only for display, after cleaning (which removes any a member typed): on a terminal
+    that does bidi, the run then cannot reorder the time, the name or the words around it.
+    A run, not the whole line, so a wrapped line keeps its isolate on the same screen line."""
+    if text.isascii():
+        return text
+    return _RTL_RUN_RE.sub(lambda match: _FSI + match.group() + _PDI, text)
 
 
 def validate_handle(handle: str) -> str:

@@ -112,7 +112,7 @@ async def test_spend_and_regain_keys_and_spoons_command(world):
         await settle(pilot)
         assert row(services, ids["ann"]).spoons == 4
         assert any("0 to 12" in n for n in notes(app))
-        await pilot.press("ctrl+a", "ctrl+k", *"/spoons start 9", "enter")
+        await pilot.press(*"/spoons start 9", "enter")  # the refused command left the box empty
         await settle(pilot)
         assert row(services, ids["ann"]).spoons_start == 9
 
@@ -451,7 +451,7 @@ async def test_timezone_command_validates(world):
         await settle(pilot)
         assert row(services, ids["ann"]).timezone == "UTC"
         assert any("Area/City" in n for n in notes(app))
-        await pilot.press("ctrl+a", "ctrl+k", *"/timezone europe/london", "enter")
+        await pilot.press(*"/timezone europe/london", "enter")  # the refused command left the box empty
         await settle(pilot)
         assert row(services, ids["ann"]).timezone == "Europe/London"
 

@@ -30,7 +30,9 @@ async def told(terminal: Terminal, words: str) -> None:
 
 
 async def given_back(terminal: Terminal, draft: str) -> None:
-    """A refused command is given back to the member's box; empty it (Ctrl+U) to type the next."""
+    """A refused command leaves the box empty for the next, and Up brings it back (issue 12);
+    brought back here, then emptied (Ctrl+U) to type the next."""
+    terminal.press("up")
     await terminal.wait_for(f"│ {draft} ")
     terminal.press("ctrl+u")
     await terminal.wait_gone(f"│ {draft} ")

@@ -79,13 +79,15 @@ async def test_join_command_switches_channel_and_clears_unread(world):
         assert channels.unread(app.screen.current.id) == 0
 
 
-async def test_unknown_channel_and_command_are_told_kindly_and_draft_kept(world):
+async def test_unknown_channel_and_command_are_told_kindly_and_up_recalls_them(world):
     services, ids = world
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press(*"/join nowhere", "enter")
         await settle(pilot)
+        assert app.screen.query_one(MessageBox).text == ""
+        await pilot.press("up")
         assert app.screen.query_one(MessageBox).text == "/join nowhere"
         assert any("no channel called 'nowhere'" in n.message for n in app._notifications)
 
@@ -168,6 +170,17 @@ def test_main_screen_snapshot_80x24(world, snap_compare):
 
 def test_main_screen_snapshot_160x48(world, snap_compare):
     assert snap_compare(_snapshot_app(world), terminal_size=(160, 48), run_before=_wait_loaded)
+
+
+def test_main_screen_snapshot_48x20(world, snap_compare):
+    """A phone: the conversation the whole width, unread elsewhere in the title (Ctrl+K), and the
+    key line on two lines with SOS, the crisis lines, help and the channel switcher."""
+    assert snap_compare(_snapshot_app(world), terminal_size=(48, 20), run_before=_wait_loaded)
+
+
+def test_main_screen_snapshot_30x10(world, snap_compare):
+    """The smallest: a one-line box, no status bar, the crisis keys on the key line."""
+    assert snap_compare(_snapshot_app(world), terminal_size=(30, 10), run_before=_wait_loaded)
 
 
 async def test_sessions_showing_a_message_the_same_way_share_its_drawn_lines(world):

@@ -61,7 +61,7 @@ def test_a_mistyped_command_finds_the_one_meant_among_those_the_member_may_use()
 def test_completion_offers_only_what_the_member_may_use():
     assert commands.complete("qu", ANN) == []
     assert commands.complete("qu", SAM) == ["quiet-members"]
-    assert commands.complete("s", ANN) == ["sos", "status", "spoons", "share-plan"]
+    assert commands.complete("s", ANN) == ["sos", "status", "spoons", "search", "share-plan"]
     assert commands.complete("no", ANN) == ["nominate"] and commands.complete("no", SAM) == [
         "notify",
         "nominate",
@@ -119,7 +119,9 @@ async def test_tab_completes_a_seniors_command_for_a_senior(world):
         assert box(app).text == "/quiet-members "
 
 
-async def test_a_mistyped_command_names_the_nearest_and_keeps_the_draft(world):
+async def test_a_mistyped_command_names_the_nearest_and_up_brings_it_back(world):
+    """Issue 12: the refused text used to stay in the box and the next words were glued to it;
+    the box is now empty for what comes next, and Up brings the command back to be mended."""
     services, ids = world
     app = make_app(services, ids["ann"])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -127,6 +129,8 @@ async def test_a_mistyped_command_names_the_nearest_and_keeps_the_draft(world):
         await pilot.press(*"/stauts low", "enter")
         await settle(pilot)
         assert any("There's no /stauts command. Did you mean /status?" in note for note in notes(app))
+        assert box(app).text == ""
+        await pilot.press("up")
         assert box(app).text == "/stauts low"
         assert app.session.member.status == "available"
 

@@ -44,6 +44,7 @@ from ..services.crisis import (
 )
 from ..services.errors import NotFound
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
+from ..services.search import Found
 from ..services.spoons import zone
 from ..services.views import ChannelView, MemberView, MessageView, status_words
 from . import render
@@ -456,6 +457,18 @@ class LineSession:
                     self.write("Moved to #911. Its author has been told gently.")
 
         self._later(ask)
+
+    def open_switcher(self) -> None:
+        """``/channels``: every channel as a line; ``/join NAME`` goes there (no picker to move in)."""
+        lines = [
+            f"  #{render.plain(c.name)}" + (" (here)" if c is self.current else "") for c in self.channels.values()
+        ]
+        self.show_page("Channels", "\n".join(lines) + "\n/join NAME goes to one.")
+
+    def show_found(self, title: str, found: list[Found], *, empty: str) -> None:
+        """Search results and mentions as plain lines, newest first, each with its channel and time."""
+        lines = [render.message_line(f.message, f.channel_name, self.member.timezone) for f in found]
+        self.show_page(title, "\n".join(lines) if lines else empty)
 
     def show_quiet_members(self, quiet: list[QuietMember], days: int) -> None:
         lines = [

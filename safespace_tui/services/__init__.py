@@ -10,6 +10,7 @@ from ..store.db import Store
 from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
+from .channel_admin import ChannelAdmin
 from .channels import ChannelService
 from .checkins import CheckInService
 from .cheers import CheerService
@@ -29,6 +30,7 @@ from .preferences import PreferenceService
 from .presence import Presence
 from .profiles import ProfileService
 from .safety_plans import SafetyPlanService
+from .search import SearchService
 from .spoons import SpoonService
 from .wellbeing import WellbeingService
 
@@ -59,6 +61,11 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # finding things: search, /mentions, a message in its context (issue 12)
+        self.search = SearchService(store)
+        # channels an admin renames, re-topics or archives from the CLI: seen live (issue 12)
+        self.channel_admin = ChannelAdmin(store, hub)
+        self.access.also.append(self.channel_admin.check)
         # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
         self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
         # joining (issue 10): invites and capacity, nominations and screening, onboarding

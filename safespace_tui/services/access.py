@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..hub import MEMBERS, Hub, member_topic
@@ -43,6 +43,8 @@ class AccessWatch:
         self.hub = hub
         self.interval = interval
         self._seen: dict[int, tuple[str, str, str]] | None = None  # id -> (role, handle, name)
+        # more looks at what the CLI may have changed, taken on each round (channels: channel_admin.py)
+        self.also: list[Callable[[], Awaitable[None]]] = []
 
     async def run(self, live_key_ids: Callable[[], set[int]]) -> None:
         """The server's watch loop; ``live_key_ids`` names the keys live sessions use. Never dies of an error."""
@@ -62,6 +64,8 @@ class AccessWatch:
             log.info("%d live keys no longer open the door", len(revoked))
             self.hub.publish(ACCESS_REVOKED, AccessRevoked(frozenset(revoked)))
         await self._publish_member_changes()
+        for look in self.also:
+            await look()
 
     async def _publish_member_changes(self) -> None:
         """Members new or changed (role, handle, display name) since the last look, and those removed.

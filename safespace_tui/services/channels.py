@@ -119,7 +119,7 @@ class ChannelService:
         name = name.strip().lstrip("#").lower()
 
         def query() -> ChannelView:
-            channel = Channel.get_or_none(Channel.name == name)
+            channel = Channel.get_or_none(Channel.name == name, Channel.archived_at.is_null())
             if channel is None:
                 raise NotFound(f"There's no channel called {name!r}. Try /join {LIVING_ROOM}.")
             return ChannelView(channel.id, channel.name, _shown_topic(channel.topic))
@@ -133,7 +133,9 @@ class ChannelService:
         def query() -> list[ChannelView]:
             markers = {m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)}
             result = []
-            for channel in Channel.select().order_by(Channel.position, Channel.name):
+            for channel in (
+                Channel.select().where(Channel.archived_at.is_null()).order_by(Channel.position, Channel.name)
+            ):
                 unread = (
                     Message.select()
                     .where(
@@ -187,6 +189,8 @@ class ChannelService:
             channel = Channel.get_or_none(Channel.id == channel_id)
             if channel is None:
                 raise NotFound("That channel is gone.")
+            if channel.archived_at is not None:
+                raise Invalid(f"#{channel.name} was archived, so it takes no new messages. Your words are still here.")
             author = Member.get_by_id(actor.id)
             message = Message.create(channel=channel, author=author, body=body, kind=kind, visibility=visibility)
             record_read(actor.id, channel_id, message.id)
@@ -230,6 +234,17 @@ class ChannelService:
             await self.store.write(write)
         except Exception:  # a full disk, say: unread counts may be high; nobody's words are lost
             log.warning("could not save %d read markers", len(reads), exc_info=True)
+
+    async def last_read(self, actor: MemberView, channel_id: int) -> int:
+        """The newest message ``actor`` had seen in the channel (0: none): where "new since you
+        were last here" begins."""
+        unsaved = self._unsaved_reads.get((actor.id, channel_id), 0)
+
+        def query() -> int:
+            marker = ReadMarker.get_or_none(ReadMarker.member == actor.id, ReadMarker.channel == channel_id)
+            return marker.last_read_id if marker is not None else 0
+
+        return max(unsaved, await self.store.read(query))
 
     async def list_all(self) -> list[tuple[ChannelView, int]]:
         """For the CLI: every channel and its message count."""

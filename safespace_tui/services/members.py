@@ -160,6 +160,8 @@ class MemberService:
 
         def write() -> MemberView:
             member = self._active(handle)
+            if role != "admin":
+                _not_the_last_admin(member, "change their role")
             member.role = role
             member.save()
             return to_view(member)
@@ -174,6 +176,7 @@ class MemberService:
 
         def write() -> MemberView:
             member = self._active(handle)
+            _not_the_last_admin(member, "remove them")
             member.removed_at = utcnow()
             member.save()
             return to_view(member)
@@ -295,3 +298,15 @@ def _key_view(row: MemberKey, member: Member) -> KeyView:
         revoked_at=row.revoked_at,
         member_removed=member.removed_at is not None,
     )
+
+
+def _not_the_last_admin(member: Member, change: str) -> None:
+    """Inside a write: the group always keeps an admin (someone who can add members and keys)."""
+    if member.role != "admin":
+        return
+    others = Member.select().where(Member.role == "admin", Member.removed_at.is_null(), Member.id != member.id)
+    if not others.exists():
+        raise Invalid(
+            f"{member.handle} is the group's only admin, so we can't {change}. "
+            "Make someone else an admin first: safespace member role NAME admin"
+        )

@@ -16,6 +16,7 @@ from .models import (
     AlertNotice,
     AuditEntry,
     CareSettings,
+    Channel,
     CheckIn,
     Cheer,
     DebriefNote,
@@ -25,6 +26,8 @@ from .models import (
     GroupSetting,
     Invite,
     Member,
+    MentionsSeen,
+    MessageSearch,
     Nomination,
     NoticeAddress,
     Onboarding,
@@ -63,6 +66,40 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def search_index(db: SqliteDatabase) -> None:
+    """The full-text index of messages (FTS5), kept in step by triggers, so no write path can
+    forget it: every insert, edit and delete of a message updates it in the same transaction.
+    A new file gets them too (``migrate``). Idempotent."""
+    db.create_tables([MessageSearch], safe=True)
+    search, message = MessageSearch._meta.table_name, "message"
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_ai" AFTER INSERT ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"(rowid, body) VALUES (new.id, new.body); END'
+    )
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_ad" AFTER DELETE ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"("{search}", rowid, body) VALUES (\'delete\', old.id, old.body); END'
+    )
+    db.execute_sql(
+        f'CREATE TRIGGER IF NOT EXISTS "{search}_au" AFTER UPDATE OF body ON "{message}" BEGIN '
+        f'INSERT INTO "{search}"("{search}", rowid, body) VALUES (\'delete\', old.id, old.body); '
+        f'INSERT INTO "{search}"(rowid, body) VALUES (new.id, new.body); END'
+    )
+
+
+def _catching_up(db: SqliteDatabase) -> None:
+    """6 -> 7 (issue 12): search over what was said (existing messages indexed once), the /mentions
+    marker, and archived channels."""
+    search_index(db)
+    db.execute_sql(
+        f'INSERT INTO "{MessageSearch._meta.table_name}"("{MessageSearch._meta.table_name}") VALUES (\'rebuild\')'
+    )
+    db.create_tables([MentionsSeen], safe=True)
+    table = Channel._meta.table_name
+    if "archived_at" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "archived_at" DATETIME')
+
+
 def _joining_tables(db: SqliteDatabase) -> None:
     """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
     group's capacity; a member's pronouns and whether they are still joining."""
@@ -87,8 +124,8 @@ def watch_settings(db: SqliteDatabase) -> None:
 
 
 def _step_of_another_branch(db: SqliteDatabase) -> None:
-    """Versions 5 and 6 belong to work merged from other branches; on this branch alone they
-    change nothing, so a version-5 file still walks to 8. Replaced by their steps when merged."""
+    """Version 5 belongs to work merged from another branch; on this branch alone it changes
+    nothing, so a version-5 file still walks on. Replaced by its step when merged."""
 
 
 def _session_preferences(db: SqliteDatabase) -> None:
@@ -102,7 +139,8 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     2: audit_append_only,
     3: _joining_tables,
     4: _belonging_tables,
-    **dict.fromkeys(range(5, 7), _step_of_another_branch),
+    5: _step_of_another_branch,
+    6: _catching_up,
     7: watch_settings,
     8: _session_preferences,
 }
@@ -126,6 +164,7 @@ def migrate(db: SqliteDatabase) -> int:
         with db.atomic():
             db.create_tables(ALL_MODELS)
             audit_append_only(db)
+            search_index(db)
             SchemaVersion.create(version=SCHEMA_VERSION)
         return SCHEMA_VERSION
     if version > SCHEMA_VERSION:

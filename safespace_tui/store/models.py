@@ -20,6 +20,7 @@ from peewee import (
     Model,
     TextField,
 )
+from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField  # type: ignore[import-untyped]  # peewee's stubs stop at peewee
 
 database = DatabaseProxy()
 
@@ -87,6 +88,7 @@ class Channel(BaseModel):
     topic = CharField(default="", max_length=200)
     created_at = DateTimeField(default=utcnow)
     position = IntegerField(default=100)
+    archived_at = DateTimeField(null=True)  # archived: read-only, out of the lists, history kept
 
 
 class Message(BaseModel):
@@ -277,6 +279,28 @@ class DebriefNote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class MessageSearch(FTS5Model):
+    """Full-text index of message bodies (SQLite FTS5, external content: the words are stored once,
+    in ``message``). Kept in step by triggers (store/migrations.py ``search_index``); every read of
+    it goes through services/search.py, which applies who may read what."""
+
+    rowid = RowIDField()  # the message's id
+    body = SearchField()
+
+    class Meta:
+        database = database
+        table_name = "message_search"
+        options = {"content": "message", "content_rowid": "id", "tokenize": "unicode61 remove_diacritics 2"}
+
+
+class MentionsSeen(BaseModel):
+    """The newest message a member had seen when they last looked at /mentions."""
+
+    member = ForeignKeyField(Member, unique=True, on_delete="CASCADE")
+    member_id: int
+    last_seen_id = IntegerField(default=0)
+
+
 class WatchSetting(BaseModel):
     """A senior member's own choice for the monitoring pane (issue 14): docked beside the
     conversation at 120 columns or more, or not. Kept across sessions."""
@@ -442,6 +466,8 @@ ALL_MODELS = (
     AlertNotice,
     PlanShare,
     DebriefNote,
+    MessageSearch,
+    MentionsSeen,
     WatchSetting,
     GroupSetting,
     Nomination,

@@ -44,6 +44,8 @@ class SafeSpaceApp(ReportingApp[None]):
         Binding("ctrl+x", "quick_exit", "Quick exit", priority=True),
         *command_bindings(),
         Binding("ctrl+q", "quit", "Leave", priority=True),
+        # Textual's own Ctrl+C says "Do you want to quit? Press ctrl+q": ours asks in our words.
+        Binding("ctrl+c", "ask_leave", "Leave", show=False, priority=True),
     ]
 
     def __init__(
@@ -67,6 +69,16 @@ class SafeSpaceApp(ReportingApp[None]):
         """Ctrl+X: at once, no question, no farewell (see ``Session.quick_exit``)."""
         self.quick_exited = True
         self.session.quick_exit()
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: leave at once, unless there are unsent words in the box: then ask first."""
+        if self.session.main.draft.strip():
+            self.session.around.ask_leave()
+        else:
+            await super().action_quit()
+
+    def action_ask_leave(self) -> None:
+        self.session.around.ask_leave()
 
     def on_mount(self) -> None:
         self.session.start()

@@ -50,12 +50,14 @@ class Submitted(Request):
 
 
 class CommandsOffered(Request):
-    """Tab after ``/typed`` matched several commands (or none): say which there are."""
+    """Tab after ``/typed`` matched several commands (or none): say which there are.
+    ``mentions``: it was ``@typed`` and the names are members' handles."""
 
-    def __init__(self, typed: str, names: list[str]) -> None:
+    def __init__(self, typed: str, names: list[str], *, mentions: bool = False) -> None:
         super().__init__()
         self.typed = typed
         self.names = names
+        self.mentions = mentions
 
 
 class ChannelChosen(Request):
@@ -145,6 +147,10 @@ class ReadPlan(Request):
 
 class OpenCrisisThread(Request):
     """Go to #911, closing whatever is open over the conversation."""
+
+
+class SwitcherWanted(Request):
+    """Ctrl+K on the main screen: the channel switcher, with unread counts (issue 12)."""
 
 
 # -- the seniors' monitoring pane, docked (widgets/watch_pane.py, tui/watch.py) ---------------

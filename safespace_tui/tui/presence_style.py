@@ -78,3 +78,39 @@ def member_line(member: MemberView, online: bool, spoons: int | None, spoons_max
         )
         label.append_text(badge)
     return label
+
+
+# Short words: the pane is 18 columns; the status menu and /status say them in full.
+LEGEND = (
+    ("●", "available"),
+    ("◐", "low"),
+    ("☾", "recharging"),
+    ("→", "away"),
+    (OFFLINE[0], "offline"),
+    ("✚", "senior"),
+)
+
+
+def legend_lines(width: int) -> list[Text]:
+    """What the symbols mean, wrapped to ``width`` (the member list's header and /here): a
+    symbol is never the only thing that says how someone is."""
+    colours = {symbol: colour for symbol, colour, _words in STATUS_STYLE.values()}
+    lines = [Text()]
+    for symbol, words in LEGEND:
+        piece = Text(symbol + " ", colours.get(symbol, "dim"))
+        piece.append(words, "dim")
+        if lines[-1].cell_len and lines[-1].cell_len + 1 + piece.cell_len > width:
+            lines.append(Text())
+        if lines[-1].cell_len:
+            lines[-1].append(" ")
+        lines[-1].append_text(piece)
+    return lines
+
+
+def note_line(note: str, width: int) -> Text:
+    """A member's status note ("taking a bath, back later") under their name, cut with … to fit."""
+    text = Text("  " + " ".join(note.split()), "dim italic", no_wrap=True)
+    if text.cell_len > width:
+        text.truncate(max(width - 1, 1))
+        text.append("…", "dim")
+    return text

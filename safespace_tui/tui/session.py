@@ -25,7 +25,7 @@ from textual.app import App
 from .. import commands
 from ..commands import Severity
 from ..errors import TellMember
-from ..hub import MEMBERS, PRESENCE, channel_topic
+from ..hub import CHANNELS, MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
 from ..services.cheers import CheersChanged
@@ -38,6 +38,7 @@ from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
 from .belonging import Belonging
 from .crisis_care import CrisisCare
+from .getting_around import GettingAround
 from .joining import Joining
 from .messages import Refused
 from .my_day import MyDay
@@ -51,6 +52,7 @@ from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
+    from ..services.search import Found
 
 log = logging.getLogger("safespace.tui")
 T = TypeVar("T")
@@ -72,6 +74,8 @@ class Session:
         self.main = MainScreen(member, spoons_max=services.config.spoons_max)
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
+        self.around = GettingAround(self)
+        self._told_up = False  # told once that Up brings back a refused command
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
@@ -94,6 +98,7 @@ class Session:
             requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+            requests.SwitcherWanted: lambda _request: self.around.open_switcher(),
             requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
             requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
@@ -237,6 +242,12 @@ class Session:
     def show_who_is_here(self) -> None:
         self.show_page("Who is here", "\n".join(self.main.who_is_here()) or "Nobody yet.")
 
+    def open_switcher(self) -> None:
+        self.around.open_switcher()
+
+    def show_found(self, title: str, found: list[Found], *, empty: str) -> None:
+        self.around.show_found(title, found, empty=empty)
+
     def show_quiet_members(self, quiet: list[QuietMember], days: int) -> None:
         self.app.push_screen(QuietMembersScreen(quiet, days, timezone=self.member.timezone))
 
@@ -332,6 +343,7 @@ class Session:
         # and is applied after the list it is newer than).
         self.listen(PRESENCE, self._presence_changed)
         self.listen(MEMBERS, self._member_event)
+        self.listen(CHANNELS, self._channels_changed)
         channels = await services.channels.list_for(member)
         members = await services.members.list()
         if self.taken_down():
@@ -349,13 +361,27 @@ class Session:
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
-        history = await self.services.channels.history(self.member, channel.id)
+        channels = self.services.channels
+        last_read = await channels.last_read(self.member, channel.id)
+        history = await channels.history(self.member, channel.id)
         self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
         if (
-            self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
+            self.main.show_history(
+                channel, history, has_older=len(history) >= self.services.config.history_page, new_after=last_read
+            )
             and history
         ):
             self._mark_read(channel.id, history[-1].id)
+
+    async def jump_to(self, message_id: int) -> None:
+        """A search or mentions result: its channel, with the message marked and what was said around it."""
+        channel_id, messages, has_older = await self.services.search.context(self.member, message_id)
+        channel = next((c for c in self.main.channels if c.id == channel_id), None)
+        if channel is None or self.taken_down():
+            return
+        self.main.show_channel(channel)
+        if self.main.show_history(channel, messages, has_older=has_older, at=message_id) and messages:
+            self._mark_read(channel.id, messages[-1].id)
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
@@ -406,6 +432,29 @@ class Session:
             self.member_changed(member)
         self.main.member_updated(member)
 
+    async def _channels_changed(self, _event: object) -> None:
+        """An admin added, renamed, re-topicked or archived a channel: the lists and the title follow."""
+        if self.taken_down() or self._early is not None:
+            return  # still loading: the list being read is newer than the change
+        channels = await self.services.channels.list_for(self.member)
+        if self.taken_down():
+            return
+        known = {c.id for c in self.main.channels}
+        self.main.set_channels(channels)
+        for channel in channels:
+            if channel.id not in known:
+                self.listen(channel_topic(channel.id), self._channel_event)
+        current = self.main.current
+        if current is None:
+            return
+        fresh = next((c for c in channels if c.id == current.id), None)
+        if fresh is None:
+            self.tell(f"#{current.name} was archived; what was said there is kept.", timeout=6)
+            if channels:
+                await self._show(channels[0])
+        elif (fresh.name, fresh.topic) != (current.name, current.topic):
+            self.main.show_channel(fresh)
+
     async def _channel_chosen(self, request: requests.ChannelChosen) -> None:
         for channel in self.main.channels:
             if channel.id == request.channel_id:
@@ -420,7 +469,9 @@ class Session:
         self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:
-        if request.names:
+        if request.mentions:
+            self.tell("Members: " + "  ".join(request.names), timeout=6)
+        elif request.names:
             self.tell("Commands: " + "  ".join("/" + name for name in request.names), timeout=6)
         else:
             self.tell(commands.unknown_words(request.typed, self.member), severity="warning")
@@ -444,8 +495,13 @@ class Session:
         text = request.text
         typed = commands.parse(text)
         used = await self.told(commands.run(self, typed) if typed is not None else self.send(commands.unescape(text)))
-        if used is not True:
+        if used is True:
+            return
+        if typed is None:  # words not sent (too long, say): they stay in the box to be changed
             self.main.restore_draft(text)
+        elif not self._told_up:  # a command: the box stays empty for what comes next; Up recalls it
+            self._told_up = True
+            self.tell("Press Up to bring back what you typed.", timeout=5)
 
     async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
         """Post ``text`` to the current channel under the crisis rules (in services): SOS words go

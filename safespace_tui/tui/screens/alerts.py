@@ -51,6 +51,7 @@ from .crisis_keys_first import CrisisKeysFirst
 
 
 class AlertsScreen(CrisisKeysFirst):
+    KEY_LINE_FIRST = ("a", "t", "r")  # on a phone these show before the others (widgets/key_bar.py)
     BINDINGS = [
         Binding("a", "acknowledge", "I'm with you"),
         Binding("h", "hand_over", "Hand on"),

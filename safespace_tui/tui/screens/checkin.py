@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from enum import Enum
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +21,7 @@ from ...services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, 
 from ...text import MAX_NOTE_CHARS
 from ..messages import Refused
 from ..widgets.choices import Choices
+from ..widgets.form_error import show_form_error
 from ..widgets.key_bar import KeyBar
 from .crisis_keys_first import CrisisKeysFirst
 
@@ -105,6 +105,7 @@ class CheckInScreen(CrisisKeysFirst):
     }
     """
 
+    KEY_LINE_FIRST = ("ctrl+o",)  # Save shows on a phone (widgets/key_bar.py)
     AUTO_FOCUS = "#spoons"  # at compose, before the first key can arrive
     BINDINGS = [
         Binding("ctrl+o", "save", "Save"),
@@ -221,7 +222,7 @@ class CheckInScreen(CrisisKeysFirst):
         )
 
     def _show_error(self, words: str) -> None:
-        self.query_one("#checkin-error", Static).update(Text(words))
+        show_form_error(self.query_one("#checkin-error", Static), words)
 
     # -- actions
     async def action_save(self) -> None:

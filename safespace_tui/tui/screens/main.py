@@ -6,8 +6,10 @@ the member asks for (``tui/messages.py``). It loads nothing and subscribes to no
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,9 +17,10 @@ from textual.widgets import OptionList, Static
 
 from ...commands import available_to
 from ...services.cheers import CheersChanged, Counts
+from ...services.spoons import zone
 from ...services.views import ChannelView, MemberView, MessageView
 from .. import textual_fixes
-from ..messages import ChannelChosen
+from ..messages import ChannelChosen, SwitcherWanted
 from ..widgets.channel_list import ChannelList
 from ..widgets.cheer_line import CHEER_ACTIONS, CHEER_ACTIONS_ASCII
 from ..widgets.key_bar import KeyBar
@@ -29,6 +32,12 @@ from ..widgets.watch_pane import WatchPane
 from .crisis_keys_first import CrisisKeysFirst
 
 
+def zone_label(timezone: str) -> str:
+    """``times: JST`` (the zone's short name now), or ``times: UTC-03`` where it has none."""
+    name = datetime.now(zone(timezone)).strftime("%Z")
+    return f"times: UTC{name}" if name[:1] in "+-" else f"times: {name}"
+
+
 def command_names(member: MemberView) -> list[str]:
     return [command.name for command in available_to(member)]
 
@@ -36,6 +45,10 @@ def command_names(member: MemberView) -> list[str]:
 class MainScreen(CrisisKeysFirst):
     # Below 72 columns (a phone) the side panes would leave the conversation a few characters
     # wide: they are hidden (app.tcss), and Ctrl+N, /join and F1 still reach every channel.
+    KEY_LINE_FIRST = ("ctrl+k",)  # the channel switcher shows on a phone (widgets/key_bar.py)
+    # Under 14 rows (30x10) the box is one line and the status bar goes: the conversation keeps
+    # room for a few lines (/status and /spoons still say how you are).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (14, "-tall")]
     # From 120 columns (-wide) the seniors' monitoring pane may be docked in place of the
     # member list (tui/watch.py); narrower, a docked pane is hidden and F3 opens it full screen.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal"), (120, "-wide")]
@@ -43,6 +56,14 @@ class MainScreen(CrisisKeysFirst):
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),
         Binding("f10", "select_message", "Cheer", show=False),
+        # The conversation scrolls from wherever the focus is (the box, usually): priority, or the
+        # box's own PageUp would move its cursor instead.
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        Binding("ctrl+end,ctrl+down", "jump_newest", "Newest", show=False, priority=True),
+        # Ctrl+K, as in Slack and Discord: over the box's own Ctrl+K (delete to the end of the line),
+        # here only; a form's fields keep theirs.
+        Binding("ctrl+k", "switcher", "Channels", priority=True),
     ]
 
     def __init__(self, member: MemberView, *, spoons_max: int) -> None:
@@ -50,6 +71,7 @@ class MainScreen(CrisisKeysFirst):
         self._member = member
         self._spoons_max = spoons_max
         self.current: ChannelView | None = None
+        self._title_shown: tuple[ChannelView, int, int, str] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -59,6 +81,7 @@ class MainScreen(CrisisKeysFirst):
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
                 yield MessageLog(id="messages", timezone=self._member.timezone, actions=CHEER_ACTIONS)
+                yield Static("", id="new-below", markup=False)
                 yield MessageBox(command_names=command_names(self._member), id="message-box")
             with Vertical(id="members-pane"):
                 yield Static("Members", classes="pane-title", markup=False)
@@ -68,6 +91,37 @@ class MainScreen(CrisisKeysFirst):
 
     def on_mount(self) -> None:
         self.focus_box()
+        self.query_one("#new-below", Static).display = False
+
+    # -- nothing typed is lost -------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the conversation or the channel list has the focus goes into
+        the box (it used to be dropped without a sign)."""
+        box = self.query_one(MessageBox)
+        if box.has_focus or not event.is_printable or event.character is None:
+            return
+        if self.focused is not None and not isinstance(self.focused, (MessageLog, ChannelList)):
+            return  # a pane with letter keys of its own (the seniors' monitoring pane) keeps them
+        event.stop()
+        event.prevent_default()
+        box.take_key(event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste that landed elsewhere on the screen (6,000 characters vanished) goes to the box."""
+        box = self.query_one(MessageBox)
+        if box.has_focus:
+            return
+        event.stop()
+        event.prevent_default()
+        # Run by the box itself: a request it posts from here would count the screen as its sender
+        # and stop bubbling at the screen, never reaching the session.
+        box.call_later(box.take_paste, event.text)
+
+    @property
+    def draft(self) -> str:
+        """What is in the box, unsent (Ctrl+Q asks before leaving it)."""
+        boxes = self.query(MessageBox)
+        return boxes.first().text if boxes else ""
 
     @property
     def taken_down(self) -> bool:
@@ -90,6 +144,7 @@ class MainScreen(CrisisKeysFirst):
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:
         self.query_one(MemberList).set_members(members, online)
+        self.query_one(MessageBox).handles = [m.handle for m in members]
 
     def set_online(self, member_id: int, online: bool) -> None:
         self.query_one(MemberList).set_online(member_id, online)
@@ -101,6 +156,7 @@ class MainScreen(CrisisKeysFirst):
             members.remove_member(member.id)
         else:
             members.update_member(member)
+        self.query_one(MessageBox).handles = [m.handle for m in members.members]
 
     def member_changed(self, member: MemberView) -> None:
         """This session's own member changed: the status bar and the times shown follow."""
@@ -109,6 +165,7 @@ class MainScreen(CrisisKeysFirst):
             self.query_one(StatusBar).show(member)
             self.query_one(MessageBox).command_names = command_names(member)  # a new role: other commands
             self.query_one(MessageLog).set_timezone(member.timezone)
+            self.set_unread_elsewhere()  # the title names the zone
 
     def who_is_here(self) -> list[str]:
         """The member list as plain lines, to fit inside a page's border and padding."""
@@ -118,16 +175,23 @@ class MainScreen(CrisisKeysFirst):
         """Switch to ``channel`` now; its history follows with ``show_history``."""
         self.current = channel
         self.query_one(ChannelList).set_current(channel.id)
-        title = Text("#" + channel.name, "bold")
-        if channel.topic:
-            title.append("  " + channel.topic, "dim")
-        self.query_one("#channel-title", Static).update(title)
+        self.set_unread_elsewhere()
 
-    def show_history(self, channel: ChannelView, history: list[MessageView], *, has_older: bool) -> bool:
-        """Show ``history`` if ``channel`` is still the one shown; returns whether it was."""
+    def show_history(
+        self,
+        channel: ChannelView,
+        history: list[MessageView],
+        *,
+        has_older: bool,
+        new_after: int | None = None,
+        at: int | None = None,
+    ) -> bool:
+        """Show ``history`` if ``channel`` is still the one shown; returns whether it was.
+        ``new_after``: the last message read before, the "new since you were last here" line
+        goes after it; ``at``: a message to show and mark (a search result)."""
         if self.current is not channel or not self.is_attached:
             return False
-        self.query_one(MessageLog).set_messages(history, has_older=has_older)
+        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at)
         return True
 
     def show_older(self, channel: ChannelView, older: list[MessageView], *, has_older: bool) -> None:
@@ -141,6 +205,7 @@ class MainScreen(CrisisKeysFirst):
             return True
         if not mine:
             self.query_one(ChannelList).bump_unread(message.channel_id)
+            self.set_unread_elsewhere()
         return False
 
     def message_edited(self, message: MessageView, *, visible: bool) -> None:
@@ -240,7 +305,68 @@ class MainScreen(CrisisKeysFirst):
         if self.is_attached:
             self.query_one(MessageBox).take_out(text)
 
+    def new_below(self, count: int) -> None:
+        """The log's count of messages that arrived while scrolled up: "↓ N new messages"."""
+        line = self.query_one("#new-below", Static)
+        if count:
+            noun = "message" if count == 1 else "messages"
+            line.update(f"↓ {count} new {noun}  (Ctrl+End)", layout=False)  # one line, whatever the count
+        if line.display != bool(count):
+            line.display = bool(count)
+
+    def set_unread_elsewhere(self) -> None:
+        """At phone width the channel list is hidden: the title says how many wait elsewhere.
+
+        Redrawn only when what it says changes, and without a layout (its height is one line):
+        a message in another channel reaches every session (the fan-out path)."""
+        if self.current is None or not self.is_attached:
+            return
+        waiting = self.query_one(ChannelList).unread_elsewhere() if self.has_class("-narrow") else 0
+        key = (self.current, waiting, self.query_one("#channel-title").size.width, self._member.timezone)
+        if key == self._title_shown:
+            return
+        self._title_shown = key
+        text = Text("#" + self.current.name, "bold")
+        if waiting:
+            room = self.size.width - 2 - text.cell_len
+            hint = f" {waiting} unread: Ctrl+K"
+            text.append(hint if len(hint) <= room else f" {waiting} unread", "reverse")
+        # The times in the conversation are the member's own; the zone is named once, here, at the
+        # right end of the line; the topic fills what is left between (cut with …).
+        zone_text = Text(zone_label(self._member.timezone), "dim italic")
+        title = self.query_one("#channel-title", Static)
+        width = title.content_region.width or self.size.width - 2
+        room = width - text.cell_len - 2 - zone_text.cell_len
+        topic = self.current.topic
+        if topic and room > 4:
+            text.append("  ")
+            text.append(topic if len(topic) <= room - 2 else topic[: room - 3] + "…", "dim")
+        if room >= 0:
+            text.append(" " * max(width - text.cell_len - zone_text.cell_len, 2))
+            text.append_text(zone_text)
+        title.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.set_unread_elsewhere)  # the -narrow class follows the width
+
+    @on(MessageLog.NewBelow)
+    def _new_below(self, event: MessageLog.NewBelow) -> None:
+        self.new_below(event.count)
+
     # -- what the member asks for -------------------------------------------------------------
+    def action_scroll_log(self, direction: int) -> None:
+        log_widget = self.query_one(MessageLog)
+        if direction < 0:
+            log_widget.scroll_page_up(animate=False)
+        else:
+            log_widget.scroll_page_down(animate=False)
+
+    def action_switcher(self) -> None:
+        self.post_message(SwitcherWanted())
+
+    def action_jump_newest(self) -> None:
+        self.query_one(MessageLog).scroll_end(animate=False, immediate=True, force=True)
+
     @on(OptionList.OptionSelected, "#channels")
     def _channel_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -102,11 +102,12 @@ class ProfileScreen(ModalScreen):
 
 def directory_line(profile: ProfileView) -> Text:
     member = profile.member
+    # the status first, as in the member list, so a name cut short never hides it
     line = Text(overflow="ellipsis", no_wrap=True)
+    line.append(f"{status_words(member.status)}  ", "dim")
     line.append(member.display_name, "bold")
     if profile.pronouns:
         line.append(f" ({profile.pronouns})")
-    line.append(f"  {status_words(member.status)}", "dim")
     return line
 
 

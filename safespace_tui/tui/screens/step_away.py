@@ -22,6 +22,7 @@ from ...services.channels import LIVING_ROOM
 from ...text import MAX_NOTE_CHARS
 from ..messages import Refused
 from ..widgets.choices import Choices
+from ..widgets.form_error import show_form_error
 
 
 class StepAwayScreen(ModalScreen):
@@ -149,7 +150,7 @@ class StepAwayScreen(ModalScreen):
             line=self.query_one("#away-line", Choices).value or "leaving",
         )
         if isinstance(result, Refused):
-            self.query_one("#away-error", Static).update(Text(result.message))
+            show_form_error(self.query_one("#away-error", Static), result.message)
             return
         self.dismiss(result)
 

@@ -40,6 +40,10 @@ class ChannelList(OptionList):
     def unread(self, channel_id: int) -> int:
         return self._unread.get(channel_id, 0)
 
+    def unread_elsewhere(self) -> int:
+        """Unread messages in every channel but the one shown."""
+        return sum(count for channel_id, count in self._unread.items() if channel_id != self.current_id)
+
     def _redraw(self) -> None:
         highlighted = self.highlighted
         self.clear_options()

@@ -20,7 +20,7 @@ from textual.strip import Strip
 from ...services.spoons import spoons_today
 from ...services.views import MemberView
 from ..messages import ProfileWanted
-from ..presence_style import member_line
+from ..presence_style import legend_lines, member_line, note_line
 
 _TITLE_STYLE = Style(dim=True, italic=True)
 
@@ -72,6 +72,10 @@ class MemberList(ScrollView, can_focus=True):
     def is_online(self, member_id: int) -> bool:
         return member_id in self._online
 
+    @property
+    def members(self) -> list[MemberView]:
+        return list(self._members.values())
+
     def member(self, member_id: int) -> MemberView | None:
         return self._members.get(member_id)
 
@@ -85,6 +89,8 @@ class MemberList(ScrollView, can_focus=True):
         for row in self._rows(width):
             text = self._row_text(row).plain.rstrip()
             lines.append("\n" + text if row[0] == "title" and lines else text)
+            if row[0] == "legend" and row[1] == len(legend_lines(width)) - 1:
+                lines.append("")
         return lines
 
     def on_resize(self) -> None:
@@ -96,7 +102,7 @@ class MemberList(ScrollView, can_focus=True):
         """What each line shows, as a hashable key: the cache key and the thing compared."""
         spoons_max = self.spoons_max
         by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
-        rows: list[tuple] = []
+        rows: list[tuple] = [("legend", i, width) for i in range(len(legend_lines(width)))]
         for title, online in (("Here now", True), ("Not here", False)):
             members = [m for m in by_name if (m.id in self._online) is online]
             if not members:
@@ -105,6 +111,8 @@ class MemberList(ScrollView, can_focus=True):
             for m in members:
                 spoons = spoons_today(m, spoons_max=spoons_max)
                 rows.append(("member", m.id, m.display_name, m.role, m.status, online, spoons, spoons_max, width))
+                if m.status_note:  # "taking a bath, back later": for the group to see, as it was meant
+                    rows.append(("note", m.status_note, width))
         return rows
 
     def _strip(self, row: tuple) -> tuple[Strip, str]:
@@ -120,6 +128,10 @@ class MemberList(ScrollView, can_focus=True):
     def _row_text(self, row: tuple) -> Text:
         if row[0] == "title":
             return Text.assemble((row[1], _TITLE_STYLE))
+        if row[0] == "legend":
+            return legend_lines(row[-1])[row[1]]
+        if row[0] == "note":
+            return note_line(row[1], row[-1])
         return member_line(self._members[row[1]], row[5], row[6], row[7], row[-1])
 
     def _redraw(self) -> None:

@@ -1,4 +1,5 @@
-"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / completes."""
+"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / or @ completes;
+Up in an empty box recalls what was entered before (a refused command is never lost)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from textual.widgets.text_area import EditResult, Location
 from ...text import MAX_MESSAGE_CHARS, clean_typing
 from ..messages import CommandsOffered, PasteRefused, Submitted
 
+ZWJ = "\u200d"
+
 
 class MessageBox(TextArea):
     """A TextArea that sends on Enter and refuses an oversized paste.
@@ -22,6 +25,9 @@ class MessageBox(TextArea):
     def __init__(self, *, command_names: list[str], id: str | None = None) -> None:
         """``command_names``: the commands this member may use, which Tab completes after ``/``."""
         self.command_names = command_names
+        self.handles: list[str] = []  # members' handles, which Tab completes after ``@``
+        self._entered: list[str] = []  # what was entered, oldest first (Up recalls it)
+        self._recalled: int | None = None  # index into _entered while recalling
         # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.cursor_blink = False
@@ -32,6 +38,7 @@ class MessageBox(TextArea):
             event.prevent_default()
             text = self.text
             if text.strip():
+                self.remember(text)
                 # Emptied here, at once, so the sent text can never be erased with a key typed
                 # next. The box then waits until the session has answered (Submitted says why):
                 # keys that arrive meanwhile wait too and land after it, in the emptied box or
@@ -46,10 +53,26 @@ class MessageBox(TextArea):
             event.prevent_default()
             self._complete()
             return
+        if event.key == "tab" and self._mention_typed() is not None:
+            event.stop()
+            event.prevent_default()
+            self._complete_mention()
+            return
+        if event.key in ("up", "down") and self._recall(-1 if event.key == "up" else 1):
+            event.stop()
+            event.prevent_default()
+            return
         if event.key == "ctrl+j":
             event.stop()
             event.prevent_default()
             self.insert("\n")
+            return
+        if event.character == ZWJ:
+            # The joiner inside a typed ❤️‍🩹 arrives as its own key, which Textual calls unprintable
+            # and the TextArea dropped: the emoji was saved as ❤️🩹. clean_text judges it on send.
+            event.stop()
+            event.prevent_default()
+            self.insert(ZWJ)
             return
         await super()._on_key(event)
 
@@ -78,6 +101,78 @@ class MessageBox(TextArea):
             self.post_message(CommandsOffered(typed, matches))
             return
         self.move_cursor(self.document.end)
+
+    # -- what was entered before ------------------------------------------------------------------
+    def remember(self, text: str) -> None:
+        """Keep ``text`` for Up; the last 50 entries (a session's worth of commands)."""
+        if not self._entered or self._entered[-1] != text:
+            self._entered.append(text)
+            del self._entered[:-50]
+        self._recalled = None
+
+    def _recall(self, step: int) -> bool:
+        """Up (``step`` -1) in an empty box, or on an entry just recalled, shows the one before;
+        Down the one after. Anything else (a draft being written) keeps Up for moving the cursor."""
+        showing = self._recalled
+        if showing is None:
+            if self.text or step > 0 or not self._entered:
+                return False
+            index = len(self._entered) - 1
+        else:
+            if self.text != self._entered[showing]:
+                self._recalled = None
+                return False
+            index = showing + step
+        if index < 0:
+            return True  # the oldest is shown already
+        if index >= len(self._entered):
+            self._recalled = None
+            self.clear()
+            return True
+        self._recalled = index
+        self.load_text(self._entered[index])
+        self.move_cursor(self.document.end)
+        return True
+
+    # -- @name -------------------------------------------------------------------------------------
+    def _mention_typed(self) -> str | None:
+        """The part of a handle typed after ``@`` just before the cursor, or None."""
+        row, column = self.cursor_location
+        before = self.document.get_line(row)[:column]
+        at = before.rfind("@")
+        if at < 0 or (at > 0 and not before[at - 1].isspace()):
+            return None
+        typed = before[at + 1 :]
+        if any(c.isspace() for c in typed):
+            return None
+        return typed
+
+    def _complete_mention(self) -> None:
+        typed = (self._mention_typed() or "").lower()
+        matches = sorted(h for h in self.handles if h.lower().startswith(typed))
+        if not matches:
+            return
+        common = matches[0] if len(matches) == 1 else os.path.commonprefix(matches)  # noqa: RUF071 - handles, not paths
+        ending = " " if len(matches) == 1 else ""
+        if len(common) > len(typed) or ending:
+            self.insert(common[len(typed) :] + ending)
+        if len(matches) > 1:
+            self.post_message(CommandsOffered("@" + typed, ["@" + m for m in matches], mentions=True))
+
+    # -- keys and pastes that arrived elsewhere on the screen ----------------------------------------
+    def take_key(self, character: str) -> None:
+        """A key typed while the conversation or the channel list had the focus: it is the member's
+        writing, so it lands here (it was dropped, and a member typed on into nothing)."""
+        self.focus()
+        self.insert(character)
+
+    def take_paste(self, text: str) -> None:
+        """A paste that arrived while something else had the focus: the same rules as a paste here."""
+        self.focus()
+        if len(self.text) + len(text) > MAX_MESSAGE_CHARS:
+            self.post_message(PasteRefused(len(text)))
+            return
+        self.insert(text)
 
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from ...services.cheers import Counts
 from ...services.spoons import zone
 from ...services.views import MessageView
+from ...text import isolate_rtl
 from ..messages import MessageActed, OlderWanted
 from ..textual_fixes import inner_background_style, update_scrollbars
 from .cheer_line import cheer_text
@@ -43,6 +44,8 @@ _SHARED_LINES_MAX = 1000
 # 1,000 fill it; 5,000 -> 20,000 adds 2.4 MiB) and 1,010 held, Python blocks flat (~407,000).
 MAX_MESSAGES = 1000
 TRIM_EVERY = 100
+NEW_SINCE = "new since you were last here"
+_MARKED = Style(reverse=True)
 
 
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -81,6 +84,13 @@ class MessageLog(ScrollView, can_focus=True):
     }
     """
 
+    class NewBelow(Message):
+        """How many messages arrived below while the member was scrolled up (0: at the bottom)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def __init__(
         self, *, timezone: str = "UTC", actions: tuple[MessageAction, ...] = (), id: str | None = None
     ) -> None:
@@ -89,6 +99,10 @@ class MessageLog(ScrollView, can_focus=True):
         self._cheers: dict[int, Counts] = {}
         self._selected: range | None = None  # None: not worked out since the last change
         self.ascii_cheers = False
+        self._new_from: int | None = None  # first message after the member's last visit
+        self._marked: int | None = None  # a message jumped to (a search result)
+        self._new_below = 0
+        self._pinned = True  # at the bottom: a resize keeps it there
         self._messages: list[MessageView] = []
         self._lines: list[Strip] = []
         self._line_counts: list[int] = []  # lines of each of _messages, to drop the oldest
@@ -100,12 +114,43 @@ class MessageLog(ScrollView, can_focus=True):
         self._finished_key: tuple | None = None
 
     # -- content
-    def set_messages(self, messages: list[MessageView], *, has_older: bool) -> None:
+    def set_messages(
+        self, messages: list[MessageView], *, has_older: bool, new_after: int | None = None, at: int | None = None
+    ) -> None:
+        """Show ``messages``; the "new since you were last here" line goes after ``new_after``
+        (when something newer is shown), and ``at`` is marked and scrolled to."""
         self._messages = list(messages)
         self.has_older = has_older
         self._loading_older = False
+        # Only for someone who was here before: on a first visit everything is new.
+        self._new_from = next((m.id for m in messages if new_after and m.id > new_after), None)
+        self._marked = at
         self._relayout()
-        self.scroll_end(animate=False, immediate=True, force=True)
+        self._set_new_below(0)
+        line = self._first_line_of(at) if at is not None else None
+        if line is None:
+            self.scroll_end(animate=False, immediate=True, force=True)
+        else:
+            self.scroll_to(y=max(line - 2, 0), animate=False, immediate=True, force=True)
+
+    def _first_line_of(self, message_id: int) -> int | None:
+        if len(self._line_counts) != len(self._messages):
+            return None
+        line = 0
+        for message, count in zip(self._messages, self._line_counts, strict=True):
+            if message.id == message_id:
+                return line
+            line += count
+        return None
+
+    def _set_new_below(self, count: int) -> None:
+        if count != self._new_below:
+            self._new_below = count
+            self.post_message(self.NewBelow(count))
+
+    @property
+    def new_below(self) -> int:
+        return self._new_below
 
     def append(self, message: MessageView) -> None:
         if self._messages and message.id <= self._messages[-1].id:
@@ -114,7 +159,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._messages.append(message)
         if self._width:
             self._lines_changed(len(self._lines))  # those were blank
-            lines = self._render_message(message)
+            lines = self._lines_of(message)
             self._lines.extend(lines)
             self._line_counts.append(len(lines))
             self._update_virtual_size()
@@ -122,6 +167,8 @@ class MessageLog(ScrollView, can_focus=True):
             self._drop_oldest(len(self._messages) - MAX_MESSAGES, at_bottom=at_bottom)
         if at_bottom:
             self.scroll_end(animate=False, immediate=True, force=True)
+        elif self._width:
+            self._set_new_below(self._new_below + 1)
         self.refresh()
 
     def prepend(self, messages: list[MessageView], *, has_older: bool) -> None:
@@ -132,7 +179,7 @@ class MessageLog(ScrollView, can_focus=True):
         new_lines: list[Strip] = []
         counts: list[int] = []
         for message in messages:
-            lines = self._render_message(message)
+            lines = self._lines_of(message)
             new_lines.extend(lines)
             counts.append(len(lines))
         self._messages[:0] = messages
@@ -284,11 +331,28 @@ class MessageLog(ScrollView, can_focus=True):
                 del _SHARED_LINES[next(iter(_SHARED_LINES))]
         return lines
 
+    def _lines_of(self, message: MessageView) -> tuple[Strip, ...]:
+        """The shared lines of ``message``, with this log's own marks: the line before the first
+        message since the member's last visit, and a message jumped to shown reversed."""
+        lines = self._render_message(message)
+        if message.id == self._marked:
+            lines = tuple(line.apply_style(_MARKED) for line in lines)
+        if message.id == self._new_from:
+            width = max(self._width - 1, 16)
+            label = f" {NEW_SINCE} "
+            side = max((width - len(label)) // 2, 1)
+            divider = Text("─" * side + label + "─" * side, "bold", no_wrap=True, overflow="crop")
+            divider.truncate(width)
+            lines = (Strip(list(divider.render(self.app.console)), divider.cell_len), *lines)
+        return lines
+
     def _draw_message(self, message: MessageView) -> list[Strip]:
         """Time in a gutter, then name and body wrapped with a hanging indent."""
         width = max(self._width - 1, 16)
         body_style = "italic" if message.kind in ("system", "away") else ""
-        text = Text.assemble((message.author_name, "bold"), "  ", (message.body, body_style), overflow="fold")
+        text = Text.assemble(
+            (isolate_rtl(message.author_name), "bold"), "  ", (isolate_rtl(message.body), body_style), overflow="fold"
+        )
         if message.visibility != "group":
             private = "senior members only" if message.visibility == "seniors" else "only you"
             text.append(f"  ({private})", "dim")
@@ -309,7 +373,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._lines_changed()
         if self._width:
             for message in self._messages:
-                lines = self._render_message(message)
+                lines = self._lines_of(message)
                 self._lines.extend(lines)
                 self._line_counts.append(len(lines))
         self._update_virtual_size()
@@ -335,12 +399,13 @@ class MessageLog(ScrollView, can_focus=True):
         update_scrollbars(self, size)  # scrollbar thumb and scroll_y bounds; layout only if they change
 
     def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
-        if width != self._width:
-            at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        """A new size keeps the view at the bottom if it was there (the width or only the height)."""
+        pinned = self._pinned
+        if self.scrollable_content_region.width != self._width:
             self._relayout()
-            if at_bottom:
-                self.scroll_end(animate=False, immediate=True, force=True)
+        if pinned:
+            self.scroll_end(animate=False, immediate=True, force=True)
+            self._pinned = True
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The visible lines, each finished line kept until it changes.
@@ -432,6 +497,9 @@ class MessageLog(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._pinned = new_value >= self.max_scroll_y - 1
+        if self._pinned:
+            self._set_new_below(0)
         if new_value <= 0 and self.has_older and not self._loading_older and self._messages:
             self._loading_older = True
             self.post_message(OlderWanted(self._messages[0].id))
