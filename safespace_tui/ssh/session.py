@@ -173,11 +173,12 @@ class TerminalSession(asyncssh.SSHServerSession):
     # -- life of the app
     async def _run(self, color_system: str) -> None:
         from ..tui.app import SafeSpaceApp
-        from ..tui.textual_fixes import forget_cancelled_timers
-        from .driver import driver_for
+        from ..tui.textual_fixes import forget_cancelled_timers, release_app
+        from .driver import SSHDriver, attach_terminal, detach_terminal
 
         server = self.server
-        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=driver_for(self))
+        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=SSHDriver)
+        attach_terminal(app, self)
         self._app = app
         server.sessions.add(self)
         server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
@@ -203,6 +204,9 @@ class TerminalSession(asyncssh.SSHServerSession):
                 chan.exit(0)
             # Closing cancelled the app's timers; asyncio would keep them (and the app) till due.
             forget_cancelled_timers(asyncio.get_running_loop())
+            detach_terminal(app)
+            release_app(app)  # freed now by reference counting, not by a full collection later
+            del app
             await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
 
     def close(self, farewell: str | None = None) -> None:
