@@ -620,6 +620,8 @@ def _held_by(obj: object) -> list[object]:
         return [obj.__self__]
     if isinstance(obj, FunctionType):  # its closure, never its module's globals
         return [item for cell in obj.__closure__ or () for item in _cell_contents(cell)]
+    if isinstance(obj, Strip):
+        return []  # drawn lines (often shared between sessions) hold no cycle: not worth the walk
     if _owned(obj):
         return gc.get_referents(obj)
     return []

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from ...services.spoons import spoons_today
 from ...services.views import MemberView
 from ..presence_style import member_line
+from ..textual_fixes import update_scrollbars
 
 _TITLE_STYLE = Style(dim=True, italic=True)
 
@@ -31,6 +32,7 @@ class MemberList(ScrollView):
         self._lines: list[Strip] = []
         self._texts: list[str] = []
         self._cache: dict[tuple, tuple[Strip, str]] = {}
+        self._style: Style | None = None  # self.rich_style, until the styles change
 
     @property
     def spoons_max(self) -> int:
@@ -71,7 +73,12 @@ class MemberList(ScrollView):
             lines.append("\n" + text if row[0] == "title" and lines else text)
         return lines
 
+    def notify_style_update(self) -> None:
+        self._style = None  # focus, hover, a theme: read the style again
+        super().notify_style_update()
+
     def on_resize(self) -> None:
+        self._style = None
         self._cache.clear()
         self._redraw()
 
@@ -120,16 +127,31 @@ class MemberList(ScrollView):
             keep = set(rows)
             self._cache = {k: v for k, v in self._cache.items() if k in keep}
         if len(old) != len(lines):
-            self.virtual_size = Size(width, len(lines))
+            self._update_virtual_size(Size(width, len(lines)))
             self.refresh()
             return
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
 
+    def _update_virtual_size(self, size: Size) -> None:
+        """A new line count without a layout of the whole screen where the box stays the same
+        (as MessageLog does): the first member to leave made every session lay out its screen."""
+        scrollbar_changes = (size.height > self.container_size.height) != self.show_vertical_scrollbar
+        if size.width != self.virtual_size.width or scrollbar_changes:
+            self.virtual_size = size
+            return
+        self.set_reactive(MemberList.virtual_size, size)
+        update_scrollbars(self, size)
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
+        style = self._style
+        if style is None:
+            # The widget's style walks its ancestors' styles: read once, not per line (it was
+            # half of a presence change's cost in every session); a style change forgets it.
+            style = self._style = self.rich_style
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        return self._lines[index].crop_extend(0, width, style).apply_style(style)
