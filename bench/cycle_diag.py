@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/cycle_diag.py [--sessions 3] [--history 0] [--top 15]
 
-Why: when someone leaves, the server runs a full garbage collection (gc_policy.py) that stops
-every screen for ~20 ms per open session, because a closed Textual app is freed only by the
-cycle collector. This shows what those cycles are made of, so work to avoid them can aim.
+Why: a closed Textual app was freed only by the cycle collector, so the server ran a full garbage
+collection (gc_policy.py) after someone left that stopped every screen for ~20 ms per open session.
+Since issue 13 a closed session is freed by reference counting (textual_fixes.release_app): this
+shows what is still left in cycles (a few dozen objects per departure), so a regression shows.
 
 The server runs *in* this process with its GC policy stopped and automatic collection off; the
 SSH clients run in a child process. Every second the script collects with ``gc.DEBUG_SAVEALL``
@@ -14,8 +15,8 @@ clients connect, one sends a message, and then they leave one at a time, 4 s apa
 
 Plain ``DOMNode`` objects in the output are the "virtual" nodes Textual makes for each
 component class of each widget (textual/css/stylesheet.py, ``_process_component_classes``);
-it makes new ones every time a widget's styles are applied again (focus, hover) and the old
-ones become cyclic garbage too. The count of live ones per session is printed first.
+it made new ones every time a widget's styles were applied again (focus, hover), the old ones
+cyclic garbage too, until textual_fixes fix 6 reused them. The count of live ones per session is printed first.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ async def server(args) -> None:
 
     srv, work = await start_in_process(args.sessions, "c", history=args.history, tag="cycles")
     srv._gc.cancel()  # the GC policy would freeze and collect on its own schedule,
-    srv.gc_policy.step = lambda: None  # and when a session closes
+    srv.gc_policy.step = lambda: None  # (and a step the cancel races)
     gc.collect()
     gc.disable()
     child = subprocess.Popen(

@@ -1,4 +1,5 @@
-"""The GC policy: routine collections skip frozen survivors, and closed sessions are still freed."""
+"""The GC policy: routine collections skip frozen survivors, and a periodic full collection frees what
+was left in cycles."""
 
 from __future__ import annotations
 
@@ -16,34 +17,31 @@ class Node:
         self.me = self
 
 
-async def test_frozen_cycles_wait_for_a_closed_session_then_are_freed():
-    open_sessions = [3]
-    policy = GCPolicy(lambda: open_sessions[0], tick=0.0, seconds_per_session=0.0)
+async def test_frozen_cycles_wait_for_the_periodic_full_collection():
+    policy = GCPolicy(tick=0.0, max_interval=600)
     try:
         node = Node()
         ref = weakref.ref(node)
-        policy.step()  # nothing closed yet: only a freeze
+        policy.step()  # nothing due: only a freeze
         del node
         gc.collect()
         assert ref() is not None, "a frozen object is skipped by routine collections"
-        policy.session_closed()  # cheap now (seconds_per_session=0): collects on the next loop turn
+        policy.session_closed()  # a departure is freed by reference counting: no full collection for it
         await asyncio.sleep(0)
-        assert ref() is None, "after a session closes, the full collection frees it"
+        policy.step()  # the next routine step (every 2 s) still skips the frozen heap
+        assert policy.full_collections == 0 and ref() is not None
+        policy._last_full -= 601  # the interval has passed, and nobody typed
+        policy.step()
+        assert ref() is None, "the periodic full collection frees it"
         assert policy.full_collections == 1
     finally:
         gc.unfreeze()
 
 
-def test_with_many_sessions_open_full_collections_wait_longer():
-    policy = GCPolicy(lambda: 50, tick=2.0, seconds_per_session=1.0)
-    policy._closed_since_full = 1
-    start = policy._last_full
-    assert not policy.full_collection_due(start + 10)
-    assert policy.full_collection_due(start + 50)
-
-
-def test_nothing_closed_waits_for_the_longest_interval():
-    policy = GCPolicy(lambda: 0, tick=0.0, max_interval=600)
+def test_nothing_is_collected_in_full_before_the_interval():
+    policy = GCPolicy(tick=0.0, max_interval=600)
+    for _ in range(50):
+        policy.session_closed()
     # whole seconds either side: (t + 600) - t is not exactly 600 in floating point for every t
     assert not policy.full_collection_due(policy._last_full + 599)
     assert policy.full_collection_due(policy._last_full + 601)
@@ -51,16 +49,15 @@ def test_nothing_closed_waits_for_the_longest_interval():
 
 def test_a_due_full_collection_waits_for_a_quiet_moment_but_not_forever():
     """A full collection stops every screen (~1 s with 50 sessions): once due, it waits until
-    nobody has typed for quiet_for seconds, and runs anyway after four times its usual wait."""
-    policy = GCPolicy(lambda: 20, tick=2.0, seconds_per_session=1.0, quiet_for=1.0)  # usual wait: 20 s
-    policy._closed_since_full = 1
+    nobody has typed for quiet_for seconds, and runs anyway after twice the interval."""
+    policy = GCPolicy(tick=2.0, max_interval=20.0, quiet_for=1.0)
     start = policy._last_full
     policy.note_activity(start + 20.5)  # someone typing as it becomes due
     assert not policy.full_collection_due(start + 21)
     assert policy.full_collection_due(start + 21.6)  # a quiet second
-    policy.note_activity(start + 79.9)  # a busy group: never a quiet second
-    assert not policy.full_collection_due(start + 79.95)
-    assert policy.full_collection_due(start + 80.5)  # four times the wait: runs regardless
+    policy.note_activity(start + 40.5)  # a busy group: never a quiet second
+    assert not policy.full_collection_due(start + 39.9)
+    assert policy.full_collection_due(start + 40.6)  # twice the interval: runs regardless
 
 
 async def test_the_status_line_is_cheap_and_only_diagnostics_collect(tmp_path):
@@ -73,7 +70,7 @@ async def test_the_status_line_is_cheap_and_only_diagnostics_collect(tmp_path):
     try:
         cheap = server.status()
         assert server.gc_policy.full_collections == 0
-        assert set(cheap) == {"tasks", "sessions", "connections", "waiting", "slowed", "apps"}
+        assert set(cheap) == {"tasks", "sessions", "connections", "waiting", "slowed", "apps", "collections"}
         full = server.status(collect=True)
         assert server.gc_policy.full_collections == 1 and full["objects"] > 0
     finally:

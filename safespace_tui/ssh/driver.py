@@ -1,7 +1,7 @@
 """A Textual driver that talks to one SSH channel instead of a local terminal.
 
 Textual builds drivers as ``driver_class(app, debug=, mouse=, size=)``, so each
-session hands the app a driver class bound to its own channel (``driver_for``);
+session gives its app its own channel (``attach_terminal``) before the app runs;
 the driver tells that channel it is ready (``Terminal.attach``) and is fed from
 there. Input arrives from asyncssh on the same event loop, so events are posted
 directly; no threads are involved.
@@ -49,9 +49,21 @@ class Terminal(Protocol):
     def resume_input(self) -> None: ...
 
 
-def driver_for(terminal: Terminal) -> type[SSHDriver]:
-    """The driver class for one session: Textual constructs it, so the channel rides on the class."""
-    return type("SSHDriver", (SSHDriver,), {"terminal": terminal})
+_TERMINALS: dict[int, Terminal] = {}  # id(app) -> its session, until the app makes its driver
+
+
+def attach_terminal(app: App[Any], terminal: Terminal) -> None:
+    """Give ``app`` its session's channel: Textual constructs the driver itself, from the app.
+
+    (A driver class made per session, with the channel on it, was simpler; but a class is a
+    reference cycle, and it kept each closed session for the cycle collector.)
+    """
+    _TERMINALS[id(app)] = terminal
+
+
+def detach_terminal(app: App[Any]) -> None:
+    """The app ended (perhaps before it made its driver): forget its channel."""
+    _TERMINALS.pop(id(app), None)
 
 
 # Sequences written when the app takes over / gives back the member's terminal.
@@ -69,8 +81,6 @@ _LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1004l\x1b[?1049l\x1b[?25h"
 
 
 class SSHDriver(Driver):
-    terminal: Terminal  # set on the per-session class made by ``driver_for``
-
     """Textual's end of one SSH channel.
 
     ``self._app``, ``self._loop`` and ``self._mouse`` are set by ``Driver.__init__`` and read by
@@ -81,7 +91,7 @@ class SSHDriver(Driver):
         self, app: App[Any], *, debug: bool = False, mouse: bool = True, size: tuple[int, int] | None = None
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
-        self._terminal: Terminal = self.terminal
+        self._terminal: Terminal = _TERMINALS.pop(id(app))
         self._parser = XTermParser()
         self._paste_guard = PasteGuard()  # a paste that never ends must not grow in the parser
         self._buffer: list[str] = []

@@ -89,11 +89,12 @@ class JoinSession(TerminalSession):
 
     async def _join_then_run(self, color_system: str) -> None:
         from ..tui.join_app import JoinApp
-        from ..tui.textual_fixes import forget_cancelled_timers
-        from .driver import driver_for
+        from ..tui.textual_fixes import forget_cancelled_timers, release_app
+        from .driver import SSHDriver, attach_terminal, detach_terminal
 
         server = self.server
-        app = JoinApp(self._redeem, color_system=color_system, driver_class=driver_for(self))
+        app = JoinApp(self._redeem, color_system=color_system, driver_class=SSHDriver)
+        attach_terminal(app, self)
         self._app = app  # type: ignore[assignment]  # close() ends it like a member's app
         server.sessions.add(self)
         server.apps.add(app)
@@ -109,9 +110,13 @@ class JoinSession(TerminalSession):
             self._app = None
             self._driver = None
             forget_cancelled_timers(asyncio.get_running_loop())
-        if app.opened and not failed and not self._closing and self._chan is not None:
+            detach_terminal(app)
+        opened, quick_exited = app.opened, app.quick_exited
+        release_app(app)  # freed by reference counting, as a member's app is (ssh/session.py)
+        del app
+        if opened and not failed and not self._closing and self._chan is not None:
             await self._run(color_system)  # the new member's own app: onboarding first
             return
         if self._chan is not None:
-            self._chan.write(SOMETHING_WENT_WRONG if failed else QUICK_EXIT if app.quick_exited else GOODBYE)
+            self._chan.write(SOMETHING_WENT_WRONG if failed else QUICK_EXIT if quick_exited else GOODBYE)
             self._chan.exit(0)

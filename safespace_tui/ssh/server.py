@@ -132,6 +132,16 @@ class _Connection(asyncssh.SSHServer):
             log.info("member %s signed out (key %s)", self.member.id, self.fingerprint)
         self.server.forget(self)
         self.counted = False
+        self._release()
+
+    def _release(self) -> None:
+        """Freed by reference counting, not by a full collection that stops every screen."""
+        from ..tui.textual_fixes import release_connection
+
+        if self.conn is not None:
+            release_connection(self.conn)
+        self.conn = None
+        self.sessions = []  # each session points back here
 
     def evict(self) -> None:
         """Make room for a newcomer (door.Waiting): this connection waited longest at the busiest address."""
@@ -366,7 +376,7 @@ class SafeSpaceServer:
         self._watcher: asyncio.Task | None = None
         self._unsubscribe_revoked: Callable[[], None] = lambda: None
         self._gc: asyncio.Task | None = None
-        self.gc_policy = GCPolicy(lambda: len(self.sessions))
+        self.gc_policy = GCPolicy()
         self._escalator: asyncio.Task | None = None
         self._housekeeping: asyncio.Task | None = None
 
@@ -473,14 +483,14 @@ class SafeSpaceServer:
     def status(self, *, collect: bool = False) -> dict[str, int]:
         """What an admin may see of the running server: counts, never who or what. Cheap.
 
-        ``apps`` counts Textual apps still in memory, including closed ones the gc policy has
-        not freed yet (it does so soon after a session closes). ``collect=True`` is for
+        ``apps`` counts Textual apps still in memory, including closed ones not freed yet (a
+        closed session is freed by reference counting as it closes: gc_policy.py). ``collect=True`` is for
         diagnostics only (SIGUSR2): a full collection first (a pause of up to a second with
         many sessions), so ``apps`` with no sessions open must be 0, and ``objects`` (every
-        Python object gc tracks: a leak shows here) is added.
+        Python object gc tracks: a leak shows here) and ``cyclic`` (what that collection found
+        only in reference cycles) are added. ``collections`` counts full collections so far.
         """
-        if collect:
-            self.gc_policy.collect_everything()
+        cyclic = self.gc_policy.collect_everything() if collect else 0
         counts = {
             "tasks": len(asyncio.all_tasks()),
             "sessions": len(self.sessions),
@@ -488,9 +498,11 @@ class SafeSpaceServer:
             "waiting": len(self.waiting),
             "slowed": self.knocks.slowed(asyncio.get_running_loop().time()),
             "apps": len(self.apps),
+            "collections": self.gc_policy.full_collections,
         }
         if collect:
             counts["objects"] = len(gc.get_objects())
+            counts["cyclic"] = cyclic
         return counts
 
     def log_status(self, *, collect: bool = False) -> None:

@@ -238,7 +238,8 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     # -- life of the app
     async def _run(self, color_system: str) -> None:
-        from ..tui.textual_fixes import forget_cancelled_timers
+        from ..tui.textual_fixes import forget_cancelled_timers, release_app
+        from .driver import detach_terminal
 
         server = self.server
         server.sessions.add(self)
@@ -250,6 +251,7 @@ class TerminalSession(asyncssh.SSHServerSession):
             log.exception("session for member %s failed", self.member.id)
             failed = True
         finally:
+            app = self._app
             server.sessions.discard(self)
             server.gc_policy.session_closed()
             server.services.presence.disconnected(self.member.id)
@@ -262,14 +264,19 @@ class TerminalSession(asyncssh.SSHServerSession):
                 chan.exit(0)
             # Closing cancelled the app's timers; asyncio would keep them (and the app) till due.
             forget_cancelled_timers(asyncio.get_running_loop())
+            if app is not None:
+                detach_terminal(app)
+                release_app(app)  # freed now by reference counting, not by a full collection later
+            del app
             await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
 
     async def _run_app(self, color_system: str) -> bool:
         """The full-screen app until it ends; True if it failed."""
         from ..tui.app import SafeSpaceApp
-        from .driver import driver_for
+        from .driver import SSHDriver, attach_terminal
 
-        app = SafeSpaceApp(self.server.services, self.member, color_system=color_system, driver_class=driver_for(self))
+        app = SafeSpaceApp(self.server.services, self.member, color_system=color_system, driver_class=SSHDriver)
+        attach_terminal(app, self)
         self._app = app
         self.server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
         await app.run_async(size=self.size, mouse=True)

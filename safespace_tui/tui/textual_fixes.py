@@ -55,6 +55,13 @@ tui/widgets/message_box.py     overrides ``TextArea.       test_text_area_key_an
                                the way Textual's TextArea
                                docs extend it; justified
                                in place
+ssh/session.py                 ``release_app`` (empties    test_departures.py (apps freed with no
+                               the ``__dict__`` of a       full collection)
+                               closed app's pumps, walks
+                               ``App._registry`` at exit)
+ssh/server.py                  ``release_connection``      test_departures.py (a connection leaves
+                               (asyncssh's                 nothing in cycles)
+                               ``_recv_handler``)
 ssh/asyncssh_fixes.py          replaces asyncssh's         test_the_environment_is_bounded
                                ``SSHServerChannel._proces  (test_ssh_hardening.py) and apply()'s
                                s_env_request`` and writes  own check
@@ -71,10 +78,12 @@ outside this module that the table does not list.
 from __future__ import annotations
 
 import asyncio
+import gc
 import heapq
 from contextlib import nullcontext
 from functools import lru_cache
 from importlib.metadata import version
+from types import FunctionType, MethodType
 from typing import Any
 
 import textual.app
@@ -83,6 +92,7 @@ from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
 from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
+from textual.cache import FIFOCache
 from textual.color import Color
 from textual.geometry import Size
 from textual.strip import SGR_STYLES, Strip
@@ -302,6 +312,30 @@ _STRIP_CACHES = (
 )
 
 
+class _StripCache(FIFOCache[Any, Any]):
+    """One of a Strip's caches that never keeps the strip itself.
+
+    ``Strip.adjust_cell_length`` and ``crop_extend`` (and ``divide``, in a list) cache ``self``
+    when nothing needs changing: every such strip was a reference cycle, freed only by a full
+    collection (bench/cycle_diag.py: 140-200 of each closed session's drawn lines). A result that
+    is the strip itself is not worth caching anyway.
+    """
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, maxsize: int, owner: int) -> None:
+        super().__init__(maxsize)
+        self._owner = owner  # the strip's id: a reference to it would be the cycle again
+
+    def set(self, key: Any, value: Any) -> None:
+        owner = self._owner
+        if id(value) == owner or (type(value) is list and any(id(item) == owner for item in value)):
+            return
+        super().set(key, value)
+
+    __setitem__ = set
+
+
 class _CacheOnFirstUse:
     """A ``Strip`` slot whose ``FIFOCache`` is made the first time it is asked for."""
 
@@ -317,9 +351,7 @@ class _CacheOnFirstUse:
         try:
             return self.slot.__get__(strip, owner)
         except AttributeError:
-            from textual.cache import FIFOCache
-
-            cache: FIFOCache[Any, Any] = FIFOCache(self.maxsize)
+            cache = _StripCache(self.maxsize, id(strip))
             self.slot.__set__(strip, cache)
             return cache
 
@@ -356,6 +388,105 @@ def _fix_strip_cache_allocation() -> None:
     _patch(Strip, "__init__", _strip_init)
 
 
+# --- Fix 6: virtual style nodes made anew at every restyle ------------------
+
+
+def _process_component_classes(self: Any, node: Any) -> None:
+    """``Stylesheet._process_component_classes`` that reuses each widget's virtual nodes.
+
+    Textual reads a widget's component classes (``text-area--cursor`` ...) from "virtual" DOM
+    nodes, and made new ones every time the widget was restyled (focus, hover, a presence
+    change): ~84 per connect, each a reference cycle (node -> styles -> node) that only the cycle
+    collector frees (bench/cycle_diag.py). The same node, restyled in place, gives the same styles.
+    """
+    from textual.dom import DOMNode
+
+    component_classes = node._get_component_classes()
+    if not component_classes:
+        return
+    refresh_node = False
+    old_component_styles = node._component_styles.copy()
+    node._component_styles.clear()
+    for component in sorted(component_classes):
+        old = old_component_styles.get(component)
+        if old is not None and isinstance(old.node, DOMNode) and old.node._parent is node:
+            virtual_node = old.node
+            before = dict(old.base._rules)
+            self.apply(virtual_node, animate=False)
+            changed = virtual_node.styles.base._rules != before
+        else:
+            virtual_node = DOMNode(classes=component)
+            virtual_node._attach(node)
+            self.apply(virtual_node, animate=False)
+            changed = old != virtual_node.styles
+        refresh_node = refresh_node or changed
+        node._component_styles[component] = virtual_node.styles
+    if refresh_node:
+        node.refresh()
+
+
+def _fix_virtual_nodes() -> None:
+    from textual.css.stylesheet import Stylesheet
+
+    _require(Stylesheet, "_process_component_classes")
+    _patch(Stylesheet, "_process_component_classes", _process_component_classes)
+
+
+# --- Fix 7: LRUCache.clear leaves its ring of links -------------------------
+
+
+def _lru_clear(self: Any) -> None:
+    """``LRUCache.clear`` that unlinks its entries first.
+
+    Each entry is a ``[prev, next, key, value]`` list in a ring; Textual's ``clear`` drops the
+    dict but leaves the ring, a reference cycle holding every key and value (widgets' box models,
+    arrangements) until a full collection: ~80 such lists per closed session (cycle_diag.py).
+    """
+    for link in self._cache.values():
+        link.clear()
+    self._cache.clear()
+    self._full = False
+    self._head = []
+
+
+def _fix_lru_clear() -> None:
+    from textual.cache import LRUCache
+
+    _require(LRUCache, "clear", "_cache", "_head")
+    _patch(LRUCache, "clear", _lru_clear)
+
+
+# --- Fix 8: a finished worker kept in a cycle with its task -----------------
+
+_textual_worker_run: Any = None
+
+
+async def _worker_run(self: Any, app: Any) -> None:
+    """``Worker._run``, then the worker taken out of its task's context.
+
+    ``Worker._run`` sets ``active_worker`` to the worker in the task's own context, and the worker
+    holds the task: a cycle, holding the app, that only a full collection freed (a closed session
+    stayed in memory through a worker it had run).
+    """
+    from textual.worker import active_worker
+
+    try:
+        await _textual_worker_run(self, app)
+    finally:
+        active_worker.set(None)  # type: ignore[arg-type]
+
+
+def _fix_worker_cycle() -> None:
+    global _textual_worker_run
+    from textual.worker import Worker
+
+    _require(Worker, "_run")
+    current = Worker.__dict__["_run"]
+    if current is not _worker_run:
+        _textual_worker_run = current
+        _patch(Worker, "_run", _worker_run)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -364,6 +495,9 @@ def apply() -> None:
     _fix_strip_colour_caches()
     _fix_styles_cache()
     _fix_strip_cache_allocation()
+    _fix_virtual_nodes()
+    _fix_lru_clear()
+    _fix_worker_cycle()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
@@ -454,3 +588,112 @@ class ReportingApp(App[ReturnType]):
     def _handle_exception(self, error: Exception) -> None:
         self.report_exception(error)
         super()._handle_exception(error)
+
+    async def _shutdown(self) -> None:
+        # Closing detaches every screen and widget; ``release_app`` starts from all of them.
+        # (Their virtual style nodes too: a widget drops them when it is removed.)
+        nodes = list(self._registry)
+        virtual = [styles.node for node in nodes for styles in node._component_styles.values()]
+        self.nodes_at_exit: list[object] = [*nodes, *virtual]
+        await super()._shutdown()
+
+
+# --- Releasing a closed app by reference counting ---------------------------
+
+_OWNED_MODULES = ("textual.", "safespace_tui.tui.")
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def _owned(obj: object) -> bool:
+    """Objects of Textual or of our own tui/ (and the app's driver) that a closed app may hold
+    alone (never services, the hub or the store: those are shared by every session, not walked)."""
+    from textual.driver import Driver
+
+    return type(obj).__module__.startswith(_OWNED_MODULES) or isinstance(obj, Driver)
+
+
+def _held_by(obj: object) -> list[object]:
+    """What the walk in ``release_app`` looks at next from ``obj``."""
+    if isinstance(obj, _CONTAINERS):
+        return gc.get_referents(obj)
+    if isinstance(obj, MethodType):
+        return [obj.__self__]
+    if isinstance(obj, FunctionType):  # its closure, never its module's globals
+        return [item for cell in obj.__closure__ or () for item in _cell_contents(cell)]
+    if isinstance(obj, Strip):
+        return []  # drawn lines (often shared between sessions) hold no cycle: not worth the walk
+    if _owned(obj):
+        return gc.get_referents(obj)
+    return []
+
+
+def _cell_contents(cell: Any) -> list[object]:
+    try:
+        return [cell.cell_contents]
+    except ValueError:  # an empty cell
+        return []
+
+
+def release_app(app: App[Any]) -> int:
+    """Break a closed app's reference cycles so reference counting frees it at once.
+
+    A closed Textual app is a web of cycles (parent and children, styles and their node, bound
+    methods kept as attributes, the linked lists of ``LRUCache``): each member who left left
+    10.7-11.1 k objects that only a full collection frees, and a full collection stops every
+    screen (0.9-1.0 s with 50 sessions; bench/cycle_diag.py). This walks what the app holds alone
+    (objects of Textual and of tui/, never the services, hub or store that sessions share, starting
+    from every node the app had when it began to close), empties the ``__dict__`` of every message
+    pump (app, screens, widgets, the "virtual" style nodes), timer, worker, animator and session
+    controller part, and every ``LRUCache`` found; returns how many objects it emptied. Call it only after
+    ``run_async`` has returned: the app never runs again.
+    """
+    from textual._animator import Animator
+    from textual._parser import Parser
+    from textual.cache import LRUCache
+    from textual.driver import Driver
+    from textual.message_pump import MessagePump
+    from textual.timer import Timer
+    from textual.worker import Worker
+
+    from .session import Session
+    from .session_part import SessionPart
+
+    # (A parser keeps its generator, whose inner functions point back at it, and its last keys.)
+    emptied = (MessagePump, Timer, Worker, Animator, Session, SessionPart, Driver, Parser)
+
+    seen: set[int] = set()
+    stack: list[object] = [app]
+    pumps: list[Any] = []
+    caches: list[LRUCache[Any, Any]] = []
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, emptied):
+            pumps.append(obj)
+        elif isinstance(obj, LRUCache):
+            caches.append(obj)
+        stack.extend(_held_by(obj))
+    for cache in caches:
+        cache.clear()
+    for pump in pumps:
+        pump.__dict__.clear()
+    return len(pumps)
+
+
+def release_connection(conn: Any) -> None:
+    """After an SSH connection is lost: break the cycles that kept it for the cycle collector.
+
+    asyncssh's connection holds its packet reader as a bound method of itself
+    (``_recv_handler``) and we set ``validate_public_key`` on it (ssh/server.py); either cycle
+    kept the connection, its channel and the closed session's objects until a full collection.
+    Nothing is read from a lost connection, so the reader becomes asyncssh's own do-nothing one.
+    """
+    vars(conn).pop("validate_public_key", None)
+    if hasattr(conn, "_recv_handler"):
+        conn._recv_handler = _nothing_to_read
+
+
+def _nothing_to_read() -> bool:
+    return False

@@ -21,6 +21,7 @@ from ...services.spoons import spoons_today
 from ...services.views import MemberView
 from ..messages import ProfileWanted
 from ..presence_style import legend_lines, member_line, note_line
+from ..textual_fixes import update_scrollbars
 
 _TITLE_STYLE = Style(dim=True, italic=True)
 
@@ -47,6 +48,7 @@ class MemberList(ScrollView, can_focus=True):
         self._cache: dict[tuple, tuple[Strip, str]] = {}
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
+        self._style: Style | None = None  # self.rich_style, until the styles change
 
     @property
     def spoons_max(self) -> int:
@@ -93,7 +95,12 @@ class MemberList(ScrollView, can_focus=True):
                 lines.append("")
         return lines
 
+    def notify_style_update(self) -> None:
+        self._style = None  # focus, hover, a theme: read the style again
+        super().notify_style_update()
+
     def on_resize(self) -> None:
+        self._style = None
         self._cache.clear()
         self._redraw()
 
@@ -149,19 +156,34 @@ class MemberList(ScrollView, can_focus=True):
             keep = set(rows)
             self._cache = {k: v for k, v in self._cache.items() if k in keep}
         if len(old) != len(lines):
-            self.virtual_size = Size(width, len(lines))
+            self._update_virtual_size(Size(width, len(lines)))
             self.refresh()
             return
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
 
+    def _update_virtual_size(self, size: Size) -> None:
+        """A new line count without a layout of the whole screen where the box stays the same
+        (as MessageLog does): the first member to leave made every session lay out its screen."""
+        scrollbar_changes = (size.height > self.container_size.height) != self.show_vertical_scrollbar
+        if size.width != self.virtual_size.width or scrollbar_changes:
+            self.virtual_size = size
+            return
+        self.set_reactive(MemberList.virtual_size, size)
+        update_scrollbars(self, size)
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
+        style = self._style
+        if style is None:
+            # The widget's style walks its ancestors' styles: read once, not per line (it was
+            # half of a presence change's cost in every session); a style change forgets it.
+            style = self._style = self.rich_style
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        strip = self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        strip = self._lines[index].crop_extend(0, width, style).apply_style(style)
         if self.has_focus and index == self._cursor:
             strip = strip.apply_style(_CURSOR_STYLE)
         return strip
