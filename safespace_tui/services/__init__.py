@@ -8,6 +8,7 @@ from ..store.db import Store
 from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
+from .boundaries import BoundaryService
 from .channels import ChannelService
 from .checkins import CheckInService
 from .crisis import CrisisService
@@ -15,6 +16,7 @@ from .debriefs import DebriefService
 from .group_texts import GroupTextService
 from .members import MemberService
 from .messages import MessageService
+from .no_sales import NoSalesService
 from .notices import NoticeService
 from .presence import Presence
 from .safety_plans import SafetyPlanService
@@ -39,7 +41,11 @@ class Services:
         self.away = AwayService(store, hub, self.spoons)
         self.crisis = CrisisService(config, store, hub, self.presence)
         # every message a member types: cleaned once, crisis rules, posted
-        self.messages = MessageService(config, self.channels, self.crisis)
+        # boundaries (issue 11): the no-money rule and flood control on the send path; CWs, trigger
+        # filters and mutes decided per reader
+        self.no_sales = NoSalesService(config, store, hub, self.channels)
+        self.messages = MessageService(config, self.channels, self.crisis, self.no_sales)
+        self.boundaries = BoundaryService(store, hub)
         self.safety_plans = SafetyPlanService(store)
         # seniors reached outside the app when an SOS waits (issue 9); started by the server
         self.notices = NoticeService(config, store, hub, self.presence)

@@ -15,15 +15,20 @@ from .models import (
     ALL_MODELS,
     AlertNotice,
     AuditEntry,
+    BoundarySettings,
     CareSettings,
     CheckIn,
     DebriefNote,
+    HeldMessage,
+    Message,
+    Mute,
     NoticeAddress,
     PlanShare,
     SchemaVersion,
+    TriggerWord,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -50,8 +55,27 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
+def _nothing(db: SqliteDatabase) -> None:
+    """A step another branch fills in (steps are renumbered when branches are merged)."""
+
+
+def _boundaries_tables(db: SqliteDatabase) -> None:
+    """5 -> 6 (issue 11): trigger words, mutes, filter switches, messages held by the no-money
+    rule, and a message's content warning. Idempotent: the steps are renumbered at merge."""
+    db.create_tables([TriggerWord, Mute, BoundarySettings, HeldMessage], safe=True)
+    table = Message._meta.table_name
+    if "content_warning" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "content_warning" VARCHAR(60) NOT NULL DEFAULT \'\'')
+
+
 # version N -> function that moves a database from N to N+1
-STEPS: dict[int, Callable[[SqliteDatabase], None]] = {1: _crisis_care_tables, 2: audit_append_only}
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _crisis_care_tables,
+    2: audit_append_only,
+    3: _nothing,
+    4: _nothing,
+    5: _boundaries_tables,
+}
 
 
 class SchemaTooNew(RuntimeError):
