@@ -15,8 +15,10 @@ from __future__ import annotations
 _PRICE = r"(?:[$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:[$€£]|usd|eur|gbp|dollars?|bucks|euros?|pounds?)(?!\w))"
 # words that turn a price into an offer
 _SELLING = (
-    r"\b(?:sell(?:ing|s)?|for sale|on sale|commissions?|(?:dm|pm|message|text) me|order(?:s|ing)? (?:now|yours|today|here|one)"
-    r"|pre-?orders?|discount|promo|coupon|free shipping|shipping included|plus shipping|buy (?:now|one|mine|from me|it here|here)"
+    r"\b(?:sell(?:ing|s)?|for sale|on sale|commissions?|(?:dm|pm|message|text) me"
+    r"|order(?:s|ing)? (?:now|yours|today|here|one)"
+    r"|pre-?orders?|discount|promo|coupon|free shipping|shipping included|plus shipping"
+    r"|buy (?:now|one|mine|from me|it here|here)"
     r"|slots? (?:open|available|left)|price list|only \d+ left|per (?:piece|item|print|copy|bottle)|a piece)\b"
     r"|\d+\s?% off\b"
 )
@@ -34,9 +36,11 @@ DEFAULT_SOLICITATION_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "an offer to sell",
         r"\b(?:commissions? (?:are )?open|dm me to (?:order|buy)|(?:use|with) my (?:code|link)|discount code|promo code"
-        r"|affiliate link|referral link|join my team|business opportunity|(?:check out|visit|support) my (?:shop|store|etsy)"
+        r"|affiliate link|referral link|join my team|business opportunity"
+        r"|(?:check out|visit|support) my (?:shop|store|etsy)"
         r"|link in (?:my )?bio|(?:guaranteed|passive) (?:income|returns|profit)|work from home opportunity"
-        r"|\d+\s?% off (?:my|with|your|all|everything)|(?:with|use) (?:the )?code [a-z0-9]+|support my (?:small )?business)\b",
+        r"|\d+\s?% off (?:my|with|your|all|everything)|(?:with|use) (?:the )?code [a-z0-9]+"
+        r"|support my (?:small )?business)\b",
     ),
     (
         "a fundraiser link",
@@ -46,8 +50,10 @@ DEFAULT_SOLICITATION_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "a request for donations",
-        r"\b(?:(?:my|our) (?:gofundme|go fund me|fundraiser|crowdfund(?:er|ing)?)|please (?:donate|chip in|contribute|give what you can)"
-        r"|(?:donate|donations?) (?:here|link|via|at|to my|to our)|every (?:dollar|little bit|donation) (?:helps|counts))\b",
+        r"\b(?:(?:my|our) (?:gofundme|go fund me|fundraiser|crowdfund(?:er|ing)?)"
+        r"|please (?:donate|chip in|contribute|give what you can)"
+        r"|(?:donate|donations?) (?:here|link|via|at|to my|to our)"
+        r"|every (?:dollar|little bit|donation) (?:helps|counts))\b",
     ),
     ("a request for donations", rf"^(?=[\s\S]*\b(?:donat\w*|fundrais\w*|crowdfund\w*)\b)(?=[\s\S]*{_LINK})"),
     (

@@ -69,17 +69,18 @@ def fold(lens: Lens, reader: MemberView, message: MessageView, *, in_crisis_chan
     """The folded line ``reader`` sees instead of ``message``, or None to show it.
 
     Never one's own words; never anything in #911 for a senior member. Mute first, then the
-    trigger filter (also on the CW topic, which then stays unsaid), then the author's CW.
+    trigger filter (also on the CW topic, which then stays unsaid), then the author's CW. The
+    line names the author, except for a muted member.
     """
     if message.author_id == reader.id or (in_crisis_channel and reader.is_senior):
         return None
     if message.author_id in lens.muted:
-        return MUTED_FOLD
-    if lens.triggers_on and lens.pattern is not None:
-        if lens.pattern.search(message.body) or lens.pattern.search(message.content_warning):
-            return TRIGGER_FOLD
+        return MUTED_FOLD  # not even the name
+    pattern = lens.pattern if lens.triggers_on else None
+    if pattern is not None and (pattern.search(message.body) or pattern.search(message.content_warning)):
+        return f"{message.author_name}  {TRIGGER_FOLD}"
     if message.content_warning:
-        return cw_fold(message.content_warning)
+        return f"{message.author_name}  {cw_fold(message.content_warning)}"
     return None
 
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..text import MAX_MESSAGE_CHARS, clean_text
-from .channels import ChannelService
 from .boundaries import clean_cw
+from .channels import ChannelService
 from .crisis import CrisisService, RaiseResult, has_sos_words, looks_like_self_harm
 from .flood import FloodGate
 from .no_sales import HELD_WORDS, NoSalesService

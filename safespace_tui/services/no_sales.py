@@ -145,7 +145,7 @@ class NoSalesService:
             if row is None:
                 raise NotFound("There's no held message with that number waiting. /held lists them.")
             row.status = "approved" if approve else "declined"
-            row.decided_by = actor.id
+            row.decided_by_id = actor.id
             row.decided_at = utcnow()
             row.save()
             record(actor.id, HELD_APPROVED if approve else HELD_DECLINED, subject_id=row.author_id, detail=row.reason)

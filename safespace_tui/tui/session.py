@@ -34,6 +34,7 @@ from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
+from .boundaries import Boundaries
 from .crisis_care import CrisisCare
 from .messages import Refused
 from .my_day import MyDay
@@ -67,6 +68,7 @@ class Session:
         self.main = MainScreen(member, spoons_max=services.config.spoons_max)
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
+        self.boundaries = Boundaries(self)  # CWs, trigger filter, mutes, held messages (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -104,6 +106,7 @@ class Session:
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
+        self.boundaries.start()
 
     def stop(self) -> None:
         self._closed = True
@@ -271,6 +274,10 @@ class Session:
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
 
+    def show_folded(self) -> bool:
+        """``/show``: open the newest message folded for this member, on this screen only."""
+        return self.main.unfold_newest()
+
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
         await self.told(commands.run(self, commands.Typed(name, argument, by_key=True)))
@@ -283,6 +290,7 @@ class Session:
         # and is applied after the list it is newer than).
         self.listen(PRESENCE, self._presence_changed)
         self.listen(MEMBERS, self._member_event)
+        await services.boundaries.load(member)  # what folds for this member, before anything is shown
         channels = await services.channels.list_for(member)
         members = await services.members.list()
         if self.taken_down():
@@ -301,7 +309,12 @@ class Session:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
         if (
-            self.main.show_history(channel, history, has_older=len(history) >= self.services.config.history_page)
+            self.main.show_history(
+                channel,
+                history,
+                has_older=len(history) >= self.services.config.history_page,
+                folds=self.boundaries.folds(history),
+            )
             and history
         ):
             self._mark_read(channel.id, history[-1].id)
@@ -313,7 +326,9 @@ class Session:
         if self.taken_down():
             return
         if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
-            self.main.message_edited(event.message, visible=may_see(self.member, event.message))
+            self.main.message_edited(
+                event.message, visible=may_see(self.member, event.message), fold=self.boundaries.fold(event.message)
+            )
         elif isinstance(event, MessageMoved):
             current = self.main.current
             if current is not None and current.id in (event.from_channel_id, event.message.channel_id):
@@ -323,12 +338,12 @@ class Session:
 
     def _message_arrived(self, message: MessageView) -> None:
         mine = message.author_id == self.member.id
-        if not mine and mentions(message.body, self.member.handle):
+        if not mine and mentions(message.body, self.member.handle) and not self.boundaries.muted(message.author_id):
             where = self.main.channel_name(message.channel_id)
             self.interrupt(
                 "mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6
             )
-        if self.main.message_arrived(message, mine=mine):
+        if self.main.message_arrived(message, mine=mine, fold=self.boundaries.fold(message)):
             self._mark_read(message.channel_id, message.id)
 
     def _presence_changed(self, event: PresenceChanged) -> None:
@@ -357,7 +372,12 @@ class Session:
         if channel is None:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
-        self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
+        self.main.show_older(
+            channel,
+            older,
+            has_older=len(older) >= self.services.config.history_page,
+            folds=self.boundaries.folds(older),
+        )
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:
         if request.names:
@@ -387,15 +407,23 @@ class Session:
         if used is not True:
             self.main.restore_draft(text)
 
-    async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
+    async def send(
+        self, text: str, *, care_checked: bool = False, to_crisis: bool = False, content_warning: str = ""
+    ) -> bool:
         """Post ``text`` to the current channel under the crisis rules (in services): SOS words go
-        to #911 with an alert; self-harm talk outside #911 is asked about first. False keeps the draft."""
+        to #911 with an alert; self-harm talk outside #911 is asked about first; the no-money rule
+        may hold it (then the member is told why). False keeps the draft."""
         channel = self.main.current
         if channel is None:
             return False
         try:
             outcome = await self.services.messages.send(
-                self.member, channel.id, text, care_checked=care_checked, to_crisis=to_crisis
+                self.member,
+                channel.id,
+                text,
+                care_checked=care_checked,
+                to_crisis=to_crisis,
+                content_warning=content_warning,
             )
         except TellMember:
             raise
@@ -407,6 +435,9 @@ class Session:
             return False
         if outcome.care_check:
             self.crisis.ask_before_posting(text)
+            return False
+        if outcome.held:
+            self.tell(outcome.held, severity="warning", timeout=30)
             return False
         if outcome.message is not None:  # at once, not after the fan-out to everyone else
             self.main.show_own_message(outcome.message)

@@ -1,10 +1,13 @@
-"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / completes."""
+"""Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / completes;
+F10 starts a content warning; Enter in an empty box opens the newest folded message."""
 
 from __future__ import annotations
 
 import os.path
 
 from textual import events
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Location
 
@@ -18,6 +21,11 @@ class MessageBox(TextArea):
     It overrides ``TextArea._on_key`` and ``_on_paste``: private names, but the way Textual's own
     TextArea guide extends the widget (listed and guarded in textual_fixes).
     """
+
+    BINDINGS = [Binding("f10", "content_warning", "CW", show=False)]
+
+    class EmptyEnter(Message):
+        """Enter with nothing to send: the screen opens the newest message folded for this reader."""
 
     def __init__(self, *, command_names: list[str], id: str | None = None) -> None:
         """``command_names``: the commands this member may use, which Tab completes after ``/``."""
@@ -40,6 +48,8 @@ class MessageBox(TextArea):
                 submitted = Submitted(text)
                 self.screen.post_message(submitted)  # from the screen: this box is busy until answered
                 await submitted.answered.wait()
+            else:
+                self.post_message(self.EmptyEnter())
             return
         if event.key == "tab" and self._completing():
             event.stop()
@@ -78,6 +88,12 @@ class MessageBox(TextArea):
             self.post_message(CommandsOffered(typed, matches))
             return
         self.move_cursor(self.document.end)
+
+    def action_content_warning(self) -> None:
+        """F10: begin the draft with ``/cw `` (the member types the topic, a colon, then the message)."""
+        if not self.text.lstrip().lower().startswith("/cw "):
+            self.load_text("/cw " + self.text.lstrip())
+        self.move_cursor((0, 4))
 
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""

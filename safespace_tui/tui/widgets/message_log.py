@@ -24,9 +24,9 @@ from ..textual_fixes import inner_background_style, update_scrollbars
 
 _GUTTER = 6
 _DIM = Style(dim=True)
-# (message, width, time zone) -> its lines; oldest first out. Sessions keep their own references,
+# (message, width, time zone, folded line or "") -> its lines; oldest first out. Sessions keep their own references,
 # so this only decides how long an unshown message stays ready for the next session to open it.
-_SHARED_LINES: dict[tuple[MessageView, int, str], tuple[Strip, ...]] = {}
+_SHARED_LINES: dict[tuple[MessageView, int, str, str], tuple[Strip, ...]] = {}
 _SHARED_LINES_MAX = 1000
 # A session open for days kept every message that arrived, and its lines, forever (issue 15). The
 # log keeps the newest MAX_MESSAGES that arrived live; the oldest go, and scrolling up loads them
@@ -65,18 +65,26 @@ class MessageLog(ScrollView, can_focus=True):
         self._loading_older = False
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
         self._finished_key: tuple | None = None
+        # message id -> the folded line this reader sees instead (a CW, their trigger filter, a
+        # mute), decided per reader in services/boundaries.py; opened one at a time (unfold_newest)
+        self._folds: dict[int, str] = {}
 
     # -- content
-    def set_messages(self, messages: list[MessageView], *, has_older: bool) -> None:
+    def set_messages(
+        self, messages: list[MessageView], *, has_older: bool, folds: dict[int, str] | None = None
+    ) -> None:
         self._messages = list(messages)
+        self._folds = dict(folds or {})
         self.has_older = has_older
         self._loading_older = False
         self._relayout()
         self.scroll_end(animate=False, immediate=True, force=True)
 
-    def append(self, message: MessageView) -> None:
+    def append(self, message: MessageView, fold: str | None = None) -> None:
         if self._messages and message.id <= self._messages[-1].id:
             return  # already shown (history load raced a live message)
+        if fold:
+            self._folds[message.id] = fold
         at_bottom = self.scroll_y >= self.max_scroll_y - 1
         self._messages.append(message)
         if self._width:
@@ -91,11 +99,12 @@ class MessageLog(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, force=True)
         self.refresh()
 
-    def prepend(self, messages: list[MessageView], *, has_older: bool) -> None:
+    def prepend(self, messages: list[MessageView], *, has_older: bool, folds: dict[int, str] | None = None) -> None:
         self.has_older = has_older
         self._loading_older = False
         if not messages:
             return
+        self._folds.update(folds or {})
         new_lines: list[Strip] = []
         counts: list[int] = []
         for message in messages:
@@ -128,11 +137,15 @@ class MessageLog(ScrollView, can_focus=True):
         if not at_bottom:
             self.scroll_to(y=max(self.scroll_y - lines, 0), animate=False, immediate=True, force=True)
 
-    def replace(self, message: MessageView) -> None:
+    def replace(self, message: MessageView, fold: str | None = None) -> None:
         """An edited message (a check-in card): redraw it in place, if shown."""
         for index, shown in enumerate(self._messages):
             if shown.id == message.id:
                 self._messages[index] = message
+                if fold:
+                    self._folds[message.id] = fold
+                else:
+                    self._folds.pop(message.id, None)
                 self._relayout()
                 return
 
@@ -146,6 +159,14 @@ class MessageLog(ScrollView, can_focus=True):
     @property
     def messages(self) -> list[MessageView]:
         return self._messages
+
+    def unfold_newest(self) -> bool:
+        """Open the newest folded message for this reader only; False when none is folded."""
+        for message in reversed(self._messages):
+            if self._folds.pop(message.id, None) is not None:
+                self._relayout()
+                return True
+        return False
 
     def set_timezone(self, timezone: str) -> None:
         """Show every time in ``timezone`` from now on (``/timezone`` changes it at once)."""
@@ -161,19 +182,29 @@ class MessageLog(ScrollView, can_focus=True):
         zone), so the lines, and the strips Textual derives and caches from them, are shared:
         one rendering per message instead of one per session, and one copy in memory.
         """
-        key = (message, self._width, self._zone.key)
+        fold = self._folds.get(message.id, "")
+        key = (message, self._width, self._zone.key, fold)
         lines = _SHARED_LINES.get(key)
         if lines is None:
-            lines = _SHARED_LINES[key] = tuple(self._draw_message(message))
+            lines = _SHARED_LINES[key] = tuple(self._draw_message(message, fold))
             if len(_SHARED_LINES) > _SHARED_LINES_MAX:
                 del _SHARED_LINES[next(iter(_SHARED_LINES))]
         return lines
 
-    def _draw_message(self, message: MessageView) -> list[Strip]:
-        """Time in a gutter, then name and body wrapped with a hanging indent."""
+    def _draw_message(self, message: MessageView, fold: str = "") -> list[Strip]:
+        """Time in a gutter, then name and body wrapped with a hanging indent.
+
+        Folded for this reader: one dim line instead of the body (and no name for a muted member).
+        """
         width = max(self._width - 1, 16)
         body_style = "italic" if message.kind in ("system", "away") else ""
-        text = Text.assemble((message.author_name, "bold"), "  ", (message.body, body_style), overflow="fold")
+        if fold:
+            text = Text(fold, "dim italic", overflow="fold")
+        else:
+            text = Text.assemble((message.author_name, "bold"), "  ", overflow="fold")
+            if message.content_warning:
+                text.append(f"(CW: {message.content_warning}) ", "dim")
+            text.append(message.body, body_style)
         if message.visibility != "group":
             private = "senior members only" if message.visibility == "seniors" else "only you"
             text.append(f"  ({private})", "dim")
