@@ -21,11 +21,15 @@ from .views import MemberView
 PLAN_READ = "safety_plan.read"
 MESSAGE_MOVED = "message.move_to_911"
 DEBRIEF_READ = "debrief.read"
+HELD_APPROVED = "held_message.approve"  # the no-money rule (issue 11): leadership's decision
+HELD_DECLINED = "held_message.decline"
 
 ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
     MESSAGE_MOVED: "moved to #911 a message by",
     DEBRIEF_READ: "read the debrief notes on an alert of",
+    HELD_APPROVED: "approved a held message by",
+    HELD_DECLINED: "declined a held message by",
 }
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import TellMember
 from ..hub import Hub
 from ..store.db import Store
 from ..store.models import BoundarySettings, Member, Mute, TriggerWord
@@ -86,7 +87,7 @@ def fold(lens: Lens, reader: MemberView, message: MessageView, *, in_crisis_chan
 
 def clean_cw(topic: str) -> str:
     """A content warning's topic, as stored: one short line."""
-    topic = clean_line(topic, max_chars=200).strip(" :")
+    topic = clean_line(topic, max_chars=200).strip(" :") if topic.strip(" :") else ""
     if not topic:
         raise Invalid("A content warning needs a topic: /cw TOPIC: your message")
     if len(topic) > MAX_CW_CHARS:
@@ -95,7 +96,7 @@ def clean_cw(topic: str) -> str:
 
 
 def _clean_trigger(word: str) -> str:
-    word = " ".join(clean_line(word, max_chars=200).lower().split())
+    word = " ".join(clean_line(word, max_chars=200).lower().split()) if word.strip() else ""
     if not word:
         raise Invalid("Which word or topic? For example: /triggers add knives")
     if len(word) > MAX_TRIGGER_CHARS:
@@ -134,7 +135,7 @@ class BoundaryService:
             for word in self.profile_triggers(member_id)[:MAX_TRIGGERS]:
                 try:
                     TriggerWord.insert(member=member_id, word=_clean_trigger(word)).on_conflict_ignore().execute()
-                except Invalid:
+                except TellMember:  # an empty or unusable word in the profile: skipped
                     continue
             settings.seeded = True
             settings.save()

@@ -19,15 +19,13 @@ from ..hub import Hub, member_topic
 from ..store.db import Store
 from ..store.models import Channel, HeldMessage, Member, utcnow
 from ..text import clean_for_display
-from .audit import record
+from .audit import HELD_APPROVED, HELD_DECLINED, record
 from .channels import ChannelService
 from .errors import NotFound
 from .members import to_view
 from .views import MemberView, MessageView
 
 HELD = "held-messages"  # hub topic: a held message was sent to leadership, or decided
-HELD_APPROVED = "held_message.approve"
-HELD_DECLINED = "held_message.decline"
 HELD_WORDS = (
     "This looks like it asks for money or sells something ({kind}), so it was held and nobody has seen "
     "it. Our charter keeps Safe Space free of sales and money requests, so that everyone here can trust "
