@@ -12,6 +12,10 @@ Server cost per broadcast = server CPU (user+sys, all threads: event loop + SQLi
 to t0+--gap, minus the idle rate measured just before (blinking cursors) x the same window; also
 the server's write syscalls per broadcast (read markers are SQLite writes with synchronous=FULL).
 
+--boundaries (issue 11) gives every receiver a private trigger list of 20 words (none in the
+tokens sent, so every message is still shown and every receiver pays the per-reader fold decision)
+and 3 mutes of other receivers, written into the file before anyone connects.
+
 --blur first sends focus-out to every client so no cursor blinks (a quieter server); the default
 leaves every message box focused, i.e. 2N cursor blinks per second in the background.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sqlite3
 import string
 import time
 
@@ -50,6 +55,8 @@ async def main(args) -> None:
             f"{'cursors not blinking (--blur)' if args.blur else 'all cursors blinking'}, server pid {group.pid}"
         )
         print(others_cpu())
+        if args.boundaries:
+            print(seed_boundaries(group, n))
         firsts = []
         for i in range(n):
             t, f, _ = await connect(group.port, group.keys[i])
@@ -156,6 +163,26 @@ async def main(args) -> None:
         group.stop(keep=args.keep)
 
 
+TRIGGERS = (
+    "knife", "blood", "belt", "basement", "whiskey", "hospital", "funeral", "yelling", "car crash", "fireworks",
+    "cologne", "locked door", "slap", "court", "wedding", "police", "needle", "storm", "dog bite", "choking",
+)  # fmt: skip
+
+
+def seed_boundaries(group, receivers: int) -> str:
+    """Every receiver: 20 trigger words and 3 mutes of other receivers (the sender is never muted)."""
+    with sqlite3.connect(group.data_dir / "safespace.db") as db:
+        ids = dict(db.execute("SELECT handle, id FROM member"))
+        receiver_ids = [ids[h] for h in group.handles[:receivers]]
+        for index, member_id in enumerate(receiver_ids):
+            db.executemany(
+                "INSERT INTO trigger_word (member_id, word) VALUES (?, ?)", [(member_id, w) for w in TRIGGERS]
+            )
+            muted = [receiver_ids[(index + k) % receivers] for k in (1, 2, 3)]
+            db.executemany("INSERT INTO mute (member_id, muted_id) VALUES (?, ?)", [(member_id, m) for m in muted])
+    return f"boundaries in use: {receivers} receivers x {len(TRIGGERS)} trigger words and 3 mutes each"
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=50, help="receivers (the sender is one more)")
@@ -169,6 +196,7 @@ if __name__ == "__main__":
     )
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")
     args = p.parse_args()
     t0 = time.perf_counter()
     asyncio.run(main(args))

@@ -408,6 +408,13 @@ def _listed(words: list[str] | tuple[str, ...]) -> str:
     return ", ".join(words) if words else "nothing yet"
 
 
+async def _refold(ui: Frontend) -> None:
+    """Boundaries changed: the conversation on screen is shown again, folded the new way."""
+    channel = ui.current_channel()
+    if channel is not None:
+        await ui.join_channel(channel)
+
+
 async def _triggers(ui: Frontend, typed: Typed) -> bool:
     """``/triggers``, ``/triggers add WORD``, ``/triggers remove WORD``, ``/triggers on|off``."""
     boundaries = ui.services.boundaries
@@ -440,18 +447,22 @@ async def _triggers(ui: Frontend, typed: Typed) -> bool:
     else:
         ui.tell("/triggers add WORD, /triggers remove WORD, /triggers on or /triggers off.", severity="warning")
         return False
+    if verb:
+        await _refold(ui)
     return True
 
 
 async def _mute(ui: Frontend, typed: Typed) -> bool:
     name = await ui.services.boundaries.mute(ui.member, typed.argument)
     ui.tell(f"Muted {name}. Their messages arrive folded for you and their mentions don't ring. Nobody is told.")
+    await _refold(ui)
     return True
 
 
 async def _unmute(ui: Frontend, typed: Typed) -> bool:
     name = await ui.services.boundaries.unmute(ui.member, typed.argument)
-    ui.tell(f"{name} is no longer muted for you. New messages show as usual.")
+    ui.tell(f"{name} is no longer muted for you. Their messages show as usual.")
+    await _refold(ui)
     return True
 
 
