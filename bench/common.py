@@ -22,6 +22,7 @@ import datetime as _dt
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -141,6 +142,29 @@ async def start_group(members: int, prefix: str = "m", history: int = 0) -> Grou
     server = ServerProcess(data_dir, extra_config=BENCH_CONFIG)
     server.start()  # blocks this loop briefly; nothing else runs yet
     return Group(tmp, data_dir, server, handles, keys)
+
+
+BOUNDARY_TRIGGERS = (
+    "knife", "blood", "belt", "basement", "whiskey", "hospital", "funeral", "yelling", "car crash", "fireworks",
+    "cologne", "locked door", "slap", "court", "wedding", "police", "needle", "storm", "dog bite", "choking",
+)  # fmt: skip
+
+
+def seed_boundaries(db_path: Path, handles: list[str]) -> str:
+    """Issue 11 in use: each of ``handles`` gets 20 trigger words (none in a bench's tokens, so every
+    message is still shown and every reader pays the fold decision) and mutes 3 of the others.
+    Written into the file before they connect (a session reads its member's boundaries once)."""
+    with sqlite3.connect(db_path) as db:
+        ids = dict(db.execute("SELECT handle, id FROM member"))
+        members = [ids[h] for h in handles]
+        for index, member_id in enumerate(members):
+            db.executemany(
+                "INSERT INTO trigger_word (member_id, word) VALUES (?, ?)",
+                [(member_id, word) for word in BOUNDARY_TRIGGERS],
+            )
+            muted = [members[(index + k) % len(members)] for k in (1, 2, 3)]
+            db.executemany("INSERT INTO mute (member_id, muted_id) VALUES (?, ?)", [(member_id, m) for m in muted])
+    return f"boundaries in use: {len(members)} members x {len(BOUNDARY_TRIGGERS)} trigger words and 3 mutes each"
 
 
 # ---------------------------------------------------------------- observing the server

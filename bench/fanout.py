@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sqlite3
 import string
 import time
 
@@ -39,6 +38,7 @@ from common import (
     header,
     others_cpu,
     pct,
+    seed_boundaries,
     start_group,
     verdict,
 )
@@ -56,7 +56,7 @@ async def main(args) -> None:
         )
         print(others_cpu())
         if args.boundaries:
-            print(seed_boundaries(group, n))
+            print(seed_boundaries(group.data_dir / "safespace.db", group.handles[:n]))
         firsts = []
         for i in range(n):
             t, f, _ = await connect(group.port, group.keys[i])
@@ -161,26 +161,6 @@ async def main(args) -> None:
     finally:
         await close_all(receivers + ([sender] if sender else []))
         group.stop(keep=args.keep)
-
-
-TRIGGERS = (
-    "knife", "blood", "belt", "basement", "whiskey", "hospital", "funeral", "yelling", "car crash", "fireworks",
-    "cologne", "locked door", "slap", "court", "wedding", "police", "needle", "storm", "dog bite", "choking",
-)  # fmt: skip
-
-
-def seed_boundaries(group, receivers: int) -> str:
-    """Every receiver: 20 trigger words and 3 mutes of other receivers (the sender is never muted)."""
-    with sqlite3.connect(group.data_dir / "safespace.db") as db:
-        ids = dict(db.execute("SELECT handle, id FROM member"))
-        receiver_ids = [ids[h] for h in group.handles[:receivers]]
-        for index, member_id in enumerate(receiver_ids):
-            db.executemany(
-                "INSERT INTO trigger_word (member_id, word) VALUES (?, ?)", [(member_id, w) for w in TRIGGERS]
-            )
-            muted = [receiver_ids[(index + k) % receivers] for k in (1, 2, 3)]
-            db.executemany("INSERT INTO mute (member_id, muted_id) VALUES (?, ?)", [(member_id, m) for m in muted])
-    return f"boundaries in use: {receivers} receivers x {len(TRIGGERS)} trigger words and 3 mutes each"
 
 
 if __name__ == "__main__":
