@@ -354,6 +354,10 @@ class BenchTerminal(Terminal):
         deadline = time.perf_counter() + timeout
         while True:
             self.sync(needle)
+            if needle not in self.found and needle in self.text():
+                # already fed in bulk by a sync for other needles (a page title that came in the same
+                # chunks as "#living-room"): shown, stamped now (never the case for a bench's tokens)
+                self.found[needle] = time.perf_counter()
             if needle in self.found:
                 return self.found[needle]
             if self.closed.is_set():
