@@ -111,8 +111,8 @@ class Config:
     # boundaries (issue 11): the no-money rule's patterns (sales_words.py), and flood control: a member
     # may send flood_burst messages at once, then flood_per_minute (SOS and #911 are never limited)
     solicitation_patterns: tuple[tuple[str, str], ...] = DEFAULT_SOLICITATION_PATTERNS
-    flood_burst: int = 8
-    flood_per_minute: float = 20.0
+    flood_burst: int = 12  # generous: someone struggling may type many short lines quickly
+    flood_per_minute: float = 30.0
 
     @property
     def db_path(self) -> Path:

@@ -96,11 +96,11 @@ async def test_a_muted_members_messages_fold_their_mentions_never_ring_and_their
     g = groups(FOUR)
     terminals = ann, bea, cat, sam = await connect_all(g, "ann", "bea", "cat", "sam")
     try:
-        await ann.type_line("said before the mute")
-        await bea.wait_for_message("ann", "said before the mute")
+        await ann.type_line("said early on")
+        await bea.wait_for_message("ann", "said early on")
         await bea.type_line("/mute ann")
         await bea.wait_for("Muted ann")
-        await bea.wait_gone("said before the mute")  # what is on screen folds at once too
+        await bea.wait_gone("said early on")  # what is on screen folds at once too
         await sam.type_line("/mute ann")
         await sam.wait_for("Muted ann")
         bells = bea.bells
