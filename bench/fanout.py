@@ -1,6 +1,6 @@
 """Fan-out: one message until it is on every other screen, and what a broadcast costs the server.
 
-    .venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur]
+    .venv/bin/python bench/fanout.py [--sessions 50] [--messages 30] [--history 40] [--blur] [--seniors 10]
 
 N receivers (distinct members) and one sender all view #living-room (100x30 PTYs). For each message:
 the sender types a unique token, we wait until it shows in the sender's message box, then press
@@ -15,6 +15,8 @@ the server's write syscalls per broadcast (read markers are SQLite writes with s
 --boundaries (issue 11) gives every receiver a private trigger list of 20 words (none in the
 tokens sent, so every message is still shown and every receiver pays the per-reader fold decision)
 and 3 mutes of other receivers, written into the file before anyone connects.
+--seniors K makes the first K receivers senior members, connected at 140x40 with the monitoring pane
+docked beside the conversation (F3, issue 14): what a docked pane adds to an ordinary message.
 
 --blur first sends focus-out to every client so no cursor blinks (a quieter server); the default
 leaves every message box focused, i.e. 2N cursor blinks per second in the background.
@@ -42,6 +44,7 @@ from common import (
     start_group,
     verdict,
 )
+from harness import safespace
 
 
 async def main(args) -> None:
@@ -58,8 +61,11 @@ async def main(args) -> None:
         if args.boundaries:
             print(seed_boundaries(group.data_dir / "safespace.db", group.handles[:n]))
         firsts = []
+        for i in range(args.seniors):  # before they connect: the role is read at login
+            safespace(group.data_dir, "member", "role", group.handles[i], "senior")
         for i in range(n):
-            t, f, _ = await connect(group.port, group.keys[i])
+            wide = {"width": 140, "height": 40} if i < args.seniors else {}
+            t, f, _ = await connect(group.port, group.keys[i], **wide)
             receivers.append(t)
             firsts.append(f)
         sender, f, _ = await connect(group.port, group.keys[n])
@@ -67,6 +73,12 @@ async def main(args) -> None:
         for t in [*receivers, sender]:
             await t.wait_shown("Everyday talk")  # the #living-room title: they all view living-room
         print(f"{n + 1} sessions connected, all viewing #living-room (first frames: {dist(firsts)})")
+        for t in receivers[: args.seniors]:
+            t.send("\x1bOR")  # F3: dock the monitoring pane
+        for t in receivers[: args.seniors]:
+            await t.wait_shown("The group today")
+        if args.seniors:
+            print(f"{args.seniors} of the receivers are senior members with the monitoring pane docked (140x40)")
         if args.blur:
             for t in [*receivers, sender]:
                 focus_out(t)
@@ -174,6 +186,7 @@ if __name__ == "__main__":
         default=40,
         help="earlier messages in #living-room: 40 fill the log, so every new message scrolls it (0: an empty channel)",
     )
+    p.add_argument("--seniors", type=int, default=0, help="the first K receivers: seniors, pane docked at 140x40")
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
     p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")

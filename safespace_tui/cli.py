@@ -9,16 +9,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
+import os
 import signal
 import sys
 import tempfile
 from pathlib import Path
 
-from .config import ConfigError, load_config
+from . import cli_ops
+from .config import ConfigError, default_data_dir, load_config
 from .errors import TellMember
+from .store.backup import BackupFailed
+from .store.cipher import CannotOpen
 from .store.db import CannotSave, StoreBusy, StoreFull, StoreReadOnly
+from .store.files import AlreadyServing, DataDirLock, secure_data_dir
 from .store.migrations import SchemaTooNew
 from .text import TextRejected, validate_handle
+
+log = logging.getLogger("safespace.server")
 
 
 class CLIError(Exception):
@@ -56,11 +64,10 @@ def _key_text(value: str) -> str:
 def _open(args):
     from .hub import Hub
     from .services import Services
-    from .store.db import Store
+    from .store.db import open_store
 
     config = load_config(args.data_dir)
-    store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
-    return Services(config, store, Hub())
+    return Services(config, open_store(config), Hub())
 
 
 def _run(args, coroutine_fn):
@@ -77,8 +84,12 @@ def cmd_serve(args) -> int:
 
     config = load_config(args.data_dir, host=args.host, port=args.port)
     _check_writable(config.data_dir)
-    setup_logging(config.log_path, verbose=args.verbose)
-    return asyncio.run(_serve(config, args))
+    lock = DataDirLock(config.data_dir).acquire()  # one server per data dir: the second refuses at once
+    try:
+        setup_logging(config.log_path, verbose=args.verbose)
+        return asyncio.run(_serve(config, args))
+    finally:
+        lock.release()
 
 
 def _check_writable(data_dir: Path) -> None:
@@ -109,13 +120,23 @@ async def _serve(config, args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     port = await server.start()
+    log.info(
+        "server started: process %d, %s:%d, schema %d, %s",
+        os.getpid(),
+        config.host,
+        port,
+        server.store.schema_version,
+        "encrypted database" if server.store.encrypted else "plain database",
+    )
     print(f"Safe Space is listening on {config.host}:{port}", flush=True)
     print(f"Data: {config.data_dir}", flush=True)
     print(f"Host key fingerprint: {fingerprint(server.host_key)}", flush=True)
     print(f"Members connect with: ssh -p {port} <this host>", flush=True)
     await stop.wait()
     print("Closing sessions…", flush=True)
+    log.info("server stopping: closing %d sessions", len(server.sessions))
     await server.close()
+    log.info("server stopped")
     return 0
 
 
@@ -159,8 +180,16 @@ def cmd_init(args) -> int:
 # -- members
 def cmd_member_add(args) -> int:
     key = _read_key_arg(args.key)
-    member = _run(args, lambda s: s.members.add(args.name, key, role=args.role, display_name=args.display_name))
-    print(f"Added {member.handle} as {member.role}.")
+
+    async def add(services):
+        returning = await services.members.was_removed(args.name)
+        return returning, await services.members.add(args.name, key, role=args.role, display_name=args.display_name)
+
+    returning, member = _run(args, add)
+    if returning:
+        print(f"Welcome back: {member.handle} is a member again as {member.role}, with their history.")
+    else:
+        print(f"Added {member.handle} as {member.role}.")
     return 0
 
 
@@ -180,15 +209,32 @@ def cmd_member_role(args) -> int:
 
 
 def cmd_member_remove(args) -> int:
+    _run(args, lambda s: s.members.by_handle(args.name))  # "no member called …" before asking
+    if not args.yes and not _confirmed(
+        f"Remove {args.name}? Their sessions close; their messages stay. "
+        f"'safespace member restore {args.name}' brings them back. [y/N] "
+    ):
+        raise CLIError("nothing was changed. Answer y to remove, or add --yes in a script.")
     member = _run(args, lambda s: s.members.remove(args.name))
     print(f"Removed {member.handle}. Their messages stay; their live sessions close within seconds.")
     return 0
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no answer (a script, stdin closed) is a no."""
+    print(question, end="", flush=True)
+    answer = sys.stdin.readline()
+    if not answer.endswith("\n"):
+        print()
+    return answer.strip().lower() in ("y", "yes")
 
 
 def cmd_key_add(args) -> int:
     key = _read_key_arg(args.key)
     view = _run(args, lambda s: s.members.add_key(args.name, key))
     print(f"Added key {view.fingerprint} for {view.member_handle}.")
+    if view.member_removed:
+        print(f"{view.member_handle} was removed; the key opens once you run: safespace member restore {args.name}")
     return 0
 
 
@@ -400,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_member_role)
     p = member.add_parser("remove", parents=[common], help="remove a member (closes their sessions)")
     p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="do not ask first (for scripts)")
     p.set_defaults(func=cmd_member_remove)
     p = member.add_parser(
         "notify", parents=[common], help="a senior member's notification addresses (apprise URLs) and quiet hours"
@@ -452,12 +499,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p.set_defaults(func=cmd_alerts_show)
 
+    cli_ops.register(sub, common)
+
     audit = sub.add_parser("audit", help="who read safety plans or moved messages, and when").add_subparsers(
         dest="action", required=True
     )
     p = audit.add_parser("list", parents=[common], help="audit entries, newest first")
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=cmd_audit_list)
+
+    from .cli_joining import register as register_joining
+
+    register_joining(sub, common)
+    from .cli_belonging import register
+
+    register(sub, member, common)
     return parser
 
 
@@ -472,11 +528,24 @@ def _hint(error: CannotSave) -> str:
     return ""
 
 
+def _tighten(args) -> None:
+    """An existing data dir with looser modes (made before this release, or by hand) is made private, with one line."""
+    data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
+    changed = secure_data_dir(data_dir.resolve())
+    if changed:
+        message = f"made the data directory private (owner only): {', '.join(changed)}"
+        print(f"safespace: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Whatever the caller's umask: every file made from here (database, log, backups, status) is
+    # owner-only. store/files.py also sets the modes explicitly; this catches what a library makes.
+    umask = os.umask(0o077)
     try:
+        _tighten(args)
         return args.func(args)
-    except (CLIError, ConfigError) as error:
+    except (CLIError, ConfigError, cli_ops.OpsError, CannotOpen, BackupFailed, AlreadyServing) as error:
         print(f"safespace: {error}", file=sys.stderr)
     except SchemaTooNew as error:
         print(f"safespace: {error}. Please run the newer Safe Space (or restore a backup).", file=sys.stderr)
@@ -487,8 +556,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     except TellMember as error:  # a refusal, a key or text we cannot use: the calm sentence
         print(f"safespace: {error.message}", file=sys.stderr)
+    except PermissionError as error:  # the data dir belongs to another user (the service's)
+        print(
+            f"safespace: permission denied for {error.filename}. Run this as the user who owns the data "
+            "directory (e.g. sudo -u safespace safespace …). Nothing was changed.",
+            file=sys.stderr,
+        )
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
     return 1
 
 

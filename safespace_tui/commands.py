@@ -22,6 +22,8 @@ from typing import Literal, Protocol
 
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
+from .services.cheers import CHEERS
+from .services.goals import goals_text
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
@@ -60,6 +62,11 @@ class Frontend(Protocol):
     async def open_notify_settings(self) -> None: ...
     async def send(self, text: str, *, content_warning: str = "") -> bool: ...
     def show_folded(self) -> bool: ...
+    async def open_profile(self, handle: str) -> None: ...
+    async def open_directory(self) -> None: ...
+    async def open_deletion(self) -> None: ...
+    def use_ascii_cheers(self, on: bool) -> None: ...
+    def offer_win(self, words: str) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -386,6 +393,175 @@ async def _move(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+# -- joining: nominations, screening, invites, capacity (issue 10; the rules: services/nominations.py,
+# services/invites.py). Text arguments, so every front end has them without a form of its own.
+
+NOMINATE_HOW = (
+    "To nominate someone, write /nominate NAME; how you know them; why they might fit. "
+    "For example: /nominate dana; we met in a DBT group; she listens well. Only leadership reads it."
+)
+
+
+async def _nominate(ui: Frontend, typed: Typed) -> bool:
+    """``/nominate NAME; how you know them; why they might fit``: any member; leadership reads it."""
+    parts = [part.strip() for part in typed.argument.split(";", 2)]
+    if len(parts) < 3 or not all(parts):
+        ui.tell(NOMINATE_HOW, timeout=15)
+        return False
+    view = await ui.services.nominations.nominate(ui.member, *parts)
+    ui.tell(f"Thank you. Leadership will read your nomination of {view.name} and let you know.")
+    return True
+
+
+def _nomination_lines(view) -> list[str]:
+    state = {"": "not decided yet", "invite": "invited", "wait": "waiting", "decline": "declined"}[view.decision]
+    lines = [
+        f"{view.id}. {view.name}, nominated by {view.nominator} on {view.created_at:%Y-%m-%d}: {state}",
+        f"   How they know them: {view.how_known}",
+        f"   Why they might fit: {view.why_fit}",
+    ]
+    lines += [f"   Note from {note.author} ({note.created_at:%Y-%m-%d}): {note.body}" for note in view.notes]
+    return lines
+
+
+async def _nominations(ui: Frontend, typed: Typed) -> bool:
+    """``/nominations``: leadership reads every nomination with its notes (recorded), and the seats."""
+    nominations = await ui.services.nominations.list(ui.member)
+    seats = await ui.services.invites.seats(ui.member)
+    lines = [seats.words, ""]
+    for view in nominations:
+        lines += [*_nomination_lines(view), ""]
+    if not nominations:
+        lines.append("No nominations yet.")
+    lines.append("/screen N words adds a private note; /decide N invite|wait|decline decides.")
+    ui.show_page("Nominations (leadership only)", "\n".join(lines))
+    return True
+
+
+async def _screen(ui: Frontend, typed: Typed) -> bool:
+    """``/screen N words``: a private screening note on nomination N (never shown to the nominator)."""
+    number, _, words = typed.argument.partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("Write /screen N and your note, e.g. /screen 3 spoke with her today.", severity="warning")
+        return False
+    view = await ui.services.nominations.add_note(ui.member, int(number), words)
+    ui.tell(f"Noted, on the nomination of {view.name}.")
+    return True
+
+
+def show_code(ui: Frontend, code: str, invite) -> None:
+    """An invite code, shown once: it is never stored, only its hash."""
+    who = f" for {invite.for_name}" if invite.for_name else ""
+    ui.show_page(
+        "An invite code",
+        f"Invite {invite.id}{who}:\n\n    {code}\n\nPlease send it to them privately. They connect with "
+        f"ssh -p PORT join@HOST and type the code. It works once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC. "
+        "This is the only time it is shown.",
+    )
+
+
+async def _decide(ui: Frontend, typed: Typed) -> bool:
+    """``/decide N invite|wait|decline``: the nominator is told kindly; invite shows the code once."""
+    words = typed.argument.split()
+    if len(words) < 2 or not words[0].isdigit():
+        ui.tell("Write /decide N invite, /decide N wait or /decide N decline.", severity="warning")
+        return False
+    over = len(words) > 2 and words[2] == "--over-capacity"
+    decided = await ui.services.nominations.decide(ui.member, int(words[0]), words[1].lower(), over_capacity=over)
+    if decided.invite is not None:
+        show_code(ui, decided.code, decided.invite)
+    else:
+        ui.tell(f"Decided: {words[1].lower()}. {decided.nomination.nominator} will be told kindly, without the notes.")
+    return True
+
+
+async def _invite(ui: Frontend, typed: Typed) -> bool:
+    """``/invite [NAME] [--over-capacity]``: leadership makes an invite code (admins may pass capacity)."""
+    words = typed.argument.split()
+    over = "--over-capacity" in words
+    name = " ".join(word for word in words if word != "--over-capacity")
+    code, invite = await ui.services.invites.create(ui.member, name, over_capacity=over)
+    show_code(ui, code, invite)
+    return True
+
+
+async def _capacity(ui: Frontend, typed: Typed) -> bool:
+    """``/capacity``: the seats; ``/capacity N`` (admins) sets how many members the group holds."""
+    word = typed.argument.strip().lower()
+    if not word:
+        ui.tell((await ui.services.invites.seats(ui.member)).words, timeout=12)
+        return True
+    if not word.isdigit() and word != "none":
+        ui.tell("Write /capacity N (a number of members), or /capacity none.", severity="warning")
+        return False
+    seats = await ui.services.invites.set_capacity(ui.member, int(word) if word.isdigit() else None)
+    ui.tell(seats.words, timeout=12)
+    return True
+
+
+async def _profile(ui: Frontend, typed: Typed) -> bool:
+    """``/profile``: your own (a form); ``/profile NAME``: theirs, only what you may read."""
+    await ui.open_profile(typed.argument.strip().lstrip("@").lower())
+    return True
+
+
+async def _members(ui: Frontend, typed: Typed) -> bool:
+    await ui.open_directory()
+    return True
+
+
+async def _cheers(ui: Frontend, typed: Typed) -> bool:
+    """``/reactions``: how to cheer; ``/reactions ascii`` or ``emoji``: how cheers are drawn here.
+    (Not ``/cheers``: ``/che`` then Tab stays ``/checkin``, the command members type most.)"""
+    word = typed.argument.strip().lower()
+    if word in ("ascii", "emoji"):
+        ui.use_ascii_cheers(word == "ascii")
+        ui.tell("Cheers are drawn as " + ("plain text in this session." if word == "ascii" else "emoji again."))
+        return True
+    ui.tell(
+        "To cheer a message: F10 (or Shift+Tab), Up/Down to choose it, then a number: "
+        + "  ".join(f"{n} {k.emoji} {k.ascii}" for n, k in enumerate(CHEERS, start=1))
+        + ". w shows who cheered, Esc goes back. /reactions ascii if the emoji look wrong.",
+        timeout=15,
+    )
+    return True
+
+
+async def _goals(ui: Frontend, typed: Typed) -> bool:
+    """``/goals``: yours, with progress; ``/goals add WORDS``; ``/goals done N``."""
+    word, _, rest = typed.argument.strip().partition(" ")
+    goals = ui.services.goals
+    if word.lower() == "add":
+        goal = await goals.add(ui.member, rest)
+        ui.tell(f"Goal {goal.number} set: {goal.title}. /progress {goal.number} WORDS notes a step.")
+    elif word.lower() == "done" and rest.strip().isdigit():
+        title = await goals.done(ui.member, int(rest))
+        ui.tell(f"Set down: {title}. However it went, it counted.")
+    elif word:
+        ui.tell("/goals lists yours, /goals add WORDS sets one, /goals done N sets one down.", severity="warning")
+        return False
+    else:
+        ui.show_page("My goals", goals_text(await goals.own(ui.member)))
+    return True
+
+
+async def _progress(ui: Frontend, typed: Typed) -> bool:
+    """``/progress N WORDS``: a step towards goal N; then the offer to share it in #wins."""
+    number, _, words = typed.argument.strip().partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("Write /progress, the goal's number, then a few words: /progress 1 walked to the shop.")
+        return False
+    goal = await ui.services.goals.progress(ui.member, int(number), words)
+    ui.offer_win(f"{goal.title}: {goal.notes[-1][1]}")
+    return True
+
+
+async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
+    """Asks first; a week's grace, cancellable with the same command."""
+    await ui.open_deletion()
+    return True
+
+
 # -- boundaries (issue 11): content warnings, the trigger filter, mutes, held messages ---------
 
 
@@ -393,7 +569,7 @@ async def _cw(ui: Frontend, typed: Typed) -> bool:
     """``/cw TOPIC: message``: readers see it folded behind the topic and choose to open it."""
     topic, colon, body = typed.argument.partition(":")
     if not colon or not topic.strip() or not body.strip():
-        ui.tell("Write the topic, a colon, then your message: /cw grief: today is hard. (F10 starts one.)")
+        ui.tell("Write the topic, a colon, then your message: /cw grief: today is hard. (Ctrl+T starts one.)")
         return False
     return await ui.send(body.strip(), content_warning=topic)
 
@@ -551,7 +727,29 @@ COMMANDS: tuple[Command, ...] = (
     Command("share-plan", "/share-plan all|NAME…", "which senior members may read your safety plan", _share_plan),
     Command("notify", "/notify", "where an SOS reaches you when you're not connected", _notify, who=Who.SENIOR),
     Command("oncall", "/oncall [on|off]", "show members you're on call for SOS", _oncall, who=Who.SENIOR),
-    Command("cw", "/cw TOPIC: message", "send with a content warning (F10 in the message box starts one)", _cw),
+    Command("nominate", "/nominate NAME; how; why", "suggest someone to invite (leadership reads it)", _nominate),
+    Command("nominations", "/nominations", "nominations, screening notes and seats", _nominations, who=Who.SENIOR),
+    Command("screen", "/screen N note", "a private screening note on nomination N", _screen, who=Who.SENIOR),
+    Command("decide", "/decide N invite|wait|decline", "decide a nomination", _decide, who=Who.SENIOR),
+    Command("invite", "/invite [NAME]", "make an invite code (shown once)", _invite, who=Who.SENIOR),
+    Command("capacity", "/capacity [N]", "seats open; admins set how many the group holds", _capacity, who=Who.SENIOR),
+    Command("profile", "/profile [NAME]", "your profile and name (or NAME's profile)", _profile),
+    Command("members", "/members", "everyone in the group, with status and pronouns", _members),
+    Command(
+        "reactions",
+        "/reactions [ascii|emoji]",
+        "cheer a message (F10, then a number); ascii for plain terminals",
+        _cheers,
+    ),
+    Command("goals", "/goals [add WORDS | done N]", "your goals and the steps towards them", _goals),
+    Command("progress", "/progress N WORDS", "a step towards goal N (then share it in #wins, if you like)", _progress),
+    Command(
+        "delete-my-data",
+        "/delete-my-data",
+        "delete what the group holds about you (a week to change your mind)",
+        _delete_my_data,
+    ),
+    Command("cw", "/cw TOPIC: message", "send with a content warning (Ctrl+T in the message box starts one)", _cw),
     Command("show", "/show", "open the newest folded message (or Enter in an empty message box)", _show),
     Command("triggers", "/triggers [add|remove WORD, on|off]", "your private trigger filter", _triggers),
     Command("mute", "/mute NAME", "fold someone's messages for you only; they are never told", _mute),
@@ -561,6 +759,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
+WHILE_JOINING = ("crisis",)
 
 
 def available_to(member: MemberView) -> list[Command]:
@@ -569,7 +768,10 @@ def available_to(member: MemberView) -> list[Command]:
 
 
 def find(name: str, member: MemberView) -> Command | None:
-    """The command called ``name`` if ``member`` may use it; one they may not is as unknown."""
+    """The command called ``name`` if ``member`` may use it; one they may not is as unknown.
+    A newcomer still in onboarding has the crisis lines only (issue 10)."""
+    if member.joining and name not in WHILE_JOINING:
+        return None
     command = BY_NAME.get(name)
     return command if command is not None and command.who.allows(member) else None
 

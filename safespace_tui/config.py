@@ -94,12 +94,15 @@ class Config:
     idle_connection_timeout: float = 15.0  # logged in, but no session open
     max_output_buffer: int = 4 * 1024 * 1024
     session_check_interval: float = 2.0
+    housekeeping_interval: float = 60.0  # due deletions of a member's data, and /away dates reached
     # care
     crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
     sos_escalate_after: float = 300.0
     max_alerts_held: int = 2  # alerts one senior may hold at once; past it they are asked to find another senior
     self_harm_phrases: tuple[str, ...] = DEFAULT_SELF_HARM_PHRASES
     spoons_max: int = 12
+    # the seniors' monitoring pane (issue 14): "gone quiet" after this many days without a word or a check-in
+    quiet_after_days: int = 3
     history_page: int = 100
     # store: how long a write waits for another process's lock (the CLI, a restore), per attempt
     store_busy_timeout: float = 2.0
@@ -113,6 +116,10 @@ class Config:
     solicitation_patterns: tuple[tuple[str, str], ...] = DEFAULT_SOLICITATION_PATTERNS
     flood_burst: int = 12  # generous: someone struggling may type many short lines quickly
     flood_per_minute: float = 30.0
+    # encryption at rest (optional): a file holding the database's passphrase, OUTSIDE the data dir
+    # (a copy of the dir must not carry its own key). Also SAFESPACE_DB_KEY_FILE, or the systemd
+    # credential "safespace-db-key" (LoadCredential=, read from $CREDENTIALS_DIRECTORY).
+    db_key_file: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -129,6 +136,62 @@ class Config:
     @property
     def config_path(self) -> Path:
         return self.data_dir / "config.toml"
+
+    @property
+    def status_path(self) -> Path:
+        return self.data_dir / "status.json"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+
+KEY_FILE_ENV = "SAFESPACE_DB_KEY_FILE"
+KEY_CREDENTIAL = "safespace-db-key"
+
+
+def db_key_path(config: Config) -> Path | None:
+    """Where the database key is, if encryption at rest is on: config.toml's ``db_key_file``, else
+    ``$SAFESPACE_DB_KEY_FILE``, else the systemd credential; None means plain SQLite (the default)."""
+    if config.db_key_file:
+        return Path(config.db_key_file).expanduser()
+    if env := os.environ.get(KEY_FILE_ENV):
+        return Path(env).expanduser()
+    if credentials := os.environ.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(credentials) / KEY_CREDENTIAL
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_db_key(config: Config) -> str | None:
+    """The database passphrase (the key file's text, one trailing newline dropped), or None.
+
+    A key inside the data dir is refused: a backup or a stolen copy of the dir would carry the key
+    that opens it. The key is never logged or printed.
+    """
+    path = db_key_path(config)
+    if path is None:
+        return None
+    resolved = path.resolve()
+    if resolved == config.data_dir or config.data_dir in resolved.parents:
+        raise ConfigError(
+            f"the database key {path} is inside the data directory; keep it elsewhere "
+            "(a copy of the data directory must not carry the key that opens it)"
+        )
+    try:
+        data = resolved.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"the database key file {path} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read the database key file {path}: {error.strerror}") from None
+    try:
+        key = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ConfigError(f"the database key file {path} is not text") from None
+    if len(key) < 16:
+        raise ConfigError(f"the database key in {path} is too short: use at least 16 characters")
+    return key
 
 
 def default_data_dir() -> Path:

@@ -25,6 +25,8 @@ Callback = Callable[[Any], None]
 PRESENCE = "presence"
 ALERTS = "alerts"
 MEMBERS = "members"
+ON_CALL = "on-call"  # a senior member went on or off call (services/notices.py)
+WELLBEING = "wellbeing"  # the group at a glance, for senior members only (services/wellbeing.py)
 
 
 def channel_topic(channel_id: int) -> str:

@@ -1,27 +1,55 @@
-"""Server logging: to a file in the data dir, never to a member's screen.
+"""Server logging: to a file in the data dir (rotated), and to the journal under systemd; never to a member's screen.
 
-Logs name members by id, never by what they wrote: message text, notes and
-safety plans must not reach a log line.
+Logs name members by id and key fingerprint, never by what they wrote: message text, notes and
+safety plans must not reach a log line. What an admin finds there: start and stop, sign-ins and
+sign-outs, refusals, and errors.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 from pathlib import Path
 
+from .store.files import PRIVATE_FILE, private_dir
+
+LOG_BYTES = 10_000_000  # one file's size before it is rotated
+LOG_FILES_KEPT = 5  # server.log.1 … server.log.5
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the current one and each new one after a rotation) is 0600."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        os.close(fd)
+        os.chmod(self.baseFilename, PRIVATE_FILE)
+        return super()._open()
+
+
+def under_systemd() -> bool:
+    """systemd sets JOURNAL_STREAM when stderr is connected to the journal."""
+    return bool(os.environ.get("JOURNAL_STREAM"))
+
 
 def setup_logging(log_path: Path, *, verbose: bool = False) -> None:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    file_handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
+    file_handler = PrivateRotatingFileHandler(
+        log_path, maxBytes=LOG_BYTES, backupCount=LOG_FILES_KEPT, encoding="utf-8"
+    )
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(file_handler)
     console = logging.StreamHandler(sys.__stderr__)
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("safespace: %(levelname)s %(message)s"))
+    if under_systemd():  # the journal stamps the time itself; it wants every line, sign-ins too
+        console.setLevel(logging.INFO)
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("safespace: %(levelname)s %(message)s"))
     root.addHandler(console)
     for noisy in ("asyncssh", "peewee"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -78,7 +78,7 @@ async def test_a_key_revoked_or_a_member_removed_by_the_cli_is_published_for_liv
     await services.access.check(live)
     assert events[ACCESS_REVOKED] == [AccessRevoked(frozenset({laptop}))]  # ann's other key stays
 
-    await cli(data_dir, "member", "remove", "bob")
+    await cli(data_dir, "member", "remove", "bob", "--yes")
     await services.access.check({ann, bob})
     assert events[ACCESS_REVOKED][-1] == AccessRevoked(frozenset({bob}))
     assert [(m.handle, m.removed) for m in events[MEMBERS]] == [("bob", True)]

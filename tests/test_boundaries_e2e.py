@@ -41,8 +41,8 @@ async def test_a_content_warning_is_folded_for_readers_and_opened_per_reader(gro
         await ann.type_line("thank you for being here")
         await cat.wait_for_message("ann", "thank you for being here")
         assert "funeral" not in cat.text() and "ann  CW: grief — Enter to show" in cat.text()
-        # F10 in the message box starts a content warning
-        ann.press("f10")
+        # Ctrl+T in the message box starts a content warning
+        ann.press("ctrl+t")
         await ann.type_line("tired: long day at the hospital")
         await bea.wait_for("ann  CW: tired — Enter to show")
         await cat.wait_for("ann  CW: tired — Enter to show")

@@ -187,7 +187,19 @@ def test_a_version_5_file_gets_the_boundaries_tables(tmp_path):
         db.execute("UPDATE schema_version SET version = 5")
     store = Store(path)
     store.close()
-    assert store.schema_version == SCHEMA_VERSION == 6
+    assert store.schema_version == SCHEMA_VERSION  # 5 -> 6 is this issue's step, then on to the newest
     with sqlite3.connect(path) as db:
         assert "content_warning" in {row[1] for row in db.execute("PRAGMA table_info(message)")}
         assert db.execute("SELECT count(*) FROM held_message").fetchone() == (0,)
+
+
+async def test_a_profiles_triggers_field_seeds_the_private_list(world):
+    """Issue 10's profile "triggers" field is copied in once, when there is one to copy."""
+    from safespace_tui.store.models import Profile
+
+    services, p = world
+    boundaries = services.boundaries
+    assert (await boundaries.load(p["bea"])).triggers == ()  # no profile yet: nothing, and not marked
+    boundaries._lenses.clear()
+    await services.store.write(lambda: Profile.create(member=p["bea"].id, triggers="Fireworks, loud bangs;\nsirens"))
+    assert (await boundaries.load(p["bea"])).triggers == ("fireworks", "loud bangs", "sirens")

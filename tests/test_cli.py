@@ -161,7 +161,7 @@ def test_member_add_list_role_remove(home, tmp_path):
     assert re.search(r"^dan\s+member\s+dan$", listing, re.M)
     assert "now admin" in safespace(home, "member", "role", "dan", "admin").stdout
     assert re.search(r"^dan\s+admin", safespace(home, "member", "list").stdout, re.M)
-    assert "Removed cat" in safespace(home, "member", "remove", "cat").stdout
+    assert "Removed cat" in safespace(home, "member", "remove", "cat", "--yes").stdout
     assert not re.search(r"^cat\s", safespace(home, "member", "list").stdout, re.M)
 
 

@@ -227,16 +227,17 @@ async def test_the_alert_notice_reaches_a_senior_on_any_screen_and_the_app_unsub
     from safespace_tui.hub import ALERTS
 
     services, people = world
+    server_wide = services.hub.subscriber_count(ALERTS)  # services' own (the seniors' overview), not a session's
     app = SafeSpaceApp(services, people["sam"])
     async with app.run_test(size=(100, 30)) as pilot:
         await _ready(pilot)
         await pilot.press("f4")  # sam is busy with his own plan
         await _until(pilot, lambda: isinstance(app.screen, SafetyPlanScreen), "plan screen")
-        assert services.hub.subscriber_count(ALERTS) == 1
+        assert services.hub.subscriber_count(ALERTS) == server_wide + 1
         await services.crisis.raise_alert(people["ann"], "command", "now")
         await _until(pilot, lambda: _noticed(app, "ann (@ann) needs help now"), "notice over the plan")
         assert isinstance(app.screen, SafetyPlanScreen)  # still writing, undisturbed
-    assert services.hub.subscriber_count(ALERTS) == 0
+    assert services.hub.subscriber_count(ALERTS) == server_wide
 
 
 async def test_a_senior_opens_the_911_thread_from_the_pane(world):

@@ -357,16 +357,35 @@ async def test_away_dialog_leaving_posts_note_and_says_where_export_lives(world)
         await pilot.press("2")  # leaving the group
         await settle(pilot)
         words = str(app.screen.query_one("#away-words").render())
-        assert "deletes nothing" in words and "ask an admin" in words and "safespace export" in words
+        assert "deletes nothing" in words and "export" in words and "/delete-my-data" in words
+        assert "planned" not in words
         await pilot.press("ctrl+o")
         await settle(pilot)
         member = row(services, ids["ann"])
         assert member.status == "away" and member.status_note == "left the group: thank you all"
         note = services.store.read_sync(lambda: Message.get(Message.kind == "away"))
-        assert note.body == "is leaving the group for now. Thank you for the time together. thank you all"
+        assert note.body == "thank you all"  # her words, and nothing the app added
         await pilot.press(*"/back", "enter")
         await settle(pilot)
         assert row(services, ids["ann"]).status == "available"
+
+
+async def test_leaving_with_no_note_posts_the_line_picked_and_nothing_else(world):
+    """Issue 10: the app never adds words the member did not choose: with no note of their own, the
+    neutral line they picked (here the third, by keys) is the whole note."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"/away", "enter")
+        await settle(pilot)
+        await pilot.press("2", "tab", "right", "right", "space")  # leaving; the lines; the third
+        await settle(pilot)
+        assert app.screen.query_one("#away-line").value == "thanks"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        note = services.store.read_sync(lambda: Message.get(Message.kind == "away"))
+        assert note.body == "is leaving the group. Thank you, everyone."
 
 
 async def test_away_for_a_while_until_a_date(world):

@@ -62,7 +62,11 @@ def test_completion_offers_only_what_the_member_may_use():
     assert commands.complete("qu", ANN) == []
     assert commands.complete("qu", SAM) == ["quiet-members"]
     assert commands.complete("s", ANN) == ["sos", "status", "spoons", "share-plan", "show"]
-    assert commands.complete("no", ANN) == [] and commands.complete("no", SAM) == ["notify"]
+    assert commands.complete("no", ANN) == ["nominate"] and commands.complete("no", SAM) == [
+        "notify",
+        "nominate",
+        "nominations",
+    ]
 
 
 def test_every_command_has_one_entry_and_every_key_one_command():

@@ -58,7 +58,7 @@ async def test_revocation_closes_the_connection_not_only_the_session(tmp_path, h
         ann = await Terminal.connect(group.port, group.keys["ann"])
         try:
             if how == "remove":
-                group.cli("member", "remove", "ann")
+                group.cli("member", "remove", "ann", "--yes")
             else:
                 group.cli("member", "key", "revoke", "ann", fingerprint(group.keys["ann"]))
             await ann.wait_closed(15)
@@ -105,7 +105,7 @@ def test_openssh_control_master_is_closed_on_removal(tmp_path):
             while subprocess.run(check, capture_output=True, timeout=20).returncode != 0:
                 assert time.monotonic() < deadline and master.poll() is None, "the control master never came up"
                 time.sleep(0.1)
-            group.cli("member", "remove", "ann")
+            group.cli("member", "remove", "ann", "--yes")
             master.wait(20)  # the server closed the master's connection
             again = subprocess.run(
                 openssh_args(group.port, None, "-S", str(sock), "-o", "ControlMaster=no", "-T", "m@127.0.0.1"),

@@ -66,7 +66,7 @@ async def test_removing_a_member_closes_all_their_sessions(group, tmp_path):
     dan = await Terminal.connect(group.port, group.keys["dan"])
     try:
         await dan.wait_for("● cat")
-        group.cli("member", "remove", "cat")
+        group.cli("member", "remove", "cat", "--yes")
         for terminal in cats:
             await terminal.wait_closed(10)
             assert FAREWELL in terminal.raw

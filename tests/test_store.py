@@ -285,5 +285,5 @@ def test_a_version_2_file_gets_the_append_only_audit_log(tmp_path):
         db.execute("UPDATE schema_version SET version = 2")
     store = Store(path)
     store.close()
-    assert store.schema_version == SCHEMA_VERSION  # 3, and on through every later step
+    assert store.schema_version == SCHEMA_VERSION
     assert _audit_row_can_be_changed(path) == []

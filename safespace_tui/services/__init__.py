@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ..config import Config
 from ..hub import Hub
 from ..store.db import Store
@@ -11,16 +13,25 @@ from .away import AwayService
 from .boundaries import BoundaryService
 from .channels import ChannelService
 from .checkins import CheckInService
+from .cheers import CheerService
 from .crisis import CrisisService
 from .debriefs import DebriefService
+from .deletion import DeletionService
+from .export import ExportService
+from .goals import GoalService
 from .group_texts import GroupTextService
+from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
 from .no_sales import NoSalesService
+from .nominations import NominationService
 from .notices import NoticeService
+from .onboarding import OnboardingService
 from .presence import Presence
+from .profiles import ProfileService
 from .safety_plans import SafetyPlanService
 from .spoons import SpoonService
+from .wellbeing import WellbeingService
 
 
 class Services:
@@ -53,3 +64,15 @@ class Services:
         # responder care: a senior's private debrief after closing an alert, for admins only
         self.debriefs = DebriefService(store)
         self.texts = GroupTextService(store)
+        # the seniors' monitoring pane: the group at a glance, for senior members only (issue 14)
+        self.wellbeing = WellbeingService(config, store, hub, self.presence, self.crisis, self.spoons)
+        # joining (issue 10): invites and capacity, nominations and screening, onboarding
+        self.invites = InviteService(store, hub, time.monotonic)
+        self.nominations = NominationService(store, hub, self.invites)
+        self.onboarding = OnboardingService(store, hub, self.texts, self.messages)
+        # a member's own data (issue 10): export, profiles, cheers, goals, deletion
+        self.export = ExportService(store)
+        self.profiles = ProfileService(store, hub)
+        self.deletion = DeletionService(store, hub)
+        self.cheers = CheerService(store, hub)
+        self.goals = GoalService(store)

@@ -23,6 +23,8 @@ MESSAGE_MOVED = "message.move_to_911"
 DEBRIEF_READ = "debrief.read"
 HELD_APPROVED = "held_message.approve"  # the no-money rule (issue 11): leadership's decision
 HELD_DECLINED = "held_message.decline"
+NOMINATIONS_READ = "nominations.read"
+SENIOR_FIELDS_READ = "profile.read_seniors_only"
 
 ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
@@ -30,6 +32,10 @@ ACTION_WORDS = {
     DEBRIEF_READ: "read the debrief notes on an alert of",
     HELD_APPROVED: "approved a held message by",
     HELD_DECLINED: "declined a held message by",
+    NOMINATIONS_READ: "read the nominations",
+    SENIOR_FIELDS_READ: "read the profile fields for senior members of",
+    "data.export": "exported the data of",
+    "data.deleted": "had their data deleted:",
 }
 
 

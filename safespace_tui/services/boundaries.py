@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..errors import TellMember
 from ..hub import Hub
 from ..store.db import Store
-from ..store.models import BoundarySettings, Member, Mute, TriggerWord
+from ..store.models import BoundarySettings, Member, Mute, Profile, TriggerWord
 from ..text import clean_line
 from .errors import Invalid, NotFound
 from .views import MemberView, MessageView
@@ -85,6 +85,15 @@ def fold(lens: Lens, reader: MemberView, message: MessageView, *, in_crisis_chan
     return None
 
 
+def profile_trigger_words(member_id: int) -> list[str]:
+    """The "triggers" field of the member's profile (issue 10), split at commas, semicolons and
+    line ends; inside a store read. Empty while they have not written one."""
+    profile = Profile.get_or_none(Profile.member == member_id)
+    if profile is None or not profile.triggers.strip():
+        return []
+    return [word for word in re.split(r"[,;\n]+", profile.triggers) if word.strip()]
+
+
 def clean_cw(topic: str) -> str:
     """A content warning's topic, as stored: one short line."""
     topic = clean_line(topic, max_chars=200).strip(" :") if topic.strip(" :") else ""
@@ -109,10 +118,10 @@ class BoundaryService:
         self.store = store
         self.hub = hub
         self._lenses: dict[int, Lens] = {}
-        # The hook for member profiles (issue 10): given a member id, inside a store read, the
-        # words of their profile's "triggers" field. Copied into the private list once, the first
-        # time the member's boundaries are read; from then on the list is theirs to change.
-        self.profile_triggers: Callable[[int], list[str]] = lambda member_id: []
+        # Member profiles (issue 10): given a member id, inside a store read, the words of their
+        # profile's "triggers" field. Copied into the private list once, the first time the member's
+        # boundaries are read with a profile that has some; from then on the list is theirs to change.
+        self.profile_triggers: Callable[[int], list[str]] = profile_trigger_words
 
     # -- the lens, read once per member ------------------------------------------------------
     def lens(self, actor: MemberView) -> Lens:
@@ -131,12 +140,13 @@ class BoundaryService:
 
     def _read(self, member_id: int, *, seed: bool = False) -> Lens:
         settings, _ = BoundarySettings.get_or_create(member=member_id)
-        if seed and not settings.seeded:
-            for word in self.profile_triggers(member_id)[:MAX_TRIGGERS]:
-                try:
-                    TriggerWord.insert(member=member_id, word=_clean_trigger(word)).on_conflict_ignore().execute()
-                except TellMember:  # an empty or unusable word in the profile: skipped
-                    continue
+        seeds = self.profile_triggers(member_id) if seed and not settings.seeded else []
+        for word in seeds[:MAX_TRIGGERS]:
+            try:
+                TriggerWord.insert(member=member_id, word=_clean_trigger(word)).on_conflict_ignore().execute()
+            except TellMember:  # an empty or unusable word in the profile: skipped
+                continue
+        if seeds:
             settings.seeded = True
             settings.save()
         words = tuple(

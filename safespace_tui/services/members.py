@@ -35,6 +35,8 @@ def to_view(member: Member) -> MemberView:
         away_until=member.away_until,
         spoons_day=member.spoons_day,
         removed=member.removed_at is not None,
+        pronouns=clean_for_display(member.pronouns, multiline=False),
+        joining=member.joining,
     )
 
 
@@ -109,7 +111,7 @@ class MemberService:
 
     async def list(self) -> list[MemberView]:
         def query() -> list[MemberView]:
-            rows = Member.select().where(Member.removed_at.is_null()).order_by(Member.handle)
+            rows = Member.select().where(Member.removed_at.is_null(), ~Member.joining).order_by(Member.handle)
             return [to_view(m) for m in rows]
 
         return await self.store.read(query)
@@ -133,11 +135,18 @@ class MemberService:
         comment = _key_comment(key)
 
         def write() -> MemberView:
-            if Member.select().where(Member.handle == handle).exists():
+            existing = Member.get_or_none(Member.handle == handle)
+            if existing is not None and existing.removed_at is None:
                 raise Invalid(f"There is already a member called {handle!r}.")
             if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key already belongs to a member. Each key opens exactly one door.")
-            member = Member.create(handle=handle, display_name=name, role=role)
+            if existing is not None:  # someone who left, invited back: their history is theirs again
+                existing.removed_at = None
+                existing.role = role
+                existing.save()
+                member = existing
+            else:
+                member = Member.create(handle=handle, display_name=name, role=role)
             MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
             return to_view(member)
 
@@ -173,11 +182,38 @@ class MemberService:
         self.hub.publish(MEMBERS, view)
         return view
 
+    async def was_removed(self, handle: str) -> bool:
+        """Whether ``handle`` names a member who was removed (adding them again brings them back)."""
+        return await self.store.read(
+            lambda: Member.select().where(Member.handle == handle.lower(), Member.removed_at.is_null(False)).exists()
+        )
+
+    async def restore(self, handle: str) -> MemberView:
+        """Bring a removed member back: the same row, so their messages and history are theirs again.
+        Their keys open again unless they were revoked (``member key add`` gives a new one)."""
+
+        def write() -> MemberView:
+            member = Member.get_or_none(Member.handle == handle.lower())
+            if member is None:
+                raise NotFound(f"No member called {handle!r}.")
+            if member.removed_at is None:
+                raise Invalid(f"{member.handle} is a member already; nothing to restore.")
+            member.removed_at = None
+            member.save()
+            return to_view(member)
+
+        view = await self.store.write(write)
+        self.hub.publish(MEMBERS, view)
+        return view
+
     async def add_key(self, handle: str, key: PublicKey) -> KeyView:
+        """A new key for a member, or for one who was removed (it opens once they are restored)."""
         comment = _key_comment(key)
 
         def write() -> KeyView:
-            member = self._active(handle)
+            member = Member.get_or_none(Member.handle == handle.lower())
+            if member is None:
+                raise NotFound(f"No member called {handle!r}.")
             if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key is already registered.")
             row = MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
@@ -257,4 +293,5 @@ def _key_view(row: MemberKey, member: Member) -> KeyView:
         comment=row.comment,
         added_at=row.added_at,
         revoked_at=row.revoked_at,
+        member_removed=member.removed_at is not None,
     )

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
-from ..hub import ALERTS, Hub
+from ..hub import ALERTS, ON_CALL, Hub
 from ..store.db import Store
 from ..store.models import Alert, AlertNotice, CareSettings, Member, NoticeAddress, utcnow
 from ..text import clean_for_display
@@ -238,6 +238,7 @@ class NoticeService:
         self._require_senior(actor)
         view = await self._update_settings(actor.id, on_call=on_call)
         log.info("member %s is %s", actor.id, "on call" if on_call else "no longer on call")
+        self.hub.publish(ON_CALL, actor.id)  # the seniors' monitoring pane shows who is on call
         return view
 
     async def _add(self, member_id: int, url: str) -> CareView:

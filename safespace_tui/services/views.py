@@ -39,6 +39,8 @@ class MemberView:
     away_until: date | None = None
     spoons_day: date | None = None  # the member's local day ``spoons`` belongs to
     removed: bool = False  # removed by an admin: lists drop them (their words stay, attributed)
+    pronouns: str = ""
+    joining: bool = False  # redeemed an invite, still in onboarding: the group does not list them yet
 
     @property
     def is_senior(self) -> bool:
@@ -67,6 +69,7 @@ class KeyView:
     comment: str
     added_at: datetime
     revoked_at: datetime | None
+    member_removed: bool = False  # a key added for a member who left opens once they are restored
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 asyncssh has no MaxAuthTries or MaxStartups, so failed key attempts and
 connections per address are counted here. Every other SSH feature (passwords,
-keyboard-interactive, GSS, exec, sftp/scp, port and agent forwarding, X11) is
-refused.
+keyboard-interactive, GSS, exec other than ``export``, sftp/scp, port and agent forwarding,
+X11) is refused.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ from collections.abc import Callable
 
 import asyncssh
 
+from .. import status_file
 from ..config import Config
 from ..gc_policy import GCPolicy
 from ..hub import Hub
 from ..services import Services
 from ..services.access import ACCESS_REVOKED, AccessRevoked
-from ..services.views import MemberView
-from ..store.db import Store
+from ..services.views import MemberView, PublicKey
+from ..store.db import open_store
 from . import asyncssh_fixes
 from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
+from .join import JoinSession, is_join_door, newcomer_key
 from .keys import weakness
 from .session import TerminalSession
 
@@ -91,11 +93,12 @@ class _Connection(asyncssh.SSHServer):
         self.member: MemberView | None = None
         self.key_id: int | None = None
         self.fingerprint = ""
-        self.sessions: list[_CheckedSession] = []
+        self.sessions: list[_CheckedSession | JoinSession] = []
         self.revoked = False
         self.counted = False
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
+        self.joiner: PublicKey | None = None  # `ssh join@host`: the key a code may bind to a new member
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -120,6 +123,8 @@ class _Connection(asyncssh.SSHServer):
             self.server.knocks.failed(self.address, self._unsigned_query, "asked about a key, never used it", now)
         if self._idle is not None:
             self._idle.cancel()
+        if self.member is not None and self in self.server.members_in:
+            log.info("member %s signed out (key %s)", self.member.id, self.fingerprint)
         self.server.forget(self)
         self.counted = False
 
@@ -172,7 +177,7 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     def _failed(self, fingerprint: str, why: str) -> None:
-        self.member = self.key_id = None
+        self.member = self.key_id = self.joiner = None
         self.server.knocks.failed(self.address, fingerprint, why, asyncio.get_running_loop().time())
         self.failures += 1
         if self.failures >= self.server.config.max_auth_failures and self.conn is not None:
@@ -183,6 +188,9 @@ class _Connection(asyncssh.SSHServer):
         """Called by asyncssh for a signed attempt only (``_answer_key``); it checks the signature after."""
         if weakness(key) is not None:
             return False
+        if is_join_door(username):  # any strong key reaches the invite-code screen, and only it
+            self.joiner = newcomer_key(key)
+            return True
         fingerprint = key.get_fingerprint("sha256")
         found = await self.server.services.members.for_key(fingerprint)
         if found is None:
@@ -197,7 +205,12 @@ class _Connection(asyncssh.SSHServer):
             log.warning("member %s refused: %s", self.member.id if self.member else "?", refusal)
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, FULL)
             return
-        log.info("member %s connected from %s", self.member.id if self.member else "?", self.address)
+        log.info(
+            "member %s signed in from %s with key %s",
+            self.member.id if self.member else "?",
+            self.address,
+            self.fingerprint,
+        )
         self._watch_idle()
 
     def _watch_idle(self) -> None:
@@ -212,14 +225,16 @@ class _Connection(asyncssh.SSHServer):
             log.info("closing idle connection of member %s: no session", self.member.id if self.member else "?")
             self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, IDLE)
 
-    def session_requested(self) -> _CheckedSession:
+    def session_requested(self) -> _CheckedSession | JoinSession:
         """Every new session is checked again (here, then against the store before the app starts)."""
-        if self.revoked or self.member is None or self.key_id is None:
+        if self.revoked or (self.joiner is None and (self.member is None or self.key_id is None)):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ACCESS_ENDED)
         if any(not s.ended for s in self.sessions):  # one at a time: all the app needs (issue 15)
-            log.warning("refused a second session on one connection of member %s", self.member.id)
+            log.warning(
+                "refused a second session on one connection of member %s", self.member.id if self.member else "?"
+            )
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ONE_SESSION)
-        session = _CheckedSession(self)
+        session = JoinSession(self) if self.joiner is not None else _CheckedSession(self)
         self.sessions = [s for s in self.sessions if not s.ended] + [session]
         return session
 
@@ -316,7 +331,7 @@ class SafeSpaceServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.db_path, busy_timeout=config.store_busy_timeout)
+        self.store = open_store(config)
         self.hub = Hub()
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
@@ -334,6 +349,7 @@ class SafeSpaceServer:
         self._gc: asyncio.Task | None = None
         self.gc_policy = GCPolicy(lambda: len(self.sessions))
         self._escalator: asyncio.Task | None = None
+        self._housekeeping: asyncio.Task | None = None
 
     def admit(self, connection: _Connection) -> str | None:
         """Count a new connection in, or say why not (door.py: rate per source, fair waiting budget)."""
@@ -410,6 +426,8 @@ class SafeSpaceServer:
         # ... and seniors who are not connected hear of them (services/notices.py), also of alerts
         # still waiting from before a restart.
         await self.services.notices.start()
+        # A member's data deleted when their week of grace is over; /away ending at its date.
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
         # `kill -USR1 <pid>` writes a status line to the log (counts only, no member data);
         # `kill -USR2 <pid>` the same after a full collection, with the object count (diagnostics).
         loop = asyncio.get_running_loop()
@@ -419,6 +437,19 @@ class SafeSpaceServer:
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread, or no signals on this platform
         return self._acceptor.sockets[0].getsockname()[1]
+
+    async def _keep_house(self) -> None:
+        """Every ``housekeeping_interval``: due deletions (services/deletion.py), then stepped-away
+        members whose date has come (services/away.py). Never dies of an error."""
+        while True:
+            for job in (self.services.deletion.run_due, self.services.away.end_due):
+                try:
+                    await job()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("housekeeping step failed; trying again later")
+            await asyncio.sleep(self.config.housekeeping_interval)
 
     def status(self, *, collect: bool = False) -> dict[str, int]:
         """What an admin may see of the running server: counts, never who or what. Cheap.
@@ -446,10 +477,16 @@ class SafeSpaceServer:
     def log_status(self, *, collect: bool = False) -> None:
         counts = self.status(collect=collect)
         log.info("status %s", " ".join(f"{key}={value}" for key, value in counts.items()))
+        # `safespace status` asked (status_file.py): it waits for a 0600 status file, counts only.
+        if status_file.requested(self.config):
+            members = len({session.member.id for session in self.sessions})
+            asyncio.get_running_loop().create_task(
+                status_file.write_from(self.config, self.store, counts, members), name="status-file"
+            )
 
     def _live_key_ids(self) -> set[int]:
         """Keys in use: by sessions, and by logged-in connections (with or without a session)."""
-        keys = {session.key_id for session in self.sessions}
+        keys = {session.key_id for session in self.sessions if session.key_id}  # 0: at the join door, no key yet
         return keys | {c.key_id for c in self.members_in if c.key_id is not None}
 
     def _close_revoked(self, event: AccessRevoked) -> None:
@@ -477,6 +514,8 @@ class SafeSpaceServer:
             self._gc.cancel()
         if self._escalator is not None:
             self._escalator.cancel()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
         if self._acceptor is not None:
             self._acceptor.close()
         for session in list(self.sessions):

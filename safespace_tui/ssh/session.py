@@ -8,6 +8,7 @@ happens inside it is logged and never reaches another session.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ SOMETHING_WENT_WRONG = (
 # Ctrl+X, the quick exit: home, clear the screen, clear the scrollback (CSI 3J), and an empty
 # window title (OSC 0). Nothing else: no farewell that would say where the member was.
 QUICK_EXIT = "\x1b[H\x1b[2J\x1b[3J\x1b]0;\x07"
+EXPORT_COMMAND = "export"
+EXPORT_FAILED = "Your export could not be made just now. Nothing was changed; please try again later.\n"
 TOO_SLOW = "\r\nThe connection got too slow to keep up, so this window closed. Please reconnect.\r\n"
 
 
@@ -66,6 +69,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._closing = False
         self._drop_output = False
         self._farewell = ""
+        self._export = False  # `ssh host export`: no app, the member's data as JSON
         config = server.config
         self.key_budget = KeyBudget(config.input_keys_per_second, config.input_key_burst)
 
@@ -94,6 +98,10 @@ class TerminalSession(asyncssh.SSHServerSession):
         return True
 
     def exec_requested(self, command: str) -> bool:
+        """``export`` is the one command accepted: the member's own data as JSON, then the end."""
+        if command.strip() == EXPORT_COMMAND:
+            self._export = True
+            return True
         log.info("refused exec for member %s", self.member.id)
         return False
 
@@ -103,6 +111,9 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     def session_started(self) -> None:
         assert self._chan is not None
+        if self._export:
+            self._task = asyncio.create_task(self._send_export(), name=f"export-{self.member.id}")
+            return
         if not self._has_pty:
             self._chan.write(NEEDS_PTY)
             self._chan.exit(1)
@@ -132,8 +143,25 @@ class TerminalSession(asyncssh.SSHServerSession):
         pass
 
     def eof_received(self) -> bool:
+        if self._export:
+            return True  # `ssh host export </dev/null`: the export still goes out
         self.close()
         return False
+
+    async def _send_export(self) -> None:
+        """Write the member's own data (services/export.py) and close with status 0."""
+        try:
+            data = await self.server.services.export.own(self.member)
+            text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+            status = 0
+        except Exception:
+            log.exception("export for member %s failed", self.member.id)
+            text, status = EXPORT_FAILED, 1
+        chan = self._chan
+        if chan is not None:
+            chan.write(text)
+            chan.exit(status)
+        log.info("export sent to member %s", self.member.id)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._chan = None

@@ -9,6 +9,7 @@ small pool: with WAL they never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -16,10 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from peewee import BaseQuery, SqliteDatabase
+from peewee import BaseQuery, DatabaseError
 
+from ..config import Config, read_db_key
 from ..errors import TellMember
-from . import models
+from . import cipher, models
+from .files import private_dir, private_file
 from .migrations import migrate
 
 T = TypeVar("T")
@@ -119,16 +122,37 @@ def _cannot_write(error: BaseException) -> CannotSave | None:
 class Store:
     """One SQLite file. Use ``await store.write(fn)`` / ``await store.read(fn)`` from async code."""
 
-    def __init__(self, path: Path | str, *, readers: int = 2, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    def __init__(
+        self, path: Path | str, *, readers: int = 2, busy_timeout: float = BUSY_TIMEOUT, key: str | None = None
+    ) -> None:
+        """Open (or create) the file; ``key`` makes it SQLCipher (store/cipher.py), None plain SQLite.
+
+        The dir is made 0700 and the file 0600 before SQLite opens it (store/files.py): SQLite
+        gives -wal and -shm the database's mode, so all three stay private whatever the umask.
+        A key that does not fit the file raises ``cipher.CannotOpen`` with nothing changed.
+        """
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.encrypted = key is not None
+        private_dir(self.path.parent)
+        cipher.check_key_fits(self.path, key)
+        private_file(self.path)
+        for suffix in ("-wal", "-shm"):
+            if (side := self.path.with_name(self.path.name + suffix)).exists():
+                private_file(side)
         pragmas = {**PRAGMAS, "busy_timeout": int(busy_timeout * 1000)}
-        self.db = SqliteDatabase(str(self.path), pragmas=pragmas, thread_safe=True)
+        self.db = cipher.database(self.path, pragmas, key)
         models.database.initialize(self.db)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safespace-writer")
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="safespace-reader")
-        with self.db.connection_context():
-            self.schema_version = migrate(self.db)
+        try:
+            with self.db.connection_context():
+                self.schema_version = migrate(self.db)
+        except DatabaseError as error:
+            self._writer.shutdown()
+            self._readers.shutdown()
+            if cipher.is_not_a_database(error):
+                raise cipher.wrong_key(self.path) from None
+            raise
 
     # -- synchronous entry points (CLI, and the worker threads themselves)
     def write_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
@@ -167,6 +191,20 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, lambda: self.read_sync(fn, *args, **kwargs))
 
+    def size(self) -> int:
+        """Bytes on disk: the database and its write-ahead log (what ``safespace status`` shows)."""
+        total = 0
+        for name in (self.path.name, self.path.name + "-wal"):
+            with contextlib.suppress(FileNotFoundError):
+                total += (self.path.parent / name).stat().st_size
+        return total
+
+    async def checkpoint(self) -> None:
+        """Write the WAL back into the file and empty it (TRUNCATE), on the writer thread, outside
+        any transaction: after a deletion, the old words are then in neither the -wal nor the db."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, lambda: self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+
     def close(self) -> None:
         """Finish queued writes, then close; connections in pool threads close with them."""
         self._writer.submit(self.db.close).result()
@@ -174,3 +212,8 @@ class Store:
         self._readers.shutdown(wait=True)
         if not self.db.is_closed():
             self.db.close()
+
+
+def open_store(config: Config, **options: Any) -> Store:
+    """The store as ``config`` says: its path, busy timeout and (optional) database key."""
+    return Store(config.db_path, busy_timeout=config.store_busy_timeout, key=read_db_key(config), **options)

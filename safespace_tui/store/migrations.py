@@ -18,17 +18,29 @@ from .models import (
     BoundarySettings,
     CareSettings,
     CheckIn,
+    Cheer,
     DebriefNote,
+    DeletionRequest,
+    Goal,
+    GoalNote,
+    GroupSetting,
     HeldMessage,
+    Invite,
+    Member,
     Message,
     Mute,
+    Nomination,
     NoticeAddress,
+    Onboarding,
     PlanShare,
+    Profile,
     SchemaVersion,
+    ScreeningNote,
     TriggerWord,
+    WatchSetting,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -55,8 +67,21 @@ def audit_append_only(db: SqliteDatabase) -> None:
         )
 
 
-def _nothing(db: SqliteDatabase) -> None:
-    """A step another branch fills in (steps are renumbered when branches are merged)."""
+def _joining_tables(db: SqliteDatabase) -> None:
+    """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
+    group's capacity; a member's pronouns and whether they are still joining."""
+    db.create_tables([GroupSetting, Nomination, ScreeningNote, Invite, Onboarding], safe=True)
+    table = Member._meta.table_name
+    columns = {c.name for c in db.get_columns(table)}
+    if "pronouns" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "pronouns" VARCHAR(40) NOT NULL DEFAULT \'\'')
+    if "joining" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
+
+
+def _belonging_tables(db: SqliteDatabase) -> None:
+    """4 -> 5 (issue 10, part B): profiles, cheers, goals and their notes, deletion requests."""
+    db.create_tables([Profile, Cheer, Goal, GoalNote, DeletionRequest], safe=True)
 
 
 def _boundaries_tables(db: SqliteDatabase) -> None:
@@ -68,13 +93,26 @@ def _boundaries_tables(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "content_warning" VARCHAR(60) NOT NULL DEFAULT \'\'')
 
 
+def watch_settings(db: SqliteDatabase) -> None:
+    """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
+    Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([WatchSetting], safe=True)
+
+
+def _step_of_another_branch(db: SqliteDatabase) -> None:
+    """Version 6 belongs to work merged from another branch; on this branch alone it changes
+    nothing, so a version-6 file still walks to 8. Replaced by its step when merged."""
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
     2: audit_append_only,
-    3: _nothing,
-    4: _nothing,
+    3: _joining_tables,
+    4: _belonging_tables,
     5: _boundaries_tables,
+    6: _step_of_another_branch,
+    7: watch_settings,
 }
 
 

@@ -68,6 +68,8 @@ class Member(BaseModel):
     spoons_start = IntegerField(default=12)
     spoons_day = DateField(null=True)
     timezone = CharField(default="UTC", max_length=64)
+    pronouns = CharField(default="", max_length=40)  # chosen while joining (issue 10)
+    joining = BooleanField(default=False)  # redeemed an invite, onboarding not finished yet
 
 
 class MemberKey(BaseModel):
@@ -331,6 +333,144 @@ class HeldMessage(BaseModel):
     message_id: int | None
 
 
+class WatchSetting(BaseModel):
+    """A senior member's own choice for the monitoring pane (issue 14): docked beside the
+    conversation at 120 columns or more, or not. Kept across sessions."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    docked = BooleanField(default=False)
+
+
+class GroupSetting(BaseModel):
+    """One setting of the group an admin chooses (``capacity``: how many members it holds)."""
+
+    name = CharField(unique=True, max_length=32)
+    value = CharField(max_length=200)
+
+
+class Nomination(BaseModel):
+    """Someone a member would like to invite; only leadership reads it (services/nominations.py)."""
+
+    nominator = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    nominator_id: int
+    name = CharField(max_length=40)
+    how_known = TextField(default="")
+    why_fit = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+    decision = CharField(default="", max_length=8)  # "" (not yet) | invite | wait | decline
+    decided_by = ForeignKeyField(Member, null=True, backref="+")
+    decided_by_id: int | None
+    decided_at = DateTimeField(null=True)
+    told_at = DateTimeField(null=True)  # the nominator heard the outcome
+
+
+class ScreeningNote(BaseModel):
+    """Leadership's private note on a nomination: never shown to the nominator."""
+
+    nomination = ForeignKeyField(Nomination, backref="notes", on_delete="CASCADE")
+    nomination_id: int
+    author = ForeignKeyField(Member, backref="+")
+    author_id: int
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class Invite(BaseModel):
+    """An invite code, stored only as its SHA-256; single use, with an end."""
+
+    code_hash = CharField(unique=True, max_length=64)
+    for_name = CharField(default="", max_length=40)
+    created_by = ForeignKeyField(Member, null=True, backref="+")  # None: the operator (CLI)
+    created_by_id: int | None
+    nomination = ForeignKeyField(Nomination, null=True, backref="+", on_delete="SET NULL")
+    nomination_id: int | None
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+    redeemed_at = DateTimeField(null=True)
+    redeemed_by = ForeignKeyField(Member, null=True, backref="+")
+    redeemed_by_id: int | None
+
+
+class Onboarding(BaseModel):
+    """Where a newcomer is in joining, so a half-way onboarding resumes where it stopped."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    step = CharField(default="charter", max_length=12)  # charter | agreements | details | welcome | done
+    charter_page = IntegerField(default=0)
+    agreed = CharField(default="", max_length=200)  # the agreements ticked, comma separated
+    agreed_at = DateTimeField(null=True)
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+PROFILE_FIELDS = ("pronouns", "about", "diagnoses", "goals", "challenges", "triggers")
+VISIBILITIES = ("group", "seniors", "me")
+
+
+class Profile(BaseModel):
+    """What a member chooses to tell the group about themselves (issue 10), each field with its own
+    audience: ``<field>_to`` is group | seniors | me. Never trauma specifics (the form says so)."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    pronouns = CharField(default="", max_length=40)
+    pronouns_to = CharField(default="group", max_length=8)
+    about = TextField(default="")
+    about_to = CharField(default="group", max_length=8)
+    diagnoses = TextField(default="")
+    diagnoses_to = CharField(default="group", max_length=8)
+    goals = TextField(default="")
+    goals_to = CharField(default="group", max_length=8)
+    challenges = TextField(default="")
+    challenges_to = CharField(default="group", max_length=8)
+    triggers = TextField(default="")
+    triggers_to = CharField(default="group", max_length=8)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Cheer(BaseModel):
+    """One member's reaction on one message (one of a small set, services/cheers.py)."""
+
+    message = ForeignKeyField(Message, backref="+", on_delete="CASCADE")
+    message_id: int
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    kind = CharField(max_length=12)
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("message", "member", "kind"), True),)
+
+
+class Goal(BaseModel):
+    """A goal a member is working towards; progress notes hang off it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    title = CharField(max_length=200)
+    created_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(null=True)
+
+
+class GoalNote(BaseModel):
+    goal = ForeignKeyField(Goal, backref="+", on_delete="CASCADE")
+    goal_id: int
+    body = TextField()
+    at = DateTimeField(default=utcnow)
+
+
+class DeletionRequest(BaseModel):
+    """A member asked for their data to be deleted: done at ``due_at`` unless cancelled first."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    asked_at = DateTimeField(default=utcnow)
+    due_at = DateTimeField()
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -349,6 +489,17 @@ ALL_MODELS = (
     AlertNotice,
     PlanShare,
     DebriefNote,
+    WatchSetting,
+    GroupSetting,
+    Nomination,
+    ScreeningNote,
+    Invite,
+    Onboarding,
+    Profile,
+    Cheer,
+    Goal,
+    GoalNote,
+    DeletionRequest,
     TriggerWord,
     Mute,
     BoundarySettings,

@@ -145,3 +145,37 @@ class ReadPlan(Request):
 
 class OpenCrisisThread(Request):
     """Go to #911, closing whatever is open over the conversation."""
+
+
+# -- the seniors' monitoring pane, docked (widgets/watch_pane.py, tui/watch.py) ---------------
+class WatchAlertWanted(Request):
+    """A senior chose an alert in the docked pane: open it in the alerts pane, selected."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__()
+        self.alert_id = alert_id
+
+
+class SharedCheckInWanted(Request):
+    """A senior wants a member's latest check-in they may see (the read is recorded)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+
+
+class ProfileWanted(Request):
+    """Open this member's profile (the member list, the directory, the seniors' pane)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__()
+        self.member_id = member_id
+
+
+class MessageActed(Request):
+    """A key of the message-selection mode on the selected message (``action``: "cheer:heart", …)."""
+
+    def __init__(self, message_id: int, action: str) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.action = action

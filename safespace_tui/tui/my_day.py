@@ -148,12 +148,12 @@ class MyDay(SessionPart):
         if not isinstance(self.app.screen, StepAwayScreen):
             self.app.push_screen(StepAwayScreen(note=note, step_away=self._step_away), self._stepped_away)
 
-    async def _step_away(self, *, leaving: bool, until: str, note: str) -> SteppedAway | Refused:
+    async def _step_away(self, *, leaving: bool, until: str, note: str, line: str = "leaving") -> SteppedAway | Refused:
         """The dialog's confirm: what happened, or why not (the dialog shows the words in place)."""
 
         async def step() -> SteppedAway:
             day = None if leaving else parse_until(until, self.services.away.today(self.member))
-            return await self.services.away.step_away(self.member, leaving=leaving, until=day, note=note)
+            return await self.services.away.step_away(self.member, leaving=leaving, until=day, note=note, line=line)
 
         return await self.session.told(step(), quietly=True)
 

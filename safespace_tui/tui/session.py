@@ -28,14 +28,18 @@ from ..errors import TellMember
 from ..hub import MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
+from ..services.cheers import CheersChanged
 from ..services.crisis import MessageMoved, has_sos_words
+from ..services.deletion import ChannelRewritten
 from ..services.notices import CareView
 from ..services.presence import PresenceChanged
 from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
+from .belonging import Belonging
 from .boundaries import Boundaries
 from .crisis_care import CrisisCare
+from .joining import Joining
 from .messages import Refused
 from .my_day import MyDay
 from .screens.help import HelpScreen
@@ -43,6 +47,7 @@ from .screens.main import MainScreen
 from .screens.notify import NotifyScreen
 from .screens.quiet_members import QuietMembersScreen
 from .screens.text_page import TextPage
+from .watch import Watch
 from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -69,6 +74,9 @@ class Session:
         self.crisis = CrisisCare(self)
         self.day = MyDay(self)
         self.boundaries = Boundaries(self)  # CWs, trigger filter, mutes, held messages (issue 11)
+        self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
+        self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
+        self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -88,6 +96,10 @@ class Session:
             requests.ReopenAlert: lambda request: self.crisis.reopen(request.alert_id),
             requests.ReadPlan: lambda request: self.crisis.read_plan(request.member_id, request.alert_id, request.name),
             requests.OpenCrisisThread: lambda _request: self.open_crisis_thread(),
+            requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
+            requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
+            requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
+            requests.MessageActed: lambda request: self.belonging.message_acted(request.message_id, request.action),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -101,15 +113,31 @@ class Session:
 
     # -- lifetime -----------------------------------------------------------------------------
     def start(self) -> None:
-        """From the App's on_mount: the main screen first (the first frame), then what loads."""
+        """From the App's on_mount: the main screen first (the first frame), then what loads.
+        A newcomer still joining sees their onboarding first, and nothing of the group."""
+        if self.joining.onboard_first():
+            return
         shown = self.app.push_screen(self.main)
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
         self.boundaries.start()
+        self.joining.start()
+        self.belonging.start()
+
+    def joining_changed(self, member: MemberView) -> None:
+        """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
+        self._member = member
+
+    def joined(self, member: MemberView) -> None:
+        """Onboarding is done: the session starts as any member's does, under their chosen name."""
+        self._member = member
+        self.main = MainScreen(member, spoons_max=self.services.config.spoons_max)
+        self.start()
 
     def stop(self) -> None:
         self._closed = True
+        self.watch.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -189,6 +217,7 @@ class Session:
         """Our own member row changed (role, status, spoons, time zone): keep every view in step."""
         self._member = member
         self.main.member_changed(member)
+        self.watch.member_changed(member)
         for screen in self.app.screen_stack:  # the bar may sit under a form or dialog just now
             if screen is not self.main:
                 for bar in screen.query(StatusBar):
@@ -269,7 +298,7 @@ class Session:
         await self.crisis.open_plan_of(handle)
 
     def open_alerts(self) -> None:
-        self.crisis.toggle_alerts()
+        self.watch.toggle()  # docked beside the conversation when wide enough (tui/watch.py)
 
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
@@ -277,6 +306,26 @@ class Session:
     def show_folded(self) -> bool:
         """``/show``: open the newest message folded for this member, on this screen only."""
         return self.main.unfold_newest()
+
+    async def open_profile(self, handle: str) -> None:
+        """``/profile``: your own form; ``/profile NAME``: their page, as you may see it (your own
+        name: your page as you see it)."""
+        if handle:
+            await self.belonging.open_profile_of(handle)
+        else:
+            await self.belonging.open_own_form()
+
+    async def open_directory(self) -> None:
+        await self.belonging.open_directory()
+
+    def offer_win(self, words: str) -> None:
+        self.belonging.offer_win(words)
+
+    def use_ascii_cheers(self, on: bool) -> None:
+        self.main.use_ascii_cheers(on)
+
+    async def open_deletion(self) -> None:
+        await self.belonging.open_deletion()
 
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""
@@ -304,10 +353,12 @@ class Session:
             self.listen(channel_topic(channel.id), self._channel_event)
         if channels and self.main.current is None:  # unless the member already went somewhere (/join)
             await self._show(channels[0])
+        await self.watch.start()  # senior members only
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
         history = await self.services.channels.history(self.member, channel.id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
         if (
             self.main.show_history(
                 channel,
@@ -322,10 +373,18 @@ class Session:
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
 
-    async def _channel_event(self, event: MessagePosted | MessageEdited | MessageMoved) -> None:
+    async def _channel_event(
+        self, event: MessagePosted | MessageEdited | MessageMoved | CheersChanged | ChannelRewritten
+    ) -> None:
         if self.taken_down():
             return
-        if isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
+        if isinstance(event, CheersChanged):  # counts only: shown where the message is shown
+            self.main.cheers_changed(event)
+        elif isinstance(event, ChannelRewritten):  # a member's words deleted at their request
+            current = self.main.current
+            if current is not None and current.id == event.channel_id:
+                await self._show(current)
+        elif isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
             self.main.message_edited(
                 event.message, visible=may_see(self.member, event.message), fold=self.boundaries.fold(event.message)
             )
@@ -372,6 +431,7 @@ class Session:
         if channel is None:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in older]))
         self.main.show_older(
             channel,
             older,

@@ -61,9 +61,11 @@ class AlertsScreen(CrisisKeysFirst):
         Binding("escape,f3", "close", "Back"),
     ]
 
-    def __init__(self, timezone: str = "UTC") -> None:
+    def __init__(self, timezone: str = "UTC", *, select: int | None = None) -> None:
+        """``select``: an alert to show selected first (chosen in the docked pane, tui/watch.py)."""
         super().__init__()
         self.timezone = timezone
+        self._wanted = select
         self.alerts: list[AlertView] = []
         self._online: set[int] = set()  # members (of these alerts) online now
         self._selected_id: int | None = None
@@ -100,6 +102,8 @@ class AlertsScreen(CrisisKeysFirst):
         if top != self._top:
             self._selected_id = None  # something more urgent came first: select it
         self._top = top
+        if self._wanted is not None:  # once: the alert the senior chose before this pane opened
+            self._selected_id, self._wanted = self._wanted, None
         if alerts:
             ids = [a.id for a in alerts]
             index = ids.index(self._selected_id) if self._selected_id in ids else 0

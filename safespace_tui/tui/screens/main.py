@@ -14,15 +14,18 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 
 from ...commands import available_to
+from ...services.cheers import CheersChanged, Counts
 from ...services.views import ChannelView, MemberView, MessageView
 from .. import textual_fixes
 from ..messages import ChannelChosen
 from ..widgets.channel_list import ChannelList
+from ..widgets.cheer_line import CHEER_ACTIONS, CHEER_ACTIONS_ASCII
 from ..widgets.key_bar import KeyBar
 from ..widgets.member_list import MemberList
 from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
 from ..widgets.status_bar import StatusBar
+from ..widgets.watch_pane import WatchPane
 from .crisis_keys_first import CrisisKeysFirst
 
 
@@ -33,10 +36,13 @@ def command_names(member: MemberView) -> list[str]:
 class MainScreen(CrisisKeysFirst):
     # Below 72 columns (a phone) the side panes would leave the conversation a few characters
     # wide: they are hidden (app.tcss), and Ctrl+N, /join and F1 still reach every channel.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal")]
+    # From 120 columns (-wide) the seniors' monitoring pane may be docked in place of the
+    # member list (tui/watch.py); narrower, a docked pane is hidden and F3 opens it full screen.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal"), (120, "-wide")]
     BINDINGS = [
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),
+        Binding("f10", "select_message", "Cheer", show=False),
     ]
 
     def __init__(self, member: MemberView, *, spoons_max: int) -> None:
@@ -52,7 +58,7 @@ class MainScreen(CrisisKeysFirst):
                 yield ChannelList(id="channels")
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
-                yield MessageLog(id="messages", timezone=self._member.timezone)
+                yield MessageLog(id="messages", timezone=self._member.timezone, actions=CHEER_ACTIONS)
                 yield MessageBox(command_names=command_names(self._member), id="message-box")
             with Vertical(id="members-pane"):
                 yield Static("Members", classes="pane-title", markup=False)
@@ -177,6 +183,68 @@ class MainScreen(CrisisKeysFirst):
     def unfold_newest(self) -> bool:
         """Open the newest message folded for this reader (Enter in an empty box, or /show)."""
         return self.is_attached and self.query_one(MessageLog).unfold_newest()
+
+    # -- the seniors' monitoring pane, docked (tui/watch.py) ---------------------------------------
+    @property
+    def watch_pane(self) -> WatchPane | None:
+        panes = self.query(WatchPane)
+        return panes.first() if panes else None
+
+    def dock_watch(self, pane: WatchPane) -> None:
+        """Beside the conversation, in place of the member list; the focus stays where it is."""
+        if self.watch_pane is None:
+            self.query_one("#body").mount(pane, after="#conversation")
+            self.add_class("-watching")
+
+    def undock_watch(self) -> None:
+        pane = self.watch_pane
+        if pane is not None:
+            if pane.has_focus_within:
+                self.focus_box()
+            pane.remove()
+            self.remove_class("-watching")
+
+    def show_watch_summary(self, summary: Text | None) -> None:
+        """The status bar's one line for senior members; None hides it."""
+        if self.is_attached:
+            self.query_one(StatusBar).show_watch(summary)
+
+    @on(WatchPane.Left)
+    def _watch_left(self, event: WatchPane.Left) -> None:
+        event.stop()
+        self.focus_box()
+
+    # -- cheers and choosing a message -----------------------------------------------------------
+    def set_cheers(self, counts: dict[int, Counts], *, relayout: bool = False) -> None:
+        if self.is_attached:
+            self.query_one(MessageLog).set_cheers(counts, relayout=relayout)
+
+    def cheers_changed(self, event: CheersChanged) -> None:
+        if self.current is not None and event.channel_id == self.current.id and self.is_attached:
+            self.query_one(MessageLog).cheers_changed(event.message_id, event.counts)
+
+    def use_ascii_cheers(self, on: bool) -> None:
+        """Cheers as ASCII ("<3 2") for a terminal without emoji, or as emoji again."""
+        log_widget = self.query_one(MessageLog)
+        log_widget.ascii_cheers = on
+        log_widget.selection.actions = {a.key: a for a in (CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS)}
+        log_widget.set_cheers({}, relayout=True)
+
+    def action_select_message(self) -> None:
+        """F10 (or Shift+Tab from the box): choose a message with the keyboard."""
+        self.query_one(MessageLog).focus()
+
+    @on(MessageLog.Selecting)
+    def _message_selecting(self, event: MessageLog.Selecting) -> None:
+        """While a message is being chosen, the title line says which keys do what."""
+        if event.hint:
+            self.query_one("#channel-title", Static).update(Text(event.hint, "bold"))
+        elif self.current is not None:
+            self.show_channel(self.current)
+
+    @on(MessageLog.Done)
+    def _done_selecting(self) -> None:
+        self.focus_box()
 
     # -- the message box ------------------------------------------------------------------------
     def focus_box(self) -> None:

@@ -1,8 +1,8 @@
 """Stepping away for a while (until a date, if you like) or leaving the group.
 
 Either way a short, kind note goes to #living-room and your status becomes away;
-/back returns. Leaving deletes nothing, and the dialog says plainly where export
-and deletion live (ask an admin; the commands for them are planned, not built).
+/back returns. Leaving deletes nothing, and the dialog says plainly how to take a copy
+of your data (``ssh host export``) or have it deleted (/delete-my-data).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ...services.away import LEAVING_WORDS, SteppedAway
+from ...services.away import LEAVING_LINES, LEAVING_WORDS, SteppedAway
 from ...services.channels import LIVING_ROOM
 from ...text import MAX_NOTE_CHARS
 from ..messages import Refused
@@ -81,6 +81,9 @@ class StepAwayScreen(ModalScreen):
         self.note = note
         self._step_away = step_away
 
+    def on_mount(self) -> None:
+        self.query_one("#line-row").display = False  # only when leaving
+
     def compose(self) -> ComposeResult:
         with Vertical(id="away-dialog"):
             yield Static("Stepping away", classes="dialog-title", markup=False)
@@ -96,6 +99,11 @@ class StepAwayScreen(ModalScreen):
                 yield Label("Until")
                 yield Input(
                     placeholder="a date like 2026-12-01, or a number of days (optional)", id="away-until", compact=True
+                )
+            with Horizontal(classes="row", id="line-row"):
+                yield Label("Or say")
+                yield Choices(
+                    [(key, words) for key, words in LEAVING_LINES.items()], selected="leaving", id="away-line"
                 )
             with Horizontal(classes="row"):
                 yield Label("Note")
@@ -115,7 +123,10 @@ class StepAwayScreen(ModalScreen):
     @staticmethod
     def _words(kind: str) -> str:
         if kind == "leaving":
-            return f"A note goes to #{LIVING_ROOM} so the group knows. " + LEAVING_WORDS
+            return (
+                f"Your note goes to #{LIVING_ROOM} just as you wrote it; with no note, the line you picked. "
+                + LEAVING_WORDS
+            )
         return (
             f"A note goes to #{LIVING_ROOM} so the group knows, and your status becomes away. "
             "Type /back when you're here again. Nothing is deleted."
@@ -125,6 +136,7 @@ class StepAwayScreen(ModalScreen):
     def _kind_changed(self, event: Choices.Changed) -> None:
         kind = event.choices.value or "while"
         self.query_one("#until-row").display = kind == "while"
+        self.query_one("#line-row").display = kind == "leaving"
         self.query_one("#away-words", Static).update(Text(self._words(kind)))
         self.query_one("#confirm", Button).label = "Leave the group" if kind == "leaving" else "Step away"
 
@@ -134,6 +146,7 @@ class StepAwayScreen(ModalScreen):
             leaving=kind == "leaving",
             until=self.query_one("#away-until", Input).value if kind == "while" else "",
             note=self.query_one("#away-note", Input).value,
+            line=self.query_one("#away-line", Choices).value or "leaving",
         )
         if isinstance(result, Refused):
             self.query_one("#away-error", Static).update(Text(result.message))

@@ -11,18 +11,32 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...services.spoons import spoons_today
 from ...services.views import MemberView
+from ..messages import ProfileWanted
 from ..presence_style import member_line
 
 _TITLE_STYLE = Style(dim=True, italic=True)
 
 
-class MemberList(ScrollView):
+_CURSOR_STYLE = Style(reverse=True)
+
+
+class MemberList(ScrollView, can_focus=True):
+    """Focused, Up/Down move a highlight and Enter opens that member's profile; a click opens it too."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("enter", "open", "Profile", show=False),
+    ]
+
     def __init__(self, *, spoons_max: int, id: str | None = None) -> None:
         super().__init__(id=id)
         self._members: dict[int, MemberView] = {}
@@ -31,6 +45,8 @@ class MemberList(ScrollView):
         self._lines: list[Strip] = []
         self._texts: list[str] = []
         self._cache: dict[tuple, tuple[Strip, str]] = {}
+        self._row_ids: list[int | None] = []  # the member on each line (None: a title)
+        self._cursor = 0  # a line index, on a member, while focused
 
     @property
     def spoons_max(self) -> int:
@@ -116,6 +132,7 @@ class MemberList(ScrollView):
             texts.append(plain)
         old = self._lines
         self._lines, self._texts = lines, texts
+        self._row_ids = [row[1] if row[0] == "member" else None for row in rows]
         if len(self._cache) > 4 * len(rows) + 64:  # forget lines nobody shows any more
             keep = set(rows)
             self._cache = {k: v for k, v in self._cache.items() if k in keep}
@@ -132,4 +149,39 @@ class MemberList(ScrollView):
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        strip = self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        if self.has_focus and index == self._cursor:
+            strip = strip.apply_style(_CURSOR_STYLE)
+        return strip
+
+    # -- choosing a member (their profile) --------------------------------------------------------
+    def _member_lines(self) -> list[int]:
+        return [i for i, member_id in enumerate(self._row_ids) if member_id is not None]
+
+    def on_focus(self) -> None:
+        lines = self._member_lines()
+        if lines and self._cursor not in lines:
+            self._cursor = lines[0]
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        lines = self._member_lines()
+        if not lines:
+            return
+        position = lines.index(self._cursor) if self._cursor in lines else 0
+        self._cursor = lines[max(0, min(len(lines) - 1, position + step))]
+        self.scroll_to_region(Region(0, self._cursor, 1, 1), animate=False, immediate=True)
+        self.refresh()
+
+    def action_open(self) -> None:
+        if 0 <= self._cursor < len(self._row_ids) and (member_id := self._row_ids[self._cursor]) is not None:
+            self.post_message(ProfileWanted(member_id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self._row_ids) and (member_id := self._row_ids[index]) is not None:
+            self._cursor = index
+            self.post_message(ProfileWanted(member_id))

@@ -1,5 +1,5 @@
 """Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / completes;
-F10 starts a content warning; Enter in an empty box opens the newest folded message."""
+Ctrl+T starts a content warning; Enter in an empty box opens the newest folded message."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class MessageBox(TextArea):
     TextArea guide extends the widget (listed and guarded in textual_fixes).
     """
 
-    BINDINGS = [Binding("f10", "content_warning", "CW", show=False)]
+    BINDINGS = [Binding("ctrl+t", "content_warning", "CW", show=False)]
 
     class EmptyEnter(Message):
         """Enter with nothing to send: the screen opens the newest message folded for this reader."""
@@ -90,7 +90,7 @@ class MessageBox(TextArea):
         self.move_cursor(self.document.end)
 
     def action_content_warning(self) -> None:
-        """F10: begin the draft with ``/cw `` (the member types the topic, a colon, then the message)."""
+        """Ctrl+T: begin the draft with ``/cw `` (the member types the topic, a colon, then the message)."""
         if not self.text.lstrip().lower().startswith("/cw "):
             self.load_text("/cw " + self.text.lstrip())
         self.move_cursor((0, 4))

@@ -54,6 +54,11 @@ class StatusBar(Horizontal):
     StatusBar {
         height: 1;
     }
+    StatusBar #watch-summary {
+        width: auto;
+        display: none;
+        padding: 0 1;
+    }
     """
 
     def __init__(self, member: MemberView, *, id: str | None = None) -> None:
@@ -62,6 +67,7 @@ class StatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield OwnStatus(id="own-status")
+        yield Static("", id="watch-summary", markup=False)  # senior members only (tui/watch.py)
         yield SpoonMeter(id="spoon-meter")
 
     def on_mount(self) -> None:
@@ -72,3 +78,10 @@ class StatusBar(Horizontal):
         services = getattr(self.app, "services", None)
         maximum = services.config.spoons_max if services is not None else 12
         self.query_one(SpoonMeter).show(member.spoons, maximum)
+
+    def show_watch(self, summary: Text | None) -> None:
+        """The seniors' one-line summary ("⚠ 1 waiting · 2 struggling"); None hides it."""
+        line = self.query_one("#watch-summary", Static)
+        line.display = summary is not None
+        if summary is not None:
+            line.update(summary)

@@ -1,0 +1,166 @@
+"""Onboarding screens: the charter a page at a time, the agreements, name and pronouns, the welcome.
+
+Each is a whole screen (nothing of the group shows under it). A page dismisses with the way
+the newcomer moved (+1 on, -1 back); a form gets its save as a callable (``save=``) that
+answers None when saved or the kind words of a refusal, shown in place; nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Input, Static
+
+Save = Callable[..., Awaitable[str | None]]  # None: saved; else what to tell the newcomer
+LEAVE_HINT = "Ctrl+Q leaves; your place keeps, and you pick up here next time."
+
+
+class CharterPage(Screen[int]):
+    """One page of the group's charter."""
+
+    BINDINGS = [
+        Binding("enter,right,space,pagedown", "move(1)", "Next"),
+        Binding("left,pageup", "move(-1)", "Back"),
+    ]
+
+    def __init__(self, body: str, number: int, total: int) -> None:
+        super().__init__()
+        self._body, self._number, self._total = body, number, total
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="onboarding", classes="onboarding"):
+            title = "Welcome. Our charter" + (f", page {self._number + 1} of {self._total}" if self._total > 1 else "")
+            yield Static(Text(title, "bold"), markup=False)
+            with VerticalScroll(id="charter-page", can_focus=True):
+                yield Static(Text(self._body), markup=False)  # the group's text: plain, never markup
+            back = "   ·   ← back" if self._number else ""
+            last = self._number + 1 >= self._total
+            yield Static(Text(f"Enter: {'on to what we agree' if last else 'next page'}{back}", "dim"), markup=False)
+            yield Static(Text(LEAVE_HINT, "dim"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#charter-page").focus()
+
+    def action_move(self, step: int) -> None:
+        if step < 0 and self._number == 0:
+            return
+        self.dismiss(step)
+
+
+class AgreementsScreen(Screen[None]):
+    """Each agreement ticked, one by one; Continue saves them."""
+
+    def __init__(self, agreements: tuple[tuple[str, str], ...], meaning: str, save: Save) -> None:
+        super().__init__()
+        self._agreements = agreements
+        self._meaning = meaning
+        self._save = save
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="onboarding", classes="onboarding"):
+            yield Static(Text("What we agree", "bold"), markup=False)
+            yield Static(Text(self._meaning), markup=False)
+            yield Static(Text("Please tick each one (Space ticks, Tab moves on).", "dim"), markup=False)
+            for key, words in self._agreements:
+                yield Checkbox(Text(words), id=f"agree-{key}")
+            yield Static("", id="onboarding-answer", markup=False)
+            yield Button("I agree to all of these", id="agree-continue")
+            yield Static(Text(LEAVE_HINT, "dim"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query(Checkbox).first().focus()
+
+    @on(Button.Pressed, "#agree-continue")
+    async def _continue(self, event: Button.Pressed) -> None:
+        event.stop()
+        ticked = {box.id.removeprefix("agree-") for box in self.query(Checkbox) if box.value and box.id}
+        refusal = await self._save(ticked)
+        if refusal is None:
+            self.dismiss(None)
+        elif self.is_attached:
+            self.query_one("#onboarding-answer", Static).update(Text(refusal))
+
+
+class DetailsScreen(Screen[None]):
+    """Name (how the group sees you), pronouns, time zone."""
+
+    def __init__(self, name: str, pronouns: str, timezone: str, save: Save) -> None:
+        super().__init__()
+        self._values = (name, pronouns, timezone)
+        self._save = save
+
+    def compose(self) -> ComposeResult:
+        name, pronouns, timezone = self._values
+        with VerticalScroll(id="onboarding", classes="onboarding"):
+            yield Static(Text("About you", "bold"), markup=False)
+            yield Static(Text("Your name here: 2 to 24 of a-z, 0-9 and - _ . (no spaces)."), markup=False)
+            yield Input(value=name, placeholder="name, e.g. dana", id="details-name", max_length=24)
+            yield Static(Text("Pronouns, if you'd like to share them."), markup=False)
+            yield Input(value=pronouns, placeholder="e.g. she/her, they/them", id="details-pronouns", max_length=40)
+            yield Static(Text("Your time zone: your day and your spoons follow it."), markup=False)
+            yield Input(value=timezone, placeholder="Area/City, e.g. Europe/London", id="details-timezone")
+            yield Static("", id="onboarding-answer", markup=False)
+            yield Static(Text("Enter goes to the next box; on the last, it saves.", "dim"), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#details-name", Input).focus()
+
+    @on(Input.Submitted)
+    async def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id != "details-timezone":
+            self.focus_next()
+            return
+        name, pronouns, zone = (self.query_one(f"#details-{n}", Input).value for n in ("name", "pronouns", "timezone"))
+        refusal = await self._save(name, pronouns, zone)
+        if refusal is None:
+            self.dismiss(None)
+        elif self.is_attached:
+            self.query_one("#onboarding-answer", Static).update(Text(refusal))
+
+
+class WelcomeScreen(Screen[None]):
+    """A hello for #living-room, the newcomer's to change before it posts."""
+
+    def __init__(self, line: str, save: Save) -> None:
+        super().__init__()
+        self._line = line
+        self._save = save
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="onboarding", classes="onboarding"):
+            yield Static(Text("Say hello", "bold"), markup=False)
+            yield Static(
+                Text(
+                    "This goes to #living-room when you press Enter. Change any word you like, "
+                    "or empty it to post nothing."
+                ),
+                markup=False,
+            )
+            yield Input(value=self._line, id="welcome-line", max_length=500, select_on_focus=False)
+            yield Static("", id="onboarding-answer", markup=False)
+            yield Static(
+                Text(
+                    "Your safety plan can wait: once you're in, F4 or /plan opens it whenever you like.",
+                    "dim",
+                ),
+                markup=False,
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#welcome-line", Input).focus()
+
+    @on(Input.Submitted, "#welcome-line")
+    async def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        refusal = await self._save(event.value)
+        if refusal is None:
+            self.dismiss(None)
+        elif self.is_attached:
+            self.query_one("#onboarding-answer", Static).update(Text(refusal))
