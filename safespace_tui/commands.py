@@ -562,6 +562,21 @@ async def _delete_my_data(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+MODE_WORDS = {"line": "in the plain line mode", "full": "in the full-screen app"}
+
+
+async def _mode(ui: Frontend, typed: Typed) -> bool:
+    """``/mode line|full``: how the member's next sessions open (line: for screen readers, slow links)."""
+    preferences = ui.services.preferences
+    if not typed.argument:
+        mode = await preferences.session_mode(ui.member.id)
+        ui.tell(f"Your sessions open {MODE_WORDS[mode]}. /mode line or /mode full changes it.")
+        return True
+    mode = await preferences.set_session_mode(ui.member, typed.argument)
+    ui.tell(f"From your next connection, Safe Space opens {MODE_WORDS[mode]}. ssh line@host always gives plain lines.")
+    return True
+
+
 # -- boundaries (issue 11): content warnings, the trigger filter, mutes, held messages ---------
 
 
@@ -749,6 +764,7 @@ COMMANDS: tuple[Command, ...] = (
         "delete what the group holds about you (a week to change your mind)",
         _delete_my_data,
     ),
+    Command("mode", "/mode line|full", "plain lines (screen readers, slow links) or the full-screen app", _mode),
     Command("cw", "/cw TOPIC: message", "send with a content warning (Ctrl+T in the message box starts one)", _cw),
     Command("show", "/show", "open the newest folded message (or Enter in an empty message box)", _show),
     Command("triggers", "/triggers [add|remove WORD, on|off]", "your private trigger filter", _triggers),

@@ -190,3 +190,30 @@ async def test_the_flood_limit_holds_back_a_burst_while_an_sos_from_the_same_mem
         assert "six" not in bea.text().split("five", 1)[1]
     finally:
         await close_all(terminals)
+
+
+async def test_the_line_mode_folds_the_same_way_and_show_opens_it(groups):
+    """The plain line mode (ssh line@host) is a front end too: a CW and a mute arrive folded as one
+    line, /show writes the newest folded message in full; a held message is told, never sent."""
+    g = groups(FOUR)
+    bea = await Terminal.connect(g.port, g.keys["bea"])
+    ann = await Terminal.connect(g.port, g.keys["ann"], username="line", wait_for="What you type goes here.")
+    terminals = [bea, ann]
+    try:
+        await bea.type_line("/cw grief: the funeral was today")
+        await ann.wait_for("bea  CW: grief — /show opens it")
+        assert "funeral" not in ann.text()
+        await ann.type_line("/show")
+        await ann.wait_for("bea: the funeral was today")
+        await ann.type_line("/mute bea")
+        await ann.wait_for("Muted bea")
+        await bea.type_line("are you there")
+        await ann.wait_for("A muted member's message — /show opens it")
+        assert "are you there" not in ann.text()
+        await ann.type_line("Cash app me $brightdays22 please")
+        await ann.wait_for("asks for money")
+        await ann.type_line("plain words after it")
+        await bea.wait_for_message("ann", "plain words after it")
+        assert "brightdays" not in bea.text()
+    finally:
+        await close_all(terminals)

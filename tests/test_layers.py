@@ -8,7 +8,9 @@ against one rule per layer:
 * services/ never import textual, asyncssh, tui/ or ssh/ (the rules work without a front end);
 * store/ imports nothing above it (services, tui, ssh, hub, cli);
 * the command table (commands.py) imports no front end: no textual, asyncssh, tui/ or ssh/,
-  so a plain line mode can use the same table.
+  so a plain line mode can use the same table;
+* the line mode (line/) never imports textual, asyncssh, tui/, ssh/ or store/: it is a front
+  end over the services, and the SSH side hands it an ``Output``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ RULES = {
         ("safespace_tui.services", "safespace_tui.tui", "safespace_tui.ssh", "safespace_tui.hub", "safespace_tui.cli"),
     ),
     "commands": Rule("safespace_tui.commands", ("textual", "asyncssh", "safespace_tui.tui", "safespace_tui.ssh")),
+    "line": Rule(
+        "safespace_tui.line", ("textual", "asyncssh", "safespace_tui.tui", "safespace_tui.ssh", "safespace_tui.store")
+    ),
 }
 
 
@@ -101,6 +106,7 @@ def product_modules() -> dict[str, tuple[str, bool]]:
         "services",
         "store",
         "commands",
+        "line",
     ],
 )
 def test_layer_rule_holds(name):
@@ -147,12 +153,24 @@ PLANTED = {
             "safespace_tui.commands imports safespace_tui.tui.screens.help",
         },
     ),
+    "line": (
+        "safespace_tui.line.session",
+        "import asyncssh\nfrom textual.app import App\nfrom ..store.models import Message\n"
+        "def later():\n    from ..tui.session import Session\n",
+        {
+            "safespace_tui.line.session imports asyncssh",
+            "safespace_tui.line.session imports textual.app",
+            "safespace_tui.line.session imports safespace_tui.store.models",
+            "safespace_tui.line.session imports safespace_tui.tui.session",
+        },
+    ),
 }
 KEEPS_THE_RULES = {
     "tui": ("safespace_tui.tui.screens.main", "from ...services.channels import may_see\nfrom ... import text\n"),
     "services": ("safespace_tui.services.channels", "from ..store.db import Store\nfrom ..hub import Hub\n"),
     "store": ("safespace_tui.store.db", "from ..errors import TellMember\nfrom . import models\n"),
     "commands": ("safespace_tui.commands", "from .services import Services\n"),
+    "line": ("safespace_tui.line.session", "from .. import commands\nfrom ..services import Services\n"),
 }
 
 

@@ -27,6 +27,7 @@ from .no_sales import NoSalesService
 from .nominations import NominationService
 from .notices import NoticeService
 from .onboarding import OnboardingService
+from .preferences import PreferenceService
 from .presence import Presence
 from .profiles import ProfileService
 from .safety_plans import SafetyPlanService
@@ -76,3 +77,5 @@ class Services:
         self.deletion = DeletionService(store, hub)
         self.cheers = CheerService(store, hub)
         self.goals = GoalService(store)
+        # how a member's sessions open: the plain line mode or the app (issue 12)
+        self.preferences = PreferenceService(store)

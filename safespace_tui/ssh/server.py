@@ -34,6 +34,7 @@ from .door import Knocks, SourceThrottle, Sparse, Waiting
 from .host_key import load_or_create_host_key
 from .join import JoinSession, is_join_door, newcomer_key
 from .keys import weakness
+from .line_channel import with_line_editor
 from .session import TerminalSession
 
 log = logging.getLogger("safespace.ssh")
@@ -43,6 +44,8 @@ ACCESS_ENDED = "Your access to Safe Space has changed. Take care."
 FULL = "Safe Space is full right now. Please try again in a little while."
 IDLE = "No window was opened, so this connection closed. Connect again whenever you like."
 ONE_SESSION = "Safe Space opens one window per connection; this one is already open."
+LINE_USER = "line"  # `ssh line@host`: the plain line mode (screen readers, braille displays, slow links)
+FULL_USER = "full"  # `ssh full@host`: the full-screen app, whatever the member saved with /mode
 KNOCK_DELAY_STEP = 0.25  # seconds more per key attempt beyond the free ones (up to max_auth_delay)
 
 # What ssh-audit 3.9 judges strong (tests/test_ssh_front_door.py runs it); OpenSSH 9 agrees by default.
@@ -98,6 +101,8 @@ class _Connection(asyncssh.SSHServer):
         self.counted = False
         self._idle: asyncio.TimerHandle | None = None
         self._unsigned_query = ""  # fingerprint of the last key asked about, until a signature for it comes
+        self.username = ""
+        self.preferred = "full"  # the member's saved /mode, read at login
         self.joiner: PublicKey | None = None  # `ssh join@host`: the key a code may bind to a new member
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
@@ -137,7 +142,8 @@ class _Connection(asyncssh.SSHServer):
             self.conn.abort()
 
     def begin_auth(self, username: str) -> bool:
-        return True  # always authenticate; the user name means nothing here
+        self.username = username  # says which kind of session (session_kind), never who
+        return True  # always authenticate; identity is the key
 
     def password_auth_supported(self) -> bool:
         return False
@@ -197,6 +203,7 @@ class _Connection(asyncssh.SSHServer):
             return False
         self.member, self.key_id = found
         self.fingerprint = fingerprint
+        self.preferred = await self.server.services.preferences.session_mode(self.member.id)
         return True
 
     def auth_completed(self) -> None:
@@ -225,7 +232,9 @@ class _Connection(asyncssh.SSHServer):
             log.info("closing idle connection of member %s: no session", self.member.id if self.member else "?")
             self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, IDLE)
 
-    def session_requested(self) -> _CheckedSession | JoinSession:
+    def session_requested(
+        self,
+    ) -> _CheckedSession | JoinSession | tuple[asyncssh.SSHServerChannel, asyncssh.SSHServerSession]:
         """Every new session is checked again (here, then against the store before the app starts)."""
         if self.revoked or (self.joiner is None and (self.member is None or self.key_id is None)):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ACCESS_ENDED)
@@ -236,6 +245,8 @@ class _Connection(asyncssh.SSHServer):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ONE_SESSION)
         session = JoinSession(self) if self.joiner is not None else _CheckedSession(self)
         self.sessions = [s for s in self.sessions if not s.ended] + [session]
+        if session_kind(self.username, self.preferred) == "line" and self.conn is not None:
+            return with_line_editor(self.conn, session)
         return session
 
     def end_access(self) -> None:
@@ -313,6 +324,14 @@ class _CheckedSession(TerminalSession):
     def connection_lost(self, exc: Exception | None) -> None:
         self.ended = True
         super().connection_lost(exc)
+
+
+def session_kind(username: str, preferred: str = "full") -> str:
+    """ "line" (the plain line mode) or "app" (full screen): the user name says, else the saved /mode."""
+    name = username.lower()
+    if name in (LINE_USER, FULL_USER):
+        return "line" if name == LINE_USER else "app"
+    return "line" if preferred == "line" else "app"
 
 
 def _signature_algorithm(signature: bytes) -> bytes:

@@ -18,6 +18,9 @@ from ..services.views import MemberView
 from .input_budget import KeyBudget
 
 if TYPE_CHECKING:
+    from asyncssh.editor import SSHLineEditorChannel
+
+    from ..line.session import LineSession
     from ..tui.app import SafeSpaceApp
     from .driver import SSHDriver
     from .server import SafeSpaceServer
@@ -37,6 +40,7 @@ SOMETHING_WENT_WRONG = (
 QUICK_EXIT = "\x1b[H\x1b[2J\x1b[3J\x1b]0;\x07"
 EXPORT_COMMAND = "export"
 EXPORT_FAILED = "Your export could not be made just now. Nothing was changed; please try again later.\n"
+LINE_FAREWELL = "Take care. Safe Space is here whenever you need it.\r\n"
 TOO_SLOW = "\r\nThe connection got too slow to keep up, so this window closed. Please reconnect.\r\n"
 
 
@@ -70,6 +74,10 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._drop_output = False
         self._farewell = ""
         self._export = False  # `ssh host export`: no app, the member's data as JSON
+        # The plain line mode (ssh/line_channel.py): lines instead of the app, through an editor.
+        self._editor: SSHLineEditorChannel | None = None
+        self._line: LineSession | None = None
+        self._early_lines: list[str] = []  # typed while the store was still asked about the key
         config = server.config
         self.key_budget = KeyBudget(config.input_keys_per_second, config.input_key_burst)
 
@@ -125,7 +133,13 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: str, datatype) -> None:
         self.server.gc_policy.note_activity()  # a full collection waits for a quiet moment
-        if self._driver is not None:
+        if self._editor is not None:  # line mode: the editor hands over one whole line at a time
+            line = data.removesuffix("\n")
+            if self._line is not None:
+                self._line.received(line)
+            else:
+                self._early_lines.append(line)
+        elif self._driver is not None:
             self._driver.feed(data)
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
@@ -147,6 +161,10 @@ class TerminalSession(asyncssh.SSHServerSession):
             return True  # `ssh host export </dev/null`: the export still goes out
         self.close()
         return False
+
+    def soft_eof_received(self) -> None:
+        """Ctrl+D on an empty line, in line mode: the member leaves."""
+        self.close(LINE_FAREWELL)
 
     async def _send_export(self) -> None:
         """Write the member's own data (services/export.py) and close with status 0."""
@@ -182,8 +200,28 @@ class TerminalSession(asyncssh.SSHServerSession):
         if self._chan is not None:
             self._chan.resume_reading()
 
+    def use_line_editor(self, editor: SSHLineEditorChannel) -> None:
+        """This session is the plain line mode: lines in and out go through ``editor``."""
+        self._editor = editor
+
+    def quick_exit(self) -> None:
+        """Line mode, Ctrl+X: end now, no question, no farewell; the window, scrollback and title cleared."""
+        self.close(QUICK_EXIT)
+
+    def unused_key(self) -> None:
+        """Line mode: a key or escape code the editor does not use was typed (and left out)."""
+        from .line_channel import UNUSED_KEY
+
+        if self._line is not None:
+            self._line.tell(UNUSED_KEY, severity="warning")
+
+    def ring(self) -> None:
+        """The terminal bell, beside the line editor (it takes no column of the input line)."""
+        if self._chan is not None and not self._drop_output:
+            self._chan.write("\a")
+
     def write_output(self, data: str) -> None:
-        chan = self._chan
+        chan = self._editor or self._chan
         if chan is None or self._drop_output:
             return
         if chan.get_write_buffer_size() > self.server.config.max_output_buffer:
@@ -200,22 +238,14 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     # -- life of the app
     async def _run(self, color_system: str) -> None:
-        from ..tui.app import SafeSpaceApp
         from ..tui.textual_fixes import forget_cancelled_timers
-        from .driver import driver_for
 
         server = self.server
-        app = SafeSpaceApp(server.services, self.member, color_system=color_system, driver_class=driver_for(self))
-        self._app = app
         server.sessions.add(self)
-        server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
         server.services.presence.connected(self.member.id, self.member.role)
         failed = False
         try:
-            await app.run_async(size=self.size, mouse=True)
-            failed = app.return_code not in (0, None)
-            if app.quick_exited:
-                self._farewell = QUICK_EXIT
+            failed = await (self._run_lines() if self._editor is not None else self._run_app(color_system))
         except Exception:
             log.exception("session for member %s failed", self.member.id)
             failed = True
@@ -225,6 +255,7 @@ class TerminalSession(asyncssh.SSHServerSession):
             server.services.presence.disconnected(self.member.id)
             self._app = None
             self._driver = None
+            self._line = None
             chan = self._chan
             if chan is not None:
                 chan.write(SOMETHING_WENT_WRONG if failed else self._farewell)
@@ -232,6 +263,34 @@ class TerminalSession(asyncssh.SSHServerSession):
             # Closing cancelled the app's timers; asyncio would keep them (and the app) till due.
             forget_cancelled_timers(asyncio.get_running_loop())
             await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
+
+    async def _run_app(self, color_system: str) -> bool:
+        """The full-screen app until it ends; True if it failed."""
+        from ..tui.app import SafeSpaceApp
+        from .driver import driver_for
+
+        app = SafeSpaceApp(self.server.services, self.member, color_system=color_system, driver_class=driver_for(self))
+        self._app = app
+        self.server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
+        await app.run_async(size=self.size, mouse=True)
+        if app.quick_exited:
+            self._farewell = QUICK_EXIT
+        return app.return_code not in (0, None)
+
+    async def _run_lines(self) -> bool:
+        """The plain line mode (line/session.py) until the member leaves or the session is closed."""
+        from ..line.session import LineSession
+        from .line_channel import LineOutput
+
+        line = LineSession(self.server.services, self.member, LineOutput(self))
+        self._line = line
+        for early in self._early_lines:
+            line.received(early)
+        self._early_lines.clear()
+        if self._closing:
+            line.stop()
+        await line.run()
+        return False
 
     def close(self, farewell: str | None = None) -> None:
         """End the session from our side (revoked key, slow client, shutdown, lost link)."""
@@ -242,6 +301,8 @@ class TerminalSession(asyncssh.SSHServerSession):
         app = self._app
         if app is not None:
             app.exit()
+        elif self._line is not None:
+            self._line.stop()
         elif self._chan is not None:
             self._chan.close()
 

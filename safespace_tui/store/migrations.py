@@ -36,11 +36,12 @@ from .models import (
     Profile,
     SchemaVersion,
     ScreeningNote,
+    SessionPreference,
     TriggerWord,
     WatchSetting,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -104,6 +105,11 @@ def _step_of_another_branch(db: SqliteDatabase) -> None:
     nothing, so a version-6 file still walks to 8. Replaced by its step when merged."""
 
 
+def _session_preferences(db: SqliteDatabase) -> None:
+    """8 -> 9 (issue 12): a member's saved choice of the plain line mode (``/mode line``)."""
+    db.create_tables([SessionPreference], safe=True)
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
@@ -113,6 +119,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     5: _boundaries_tables,
     6: _step_of_another_branch,
     7: watch_settings,
+    8: _session_preferences,
 }
 
 

@@ -474,6 +474,15 @@ class DeletionRequest(BaseModel):
     due_at = DateTimeField()
 
 
+class SessionPreference(BaseModel):
+    """How a member's sessions open when the user name does not say: the plain line mode or the app."""
+
+    member = ForeignKeyField(Member, unique=True, backref="+", on_delete="CASCADE")
+    member_id: int
+    mode = CharField(default="full", max_length=8)  # "line" or "full"
+    updated_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -507,4 +516,5 @@ ALL_MODELS = (
     Mute,
     BoundarySettings,
     HeldMessage,
+    SessionPreference,
 )
