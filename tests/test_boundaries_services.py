@@ -123,6 +123,13 @@ def test_flood_gate_burst_then_sustained_rate():
     gate.take(1)
     with pytest.raises(Flooded):
         gate.take(1)
+    # the line mode's paste of lines: the rest go as the first went
+    with pytest.raises(Flooded):
+        gate.take(1, continuing=True)
+    gate.take(3)
+    for _ in range(20):
+        gate.take(3, continuing=True)
+    gate.take(3)  # the paste counted once: 2 of the burst of 3 are left
 
 
 async def test_send_holds_soliciting_and_limits_floods_but_never_the_crisis_path(world):

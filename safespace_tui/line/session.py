@@ -13,6 +13,7 @@ Everything written goes through ``render.plain``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -98,6 +99,10 @@ class LineSession:
         self._dialogue: Callable[[], Awaitable[None]] | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._shown: set[int] = set()  # own messages written already (at once, before the fan-out)
+        # whether each waiting line came behind others (a paste of lines): flood control counts a
+        # paste once (services/flood.py); ``_continuing`` is the current line's
+        self._behind: collections.deque[bool] = collections.deque()
+        self._continuing = False
         self._folded: list[MessageView] = []  # written folded for this member (issue 11); /show opens them
         self._closed = False
         self._paused = False  # the SSH side stopped reading: many lines are waiting
@@ -134,6 +139,7 @@ class LineSession:
     def received(self, line: str) -> None:
         """A line the member entered (from the SSH side, without its newline)."""
         if not self._closed:
+            self._behind.append(not self._lines.empty())
             self._lines.put_nowait(line)
             if self._lines.qsize() == MOST_WAITING:
                 self._paused = True
@@ -142,6 +148,7 @@ class LineSession:
     async def _next_line(self) -> str | None:
         """The next line entered (None: the session ends); reading resumes once few are waiting."""
         line = await self._lines.get()
+        self._continuing = self._behind.popleft() if self._behind else False
         if self._paused and self._lines.qsize() <= FEW_WAITING:
             self._paused = False
             self.output.resume_input()
@@ -572,6 +579,7 @@ class LineSession:
                 care_checked=care_checked,
                 to_crisis=to_crisis,
                 content_warning=content_warning,
+                continuing=self._continuing,
             )
         except TellMember:
             raise

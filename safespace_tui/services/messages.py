@@ -65,11 +65,13 @@ class MessageService:
         care_checked: bool = False,
         to_crisis: bool = False,
         content_warning: str = "",
+        continuing: bool = False,
     ) -> SendOutcome:
         """Send what ``actor`` typed in ``channel_id`` under the group's rules (see the module).
 
         Raises TextRejected (kind words; the member's draft stays) for text we cannot accept,
-        and Flooded when the member writes faster than the group can read.
+        and Flooded when the member writes faster than the group can read (``continuing``: a line of
+        a paste after its first, in the line mode: it goes as the first went; see services/flood.py).
         """
         text = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
         cw = clean_cw(content_warning) if content_warning else ""
@@ -83,7 +85,7 @@ class MessageService:
             return SendOutcome(message, alert=alert, moved=channel_id != message.channel_id)
         if self._needs_care_check(text, channel_id, crisis_id, care_checked):
             return SendOutcome(None, care_check=True)
-        self.flood.take(actor.id)
+        self.flood.take(actor.id, continuing=continuing)
         kind = self.no_sales.solicits(text)
         if kind is not None:
             await self.no_sales.hold(actor, channel_id, text, kind, cw)
