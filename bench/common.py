@@ -22,11 +22,12 @@ import datetime as _dt
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import asyncssh
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from harness import KEYS, ServerProcess, Terminal  # noqa: E402 - importable only after tests/ joins sys.path above
+from safespace_tui.config import Config  # noqa: E402 - the code measured (PYTHONPATH may point elsewhere)
 
 HOST = "127.0.0.1"
 # One source address for every client: lift the per-address limits (connections, new connections a second,
@@ -45,6 +47,8 @@ BENCH_CONFIG = (
     "connections_per_second = 1000.0\nconnection_burst = 1000\n"
     "max_unauthenticated = 1000\nmax_unauthenticated_per_address = 1000\n"
 )
+if "flood_burst" in {f.name for f in fields(Config)}:  # one sender, a message every ~2 s: not a flood here
+    BENCH_CONFIG += "flood_burst = 1000\nflood_per_minute = 6000.0\n"
 
 
 # ---------------------------------------------------------------- the group and the server
@@ -138,6 +142,29 @@ async def start_group(members: int, prefix: str = "m", history: int = 0) -> Grou
     server = ServerProcess(data_dir, extra_config=BENCH_CONFIG)
     server.start()  # blocks this loop briefly; nothing else runs yet
     return Group(tmp, data_dir, server, handles, keys)
+
+
+BOUNDARY_TRIGGERS = (
+    "knife", "blood", "belt", "basement", "whiskey", "hospital", "funeral", "yelling", "car crash", "fireworks",
+    "cologne", "locked door", "slap", "court", "wedding", "police", "needle", "storm", "dog bite", "choking",
+)  # fmt: skip
+
+
+def seed_boundaries(db_path: Path, handles: list[str]) -> str:
+    """Issue 11 in use: each of ``handles`` gets 20 trigger words (none in a bench's tokens, so every
+    message is still shown and every reader pays the fold decision) and mutes 3 of the others.
+    Written into the file before they connect (a session reads its member's boundaries once)."""
+    with sqlite3.connect(db_path) as db:
+        ids = dict(db.execute("SELECT handle, id FROM member"))
+        members = [ids[h] for h in handles]
+        for index, member_id in enumerate(members):
+            db.executemany(
+                "INSERT INTO trigger_word (member_id, word) VALUES (?, ?)",
+                [(member_id, word) for word in BOUNDARY_TRIGGERS],
+            )
+            muted = [members[(index + k) % len(members)] for k in (1, 2, 3)]
+            db.executemany("INSERT INTO mute (member_id, muted_id) VALUES (?, ?)", [(member_id, m) for m in muted])
+    return f"boundaries in use: {len(members)} members x {len(BOUNDARY_TRIGGERS)} trigger words and 3 mutes each"
 
 
 # ---------------------------------------------------------------- observing the server
@@ -337,6 +364,10 @@ class BenchTerminal(Terminal):
         deadline = time.perf_counter() + timeout
         while True:
             self.sync(needle)
+            if needle not in self.found and needle in self.text():
+                # already fed in bulk by a sync for other needles (a page title that came in the same
+                # chunks as "#living-room"): shown, stamped now (never the case for a bench's tokens)
+                self.found[needle] = time.perf_counter()
             if needle in self.found:
                 return self.found[needle]
             if self.closed.is_set():

@@ -12,6 +12,9 @@ Server cost per broadcast = server CPU (user+sys, all threads: event loop + SQLi
 to t0+--gap, minus the idle rate measured just before (blinking cursors) x the same window; also
 the server's write syscalls per broadcast (read markers are SQLite writes with synchronous=FULL).
 
+--boundaries (issue 11) gives every receiver a private trigger list of 20 words (none in the
+tokens sent, so every message is still shown and every receiver pays the per-reader fold decision)
+and 3 mutes of other receivers, written into the file before anyone connects.
 --seniors K makes the first K receivers senior members, connected at 140x40 with the monitoring pane
 docked beside the conversation (F3, issue 14): what a docked pane adds to an ordinary message.
 
@@ -37,6 +40,7 @@ from common import (
     header,
     others_cpu,
     pct,
+    seed_boundaries,
     start_group,
     verdict,
 )
@@ -54,6 +58,8 @@ async def main(args) -> None:
             f"{'cursors not blinking (--blur)' if args.blur else 'all cursors blinking'}, server pid {group.pid}"
         )
         print(others_cpu())
+        if args.boundaries:
+            print(seed_boundaries(group.data_dir / "safespace.db", group.handles[:n]))
         firsts = []
         for i in range(args.seniors):  # before they connect: the role is read at login
             safespace(group.data_dir, "member", "role", group.handles[i], "senior")
@@ -183,6 +189,7 @@ if __name__ == "__main__":
     p.add_argument("--seniors", type=int, default=0, help="the first K receivers: seniors, pane docked at 140x40")
     p.add_argument("--blur", action="store_true", help="focus-out every client first: no cursor blinking")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir")
+    p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")
     args = p.parse_args()
     t0 = time.perf_counter()
     asyncio.run(main(args))

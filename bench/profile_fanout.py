@@ -18,7 +18,7 @@ import shutil
 import sys
 import time
 
-from common import close_all, connect, focus_out, in_process_port_and_keys, start_in_process
+from common import close_all, connect, focus_out, in_process_port_and_keys, seed_boundaries, start_in_process
 
 
 # ---------------------------------------------------------------- the client side (child process)
@@ -43,6 +43,8 @@ async def client(args) -> None:
 # ---------------------------------------------------------------- the server side (this process)
 async def server(args) -> None:
     srv, work = await start_in_process(args.sessions + 1, "p", args.history, tag="prof")
+    if args.boundaries:
+        print(seed_boundaries(work / "data" / "safespace.db", [f"p{i:02d}" for i in range(args.sessions)]))
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -82,6 +84,8 @@ async def server(args) -> None:
     for key in ("tottime", "cumulative"):
         print(f"\n---- by {key}")
         stats.sort_stats(key).print_stats(args.top)
+    print("\n---- the per-reader boundaries decision (issue 11)")
+    stats.sort_stats("cumulative").print_stats("boundaries")
 
 
 if __name__ == "__main__":
@@ -91,6 +95,7 @@ if __name__ == "__main__":
     p.add_argument("--gap", type=float, default=1.5)
     p.add_argument("--history", type=int, default=40, help="earlier messages in #living-room (40 fill the log)")
     p.add_argument("--top", type=int, default=40)
+    p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--dir", help=argparse.SUPPRESS)
     args = p.parse_args()

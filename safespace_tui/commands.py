@@ -60,6 +60,8 @@ class Frontend(Protocol):
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None: ...
     def show_quiet_members(self, quiet: list, days: int) -> None: ...
     async def open_notify_settings(self) -> None: ...
+    async def send(self, text: str, *, content_warning: str = "") -> bool: ...
+    def show_folded(self) -> bool: ...
     async def open_profile(self, handle: str) -> None: ...
     async def open_directory(self) -> None: ...
     async def open_deletion(self) -> None: ...
@@ -602,6 +604,119 @@ async def _mode(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+# -- boundaries (issue 11): content warnings, the trigger filter, mutes, held messages ---------
+
+
+async def _cw(ui: Frontend, typed: Typed) -> bool:
+    """``/cw TOPIC: message``: readers see it folded behind the topic and choose to open it."""
+    topic, colon, body = typed.argument.partition(":")
+    if not colon or not topic.strip() or not body.strip():
+        ui.tell("Write the topic, a colon, then your message: /cw grief: today is hard. (Ctrl+T starts one.)")
+        return False
+    return await ui.send(body.strip(), content_warning=topic)
+
+
+async def _show(ui: Frontend, typed: Typed) -> bool:
+    if not ui.show_folded():
+        ui.tell("Nothing here is folded for you just now.")
+    return True
+
+
+def _listed(words: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(words) if words else "nothing yet"
+
+
+async def _refold(ui: Frontend) -> None:
+    """Boundaries changed: the conversation on screen is shown again, folded the new way."""
+    channel = ui.current_channel()
+    if channel is not None:
+        await ui.join_channel(channel)
+
+
+async def _triggers(ui: Frontend, typed: Typed) -> bool:
+    """``/triggers``, ``/triggers add WORD``, ``/triggers remove WORD``, ``/triggers on|off``."""
+    boundaries = ui.services.boundaries
+    verb, _, word = typed.argument.strip().partition(" ")
+    verb = verb.lower()
+    if verb == "add":
+        lens = await boundaries.add_trigger(ui.member, word)
+        ui.tell(
+            f"Added. Messages with it now arrive folded for you ({len(lens.triggers)} on your list; only you see it)."
+        )
+    elif verb == "remove":
+        lens = await boundaries.remove_trigger(ui.member, word)
+        ui.tell("Removed from your list.")
+    elif verb in ("on", "off"):
+        lens = await boundaries.set_filter(ui.member, verb == "on")
+        ui.tell(
+            "Your trigger filter is on."
+            if lens.triggers_on
+            else "Your trigger filter is off; /triggers on brings it back."
+        )
+    elif not verb:
+        lens = await boundaries.load(ui.member)
+        state = "on" if lens.triggers_on else "off"
+        ui.show_page(
+            "Your trigger filter",
+            f"Only you see this list. The filter is {state}.\n\nWords and topics: {_listed(lens.triggers)}\n\n"
+            "/triggers add WORD, /triggers remove WORD, /triggers on, /triggers off.\n"
+            "A message with one of them arrives folded; Enter in an empty message box (or /show) opens it.",
+        )
+    else:
+        ui.tell("/triggers add WORD, /triggers remove WORD, /triggers on or /triggers off.", severity="warning")
+        return False
+    if verb:
+        await _refold(ui)
+    return True
+
+
+async def _mute(ui: Frontend, typed: Typed) -> bool:
+    name = await ui.services.boundaries.mute(ui.member, typed.argument)
+    ui.tell(f"Muted {name}. Their messages arrive folded for you and their mentions don't ring. Nobody is told.")
+    await _refold(ui)
+    return True
+
+
+async def _unmute(ui: Frontend, typed: Typed) -> bool:
+    name = await ui.services.boundaries.unmute(ui.member, typed.argument)
+    ui.tell(f"{name} is no longer muted for you. Their messages show as usual.")
+    await _refold(ui)
+    return True
+
+
+async def _muted(ui: Frontend, typed: Typed) -> bool:
+    ui.tell(f"You have muted: {_listed(await ui.services.boundaries.muted(ui.member))}. Only you see this.")
+    return True
+
+
+async def _ask_leaders(ui: Frontend, typed: Typed) -> bool:
+    await ui.services.no_sales.ask_leadership(ui.member)
+    ui.tell("Sent to leadership. You'll be told here whether it can be posted.")
+    return True
+
+
+async def _held(ui: Frontend, typed: Typed) -> bool:
+    """``/held``: messages held by the no-money rule waiting for leadership; ``/held approve|decline N``."""
+    words = typed.argument.lower().split()
+    no_sales = ui.services.no_sales
+    if len(words) == 2 and words[0] in ("approve", "decline") and words[1].isdigit():
+        held, _ = await no_sales.decide(ui.member, int(words[1]), approve=words[0] == "approve")
+        ui.tell(f"Held message {held.id} {held.status}; {held.author_handle} is told.")
+        return True
+    if words:
+        ui.tell("/held lists them; /held approve N or /held decline N decides one.", severity="warning")
+        return False
+    waiting = await no_sales.pending(ui.member)
+    lines = [f"{h.id}. {h.author_handle} in #{h.channel_name} ({h.kind}):\n   {h.body}" for h in waiting]
+    ui.show_page(
+        "Held messages",
+        "\n\n".join(lines) + "\n\n/held approve N posts it as written; /held decline N keeps it back."
+        if lines
+        else "No held message is waiting.",
+    )
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -680,6 +795,14 @@ COMMANDS: tuple[Command, ...] = (
         _delete_my_data,
     ),
     Command("mode", "/mode line|full", "plain lines (screen readers, slow links) or the full-screen app", _mode),
+    Command("cw", "/cw TOPIC: message", "send with a content warning (Ctrl+T in the message box starts one)", _cw),
+    Command("show", "/show", "open the newest folded message (or Enter in an empty message box)", _show),
+    Command("triggers", "/triggers [add|remove WORD, on|off]", "your private trigger filter", _triggers),
+    Command("mute", "/mute NAME", "fold someone's messages for you only; they are never told", _mute),
+    Command("unmute", "/unmute NAME", "stop muting someone", _unmute),
+    Command("muted", "/muted", "whom you have muted", _muted),
+    Command("ask-leaders", "/ask-leaders", "send your held message to leadership to approve", _ask_leaders),
+    Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 WHILE_JOINING = ("crisis",)

@@ -7,10 +7,13 @@ calm, safe default so a first start needs no file at all.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from .sales_words import DEFAULT_SOLICITATION_PATTERNS
 
 DATA_DIR_ENV = "SAFESPACE_DATA_DIR"
 
@@ -108,6 +111,11 @@ class Config:
     max_window_height: int = 200
     input_keys_per_second: float = 30.0
     input_key_burst: int = 50
+    # boundaries (issue 11): the no-money rule's patterns (sales_words.py), and flood control: a member
+    # may send flood_burst messages at once, then flood_per_minute (SOS and #911 are never limited)
+    solicitation_patterns: tuple[tuple[str, str], ...] = DEFAULT_SOLICITATION_PATTERNS
+    flood_burst: int = 12  # generous: someone struggling may type many short lines quickly
+    flood_per_minute: float = 30.0
     # encryption at rest (optional): a file holding the database's passphrase, OUTSIDE the data dir
     # (a copy of the dir must not carry its own key). Also SAFESPACE_DB_KEY_FILE, or the systemd
     # credential "safespace-db-key" (LoadCredential=, read from $CREDENTIALS_DIRECTORY).
@@ -224,6 +232,8 @@ def _from_toml(raw: dict, defaults: Config) -> dict[str, Any]:
                 values[key] = tuple(CrisisLine(str(item["name"]), str(item["contact"])) for item in value)
             except (TypeError, KeyError):
                 raise ConfigError("crisis_lines must be a list of tables with name and contact") from None
+        elif key == "solicitation_patterns":
+            values[key] = _solicitation_patterns(value)
         elif key == "self_harm_phrases":
             values[key] = tuple(str(p).lower() for p in value)
         elif key in _SIMPLE and key != "data_dir":
@@ -236,3 +246,17 @@ def _from_toml(raw: dict, defaults: Config) -> dict[str, Any]:
         else:
             raise ConfigError(f"unknown setting {key!r} in config.toml")
     return values
+
+
+def _solicitation_patterns(value: object) -> tuple[tuple[str, str], ...]:
+    """``[[solicitation_patterns]]`` tables of ``kind`` and ``pattern`` (a regular expression)."""
+    try:
+        patterns = tuple((str(item["kind"]), str(item["pattern"])) for item in value)  # type: ignore[attr-defined]
+    except (TypeError, KeyError):
+        raise ConfigError("solicitation_patterns must be a list of tables with kind and pattern") from None
+    for kind, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(f"solicitation_patterns: the pattern for {kind!r} is not valid: {error}") from None
+    return patterns

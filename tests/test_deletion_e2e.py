@@ -21,6 +21,9 @@ SECRETS = {
     "plan": "zebraquartz-plan",
     "checkin": "zebraquartz-checkin",
     "alert": "zebraquartz-sosnote",
+    # one plain word: the search index (FTS5) keeps words one by one, so a hyphenated phrase
+    # above would never be found there even if the index still held it
+    "word": "quokkaveil",
 }
 
 
@@ -84,9 +87,9 @@ async def test_deletion_after_the_grace_week_leaves_no_words_in_the_raw_files(tm
         ann = await Terminal.connect(group.port, group.keys["ann"])
         bea = await Terminal.connect(group.port, group.keys["bea"])  # watching #living-room throughout
         try:
-            await ann.type_line(f"today I want to say {SECRETS['message']}")
-            await ann.wait_for_message("ann", f"today I want to say {SECRETS['message']}")
-            await bea.wait_for_message("ann", f"today I want to say {SECRETS['message']}")
+            await ann.type_line(f"to say {SECRETS['message']} {SECRETS['word']}")
+            await ann.wait_for_message("ann", f"to say {SECRETS['message']} {SECRETS['word']}")
+            await bea.wait_for_message("ann", f"to say {SECRETS['message']} {SECRETS['word']}")
             await _ask_for_deletion(ann)
             assert _query(group.data_dir, "SELECT count(*) FROM deletion_request") == [(1,)]
             raw = _raw(group.data_dir)

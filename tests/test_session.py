@@ -61,7 +61,7 @@ def test_a_mistyped_command_finds_the_one_meant_among_those_the_member_may_use()
 def test_completion_offers_only_what_the_member_may_use():
     assert commands.complete("qu", ANN) == []
     assert commands.complete("qu", SAM) == ["quiet-members"]
-    assert commands.complete("s", ANN) == ["sos", "status", "spoons", "search", "share-plan"]
+    assert commands.complete("s", ANN) == ["sos", "status", "spoons", "search", "share-plan", "show"]
     assert commands.complete("no", ANN) == ["nominate"] and commands.complete("no", SAM) == [
         "notify",
         "nominate",

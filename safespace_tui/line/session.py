@@ -13,6 +13,7 @@ Everything written goes through ``render.plain``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,11 @@ class LineSession:
         self._dialogue: Callable[[], Awaitable[None]] | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._shown: set[int] = set()  # own messages written already (at once, before the fan-out)
+        # whether each waiting line came behind others (a paste of lines): flood control counts a
+        # paste once (services/flood.py); ``_continuing`` is the current line's
+        self._behind: collections.deque[bool] = collections.deque()
+        self._continuing = False
+        self._folded: list[MessageView] = []  # written folded for this member (issue 11); /show opens them
         self._closed = False
         self._paused = False  # the SSH side stopped reading: many lines are waiting
 
@@ -134,6 +140,7 @@ class LineSession:
     def received(self, line: str) -> None:
         """A line the member entered (from the SSH side, without its newline)."""
         if not self._closed:
+            self._behind.append(not self._lines.empty())
             self._lines.put_nowait(line)
             if self._lines.qsize() == MOST_WAITING:
                 self._paused = True
@@ -142,6 +149,7 @@ class LineSession:
     async def _next_line(self) -> str | None:
         """The next line entered (None: the session ends); reading resumes once few are waiting."""
         line = await self._lines.get()
+        self._continuing = self._behind.popleft() if self._behind else False
         if self._paused and self._lines.qsize() <= FEW_WAITING:
             self._paused = False
             self.output.resume_input()
@@ -181,6 +189,7 @@ class LineSession:
         self.listen(member_topic(member.id), self._personal_event)
         self.listen(MEMBERS, self._member_event)
         self.write(GREETING)
+        await services.boundaries.load(member)  # what arrives folded for this member (issue 11)
         try:
             self.member_changed(await services.spoons.ensure_today(member))
         except Exception:  # today's spoons can wait; the session goes on
@@ -558,7 +567,18 @@ class LineSession:
         self._later(ask)
 
     # -- sending ------------------------------------------------------------------------------------
-    async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
+    def show_folded(self) -> bool:
+        """``/show``: the newest message written folded for this member, in full (told to nobody)."""
+        if not self._folded:
+            return False
+        message = self._folded.pop()
+        channel = self.channels.get(message.channel_id)
+        self.write(render.message_line(message, channel.name if channel else "?", self.member.timezone))
+        return True
+
+    async def send(
+        self, text: str, *, care_checked: bool = False, to_crisis: bool = False, content_warning: str = ""
+    ) -> bool:
         """The one path a typed message takes (services.messages.send), as in the app."""
         channel = self.current
         if channel is None:
@@ -566,7 +586,13 @@ class LineSession:
             return True
         try:
             outcome = await self.services.messages.send(
-                self.member, channel.id, text, care_checked=care_checked, to_crisis=to_crisis
+                self.member,
+                channel.id,
+                text,
+                care_checked=care_checked,
+                to_crisis=to_crisis,
+                content_warning=content_warning,
+                continuing=self._continuing,
             )
         except TellMember:
             raise
@@ -578,6 +604,9 @@ class LineSession:
             return True
         if outcome.care_check:
             self._later(lambda: self._care_check(text))
+            return True
+        if outcome.held:  # the no-money rule (issue 11): nobody saw it
+            self.tell(outcome.held + RECALL, severity="warning")
             return True
         if outcome.message is not None:
             self._write_own(outcome.message)
@@ -606,6 +635,12 @@ class LineSession:
     def _write_message(self, message: MessageView) -> None:
         channel = self.channels.get(message.channel_id)
         where = channel.name if channel is not None else "?"
+        fold = self.services.boundaries.fold(self.member, message, in_crisis_channel=where == CRISIS_CHANNEL)
+        if fold:  # a CW, this member's trigger filter or a mute (issue 11): one line, /show opens it
+            self._folded = [*self._folded[-49:], message]
+            when = render.local_time(message.created_at, self.member.timezone)
+            self.write(f"#{render.name(where)} {when} {fold.replace('Enter to show', '/show opens it')}")
+            return
         self.write(render.message_line(message, where, self.member.timezone))
 
     def _write_own(self, message: MessageView) -> None:

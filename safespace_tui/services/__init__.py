@@ -10,6 +10,7 @@ from ..store.db import Store
 from .access import AccessWatch
 from .audit import AuditService
 from .away import AwayService
+from .boundaries import BoundaryService
 from .channel_admin import ChannelAdmin
 from .channels import ChannelService
 from .checkins import CheckInService
@@ -23,6 +24,7 @@ from .group_texts import GroupTextService
 from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .no_sales import NoSalesService
 from .nominations import NominationService
 from .notices import NoticeService
 from .onboarding import OnboardingService
@@ -53,7 +55,11 @@ class Services:
         self.away = AwayService(store, hub, self.spoons)
         self.crisis = CrisisService(config, store, hub, self.presence)
         # every message a member types: cleaned once, crisis rules, posted
-        self.messages = MessageService(config, self.channels, self.crisis)
+        # boundaries (issue 11): the no-money rule and flood control on the send path; CWs, trigger
+        # filters and mutes decided per reader
+        self.no_sales = NoSalesService(config, store, hub, self.channels)
+        self.messages = MessageService(config, self.channels, self.crisis, self.no_sales)
+        self.boundaries = BoundaryService(store, hub)
         self.safety_plans = SafetyPlanService(store)
         # seniors reached outside the app when an SOS waits (issue 9); started by the server
         self.notices = NoticeService(config, store, hub, self.presence)

@@ -21,6 +21,8 @@ from .views import MemberView
 PLAN_READ = "safety_plan.read"
 MESSAGE_MOVED = "message.move_to_911"
 DEBRIEF_READ = "debrief.read"
+HELD_APPROVED = "held_message.approve"  # the no-money rule (issue 11): leadership's decision
+HELD_DECLINED = "held_message.decline"
 NOMINATIONS_READ = "nominations.read"
 SENIOR_FIELDS_READ = "profile.read_seniors_only"
 
@@ -28,6 +30,8 @@ ACTION_WORDS = {
     PLAN_READ: "read the safety plan of",
     MESSAGE_MOVED: "moved to #911 a message by",
     DEBRIEF_READ: "read the debrief notes on an alert of",
+    HELD_APPROVED: "approved a held message by",
+    HELD_DECLINED: "declined a held message by",
     NOMINATIONS_READ: "read the nominations",
     SENIOR_FIELDS_READ: "read the profile fields for senior members of",
     "data.export": "exported the data of",

@@ -60,6 +60,7 @@ def message_view(message: Message, author: Member) -> MessageView:
         created_at=message.created_at,
         kind=message.kind,
         visibility=message.visibility,
+        content_warning=clean_for_display(message.content_warning, multiline=False),
     )
 
 
@@ -181,7 +182,14 @@ class ChannelService:
         return await self.post_clean(actor, channel_id, text, kind=kind, visibility=visibility)
 
     async def post_clean(
-        self, actor: MemberView, channel_id: int, body: str, *, kind: str = "chat", visibility: str = "group"
+        self,
+        actor: MemberView,
+        channel_id: int,
+        body: str,
+        *,
+        kind: str = "chat",
+        visibility: str = "group",
+        content_warning: str = "",
     ) -> MessageView:
         """Commit ``body``, already cleaned by text.clean_text, then tell subscribers."""
 
@@ -192,7 +200,14 @@ class ChannelService:
             if channel.archived_at is not None:
                 raise Invalid(f"#{channel.name} was archived, so it takes no new messages. Your words are still here.")
             author = Member.get_by_id(actor.id)
-            message = Message.create(channel=channel, author=author, body=body, kind=kind, visibility=visibility)
+            message = Message.create(
+                channel=channel,
+                author=author,
+                body=body,
+                kind=kind,
+                visibility=visibility,
+                content_warning=content_warning,
+            )
             record_read(actor.id, channel_id, message.id)
             return message_view(message, author)
 

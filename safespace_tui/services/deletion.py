@@ -22,15 +22,18 @@ from ..hub import MEMBERS, Hub, channel_topic
 from ..store.db import Store
 from ..store.models import (
     Alert,
+    BoundarySettings,
     CareSettings,
     CheckIn,
     Cheer,
     DebriefNote,
     DeletionRequest,
     Goal,
+    HeldMessage,
     Member,
     MemberKey,
     Message,
+    Mute,
     Nomination,
     NoticeAddress,
     Onboarding,
@@ -39,6 +42,7 @@ from ..store.models import (
     SafetyPlan,
     ScreeningNote,
     SpoonLog,
+    TriggerWord,
     WatchSetting,
     utcnow,
 )
@@ -79,12 +83,17 @@ def erase(member_id: int) -> set[int]:
         model.delete().where(model.member == member_id).execute()
     Onboarding.delete().where(Onboarding.member == member_id).execute()
     WatchSetting.delete().where(WatchSetting.member == member_id).execute()
+    # their boundaries (issue 11): trigger words (perhaps copied from the profile), mutes, held messages
+    TriggerWord.delete().where(TriggerWord.member == member_id).execute()
+    Mute.delete().where(Mute.member == member_id).execute()
+    BoundarySettings.delete().where(BoundarySettings.member == member_id).execute()
+    HeldMessage.delete().where(HeldMessage.author == member_id).execute()
     # what they wrote about people they nominated, and their screening notes (joining, issue 10)
     Nomination.update(how_known=REMOVED_TEXT, why_fit=REMOVED_TEXT).where(Nomination.nominator == member_id).execute()
     ScreeningNote.update(body=REMOVED_TEXT).where(ScreeningNote.author == member_id).execute()
     Cheer.delete().where(Cheer.member == member_id).execute()
     PlanShare.delete().where(PlanShare.senior == member_id).execute()
-    Message.update(body=REMOVED_TEXT).where(Message.author == member_id).execute()
+    Message.update(body=REMOVED_TEXT, content_warning="").where(Message.author == member_id).execute()
     DebriefNote.update(body=REMOVED_TEXT).where(DebriefNote.author == member_id).execute()
     Alert.update(note="").where(Alert.member == member_id).execute()
     member = Member.get_by_id(member_id)

@@ -11,7 +11,10 @@ on the way, not a separate send path:
   alert is open is answering it: that raises nothing.
 * Self-harm phrases outside #911, not yet confirmed by the member: nothing is sent;
   ``care_check`` asks the member gently whether it belongs in #911.
-* Otherwise it is posted where it was written.
+* Boundaries (issue 11), after the crisis rules, never before them: flood control (a burst and a
+  sustained rate, services/flood.py), then the no-money rule: a message that solicits is held
+  before anyone sees it (services/no_sales.py) and its author is told why.
+* Otherwise it is posted where it was written, with its content warning if it has one.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..text import MAX_MESSAGE_CHARS, clean_text
+from .boundaries import clean_cw
 from .channels import ChannelService
 from .crisis import CrisisService, RaiseResult, has_sos_words, looks_like_self_harm
+from .flood import FloodGate
+from .no_sales import HELD_WORDS, NoSalesService
 from .views import MemberView, MessageView
 
 
@@ -37,22 +43,38 @@ class SendOutcome:
     alert: RaiseResult | None = None
     care_check: bool = False
     moved: bool = False  # it went to #911 rather than to the channel it was written in
+    held: str = ""  # nothing was sent: the no-money rule held it; these are the words to tell the member
 
 
 class MessageService:
-    def __init__(self, config: Config, channels: ChannelService, crisis: CrisisService) -> None:
+    def __init__(
+        self, config: Config, channels: ChannelService, crisis: CrisisService, no_sales: NoSalesService
+    ) -> None:
         self.config = config
         self.channels = channels
         self.crisis = crisis
+        self.no_sales = no_sales
+        self.flood = FloodGate(config.flood_burst, config.flood_per_minute)
 
     async def send(
-        self, actor: MemberView, channel_id: int, body: str, *, care_checked: bool = False, to_crisis: bool = False
+        self,
+        actor: MemberView,
+        channel_id: int,
+        body: str,
+        *,
+        care_checked: bool = False,
+        to_crisis: bool = False,
+        content_warning: str = "",
+        continuing: bool = False,
     ) -> SendOutcome:
         """Send what ``actor`` typed in ``channel_id`` under the group's rules (see the module).
 
-        Raises TextRejected (kind words; the member's draft stays) for text we cannot accept.
+        Raises TextRejected (kind words; the member's draft stays) for text we cannot accept,
+        and Flooded when the member writes faster than the group can read (``continuing``: a line of
+        a paste after its first, in the line mode: it goes as the first went; see services/flood.py).
         """
         text = clean_text(body, max_chars=MAX_MESSAGE_CHARS)
+        cw = clean_cw(content_warning) if content_warning else ""
         crisis_id = await self.crisis.crisis_channel_id()
         sos_words = has_sos_words(text)
         in_crisis = to_crisis or channel_id == crisis_id
@@ -63,7 +85,12 @@ class MessageService:
             return SendOutcome(message, alert=alert, moved=channel_id != message.channel_id)
         if self._needs_care_check(text, channel_id, crisis_id, care_checked):
             return SendOutcome(None, care_check=True)
-        return SendOutcome(await self.channels.post_clean(actor, channel_id, text))
+        self.flood.take(actor.id, continuing=continuing)
+        kind = self.no_sales.solicits(text)
+        if kind is not None:
+            await self.no_sales.hold(actor, channel_id, text, kind, cw)
+            return SendOutcome(None, held=HELD_WORDS.format(kind=kind))
+        return SendOutcome(await self.channels.post_clean(actor, channel_id, text, content_warning=cw))
 
     def _needs_care_check(self, text: str, channel_id: int, crisis_id: int, care_checked: bool) -> bool:
         """Words of self-harm outside #911 the member has not yet been asked about."""

@@ -91,3 +91,4 @@ class MessageView:
     created_at: datetime
     kind: str = "chat"
     visibility: str = "group"
+    content_warning: str = ""  # the author's CW topic: readers see it folded (services/boundaries.py)

@@ -200,10 +200,21 @@ class Store:
         return total
 
     async def checkpoint(self) -> None:
-        """Write the WAL back into the file and empty it (TRUNCATE), on the writer thread, outside
-        any transaction: after a deletion, the old words are then in neither the -wal nor the db."""
+        """After a deletion: merge the search index, then write the WAL back into the file and empty
+        it (TRUNCATE), on the writer thread, outside any transaction; the old words are then in
+        neither the -wal nor the db.
+
+        The search index (FTS5) only marks a replaced text deleted; its words stay in the index's
+        pages, one by one, until its segments are merged, and 'optimize' merges them now (without
+        it a deleted word was still in the raw file after the checkpoint: tests/test_deletion_e2e.py)."""
+        search = models.MessageSearch._meta.table_name
+
+        def run() -> None:
+            self.db.execute_sql(f'INSERT INTO "{search}"("{search}") VALUES (\'optimize\')')
+            self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._writer, lambda: self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+        await loop.run_in_executor(self._writer, run)
 
     def close(self) -> None:
         """Finish queued writes, then close; connections in pool threads close with them."""

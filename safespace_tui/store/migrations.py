@@ -15,6 +15,7 @@ from .models import (
     ALL_MODELS,
     AlertNotice,
     AuditEntry,
+    BoundarySettings,
     CareSettings,
     Channel,
     CheckIn,
@@ -24,10 +25,13 @@ from .models import (
     Goal,
     GoalNote,
     GroupSetting,
+    HeldMessage,
     Invite,
     Member,
     MentionsSeen,
+    Message,
     MessageSearch,
+    Mute,
     Nomination,
     NoticeAddress,
     Onboarding,
@@ -36,6 +40,7 @@ from .models import (
     SchemaVersion,
     ScreeningNote,
     SessionPreference,
+    TriggerWord,
     WatchSetting,
 )
 
@@ -117,15 +122,19 @@ def _belonging_tables(db: SqliteDatabase) -> None:
     db.create_tables([Profile, Cheer, Goal, GoalNote, DeletionRequest], safe=True)
 
 
+def _boundaries_tables(db: SqliteDatabase) -> None:
+    """5 -> 6 (issue 11): trigger words, mutes, filter switches, messages held by the no-money
+    rule, and a message's content warning. Idempotent: the steps are renumbered at merge."""
+    db.create_tables([TriggerWord, Mute, BoundarySettings, HeldMessage], safe=True)
+    table = Message._meta.table_name
+    if "content_warning" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "content_warning" VARCHAR(60) NOT NULL DEFAULT \'\'')
+
+
 def watch_settings(db: SqliteDatabase) -> None:
     """7 -> 8 (issue 14): a senior member's remembered choice to dock the monitoring pane.
     Idempotent (safe=True), so it may run again after the steps are renumbered."""
     db.create_tables([WatchSetting], safe=True)
-
-
-def _step_of_another_branch(db: SqliteDatabase) -> None:
-    """Version 5 belongs to work merged from another branch; on this branch alone it changes
-    nothing, so a version-5 file still walks on. Replaced by its step when merged."""
 
 
 def _session_preferences(db: SqliteDatabase) -> None:
@@ -139,7 +148,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     2: audit_append_only,
     3: _joining_tables,
     4: _belonging_tables,
-    5: _step_of_another_branch,
+    5: _boundaries_tables,
     6: _catching_up,
     7: watch_settings,
     8: _session_preferences,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -102,6 +103,9 @@ class Message(BaseModel):
     moved_from = ForeignKeyField(Channel, null=True, on_delete="SET NULL", backref="+")
     moved_from_id: int | None
     visibility = CharField(default="group", max_length=12)  # group | seniors | me
+    # the author's "/cw TOPIC": folded for readers. A default in the table too, as the step that adds it
+    # gives one: rows written with plain SQL (a restore, a test's seed) need not name it.
+    content_warning = CharField(default="", max_length=60, constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("channel", "id"), False),)
@@ -301,6 +305,61 @@ class MentionsSeen(BaseModel):
     last_seen_id = IntegerField(default=0)
 
 
+class TriggerWord(BaseModel):
+    """A word or topic a member would rather not meet unwarned: private to them (issue 11)."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    word = CharField(max_length=40)
+
+    class Meta:
+        indexes = ((("member", "word"), True),)
+
+
+class Mute(BaseModel):
+    """``member`` muted ``muted``: private, never told to the muted member (issue 11)."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    muted = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    muted_id: int
+
+    class Meta:
+        indexes = ((("member", "muted"), True),)
+
+
+class BoundarySettings(BaseModel):
+    """A member's own filter switches; no row: the trigger filter is on."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE", unique=True)
+    member_id: int
+    triggers_off = BooleanField(default=False)
+    seeded = BooleanField(default=False)  # the profile's "triggers" field was copied in once
+
+
+class HeldMessage(BaseModel):
+    """A message held by the no-money rule before anyone saw it (issue 11).
+
+    ``held``: only its author knows; ``pending``: sent to leadership to approve;
+    ``approved`` (then posted as ``message``) or ``declined``.
+    """
+
+    author = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    author_id: int
+    channel = ForeignKeyField(Channel, backref="+", on_delete="CASCADE")
+    channel_id: int
+    body = TextField()
+    content_warning = CharField(default="", max_length=60)
+    reason = CharField(default="", max_length=40)  # which kind of pattern matched, never the text
+    status = CharField(default="held", max_length=10)
+    created_at = DateTimeField(default=utcnow)
+    decided_by = ForeignKeyField(Member, null=True, backref="+")
+    decided_by_id: int | None
+    decided_at = DateTimeField(null=True)
+    message = ForeignKeyField(Message, null=True, backref="+", on_delete="SET NULL")
+    message_id: int | None
+
+
 class WatchSetting(BaseModel):
     """A senior member's own choice for the monitoring pane (issue 14): docked beside the
     conversation at 120 columns or more, or not. Kept across sessions."""
@@ -479,5 +538,9 @@ ALL_MODELS = (
     Goal,
     GoalNote,
     DeletionRequest,
+    TriggerWord,
+    Mute,
+    BoundarySettings,
+    HeldMessage,
     SessionPreference,
 )

@@ -37,6 +37,7 @@ from ..services.views import ChannelView, MemberView, MessageView
 from ..text import MAX_MESSAGE_CHARS
 from . import messages as requests
 from .belonging import Belonging
+from .boundaries import Boundaries
 from .crisis_care import CrisisCare
 from .getting_around import GettingAround
 from .joining import Joining
@@ -76,6 +77,7 @@ class Session:
         self.day = MyDay(self)
         self.around = GettingAround(self)
         self._told_up = False  # told once that Up brings back a refused command
+        self.boundaries = Boundaries(self)  # CWs, trigger filter, mutes, held messages (issue 11)
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
@@ -124,6 +126,7 @@ class Session:
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
+        self.boundaries.start()
         self.joining.start()
         self.belonging.start()
 
@@ -311,6 +314,10 @@ class Session:
     def pick_message_to_move(self, channel: ChannelView, messages: list[MessageView]) -> None:
         self.crisis.pick_message_to_move(channel, messages)
 
+    def show_folded(self) -> bool:
+        """``/show``: open the newest message folded for this member, on this screen only."""
+        return self.main.unfold_newest()
+
     async def open_profile(self, handle: str) -> None:
         """``/profile``: your own form; ``/profile NAME``: their page, as you may see it (your own
         name: your page as you see it)."""
@@ -344,6 +351,7 @@ class Session:
         self.listen(PRESENCE, self._presence_changed)
         self.listen(MEMBERS, self._member_event)
         self.listen(CHANNELS, self._channels_changed)
+        await services.boundaries.load(member)  # what folds for this member, before anything is shown
         channels = await services.channels.list_for(member)
         members = await services.members.list()
         if self.taken_down():
@@ -367,7 +375,11 @@ class Session:
         self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
         if (
             self.main.show_history(
-                channel, history, has_older=len(history) >= self.services.config.history_page, new_after=last_read
+                channel,
+                history,
+                has_older=len(history) >= self.services.config.history_page,
+                new_after=last_read,
+                folds=self.boundaries.folds(history),
             )
             and history
         ):
@@ -380,7 +392,9 @@ class Session:
         if channel is None or self.taken_down():
             return
         self.main.show_channel(channel)
-        if self.main.show_history(channel, messages, has_older=has_older, at=message_id) and messages:
+        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in messages]))
+        folds = self.boundaries.folds(messages)  # a result this reader filters stays folded here too
+        if self.main.show_history(channel, messages, has_older=has_older, at=message_id, folds=folds) and messages:
             self._mark_read(channel.id, messages[-1].id)
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
@@ -398,7 +412,9 @@ class Session:
             if current is not None and current.id == event.channel_id:
                 await self._show(current)
         elif isinstance(event, MessageEdited):  # a check-in card changed; its audience may have narrowed
-            self.main.message_edited(event.message, visible=may_see(self.member, event.message))
+            self.main.message_edited(
+                event.message, visible=may_see(self.member, event.message), fold=self.boundaries.fold(event.message)
+            )
         elif isinstance(event, MessageMoved):
             current = self.main.current
             if current is not None and current.id in (event.from_channel_id, event.message.channel_id):
@@ -408,12 +424,12 @@ class Session:
 
     def _message_arrived(self, message: MessageView) -> None:
         mine = message.author_id == self.member.id
-        if not mine and mentions(message.body, self.member.handle):
+        if not mine and mentions(message.body, self.member.handle) and not self.boundaries.muted(message.author_id):
             where = self.main.channel_name(message.channel_id)
             self.interrupt(
                 "mention", f"{message.author_name} mentioned you{f' in #{where}' if where else ''}.", timeout=6
             )
-        if self.main.message_arrived(message, mine=mine):
+        if self.main.message_arrived(message, mine=mine, fold=self.boundaries.fold(message)):
             self._mark_read(message.channel_id, message.id)
 
     def _presence_changed(self, event: PresenceChanged) -> None:
@@ -466,7 +482,12 @@ class Session:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
         self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in older]))
-        self.main.show_older(channel, older, has_older=len(older) >= self.services.config.history_page)
+        self.main.show_older(
+            channel,
+            older,
+            has_older=len(older) >= self.services.config.history_page,
+            folds=self.boundaries.folds(older),
+        )
 
     def _commands_offered(self, request: requests.CommandsOffered) -> None:
         if request.mentions:
@@ -503,15 +524,23 @@ class Session:
             self._told_up = True
             self.tell("Press Up to bring back what you typed.", timeout=5)
 
-    async def send(self, text: str, *, care_checked: bool = False, to_crisis: bool = False) -> bool:
+    async def send(
+        self, text: str, *, care_checked: bool = False, to_crisis: bool = False, content_warning: str = ""
+    ) -> bool:
         """Post ``text`` to the current channel under the crisis rules (in services): SOS words go
-        to #911 with an alert; self-harm talk outside #911 is asked about first. False keeps the draft."""
+        to #911 with an alert; self-harm talk outside #911 is asked about first; the no-money rule
+        may hold it (then the member is told why). False keeps the draft."""
         channel = self.main.current
         if channel is None:
             return False
         try:
             outcome = await self.services.messages.send(
-                self.member, channel.id, text, care_checked=care_checked, to_crisis=to_crisis
+                self.member,
+                channel.id,
+                text,
+                care_checked=care_checked,
+                to_crisis=to_crisis,
+                content_warning=content_warning,
             )
         except TellMember:
             raise
@@ -523,6 +552,9 @@ class Session:
             return False
         if outcome.care_check:
             self.crisis.ask_before_posting(text)
+            return False
+        if outcome.held:
+            self.tell(outcome.held, severity="warning", timeout=30)
             return False
         if outcome.message is not None:  # at once, not after the fan-out to everyone else
             self.main.show_own_message(outcome.message)

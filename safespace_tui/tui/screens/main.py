@@ -185,36 +185,45 @@ class MainScreen(CrisisKeysFirst):
         has_older: bool,
         new_after: int | None = None,
         at: int | None = None,
+        folds: dict[int, str] | None = None,
     ) -> bool:
         """Show ``history`` if ``channel`` is still the one shown; returns whether it was.
         ``new_after``: the last message read before, the "new since you were last here" line
-        goes after it; ``at``: a message to show and mark (a search result)."""
+        goes after it; ``at``: a message to show and mark (a search result); ``folds``: message
+        id -> the folded line this reader sees instead (services/boundaries.py)."""
         if self.current is not channel or not self.is_attached:
             return False
-        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at)
+        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at, folds=folds)
         return True
 
-    def show_older(self, channel: ChannelView, older: list[MessageView], *, has_older: bool) -> None:
+    def show_older(
+        self,
+        channel: ChannelView,
+        older: list[MessageView],
+        *,
+        has_older: bool,
+        folds: dict[int, str] | None = None,
+    ) -> None:
         if self.current is channel and self.is_attached:
-            self.query_one(MessageLog).prepend(older, has_older=has_older)
+            self.query_one(MessageLog).prepend(older, has_older=has_older, folds=folds)
 
-    def message_arrived(self, message: MessageView, *, mine: bool) -> bool:
+    def message_arrived(self, message: MessageView, *, mine: bool, fold: str | None = None) -> bool:
         """A new message: shown if its channel is open (returns True), else counted as unread."""
         if self.current is not None and message.channel_id == self.current.id:
-            self.query_one(MessageLog).append(message)
+            self.query_one(MessageLog).append(message, fold)
             return True
         if not mine:
             self.query_one(ChannelList).bump_unread(message.channel_id)
             self.set_unread_elsewhere()
         return False
 
-    def message_edited(self, message: MessageView, *, visible: bool) -> None:
+    def message_edited(self, message: MessageView, *, visible: bool, fold: str | None = None) -> None:
         """Show the new words, or drop the message if its author narrowed who may see it."""
         if self.current is None or message.channel_id != self.current.id:
             return
         log_widget = self.query_one(MessageLog)
         if visible:
-            log_widget.replace(message)
+            log_widget.replace(message, fold)
         else:
             log_widget.remove_message(message.id)
 
@@ -229,6 +238,10 @@ class MainScreen(CrisisKeysFirst):
             log_widget = self.query_one(MessageLog)
             log_widget.append(message)
             textual_fixes.repaint_now(log_widget)
+
+    def unfold_newest(self) -> bool:
+        """Open the newest message folded for this reader (Enter in an empty box, or /show)."""
+        return self.is_attached and self.query_one(MessageLog).unfold_newest()
 
     # -- the seniors' monitoring pane, docked (tui/watch.py) ---------------------------------------
     @property
@@ -366,6 +379,11 @@ class MainScreen(CrisisKeysFirst):
 
     def action_jump_newest(self) -> None:
         self.query_one(MessageLog).scroll_end(animate=False, immediate=True, force=True)
+
+    def on_message_box_empty_enter(self, event: MessageBox.EmptyEnter) -> None:
+        """Enter with nothing to send opens the newest folded message, here, for this reader only."""
+        event.stop()
+        self.unfold_newest()
 
     @on(OptionList.OptionSelected, "#channels")
     def _channel_selected(self, event: OptionList.OptionSelected) -> None:

@@ -1,11 +1,14 @@
 """Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / or @ completes;
-Up in an empty box recalls what was entered before (a refused command is never lost)."""
+Up in an empty box recalls what was entered before (a refused command is never lost); Ctrl+T starts
+a content warning; Enter in an empty box opens the newest folded message."""
 
 from __future__ import annotations
 
 import os.path
 
 from textual import events
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Location
 
@@ -21,6 +24,11 @@ class MessageBox(TextArea):
     It overrides ``TextArea._on_key`` and ``_on_paste``: private names, but the way Textual's own
     TextArea guide extends the widget (listed and guarded in textual_fixes).
     """
+
+    BINDINGS = [Binding("ctrl+t", "content_warning", "CW", show=False)]
+
+    class EmptyEnter(Message):
+        """Enter with nothing to send: the screen opens the newest message folded for this reader."""
 
     def __init__(self, *, command_names: list[str], id: str | None = None) -> None:
         """``command_names``: the commands this member may use, which Tab completes after ``/``."""
@@ -47,6 +55,8 @@ class MessageBox(TextArea):
                 submitted = Submitted(text)
                 self.screen.post_message(submitted)  # from the screen: this box is busy until answered
                 await submitted.answered.wait()
+            else:
+                self.post_message(self.EmptyEnter())
             return
         if event.key == "tab" and self._completing():
             event.stop()
@@ -173,6 +183,12 @@ class MessageBox(TextArea):
             self.post_message(PasteRefused(len(text)))
             return
         self.insert(text)
+
+    def action_content_warning(self) -> None:
+        """Ctrl+T: begin the draft with ``/cw `` (the member types the topic, a colon, then the message)."""
+        if not self.text.lstrip().lower().startswith("/cw "):
+            self.load_text("/cw " + self.text.lstrip())
+        self.move_cursor((0, 4))
 
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""

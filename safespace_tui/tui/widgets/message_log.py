@@ -32,9 +32,9 @@ from .message_selection import MessageAction, MessageSelection
 _GUTTER = 6
 _DIM = Style(dim=True)
 _SELECTED = Style(reverse=True)
-# (message, cheers, ascii, width, time zone) -> its lines; oldest first out. Sessions keep their own references,
-# so this only decides how long an unshown message stays ready for the next session to open it.
-_SHARED_LINES: dict[tuple[MessageView, Counts, bool, int, str], tuple[Strip, ...]] = {}
+# (message, cheers, ascii, width, time zone, folded line or "") -> its lines; oldest first out. Sessions keep
+# their own references, so this only decides how long an unshown message stays ready for the next session.
+_SHARED_LINES: dict[tuple[MessageView, Counts, bool, int, str, str], tuple[Strip, ...]] = {}
 _SHARED_LINES_MAX = 1000
 # A session open for days kept every message that arrived, and its lines, forever (issue 15). The
 # log keeps the newest MAX_MESSAGES that arrived live; the oldest go, and scrolling up loads them
@@ -112,14 +112,25 @@ class MessageLog(ScrollView, can_focus=True):
         self._loading_older = False
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
         self._finished_key: tuple | None = None
+        # message id -> the folded line this reader sees instead (a CW, their trigger filter, a
+        # mute), decided per reader in services/boundaries.py; opened one at a time (unfold_newest)
+        self._folds: dict[int, str] = {}
 
     # -- content
     def set_messages(
-        self, messages: list[MessageView], *, has_older: bool, new_after: int | None = None, at: int | None = None
+        self,
+        messages: list[MessageView],
+        *,
+        has_older: bool,
+        new_after: int | None = None,
+        at: int | None = None,
+        folds: dict[int, str] | None = None,
     ) -> None:
         """Show ``messages``; the "new since you were last here" line goes after ``new_after``
-        (when something newer is shown), and ``at`` is marked and scrolled to."""
+        (when something newer is shown), and ``at`` is marked and scrolled to. ``folds``: message
+        id -> the folded line this reader sees instead (services/boundaries.py)."""
         self._messages = list(messages)
+        self._folds = dict(folds or {})
         self.has_older = has_older
         self._loading_older = False
         # Only for someone who was here before: on a first visit everything is new.
@@ -152,9 +163,11 @@ class MessageLog(ScrollView, can_focus=True):
     def new_below(self) -> int:
         return self._new_below
 
-    def append(self, message: MessageView) -> None:
+    def append(self, message: MessageView, fold: str | None = None) -> None:
         if self._messages and message.id <= self._messages[-1].id:
             return  # already shown (history load raced a live message)
+        if fold:
+            self._folds[message.id] = fold
         at_bottom = self.scroll_y >= self.max_scroll_y - 1
         self._messages.append(message)
         if self._width:
@@ -171,11 +184,12 @@ class MessageLog(ScrollView, can_focus=True):
             self._set_new_below(self._new_below + 1)
         self.refresh()
 
-    def prepend(self, messages: list[MessageView], *, has_older: bool) -> None:
+    def prepend(self, messages: list[MessageView], *, has_older: bool, folds: dict[int, str] | None = None) -> None:
         self.has_older = has_older
         self._loading_older = False
         if not messages:
             return
+        self._folds.update(folds or {})
         new_lines: list[Strip] = []
         counts: list[int] = []
         for message in messages:
@@ -208,11 +222,15 @@ class MessageLog(ScrollView, can_focus=True):
         if not at_bottom:
             self.scroll_to(y=max(self.scroll_y - lines, 0), animate=False, immediate=True, force=True)
 
-    def replace(self, message: MessageView) -> None:
+    def replace(self, message: MessageView, fold: str | None = None) -> None:
         """An edited message (a check-in card): redraw it in place, if shown."""
         for index, shown in enumerate(self._messages):
             if shown.id == message.id:
                 self._messages[index] = message
+                if fold:
+                    self._folds[message.id] = fold
+                else:
+                    self._folds.pop(message.id, None)
                 self._relayout()
                 return
 
@@ -226,6 +244,14 @@ class MessageLog(ScrollView, can_focus=True):
     @property
     def messages(self) -> list[MessageView]:
         return self._messages
+
+    def unfold_newest(self) -> bool:
+        """Open the newest folded message for this reader only; False when none is folded."""
+        for message in reversed(self._messages):
+            if self._folds.pop(message.id, None) is not None:
+                self._relayout()
+                return True
+        return False
 
     # -- cheers
     def set_cheers(self, counts: dict[int, Counts], *, relayout: bool = False) -> None:
@@ -323,10 +349,11 @@ class MessageLog(ScrollView, can_focus=True):
         one rendering per message instead of one per session, and one copy in memory.
         """
         cheers = self._cheers.get(message.id, ())
-        key = (message, cheers, self.ascii_cheers, self._width, self._zone.key)
+        fold = self._folds.get(message.id, "")
+        key = (message, cheers, self.ascii_cheers, self._width, self._zone.key, fold)
         lines = _SHARED_LINES.get(key)
         if lines is None:
-            lines = _SHARED_LINES[key] = tuple(self._draw_message(message))
+            lines = _SHARED_LINES[key] = tuple(self._draw_message(message, fold))
             if len(_SHARED_LINES) > _SHARED_LINES_MAX:
                 del _SHARED_LINES[next(iter(_SHARED_LINES))]
         return lines
@@ -346,13 +373,20 @@ class MessageLog(ScrollView, can_focus=True):
             lines = (Strip(list(divider.render(self.app.console)), divider.cell_len), *lines)
         return lines
 
-    def _draw_message(self, message: MessageView) -> list[Strip]:
-        """Time in a gutter, then name and body wrapped with a hanging indent."""
+    def _draw_message(self, message: MessageView, fold: str = "") -> list[Strip]:
+        """Time in a gutter, then name and body wrapped with a hanging indent.
+
+        Folded for this reader: one dim line instead of the body (and no name for a muted member).
+        """
         width = max(self._width - 1, 16)
         body_style = "italic" if message.kind in ("system", "away") else ""
-        text = Text.assemble(
-            (isolate_rtl(message.author_name), "bold"), "  ", (isolate_rtl(message.body), body_style), overflow="fold"
-        )
+        if fold:
+            text = Text(fold, "dim italic", overflow="fold")
+        else:
+            text = Text.assemble((isolate_rtl(message.author_name), "bold"), "  ", overflow="fold")
+            if message.content_warning:
+                text.append(f"(CW: {isolate_rtl(message.content_warning)}) ", "dim")
+            text.append(isolate_rtl(message.body), body_style)
         if message.visibility != "group":
             private = "senior members only" if message.visibility == "seniors" else "only you"
             text.append(f"  ({private})", "dim")
