@@ -66,3 +66,18 @@ async def test_esc_in_selection_mode_returns_to_the_message_box(world):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.focused, MessageBox)
+
+
+async def test_after_choosing_a_message_the_title_line_is_the_channels_again(world):
+    """The selection hint borrows the title line; Esc gives it back even after a page was opened
+    and closed on the way (it stayed behind once the title learnt to skip redrawing itself)."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key in ("h", "i", "enter", "f10", "1", "w", "escape", "1", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert isinstance(app.focused, MessageBox)
+        title = str(app.screen.query_one("#channel-title").render())
+        assert "Up/Down choose" not in title and "#living-room" in title, title

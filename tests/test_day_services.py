@@ -357,7 +357,7 @@ async def test_leaving_deletes_nothing(world):
     await services.checkins.save(ann, CheckInDraft(spoons=5, mood=3))
     result = await services.away.step_away(ann, leaving=True, note="take care")
     assert result.member.status == "away" and result.member.away_until is None
-    assert result.note.body.startswith("is leaving the group")
+    assert result.note.body == "take care"  # their own words alone: the app adds none (issue 10)
     assert services.store.read_sync(lambda: Message.select().where(Message.author == ann.id).count()) == 3
     assert services.store.read_sync(lambda: CheckIn.select().count()) == 1
     assert (await services.members.get(ann.id)).handle == "ann"

@@ -13,6 +13,7 @@ from safespace_tui.tui.screens.crisis import ChoiceScreen
 from safespace_tui.tui.screens.finding import ChannelSwitcher, FoundScreen
 from safespace_tui.tui.widgets.channel_list import ChannelList
 from safespace_tui.tui.widgets.key_bar import KeyBar
+from safespace_tui.tui.widgets.member_list import MemberList
 from safespace_tui.tui.widgets.message_box import MessageBox
 from safespace_tui.tui.widgets.message_log import NEW_SINCE, MessageLog
 
@@ -77,6 +78,17 @@ async def test_typing_while_the_channel_list_has_the_focus_goes_into_the_box(wor
         app.screen.query_one(ChannelList).focus()
         await pilot.press(*"hi ann")
         assert box(app).text == "hi ann"
+
+
+async def test_typing_while_the_member_list_has_the_focus_goes_into_the_box(world):
+    """The member list has Up, Down and Enter of its own; a letter or a slash is writing."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(MemberList).focus()
+        await pilot.press(*"/members")
+        assert box(app).text == "/members"
 
 
 async def test_a_refused_command_leaves_the_box_empty_and_up_brings_it_back(world):

@@ -160,8 +160,9 @@ async def test_full_disk_gives_a_kind_message_keeps_the_draft_and_the_server(tin
         ann.send(draft)
         await ann.wait_for(draft)
         ann.press("enter")
-        await ann.wait_for("out of room")
-        await ann.wait_for(draft[:20])  # the draft is back in the box (its end is under the notice)
+        await ann.wait_for("the server is out of")  # the notice wraps: "…out of / room, so…"
+        await ann.wait_gone("the server is out of", timeout=40)  # it stands over the box a while
+        await ann.wait_for(draft)  # the draft is still in the box
         assert not ann.closed.is_set() and group.server.proc.poll() is None
 
         os.unlink(filler)

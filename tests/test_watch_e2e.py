@@ -7,6 +7,7 @@ through the hub; an "only me" check-in changes nothing on it; a plain member's F
 
 from __future__ import annotations
 
+import re
 import time
 
 from harness import Terminal
@@ -24,7 +25,8 @@ def keys(term: Terminal, *items: str) -> None:
 
 def pane_lines(term: Terminal) -> list[str]:
     """The docked pane's column (the right-hand 46 columns) of sam's screen."""
-    return [line[-46:].strip("▏▕ ") for line in term.text().splitlines()]
+    # what stands right of the conversation's border, so the channel title's tail never counts
+    return [re.split("[▏▕]", line.rstrip("▏▕ ")[-46:])[-1].strip() for line in term.text().splitlines()]
 
 
 async def test_a_docked_pane_shows_a_member_struggling_while_the_senior_types_on(group):

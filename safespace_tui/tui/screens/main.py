@@ -95,12 +95,12 @@ class MainScreen(CrisisKeysFirst):
 
     # -- nothing typed is lost -------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
-        """A character typed while the conversation or the channel list has the focus goes into
-        the box (it used to be dropped without a sign)."""
+        """A character typed while the conversation, the channel list or the member list has the
+        focus goes into the box (it used to be dropped without a sign)."""
         box = self.query_one(MessageBox)
         if box.has_focus or not event.is_printable or event.character is None:
             return
-        if self.focused is not None and not isinstance(self.focused, (MessageLog, ChannelList)):
+        if self.focused is not None and not isinstance(self.focused, (MessageLog, ChannelList, MemberList)):
             return  # a pane with letter keys of its own (the seniors' monitoring pane) keeps them
         event.stop()
         event.prevent_default()
@@ -298,6 +298,7 @@ class MainScreen(CrisisKeysFirst):
         """While a message is being chosen, the title line says which keys do what."""
         if event.hint:
             self.query_one("#channel-title", Static).update(Text(event.hint, "bold"))
+            self._title_shown = None  # the hint stands there now: the title is drawn anew after it
         elif self.current is not None:
             self.show_channel(self.current)
 
