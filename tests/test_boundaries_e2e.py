@@ -50,9 +50,10 @@ async def test_a_content_warning_is_folded_for_readers_and_opened_per_reader(gro
         cat.send("/show")
         cat.press("enter")
         await cat.wait_for("ann  (CW: tired) long day at the hospital")
-        # a CW that is not "TOPIC: message" is explained and the draft kept
+        # a CW that is not "TOPIC: message" is explained, and Up brings the words back to mend
         await ann.type_line("/cw no colon here")
         await ann.wait_for("Write the topic, a colon")
+        ann.press("up")
         await ann.wait_for("/cw no colon here")
     finally:
         await close_all(terminals)

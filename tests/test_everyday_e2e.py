@@ -16,9 +16,7 @@ MEMBERS = dict.fromkeys(("ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal")
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
-    # The search story types 31 lines in a row: flood control (tested in test_boundaries_e2e) lifted.
-    config = "flood_burst = 1000\nflood_per_minute = 6000\n"
-    with running_group(tmp_path_factory.mktemp("everyday"), MEMBERS, config) as g:
+    with running_group(tmp_path_factory.mktemp("everyday"), MEMBERS) as g:
         yield g
 
 

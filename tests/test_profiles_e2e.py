@@ -97,7 +97,7 @@ async def test_a_new_name_shows_live_on_an_open_profile_and_the_directory(four):
         await bea.wait_for("Samuel  @sam")
         bea.press("escape")
         await bea.wait_gone("@sam")
-        bea.press("shift+tab")  # from the member list back to the message box
+        # typed while the member list has the focus: it goes into the message box
         await bea.type_line("/members")
         await bea.wait_for("Enter opens a profile")
         await bea.wait_for("Samuel")
