@@ -9,6 +9,7 @@ at their next session, in kind words and never the screening notes.
 
 from __future__ import annotations
 
+from .. import commands
 from ..services.nominations import Outcome, nomination_topic
 from ..services.onboarding import AGREEMENTS, AGREEMENTS_MEANING, JOINED, welcome_line
 from ..services.views import MemberView
@@ -16,6 +17,11 @@ from ..text import TextRejected, validate_handle
 from .messages import Refused
 from .screens.onboarding import AgreementsScreen, CharterPage, DetailsScreen, WelcomeScreen
 from .session_part import SessionPart
+
+WHILE_JOINING_WORDS = (
+    "While you're joining, Ctrl+S (or /sos) reaches a senior member and F2 (or /crisis) shows the "
+    "crisis lines. Everything else opens once you've joined."
+)
 
 
 class Joining(SessionPart):
@@ -79,6 +85,17 @@ class Joining(SessionPart):
             return answer.message
         self.session.joining_changed(answer)
         return None
+
+    async def typed(self, text: str) -> None:
+        """A /command typed in an onboarding box: help is always there (``commands.WHILE_JOINING``),
+        nothing else of the group is yet."""
+        typed = commands.parse(text)
+        if typed is None:
+            return
+        if typed.name not in commands.WHILE_JOINING:
+            self.tell(WHILE_JOINING_WORDS, timeout=15)
+            return
+        await self.session.told(commands.run(self.session, typed))
 
     # -- what members hear
     def _someone_joined(self, member: MemberView) -> None:

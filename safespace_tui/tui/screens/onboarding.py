@@ -17,8 +17,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from ...commands import parse
+from ..messages import TypedWhileJoining
+
 Save = Callable[..., Awaitable[str | None]]  # None: saved; else what to tell the newcomer
 LEAVE_HINT = "Ctrl+Q leaves; your place keeps, and you pick up here next time."
+
+
+def typed_command(screen: Screen[None], event: Input.Submitted, was: str) -> bool:
+    """``/sos`` or ``/crisis`` typed in a box: asked of the session, never saved as a name or a
+    welcome; the box goes back to what it held (``was``). Help is there from the first screen."""
+    if parse(event.value) is None:
+        return False
+    screen.post_message(TypedWhileJoining(event.value))
+    event.input.value = was
+    return True
 
 
 class CharterPage(Screen[int]):
@@ -114,6 +127,10 @@ class DetailsScreen(Screen[None]):
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        boxes = ("details-name", "details-pronouns", "details-timezone")
+        was = dict(zip(boxes, self._values, strict=True)).get(event.input.id or "", "")
+        if typed_command(self, event, was):
+            return
         if event.input.id != "details-timezone":
             self.focus_next()
             return
@@ -159,6 +176,8 @@ class WelcomeScreen(Screen[None]):
     @on(Input.Submitted, "#welcome-line")
     async def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if typed_command(self, event, self._line):
+            return
         refusal = await self._save(event.value)
         if refusal is None:
             self.dismiss(None)

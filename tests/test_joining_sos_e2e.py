@@ -1,0 +1,84 @@
+"""A newcomer still joining can ask for help: SOS from onboarding, over real SSH.
+
+Onboarding shows nothing of the group, but help is there from the first screen: Ctrl+S (and
+/sos typed in a box) raises an SOS that reaches the senior members online like any other; the
+newcomer sees what happened and the crisis lines, and stays in their joining steps (no #911
+for someone not yet a member).
+"""
+
+from __future__ import annotations
+
+from harness import Terminal, make_key
+
+from test_joining_e2e import agree_to_all, join, read_charter, redeem, told
+
+SOS_QUESTION = "SOS: ask a senior member for help now?"
+EMPTY_NAME = "name, e.g. dana"  # the name box's placeholder
+
+
+async def test_a_newcomer_presses_ctrl_s_and_a_senior_is_alerted(group, tmp_path):
+    code = group.cli("invite", "create", "--for", "fern").stdout.strip()
+    sam = await Terminal.connect(group.port, group.keys["sam"])
+    fern = await join(group.port, make_key(tmp_path, "fern"))
+    try:
+        await redeem(fern, code)
+        await fern.wait_for("page 1 of")
+        fern.press("ctrl+s")
+        await fern.wait_for(SOS_QUESTION)
+        await fern.wait_for("1 senior member is online")
+        await fern.type_line("scared tonight")
+        await fern.wait_for("1 senior member was alerted")
+        await fern.wait_for("stay right here")
+        await fern.wait_for("Samaritans")
+        assert "#911" not in fern.text().replace("once you've joined, #911", "")
+        await sam.wait_for("fern (@new-")
+        await sam.wait_for("needs help now")
+        await sam.wait_for("scared tonight")
+        assert "scared tonight" in group.cli("alerts", "show", "1").stdout
+
+        # the senior takes it: the newcomer hears who, and stays in onboarding
+        sam.press("f3")
+        await sam.wait_for("Alerts (most urgent first)")
+        sam.send("a")
+        await fern.wait_for("sam is with you now. They will reach out to you.")
+        await told(fern, "sam has seen your SOS and will reach out to you")
+        fern.press("escape")
+        await fern.wait_for("page 1 of")
+        assert "Channels" not in fern.text()
+    finally:
+        await sam.close()
+        await fern.close()
+
+
+async def test_a_newcomer_types_sos_in_an_onboarding_box(group, tmp_path):
+    """/sos in the name box runs the SOS (never saved as a name); other commands wait for joining."""
+    code = group.cli("invite", "create", "--for", "gil").stdout.strip()
+    sam = await Terminal.connect(group.port, group.keys["sam"])
+    key = make_key(tmp_path, "gil")
+    gil = await join(group.port, key)
+    try:
+        await redeem(gil, code)
+    finally:
+        await gil.close()
+    gil = await Terminal.connect(group.port, key, wait_for="page 1 of")  # her key is hers: the ordinary door
+    try:
+        await read_charter(gil)
+        await agree_to_all(gil)
+        gil.press("ctrl+u")  # acts once the name box has the focus: then its placeholder shows
+        await gil.wait_for(EMPTY_NAME)
+        await gil.type_line("/members")
+        await told(gil, "Everything else opens once you've joined")
+        await gil.wait_gone(EMPTY_NAME)  # the box has its name back
+        gil.press("ctrl+u")
+        await gil.wait_for(EMPTY_NAME)
+        await gil.type_line("/sos")
+        await gil.wait_for(SOS_QUESTION)
+        gil.press("enter")
+        await gil.wait_for("1 senior member was alerted")
+        await sam.wait_for("needs help now")
+        gil.press("escape")
+        await gil.wait_for("About you")
+        assert "gil" in gil.text()  # the suggested name is back in its box
+    finally:
+        await sam.close()
+        await gil.close()
