@@ -60,6 +60,27 @@ async def test_a_member_who_left_can_be_invited_back_with_a_new_key(group):
         await term.close()
 
 
+async def _set_boundaries(
+    group, name: str, trigger: str, *, mute: str, filter_off: bool = False, held: str = ""
+) -> None:
+    """``name`` adds a trigger word, mutes someone, maybe turns the filter off and writes a message
+    the no-money rule holds, as a member does, over SSH."""
+    term = await Terminal.connect(group.port, group.keys[name])
+    try:
+        await term.type_line(f"/triggers add {trigger}")
+        await term.wait_for("Added.")
+        await term.type_line(f"/mute {mute}")
+        await term.wait_for(f"Muted {mute}.")
+        if filter_off:
+            await term.type_line("/triggers off")
+            await term.wait_for("Your trigger filter is off")
+        if held:
+            await term.type_line(held)
+            await term.wait_for("asks for money")
+    finally:
+        await term.close()
+
+
 def _openssh_export(group, name: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         openssh_args(group.port, group.keys[name], "127.0.0.1", "export"),
@@ -76,12 +97,22 @@ async def test_ssh_export_gives_a_member_their_own_data_only(group):
     in the audit log (ids and fixed words only)."""
     await _say(group, "bea", "bea's private worry about the weekend")
     await _say(group, "ann", "thinking of you @bea")
+    await _set_boundaries(group, "bea", "storms", mute="ann")  # bea's own: never in ann's export
+    await _set_boundaries(group, "ann", "knives", mute="bea", filter_off=True, held="Venmo me for rent please")
     result = await asyncio.to_thread(_openssh_export, group, "ann")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["member"]["handle"] == "ann"
     assert [m["body"] for m in data["messages"]] == ["thinking of you @bea"]
     assert "worry about the weekend" not in result.stdout
+    # her own boundaries: trigger words, the filter's switch, whom she muted, what was held
+    boundaries = data["boundaries"]
+    assert boundaries["trigger_words"] == ["knives"] and boundaries["trigger_filter_on"] is False
+    assert boundaries["muted"] == ["bea"]
+    assert [(h["body"], h["status"], h["channel"]) for h in boundaries["held_messages"]] == [
+        ("Venmo me for rent please", "held", "living-room")
+    ]
+    assert "storms" not in result.stdout
     from harness import fingerprint
 
     assert [k["fingerprint"] for k in data["keys"]] == [fingerprint(group.keys["ann"])]
