@@ -41,6 +41,19 @@ async def test_removed_then_restored_member_logs_in_with_their_history(group):
         await term.close()
 
 
+def test_removing_the_only_admin_is_refused_before_the_question(group):
+    """``member remove`` on the group's only admin says so at once: no "Remove boss?" that a "y"
+    answers only to hear no; nothing changes. With a second admin, the question comes as usual."""
+    group.add("boss", role="admin")
+    refused = safespace(group.data_dir, "member", "remove", "boss", input="y\n", check=False)
+    assert refused.returncode == 1 and "only admin" in refused.stderr
+    assert "Remove boss?" not in refused.stdout
+    assert "boss" in group.cli("member", "list").stdout
+    group.add("deputy", role="admin")
+    asked = safespace(group.data_dir, "member", "remove", "boss", input="y\n")
+    assert "Remove boss?" in asked.stdout and "Removed boss" in asked.stdout
+
+
 async def test_a_member_who_left_can_be_invited_back_with_a_new_key(group):
     """The hole the issue names: after ``member remove bea --yes``, ``member add bea`` said the name
     exists and ``member key add bea`` said it did not. Now adding bea again brings her back (same
