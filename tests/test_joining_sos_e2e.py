@@ -82,3 +82,30 @@ async def test_a_newcomer_types_sos_in_an_onboarding_box(group, tmp_path):
     finally:
         await sam.close()
         await gil.close()
+
+
+async def test_a_welcome_with_the_sos_words_is_an_sos_the_newcomer_is_told_of(group, tmp_path):
+    """The hello for #living-room says SOS: it goes to #911 and alerts the seniors, as any message
+    with those words does, and the newcomer (a member now) sees the same "SOS sent" answer."""
+    code = group.cli("invite", "create", "--for", "hal").stdout.strip()
+    sam = await Terminal.connect(group.port, group.keys["sam"])
+    hal = await join(group.port, make_key(tmp_path, "hal"))
+    try:
+        await redeem(hal, code)
+        await read_charter(hal)
+        await agree_to_all(hal)
+        hal.press("ctrl+u")  # once the name box has the focus (its placeholder shows), keys go in order
+        await hal.wait_for(EMPTY_NAME)
+        await hal.type_line("hal")
+        await hal.type_line("he/him")
+        hal.press("enter")  # time zone: UTC as given
+        await hal.wait_for("Say hello")
+        hal.press("ctrl+u")
+        await hal.wait_gone("Glad to be here")
+        await hal.type_line("SOS, this is all too much tonight")
+        await hal.wait_for("1 senior member was alerted")
+        await hal.wait_for("Your message is in #911")
+        await sam.wait_for("needs help now")
+    finally:
+        await sam.close()
+        await hal.close()

@@ -10,6 +10,7 @@ at their next session, in kind words and never the screening notes.
 from __future__ import annotations
 
 from .. import commands
+from ..services.messages import SendOutcome
 from ..services.nominations import Outcome, nomination_topic
 from ..services.onboarding import AGREEMENTS, AGREEMENTS_MEANING, JOINED, welcome_line
 from ..services.views import MemberView
@@ -25,6 +26,8 @@ WHILE_JOINING_WORDS = (
 
 
 class Joining(SessionPart):
+    _posted: SendOutcome | None = None  # what became of the welcome line, once it is posted
+
     def onboard_first(self) -> bool:
         """A newcomer's session starts with onboarding (True), not the group."""
         if not self.member.joining:
@@ -56,6 +59,9 @@ class Joining(SessionPart):
             )
         await self.app.push_screen_wait(WelcomeScreen(welcome_line(self.member), self._welcome))
         self.session.joined(self.member)
+        posted, self._posted = self._posted, None
+        if posted is not None and posted.alert is not None:  # a welcome with the SOS words: an SOS
+            self.session.crisis.show_sent(posted.alert, moved=posted.moved)
 
     async def _suggested_name(self) -> str:
         if not self.member.handle.startswith("new-"):
@@ -80,10 +86,11 @@ class Joining(SessionPart):
         return None
 
     async def _welcome(self, line: str) -> str | None:
-        answer = await self.session.told(self.services.onboarding.finish(self.member, line), quietly=True)
+        answer = await self.session.told(self.services.onboarding.finish_and_post(self.member, line), quietly=True)
         if isinstance(answer, Refused):
             return answer.message
-        self.session.joining_changed(answer)
+        member, self._posted = answer
+        self.session.joining_changed(member)
         return None
 
     async def typed(self, text: str) -> None:
