@@ -77,8 +77,17 @@ async def test_a_newcomer_types_sos_in_an_onboarding_box(group, tmp_path):
         await gil.wait_for("1 senior member was alerted")
         await sam.wait_for("needs help now")
         gil.press("escape")
-        await gil.wait_for("About you")
-        assert "gil" in gil.text()  # the suggested name is back in its box
+        await gil.wait_gone("1 senior member was alerted")
+        assert "About you" in gil.text() and "gil" in gil.text()  # the suggested name is back in its box
+        # and taken back, from the same box
+        gil.press("ctrl+u")
+        await gil.wait_for(EMPTY_NAME)
+        await gil.type_line("/withdraw")
+        await gil.wait_for("Take back your SOS?")
+        gil.send("1")
+        await told(gil, "Your SOS is taken back")
+        await sam.wait_for("took their SOS back")
+        assert "About you" in gil.text()
     finally:
         await sam.close()
         await gil.close()
