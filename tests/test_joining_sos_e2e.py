@@ -9,7 +9,6 @@ for someone not yet a member).
 from __future__ import annotations
 
 from harness import Terminal, make_key
-
 from test_joining_e2e import agree_to_all, join, read_charter, redeem, told
 
 SOS_QUESTION = "SOS: ask a senior member for help now?"
