@@ -22,6 +22,9 @@ from ..messages import TypedWhileJoining
 
 Save = Callable[..., Awaitable[str | None]]  # None: saved; else what to tell the newcomer
 LEAVE_HINT = "Ctrl+Q leaves; your place keeps, and you pick up here next time."
+# Under the title of every onboarding screen, so no narrow terminal cuts it off: help comes before
+# anything else of the group does (commands.WHILE_JOINING).
+HELP_HINT = "Need someone now? Ctrl+S reaches a senior member; F2 shows crisis lines."
 
 
 def typed_command(screen: Screen[None], event: Input.Submitted, was: str) -> bool:
@@ -50,6 +53,7 @@ class CharterPage(Screen[int]):
         with Vertical(id="onboarding", classes="onboarding"):
             title = "Welcome. Our charter" + (f", page {self._number + 1} of {self._total}" if self._total > 1 else "")
             yield Static(Text(title, "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             with VerticalScroll(id="charter-page", can_focus=True):
                 yield Static(Text(self._body), markup=False)  # the group's text: plain, never markup
             back = "   ·   ← back" if self._number else ""
@@ -78,6 +82,7 @@ class AgreementsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("What we agree", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(Text(self._meaning), markup=False)
             yield Static(Text("Please tick each one (Space ticks, Tab moves on).", "dim"), markup=False)
             for key, words in self._agreements:
@@ -112,6 +117,7 @@ class DetailsScreen(Screen[None]):
         name, pronouns, timezone = self._values
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("About you", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(Text("Your name here: 2 to 24 of a-z, 0-9 and - _ . (no spaces)."), markup=False)
             yield Input(value=name, placeholder="name, e.g. dana", id="details-name", max_length=24)
             yield Static(Text("Pronouns, if you'd like to share them."), markup=False)
@@ -153,6 +159,7 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("Say hello", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(
                 Text(
                     "This goes to #living-room when you press Enter. Change any word you like, "
