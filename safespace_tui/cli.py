@@ -217,7 +217,7 @@ def cmd_member_role(args) -> int:
 
 
 def cmd_member_remove(args) -> int:
-    _run(args, lambda s: s.members.by_handle(args.name))  # "no member called …" before asking
+    _run(args, lambda s: s.members.removable(args.name))  # "no member called …", "only admin": before asking
     if not args.yes and not _confirmed(
         f"Remove {args.name}? Their sessions close; their messages stay. "
         f"'safespace member restore {args.name}' brings them back. [y/N] "

@@ -805,7 +805,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
-WHILE_JOINING = ("crisis",)
+WHILE_JOINING = ("sos", "crisis", "withdraw")  # a newcomer can always ask for help
 
 
 def available_to(member: MemberView) -> list[Command]:
@@ -815,7 +815,7 @@ def available_to(member: MemberView) -> list[Command]:
 
 def find(name: str, member: MemberView) -> Command | None:
     """The command called ``name`` if ``member`` may use it; one they may not is as unknown.
-    A newcomer still in onboarding has the crisis lines only (issue 10)."""
+    A newcomer still in onboarding has SOS, its withdrawal and the crisis lines only (issue 10)."""
     if member.joining and name not in WHILE_JOINING:
         return None
     command = BY_NAME.get(name)

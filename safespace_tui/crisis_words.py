@@ -49,6 +49,17 @@ def taken_for_member(senior: str) -> str:
     return f"{senior} has seen your SOS and is with you now. You can talk in #911."
 
 
+# A newcomer still joining has no #911 yet: they stay in their onboarding, and a senior reaches out.
+JOINING_STAY = (
+    "You can stay right here, in your joining steps. A senior member will reach out to you as soon as "
+    "they can; once you've joined, #911 is where you can talk with them."
+)
+
+
+def taken_for_joining(senior: str) -> str:
+    return f"{senior} has seen your SOS and will reach out to you. You can stay right here."
+
+
 def returned_for_member(senior: str) -> str:
     return (
         f"{senior} had to step away. Your SOS is waiting again and every senior member who is here "

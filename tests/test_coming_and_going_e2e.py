@@ -41,6 +41,19 @@ async def test_removed_then_restored_member_logs_in_with_their_history(group):
         await term.close()
 
 
+def test_removing_the_only_admin_is_refused_before_the_question(group):
+    """``member remove`` on the group's only admin says so at once: no "Remove boss?" that a "y"
+    answers only to hear no; nothing changes. With a second admin, the question comes as usual."""
+    group.add("boss", role="admin")
+    refused = safespace(group.data_dir, "member", "remove", "boss", input="y\n", check=False)
+    assert refused.returncode == 1 and "only admin" in refused.stderr
+    assert "Remove boss?" not in refused.stdout
+    assert "boss" in group.cli("member", "list").stdout
+    group.add("deputy", role="admin")
+    asked = safespace(group.data_dir, "member", "remove", "boss", input="y\n")
+    assert "Remove boss?" in asked.stdout and "Removed boss" in asked.stdout
+
+
 async def test_a_member_who_left_can_be_invited_back_with_a_new_key(group):
     """The hole the issue names: after ``member remove bea --yes``, ``member add bea`` said the name
     exists and ``member key add bea`` said it did not. Now adding bea again brings her back (same
@@ -56,6 +69,27 @@ async def test_a_member_who_left_can_be_invited_back_with_a_new_key(group):
     term = await Terminal.connect(group.port, new_key)
     try:
         await term.wait_for_message("bea", "see you all in spring")
+    finally:
+        await term.close()
+
+
+async def _set_boundaries(
+    group, name: str, trigger: str, *, mute: str, filter_off: bool = False, held: str = ""
+) -> None:
+    """``name`` adds a trigger word, mutes someone, maybe turns the filter off and writes a message
+    the no-money rule holds, as a member does, over SSH."""
+    term = await Terminal.connect(group.port, group.keys[name])
+    try:
+        await term.type_line(f"/triggers add {trigger}")
+        await term.wait_for("Added.")
+        await term.type_line(f"/mute {mute}")
+        await term.wait_for(f"Muted {mute}.")
+        if filter_off:
+            await term.type_line("/triggers off")
+            await term.wait_for("Your trigger filter is off")
+        if held:
+            await term.type_line(held)
+            await term.wait_for("asks for money")
     finally:
         await term.close()
 
@@ -76,12 +110,22 @@ async def test_ssh_export_gives_a_member_their_own_data_only(group):
     in the audit log (ids and fixed words only)."""
     await _say(group, "bea", "bea's private worry about the weekend")
     await _say(group, "ann", "thinking of you @bea")
+    await _set_boundaries(group, "bea", "storms", mute="ann")  # bea's own: never in ann's export
+    await _set_boundaries(group, "ann", "knives", mute="bea", filter_off=True, held="Venmo me for rent please")
     result = await asyncio.to_thread(_openssh_export, group, "ann")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["member"]["handle"] == "ann"
     assert [m["body"] for m in data["messages"]] == ["thinking of you @bea"]
     assert "worry about the weekend" not in result.stdout
+    # her own boundaries: trigger words, the filter's switch, whom she muted, what was held
+    boundaries = data["boundaries"]
+    assert boundaries["trigger_words"] == ["knives"] and boundaries["trigger_filter_on"] is False
+    assert boundaries["muted"] == ["bea"]
+    assert [(h["body"], h["status"], h["channel"]) for h in boundaries["held_messages"]] == [
+        ("Venmo me for rent please", "held", "living-room")
+    ]
+    assert "storms" not in result.stdout
     from harness import fingerprint
 
     assert [k["fingerprint"] for k in data["keys"]] == [fingerprint(group.keys["ann"])]

@@ -201,10 +201,11 @@ async def test_an_empty_welcome_posts_nothing_and_self_harm_talk_is_not_posted_i
     assert services.store.read_sync(lambda: Message.select().where(Message.author == eve.id).count()) == 0
 
 
-def test_while_joining_only_the_crisis_lines_can_be_reached():
+def test_while_joining_only_help_can_be_reached():
+    """SOS (and taking it back) and the crisis lines; nothing of the group until they have joined."""
     newcomer = MemberView(9, "new-abcdef", "dana", "member", joining=True)
-    assert commands.find("crisis", newcomer) is not None
-    assert [name for name in ("sos", "join", "help", "nominate", "checkin") if commands.find(name, newcomer)] == []
+    assert all(commands.find(name, newcomer) is not None for name in ("sos", "crisis", "withdraw"))
+    assert [name for name in ("join", "help", "nominate", "checkin", "members") if commands.find(name, newcomer)] == []
     assert commands.find("nominate", MemberView(9, "dana", "dana", "member")) is not None
 
 

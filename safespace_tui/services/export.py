@@ -3,7 +3,8 @@
 The charter says participation is completely voluntary, so a member may take what they gave
 with them (``ssh host export``, the one exec command the server accepts) and an admin may do it
 for them (``safespace export --member NAME``). A member's export holds nothing about any other
-member beyond the names inside their own messages: who took their alert, who read their plan or
+member beyond the names inside their own messages and the names of whom they muted (their own
+choice, as private as their trigger words): who took their alert, who read their plan or
 who they shared it with are other people's actions and stay out. Every export is audited (ids
 only). The group's export (``safespace export``, operator only) leaves out safety plans,
 check-ins and every profile field or message not meant for the whole group.
@@ -19,21 +20,25 @@ from ..store.models import (
     PROFILE_FIELDS,
     Alert,
     AuditEntry,
+    BoundarySettings,
     Channel,
     CheckIn,
     Cheer,
     DeletionRequest,
     Goal,
     GoalNote,
+    HeldMessage,
     Member,
     MemberKey,
     Message,
+    Mute,
     Nomination,
     Onboarding,
     PlanShare,
     Profile,
     SafetyPlan,
     SpoonLog,
+    TriggerWord,
     utcnow,
 )
 from .audit import record
@@ -140,12 +145,31 @@ def member_data(member: Member) -> dict[str, Any]:
             for e in AuditEntry.select().where(AuditEntry.subject == mid).order_by(AuditEntry.id)
         ],
         "deletion_requested": None if deletion is None else _row(deletion, ("asked_at", "due_at")),
+        "boundaries": _boundaries(mid, channels),
         # joining (issue 10): the agreements they ticked, and the nominations they wrote (never the
         # screening notes, which are leadership's)
         "agreements": None if onboarding is None else _row(onboarding, ("agreed", "agreed_at", "finished_at")),
         "nominations_made": [
             _row(n, ("name", "how_known", "why_fit", "created_at", "decision"))
             for n in Nomination.select().where(Nomination.nominator == mid).order_by(Nomination.id)
+        ],
+    }
+
+
+def _boundaries(mid: int, channels: dict[int, str]) -> dict[str, Any]:
+    """The member's own boundaries (issue 11): their trigger words and whether the filter is on
+    (no settings row: on), whom they muted (by name), and their messages held by the no-money
+    rule, whatever became of them."""
+    settings = BoundarySettings.get_or_none(BoundarySettings.member == mid)
+    muted = Member.select(Member.handle).join(Mute, on=(Mute.muted == Member.id)).where(Mute.member == mid)
+    return {
+        "trigger_filter_on": settings is None or not settings.triggers_off,
+        "trigger_words": sorted(t.word for t in TriggerWord.select().where(TriggerWord.member == mid)),
+        "muted": sorted(m.handle for m in muted),
+        "held_messages": [
+            {"channel": channels.get(h.channel_id, "")}
+            | _row(h, ("created_at", "body", "content_warning", "status", "decided_at"))
+            for h in HeldMessage.select().where(HeldMessage.author == mid).order_by(HeldMessage.id)
         ],
     }
 

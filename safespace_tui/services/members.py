@@ -185,6 +185,17 @@ class MemberService:
         self.hub.publish(MEMBERS, view)
         return view
 
+    async def removable(self, handle: str) -> MemberView:
+        """The member ``remove`` would remove, or its refusal (no such member; the group's only
+        admin), asked before anyone is asked to confirm: a "yes" must never lead to a "no"."""
+
+        def read() -> MemberView:
+            member = self._active(handle)
+            _not_the_last_admin(member, "remove them")
+            return to_view(member)
+
+        return await self.store.read(read)
+
     async def was_removed(self, handle: str) -> bool:
         """Whether ``handle`` names a member who was removed (adding them again brings them back)."""
         return await self.store.read(

@@ -22,7 +22,7 @@ from .crisis import looks_like_self_harm
 from .errors import Invalid, NotFound
 from .group_texts import GroupTextService
 from .members import to_view
-from .messages import MessageService
+from .messages import MessageService, SendOutcome
 from .spoons import validate_timezone
 from .views import MemberView
 
@@ -163,6 +163,11 @@ class OnboardingService:
 
         An empty welcome posts nothing: the app never adds words they did not choose.
         """
+        return (await self.finish_and_post(actor, welcome))[0]
+
+    async def finish_and_post(self, actor: MemberView, welcome: str) -> tuple[MemberView, SendOutcome | None]:
+        """``finish``, with what became of the welcome: one with the SOS words went to #911 and
+        raised an alert, which the newcomer must be shown as any SOS is (None: nothing posted)."""
         text = clean_text(welcome) if welcome.strip() else ""  # refused before anything changes
         if text and looks_like_self_harm(text, self.messages.config.self_harm_phrases):
             raise Invalid(CARE_FIRST)
@@ -180,11 +185,12 @@ class OnboardingService:
 
         view = await self.store.write(write)
         self.hub.publish(MEMBERS, view)
+        outcome = None
         if text:
             living_room = await self.messages.channels.by_name(LIVING_ROOM)
-            await self.messages.send(view, living_room.id, text)
+            outcome = await self.messages.send(view, living_room.id, text)
         self.hub.publish(JOINED, view)
-        return view
+        return view, outcome
 
 
 def _row(actor: MemberView) -> Onboarding:

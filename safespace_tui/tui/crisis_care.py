@@ -90,8 +90,13 @@ AlertEvent = (
 
 
 class CrisisCare(SessionPart):
+    _listening = False  # started once: in onboarding (a newcomer's own SOS), or with the group
+
     # -- lifetime --------------------------------------------------------------------------------
     def start(self) -> None:
+        if self._listening:  # a newcomer who finishes joining keeps what onboarding started
+            return
+        self._listening = True
         self.session.listen(ALERTS, self._alert_event)
         self.session.listen(member_topic(self.member.id), self._personal_event)
         if self.member.is_senior:
@@ -128,7 +133,8 @@ class CrisisCare(SessionPart):
                 )
         elif isinstance(event, AlertAcknowledged):
             self._show_taken(alert.id, alert.acknowledged_by_name)
-            self.tell(words.taken_for_member(alert.acknowledged_by_name), timeout=30)
+            taken = words.taken_for_joining if self.member.joining else words.taken_for_member
+            self.tell(taken(alert.acknowledged_by_name), timeout=30)
         elif isinstance(event, AlertReturned):
             self._show_taken(alert.id, "")
             if event.reason is ReturnReason.HANDED_BACK:
@@ -137,7 +143,10 @@ class CrisisCare(SessionPart):
                 self.tell(words.returned_for_member(event.held_by_name), timeout=30)
         elif isinstance(event, AlertHanded):
             self._show_taken(alert.id, alert.acknowledged_by_name)
-            self.tell(words.handed_for_member(event.from_name, alert.acknowledged_by_name), timeout=30)
+            if self.member.joining:  # no #911 for them yet: the senior reaches out
+                self.tell(words.taken_for_joining(alert.acknowledged_by_name), timeout=30)
+            else:
+                self.tell(words.handed_for_member(event.from_name, alert.acknowledged_by_name), timeout=30)
         elif isinstance(event, AlertResolved):
             self.tell(words.closed_for_member(alert.resolved_by_name), timeout=30)
         elif isinstance(event, AlertReopened):
@@ -269,7 +278,10 @@ class CrisisCare(SessionPart):
             self.tell(words.joined_for_member(), timeout=15)
             return
         config = self.services.config
-        self.app.push_screen(SosSentScreen(result, config.crisis_lines, config.sos_escalate_after, moved=moved))
+        sent = SosSentScreen(
+            result, config.crisis_lines, config.sos_escalate_after, moved=moved, joining=self.member.joining
+        )
+        self.app.push_screen(sent)
 
     def could_not_send(self) -> None:
         self.app.push_screen(

@@ -9,6 +9,8 @@ at their next session, in kind words and never the screening notes.
 
 from __future__ import annotations
 
+from .. import commands
+from ..services.messages import SendOutcome
 from ..services.nominations import Outcome, nomination_topic
 from ..services.onboarding import AGREEMENTS, AGREEMENTS_MEANING, JOINED, welcome_line
 from ..services.views import MemberView
@@ -17,8 +19,15 @@ from .messages import Refused
 from .screens.onboarding import AgreementsScreen, CharterPage, DetailsScreen, WelcomeScreen
 from .session_part import SessionPart
 
+WHILE_JOINING_WORDS = (
+    "While you're joining, Ctrl+S (or /sos) reaches a senior member and F2 (or /crisis) shows the "
+    "crisis lines. Everything else opens once you've joined."
+)
+
 
 class Joining(SessionPart):
+    _posted: SendOutcome | None = None  # what became of the welcome line, once it is posted
+
     def onboard_first(self) -> bool:
         """A newcomer's session starts with onboarding (True), not the group."""
         if not self.member.joining:
@@ -50,6 +59,9 @@ class Joining(SessionPart):
             )
         await self.app.push_screen_wait(WelcomeScreen(welcome_line(self.member), self._welcome))
         self.session.joined(self.member)
+        posted, self._posted = self._posted, None
+        if posted is not None and posted.alert is not None:  # a welcome with the SOS words: an SOS
+            self.session.crisis.show_sent(posted.alert, moved=posted.moved)
 
     async def _suggested_name(self) -> str:
         if not self.member.handle.startswith("new-"):
@@ -74,11 +86,23 @@ class Joining(SessionPart):
         return None
 
     async def _welcome(self, line: str) -> str | None:
-        answer = await self.session.told(self.services.onboarding.finish(self.member, line), quietly=True)
+        answer = await self.session.told(self.services.onboarding.finish_and_post(self.member, line), quietly=True)
         if isinstance(answer, Refused):
             return answer.message
-        self.session.joining_changed(answer)
+        member, self._posted = answer
+        self.session.joining_changed(member)
         return None
+
+    async def typed(self, text: str) -> None:
+        """A /command typed in an onboarding box: help is always there (``commands.WHILE_JOINING``),
+        nothing else of the group is yet."""
+        typed = commands.parse(text)
+        if typed is None:
+            return
+        if typed.name not in commands.WHILE_JOINING:
+            self.tell(WHILE_JOINING_WORDS, timeout=15)
+            return
+        await self.session.told(commands.run(self.session, typed))
 
     # -- what members hear
     def _someone_joined(self, member: MemberView) -> None:

@@ -185,3 +185,12 @@ class MessageActed(Request):
         super().__init__()
         self.message_id = message_id
         self.action = action
+
+
+# -- joining: a newcomer's onboarding (tui/joining.py) -----------------------------------------
+class TypedWhileJoining(Request):
+    """A newcomer typed a /command (``/sos``, ``/crisis``) in an onboarding box: run it, save nothing."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

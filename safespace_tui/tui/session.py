@@ -105,6 +105,7 @@ class Session:
             requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
             requests.MessageActed: lambda request: self.belonging.message_acted(request.message_id, request.action),
+            requests.TypedWhileJoining: lambda request: self.joining.typed(request.text),
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -121,6 +122,7 @@ class Session:
         """From the App's on_mount: the main screen first (the first frame), then what loads.
         A newcomer still joining sees their onboarding first, and nothing of the group."""
         if self.joining.onboard_first():
+            self.crisis.start()  # a newcomer's own SOS: its steps are told in onboarding too
             return
         shown = self.app.push_screen(self.main)
         self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
@@ -153,6 +155,8 @@ class Session:
 
     def taken_down(self) -> bool:
         """A hub event handed over can run after this session began to close: then it is dropped."""
+        if self.member.joining:  # onboarding: the main screen is not up yet, and needn't be
+            return self._closed
         return self._closed or self.main.taken_down
 
     # -- requests from screens and widgets: the one place a member's action is answered -----

@@ -167,9 +167,16 @@ class SosSentScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
 
     def __init__(
-        self, result: RaiseResult, lines: Iterable[CrisisLine], escalate_after: float, *, moved: bool = False
+        self,
+        result: RaiseResult,
+        lines: Iterable[CrisisLine],
+        escalate_after: float,
+        *,
+        moved: bool = False,
+        joining: bool = False,
     ) -> None:
         super().__init__()
+        self.joining = joining  # a newcomer in onboarding: no #911 yet; they stay where they are
         self.result = result
         self.lines = tuple(lines)
         self.escalate_after = escalate_after
@@ -205,8 +212,11 @@ class SosSentScreen(ModalScreen[None]):
             text.append("Your alert will be the first thing the next senior member sees when they connect.\n")
             if self.moved:
                 text.append("Your message is in #911.\n")
+        if self.joining:
+            text.append(words.JOINING_STAY + "\n")
         if self.taken_by:
-            text.append(f"\n✓ {self.taken_by} is with you now. You can talk in #911.\n", "bold")
+            where = "They will reach out to you." if self.joining else "You can talk in #911."
+            text.append(f"\n✓ {self.taken_by} is with you now. {where}\n", "bold")
         text.append(
             "\nYou don't have to wait alone. These lines are open now:\n"
             if not count

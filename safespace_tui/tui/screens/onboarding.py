@@ -17,8 +17,24 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from ...commands import parse
+from ..messages import TypedWhileJoining
+
 Save = Callable[..., Awaitable[str | None]]  # None: saved; else what to tell the newcomer
 LEAVE_HINT = "Ctrl+Q leaves; your place keeps, and you pick up here next time."
+# Under the title of every onboarding screen, so no narrow terminal cuts it off: help comes before
+# anything else of the group does (commands.WHILE_JOINING).
+HELP_HINT = "Need someone now? Ctrl+S reaches a senior member; F2 shows crisis lines."
+
+
+def typed_command(screen: Screen[None], event: Input.Submitted, was: str) -> bool:
+    """``/sos`` or ``/crisis`` typed in a box: asked of the session, never saved as a name or a
+    welcome; the box goes back to what it held (``was``). Help is there from the first screen."""
+    if parse(event.value) is None:
+        return False
+    screen.post_message(TypedWhileJoining(event.value))
+    event.input.value = was
+    return True
 
 
 class CharterPage(Screen[int]):
@@ -37,6 +53,7 @@ class CharterPage(Screen[int]):
         with Vertical(id="onboarding", classes="onboarding"):
             title = "Welcome. Our charter" + (f", page {self._number + 1} of {self._total}" if self._total > 1 else "")
             yield Static(Text(title, "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             with VerticalScroll(id="charter-page", can_focus=True):
                 yield Static(Text(self._body), markup=False)  # the group's text: plain, never markup
             back = "   ·   ← back" if self._number else ""
@@ -65,6 +82,7 @@ class AgreementsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("What we agree", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(Text(self._meaning), markup=False)
             yield Static(Text("Please tick each one (Space ticks, Tab moves on).", "dim"), markup=False)
             for key, words in self._agreements:
@@ -99,6 +117,7 @@ class DetailsScreen(Screen[None]):
         name, pronouns, timezone = self._values
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("About you", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(Text("Your name here: 2 to 24 of a-z, 0-9 and - _ . (no spaces)."), markup=False)
             yield Input(value=name, placeholder="name, e.g. dana", id="details-name", max_length=24)
             yield Static(Text("Pronouns, if you'd like to share them."), markup=False)
@@ -114,6 +133,10 @@ class DetailsScreen(Screen[None]):
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        boxes = ("details-name", "details-pronouns", "details-timezone")
+        was = dict(zip(boxes, self._values, strict=True)).get(event.input.id or "", "")
+        if typed_command(self, event, was):
+            return
         if event.input.id != "details-timezone":
             self.focus_next()
             return
@@ -136,6 +159,7 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="onboarding", classes="onboarding"):
             yield Static(Text("Say hello", "bold"), markup=False)
+            yield Static(Text(HELP_HINT, "dim"), markup=False)
             yield Static(
                 Text(
                     "This goes to #living-room when you press Enter. Change any word you like, "
@@ -159,6 +183,8 @@ class WelcomeScreen(Screen[None]):
     @on(Input.Submitted, "#welcome-line")
     async def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if typed_command(self, event, self._line):
+            return
         refusal = await self._save(event.value)
         if refusal is None:
             self.dismiss(None)
