@@ -547,6 +547,9 @@ class LineSession:
         local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
         return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
 
+    def edit_finished(self, typed: str, *, saved: bool) -> None:
+        """``/edit``: the line mode has no box to put words back in; the answer said what happened."""
+
     def use_ascii_cheers(self, on: bool) -> None:
         """Cheers are drawn by the app; line mode shows none, so there is nothing to change."""
 

@@ -50,9 +50,22 @@ class MessageSelection:
             start += count
         return None
 
+    def add(self, actions: tuple[MessageAction, ...]) -> None:
+        """More keys (your own words, reports), after the ones there are."""
+        self.actions.update({a.key: a for a in actions})
+
     def action_for(self, key: str) -> MessageAction | None:
         return self.actions.get(key) if self.message_id is not None else None
 
     def hint(self) -> str:
         keys = "  ".join(f"{a.key} {a.label}" for a in self.actions.values())
         return f"Up/Down choose a message  {keys}  Esc back to writing"
+
+
+# Your own words and reports (issue 11): the service refuses anyone but the author (e, d) as
+# "not found"; r reports someone else's message to leadership.
+WORDS_ACTIONS = (
+    MessageAction("e", "edit", "edit"),
+    MessageAction("d", "delete", "delete"),
+    MessageAction("r", "report", "report"),
+)
