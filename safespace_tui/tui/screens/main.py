@@ -82,7 +82,7 @@ class MainScreen(CrisisKeysFirst):
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
                 yield MessageLog(
-                    id="messages", timezone=self._member.timezone, actions=(*CHEER_ACTIONS, *WORDS_ACTIONS)
+                    id="messages", timezone=self._member.timezone, actions=(*WORDS_ACTIONS, *CHEER_ACTIONS)
                 )
                 yield Static("", id="new-below", markup=False)
                 yield MessageBox(command_names=command_names(self._member), id="message-box")
@@ -289,8 +289,8 @@ class MainScreen(CrisisKeysFirst):
         """Cheers as ASCII ("<3 2") for a terminal without emoji, or as emoji again."""
         log_widget = self.query_one(MessageLog)
         log_widget.ascii_cheers = on
-        log_widget.selection.actions = {a.key: a for a in (CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS)}
-        log_widget.selection.add(WORDS_ACTIONS)
+        cheers = CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS
+        log_widget.selection.actions = {a.key: a for a in (*WORDS_ACTIONS, *cheers)}
         log_widget.set_cheers({}, relayout=True)
 
     def action_select_message(self) -> None:
