@@ -55,9 +55,20 @@ async def test_edit_and_delete_are_live_only_for_the_author_and_leave_no_words_o
             await bea.wait_gone("Up/Down choose a message")
             await bea.type_line(f"/edit {message_id} taken over")
             await bea.wait_screen(lambda: bea.text().count("There's no such message.") >= 1, "refused")
+            await bea.wait_for(f"/edit {message_id} taken over")  # refused, the words are back in the box
             assert _query(group.data_dir, "SELECT body FROM message WHERE id = ?", message_id) == [(FIRST,)]
 
-            # ann edits: her words come into the box behind the marker; Enter saves
+            # ann, halfway through a draft, starts an edit and cancels it with Esc: the draft is back
+            ann.send("half a thought")
+            ann.press("f10")
+            await ann.wait_for("e edit")
+            ann.send("e")
+            await ann.wait_for(f"/edit {message_id} {FIRST}")
+            assert "half a thought" not in ann.text()
+            ann.press("escape")
+            await ann.wait_for("half a thought")
+            await ann.wait_gone(f"/edit {message_id}")
+            # ann edits: her words come into the box behind the marker; Enter saves; her draft comes back
             ann.press("f10")
             await ann.wait_for("e edit")
             ann.send("e")
@@ -65,6 +76,8 @@ async def test_edit_and_delete_are_live_only_for_the_author_and_leave_no_words_o
             await ann.type_line(EDITED)
             await bea.wait_for_message("ann", FIRST + EDITED + "  (edited)")
             await ann.wait_for_message("ann", FIRST + EDITED + "  (edited)")
+            await ann.wait_for("half a thought")
+            assert _query(group.data_dir, "SELECT body FROM message WHERE id = ?", message_id) == [(FIRST + EDITED,)]
 
             # bea cannot delete it either
             bea.press("f10")
