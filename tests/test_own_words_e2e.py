@@ -154,3 +154,50 @@ async def test_a_report_reaches_leadership_who_hide_it_and_the_reporter_is_told(
         assert "bea reported a message by sam" in audit
         assert "ann read the open reports" in audit
         assert "ann hid, after a report, a message by sam" in audit
+
+
+async def test_the_line_mode_sees_edits_deletes_and_hiding_live_and_a_reporter_is_told_there(tmp_path):
+    """bea reads in the line mode (``ssh line@host``): ann's edit and delete arrive as new plain
+    lines; bea reports from the app, then reads in the line mode when ann hides it, and is told there."""
+    with running_group(tmp_path, MEMBERS) as group:
+        ann = await Terminal.connect(group.port, group.keys["ann"])  # senior
+        bea_app = await Terminal.connect(group.port, group.keys["bea"])
+        bea = await Terminal.connect(
+            group.port, group.keys["bea"], username="line", wait_for="What you type goes here.", height=24
+        )
+        try:
+            await ann.type_line("a plain hello")
+            await bea.wait_for("ann: a plain hello")
+            (message_id,) = _query(group.data_dir, "SELECT id FROM message WHERE body = ?", "a plain hello")[0]
+            await ann.type_line(f"/edit {message_id} a plainer hello")
+            await bea.wait_for("ann: a plainer hello (edited)")
+            ann.press("f10")
+            await ann.wait_for("d delete")
+            ann.send("d")
+            await ann.wait_for("Delete your message?")
+            ann.send("1")
+            await bea.wait_for("ann: (message deleted)")
+
+            await bea_app.type_line("/join living-room")  # (any line, so sam's arrives after it)
+            await ann.type_line("you are too much")
+            await bea_app.wait_for_message("ann", "you are too much")
+            bea_app.press("f10")
+            await bea_app.wait_for("r report")
+            bea_app.send("r")
+            await bea_app.wait_for("Report this message")
+            bea_app.send("4")
+            await bea_app.wait_for("Anything leadership should know?")
+            bea_app.press("enter")  # no note
+            await bea_app.wait_for("Thank you for telling us.")
+            await bea_app.close()
+            (report_id,) = _query(group.data_dir, "SELECT id FROM report")[0]
+            await ann.type_line(f"/reports dismiss {report_id}")
+            await bea.wait_for("decided to leave it up.")
+            await wait_until(  # told once: not again at her next session
+                lambda: _query(group.data_dir, "SELECT status, told, note FROM report") == [("dismissed", 1, "")],
+                what="the report marked told",
+            )
+        finally:
+            for term in (ann, bea_app, bea):
+                await term.close()
+        assert "ann left up, after a report, a message by ann" in group.cli("audit", "list").stdout
