@@ -20,10 +20,12 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal, Protocol
 
+from .errors import TellMember
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
 from .services.cheers import CHEERS
 from .services.goals import goals_text
+from .services.reports import ReportView
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
 
@@ -69,6 +71,7 @@ class Frontend(Protocol):
     def offer_win(self, words: str) -> None: ...
     def open_switcher(self) -> None: ...
     def show_found(self, title: str, found: list, *, empty: str) -> None: ...
+    def edit_finished(self, typed: str, *, saved: bool) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -717,6 +720,62 @@ async def _held(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _edit(ui: Frontend, typed: Typed) -> bool:
+    """``/edit N new words``: change one's own message N (``e`` in message-selection mode writes
+    this into the box). Refused, the words go back into the box to be changed; nothing is lost."""
+    number, _, words = typed.argument.strip().partition(" ")
+    if not number.isdigit() or not words.strip():
+        ui.tell("To edit a message, choose it (F10 or Shift+Tab, then e), change the words and press Enter.")
+        return False
+    try:
+        await ui.services.own_words.edit(ui.member, int(number), words)
+    except TellMember as refused:
+        ui.tell(refused.message, severity="warning", timeout=15)
+        ui.edit_finished(f"/edit {typed.argument.strip()}", saved=False)
+        return True
+    ui.tell("Saved. It shows as edited.", timeout=4)
+    ui.edit_finished("", saved=True)
+    return True
+
+
+def _report_text(report: ReportView) -> str:
+    """One open report for leadership: who reported, why, and the message among its neighbours."""
+    lines = [f"Report {report.id}: #{report.channel_name}, reported by {report.reporter_handle}: {report.reason}"]
+    if report.note:
+        lines.append(f"   their note: {report.note}")
+    for message in (*report.before, report.message, *report.after):
+        marker = ">>" if message.id == report.message.id else "  "
+        words = message.body or "(message deleted)"
+        if message.id == report.message.id and message.removed == "leadership":
+            words += "  (hidden)"
+        lines.append(f" {marker} {message.author_name}: {words}")
+    return "\n".join(lines)
+
+
+async def _reports(ui: Frontend, typed: Typed) -> bool:
+    """``/reports``: open reports for leadership; ``/reports hide N [why]`` or ``dismiss N [why]``."""
+    words = typed.argument.split(maxsplit=2)
+    reports = ui.services.reports
+    if len(words) >= 2 and words[0].lower() in ("hide", "dismiss") and words[1].isdigit():
+        hide = words[0].lower() == "hide"
+        await reports.decide(ui.member, int(words[1]), hide=hide, why=words[2] if len(words) > 2 else "")
+        done = "The message is hidden for everyone" if hide else "The message stays up"
+        ui.tell(f"{done}. Whoever reported it is thanked and told the outcome, nothing more.")
+        return True
+    if words:
+        ui.tell("/reports lists them; /reports hide N or /reports dismiss N decides one.", severity="warning")
+        return False
+    waiting = await reports.open_reports(ui.member)
+    ui.show_page(
+        "Reports",
+        "\n\n".join(_report_text(r) for r in waiting)
+        + "\n\n/reports hide N [why] hides the message (a line remains); /reports dismiss N [why] leaves it."
+        if waiting
+        else "No report is waiting.",
+    )
+    return True
+
+
 # -- the table --------------------------------------------------------------------------------
 # The order is the order of /help, and of the keys on the key line: crisis care first, so SOS
 # and the crisis lines are never cut off on a narrow screen.
@@ -803,6 +862,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("muted", "/muted", "whom you have muted", _muted),
     Command("ask-leaders", "/ask-leaders", "send your held message to leadership to approve", _ask_leaders),
     Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
+    Command("edit", "/edit N words", "change your own message (choose it with F10, then e)", _edit),
+    Command("reports", "/reports [hide|dismiss N]", "reported messages, in context", _reports, who=Who.SENIOR),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 WHILE_JOINING = ("sos", "crisis", "withdraw")  # a newcomer can always ask for help

@@ -43,7 +43,10 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 def message_line(message: MessageView, channel: str, timezone: str) -> str:
     """``#living-room 10:42 ann: words``; later lines of a long message are indented under it."""
-    body = plain(message.body).replace("\n", "\n  ")
+    if message.removed:  # issue 11: its words were taken back; only that it was said remains
+        body = "(hidden by leadership)" if message.removed == "leadership" else "(message deleted)"
+    else:
+        body = plain(message.body).replace("\n", "\n  ") + (" (edited)" if message.edited else "")
     return f"#{name(channel)} {local_time(message.created_at, timezone)} {name(message.author_handle)}: {body}"
 
 

@@ -26,7 +26,7 @@ from ..errors import TellMember
 from ..hub import ALERTS, MEMBERS, channel_topic, member_topic
 from ..services import Services
 from ..services.away import parse_until
-from ..services.channels import CRISIS_CHANNEL, WINS, MessagePosted, may_see
+from ..services.channels import CRISIS_CHANNEL, WINS, MessageEdited, MessagePosted, may_see
 from ..services.checkins import MOODS, NEEDS, SLEEP, VISIBILITY, CheckInDraft, QuietMember
 from ..services.crisis import (
     AlertAcknowledged,
@@ -44,6 +44,7 @@ from ..services.crisis import (
     has_sos_words,
 )
 from ..services.errors import NotFound
+from ..services.reports import OUTCOME_WORDS, REPORTS, ReportChanged
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
 from ..services.search import Found
 from ..services.spoons import zone
@@ -187,6 +188,9 @@ class LineSession:
         services, member = self.services, self.member
         self.listen(ALERTS, self._alert_event)
         self.listen(member_topic(member.id), self._personal_event)
+        self.listen(member_topic(member.id), self._report_decided)
+        if member.is_senior:
+            self.listen(REPORTS, self._report_waiting)
         self.listen(MEMBERS, self._member_event)
         self.write(GREETING)
         await services.boundaries.load(member)  # what arrives folded for this member (issue 11)
@@ -547,6 +551,9 @@ class LineSession:
         local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
         return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
 
+    def edit_finished(self, typed: str, *, saved: bool) -> None:
+        """``/edit``: the line mode has no box to put words back in; the answer said what happened."""
+
     def use_ascii_cheers(self, on: bool) -> None:
         """Cheers are drawn by the app; line mode shows none, so there is nothing to change."""
 
@@ -657,12 +664,24 @@ class LineSession:
             self._write_message(message)
             if self.current is not None and message.channel_id == self.current.id:
                 self.services.channels.mark_read(self.member, message.channel_id, message.id)
+        elif isinstance(event, MessageEdited) and event.message.kind == "chat" and may_see(self.member, event.message):
+            self._write_message(event.message)  # edited, deleted or hidden (issue 11): its new line, once more
         elif isinstance(event, MessageMoved):
             self.write(f"A message was moved to #{CRISIS_CHANNEL}.")
 
     def _member_event(self, member: MemberView) -> None:
         if member.id == self.member.id and not member.removed:
             self.member_changed(member)
+
+    async def _report_decided(self, event: object) -> None:
+        """The outcome of this member's report (issue 11): which kind, never the details."""
+        if isinstance(event, ReportChanged) and event.status in OUTCOME_WORDS:
+            self.write(OUTCOME_WORDS[event.status])
+            await self.services.reports.mark_told(self.member, event.report_id)
+
+    def _report_waiting(self, event: ReportChanged) -> None:
+        if event.status == "open":
+            self.write("A message was reported and waits for leadership: /reports")
 
     def _personal_event(self, event: object) -> None:
         if not isinstance(event, MessageMoved) or event.message.author_id != self.member.id:

@@ -28,9 +28,11 @@ from .no_sales import NoSalesService
 from .nominations import NominationService
 from .notices import NoticeService
 from .onboarding import OnboardingService
+from .own_words import OwnWordsService
 from .preferences import PreferenceService
 from .presence import Presence
 from .profiles import ProfileService
+from .reports import ReportService
 from .safety_plans import SafetyPlanService
 from .search import SearchService
 from .spoons import SpoonService
@@ -86,3 +88,6 @@ class Services:
         self.goals = GoalService(store)
         # how a member's sessions open: the plain line mode or the app (issue 12)
         self.preferences = PreferenceService(store)
+        # your own words and reports (issue 11): edit and delete one's own messages; report, hide
+        self.own_words = OwnWordsService(store, hub, self.no_sales)
+        self.reports = ReportService(store, hub)

@@ -34,6 +34,10 @@ ACTION_WORDS = {
     HELD_DECLINED: "declined a held message by",
     NOMINATIONS_READ: "read the nominations",
     SENIOR_FIELDS_READ: "read the profile fields for senior members of",
+    "report.made": "reported a message by",
+    "reports.read": "read the open reports",
+    "report.hide": "hid, after a report, a message by",
+    "report.dismiss": "left up, after a report, a message by",
     "data.export": "exported the data of",
     "data.deleted": "had their data deleted:",
 }

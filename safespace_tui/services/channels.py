@@ -50,17 +50,21 @@ class MessageEdited:
 
 
 def message_view(message: Message, author: Member) -> MessageView:
+    """What anyone is shown of ``message``: a deleted or hidden one has no words, not even its CW."""
+    removed = message.removed
     return MessageView(
         id=message.id,
         channel_id=message.channel_id,
         author_id=author.id,
         author_handle=clean_for_display(author.handle, multiline=False),
         author_name=clean_for_display(author.display_name, multiline=False) or author.handle,
-        body=clean_for_display(message.body),  # cleaned before it is shown, as well as stored
+        body="" if removed else clean_for_display(message.body),  # cleaned before it is shown, as well as stored
         created_at=message.created_at,
         kind=message.kind,
         visibility=message.visibility,
-        content_warning=clean_for_display(message.content_warning, multiline=False),
+        content_warning="" if removed else clean_for_display(message.content_warning, multiline=False),
+        edited=message.edited_at is not None,
+        removed=removed,
     )
 
 

@@ -39,6 +39,7 @@ from ..store.models import (
     Onboarding,
     PlanShare,
     Profile,
+    Report,
     SafetyPlan,
     ScreeningNote,
     SpoonLog,
@@ -91,6 +92,7 @@ def erase(member_id: int) -> set[int]:
     # what they wrote about people they nominated, and their screening notes (joining, issue 10)
     Nomination.update(how_known=REMOVED_TEXT, why_fit=REMOVED_TEXT).where(Nomination.nominator == member_id).execute()
     ScreeningNote.update(body=REMOVED_TEXT).where(ScreeningNote.author == member_id).execute()
+    Report.update(note="").where(Report.reporter == member_id).execute()  # their words on a report
     Cheer.delete().where(Cheer.member == member_id).execute()
     PlanShare.delete().where(PlanShare.senior == member_id).execute()
     Message.update(body=REMOVED_TEXT, content_warning="").where(Message.author == member_id).execute()

@@ -70,6 +70,7 @@ class SearchService:
                 visible_to(actor),
                 MessageSearch.rowid > after_id,
                 Channel.archived_at.is_null(),  # an archived channel is out of sight, like the lists
+                Message.removed == "",  # hidden by leadership: its words stay stored, never found (issue 11)
             )
             # Newest first by the index's own rowid: FTS5 then walks its matches from the newest
             # and stops at ``limit``; ordered by message.id it sorted every match first

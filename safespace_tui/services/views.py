@@ -92,3 +92,5 @@ class MessageView:
     kind: str = "chat"
     visibility: str = "group"
     content_warning: str = ""  # the author's CW topic: readers see it folded (services/boundaries.py)
+    edited: bool = False  # its author changed it (issue 11): shown "(edited)"
+    removed: str = ""  # "author": deleted by its author; "leadership": hidden; either way no words

@@ -37,6 +37,7 @@ from .models import (
     Onboarding,
     PlanShare,
     Profile,
+    Report,
     SchemaVersion,
     ScreeningNote,
     SessionPreference,
@@ -44,7 +45,7 @@ from .models import (
     WatchSetting,
 )
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -142,6 +143,18 @@ def _session_preferences(db: SqliteDatabase) -> None:
     db.create_tables([SessionPreference], safe=True)
 
 
+def _own_words_and_reports(db: SqliteDatabase) -> None:
+    """9 -> 10 (issue 11): a message's edit time and whether it was deleted or hidden, and reports.
+    Idempotent (safe=True, columns only if missing), so it may run again after renumbering."""
+    db.create_tables([Report], safe=True)
+    table = Message._meta.table_name
+    columns = {c.name for c in db.get_columns(table)}
+    if "edited_at" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "edited_at" DATETIME')
+    if "removed" not in columns:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "removed" VARCHAR(12) NOT NULL DEFAULT \'\'')
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
@@ -152,6 +165,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     6: _catching_up,
     7: watch_settings,
     8: _session_preferences,
+    9: _own_words_and_reports,
 }
 
 

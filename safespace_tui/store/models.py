@@ -106,6 +106,10 @@ class Message(BaseModel):
     # the author's "/cw TOPIC": folded for readers. A default in the table too, as the step that adds it
     # gives one: rows written with plain SQL (a restore, a test's seed) need not name it.
     content_warning = CharField(default="", max_length=60, constraints=[SQL("DEFAULT ''")])
+    # issue 11, your own words and moderation: when the author last edited it, and whether it was
+    # taken back: "" shown, "author" deleted by its author (body emptied), "leadership" hidden
+    edited_at = DateTimeField(null=True)
+    removed = CharField(default="", max_length=12, constraints=[SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("channel", "id"), False),)
@@ -507,6 +511,25 @@ class SessionPreference(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class Report(BaseModel):
+    """A member's report of a message (issue 11): a fixed reason and an optional note, for
+    leadership only. ``status``: open, hidden (leadership hid the message) or dismissed.
+    ``told``: the reporter has been told the outcome (live, or at their next session)."""
+
+    reporter = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    reporter_id: int
+    message = ForeignKeyField(Message, backref="+", on_delete="CASCADE")
+    message_id: int
+    reason = CharField(max_length=20)
+    note = CharField(default="", max_length=300)
+    status = CharField(default="open", max_length=10)
+    created_at = DateTimeField(default=utcnow)
+    decided_by = ForeignKeyField(Member, null=True, backref="+", on_delete="SET NULL")
+    decided_by_id: int | None
+    decided_at = DateTimeField(null=True)
+    told = BooleanField(default=False)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -543,4 +566,5 @@ ALL_MODELS = (
     BoundarySettings,
     HeldMessage,
     SessionPreference,
+    Report,
 )

@@ -43,6 +43,8 @@ from .getting_around import GettingAround
 from .joining import Joining
 from .messages import Refused
 from .my_day import MyDay
+from .own_words import ACTIONS as OWN_WORDS_ACTIONS
+from .own_words import OwnWords
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .screens.notify import NotifyScreen
@@ -81,6 +83,7 @@ class Session:
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
+        self.own_words = OwnWords(self)  # edit and delete one's own messages; reports (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -104,7 +107,7 @@ class Session:
             requests.WatchAlertWanted: lambda request: self.watch.open_alert(request.alert_id),
             requests.SharedCheckInWanted: lambda request: self.watch.open_checkin(request.member_id),
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
-            requests.MessageActed: lambda request: self.belonging.message_acted(request.message_id, request.action),
+            requests.MessageActed: self._message_acted,
             requests.TypedWhileJoining: lambda request: self.joining.typed(request.text),
         }
 
@@ -131,6 +134,7 @@ class Session:
         self.boundaries.start()
         self.joining.start()
         self.belonging.start()
+        self.own_words.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
@@ -341,6 +345,20 @@ class Session:
 
     async def open_deletion(self) -> None:
         await self.belonging.open_deletion()
+
+    def edit_finished(self, typed: str, *, saved: bool) -> None:
+        """``/edit`` answered: saved, the draft put aside comes back; refused, the edit stays in the box."""
+        if saved:
+            self.main.edit_done()
+        else:
+            self.main.restore_draft(typed)
+
+    async def _message_acted(self, request: requests.MessageActed) -> None:
+        """A key of the message-selection mode: one's own words and reports, or cheers."""
+        if request.action in OWN_WORDS_ACTIONS:
+            await self.own_words.message_acted(request.message_id, request.action)
+        else:
+            await self.belonging.message_acted(request.message_id, request.action)
 
     async def run_key(self, name: str, argument: str) -> None:
         """A key bound to a command in the table (F-keys, Ctrl+S): as if typed, never given back."""

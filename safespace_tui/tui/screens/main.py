@@ -27,6 +27,7 @@ from ..widgets.key_bar import KeyBar
 from ..widgets.member_list import MemberList
 from ..widgets.message_box import MessageBox
 from ..widgets.message_log import MessageLog
+from ..widgets.message_selection import WORDS_ACTIONS
 from ..widgets.status_bar import StatusBar
 from ..widgets.watch_pane import WatchPane
 from .crisis_keys_first import CrisisKeysFirst
@@ -80,7 +81,9 @@ class MainScreen(CrisisKeysFirst):
                 yield ChannelList(id="channels")
             with Vertical(id="conversation"):
                 yield Static("", id="channel-title", markup=False)
-                yield MessageLog(id="messages", timezone=self._member.timezone, actions=CHEER_ACTIONS)
+                yield MessageLog(
+                    id="messages", timezone=self._member.timezone, actions=(*WORDS_ACTIONS, *CHEER_ACTIONS)
+                )
                 yield Static("", id="new-below", markup=False)
                 yield MessageBox(command_names=command_names(self._member), id="message-box")
             with Vertical(id="members-pane"):
@@ -286,7 +289,8 @@ class MainScreen(CrisisKeysFirst):
         """Cheers as ASCII ("<3 2") for a terminal without emoji, or as emoji again."""
         log_widget = self.query_one(MessageLog)
         log_widget.ascii_cheers = on
-        log_widget.selection.actions = {a.key: a for a in (CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS)}
+        cheers = CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS
+        log_widget.selection.actions = {a.key: a for a in (*WORDS_ACTIONS, *cheers)}
         log_widget.set_cheers({}, relayout=True)
 
     def action_select_message(self) -> None:
@@ -309,6 +313,15 @@ class MainScreen(CrisisKeysFirst):
     # -- the message box ------------------------------------------------------------------------
     def focus_box(self) -> None:
         self.query_one(MessageBox).focus()
+
+    def edit_in_box(self, message: MessageView) -> None:
+        """Your own message's words into the box to be changed (Enter saves, Esc cancels)."""
+        if self.is_attached:
+            self.query_one(MessageBox).start_edit(message.id, message.body)
+
+    def edit_done(self) -> None:
+        if self.is_attached:
+            self.query_one(MessageBox).finish_edit()
 
     def restore_draft(self, text: str) -> None:
         if self.is_attached:

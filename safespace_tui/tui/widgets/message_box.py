@@ -1,6 +1,7 @@
 """Where a member writes. Enter sends; Ctrl+J (or a paste) adds a new line; Tab after / or @ completes;
 Up in an empty box recalls what was entered before (a refused command is never lost); Ctrl+T starts
-a content warning; Enter in an empty box opens the newest folded message."""
+a content warning; Enter in an empty box opens the newest folded message; editing one's own message
+(``e`` in message-selection mode) puts it here behind ``/edit N``, Esc cancels."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ...text import MAX_MESSAGE_CHARS, clean_typing
 from ..messages import CommandsOffered, PasteRefused, Submitted
 
 ZWJ = "\u200d"
+EDIT_PREFIX = "/edit "  # the marker in front of one's own message being edited (issue 11)
 
 
 class MessageBox(TextArea):
@@ -36,6 +38,7 @@ class MessageBox(TextArea):
         self.handles: list[str] = []  # members' handles, which Tab completes after ``@``
         self._entered: list[str] = []  # what was entered, oldest first (Up recalls it)
         self._recalled: int | None = None  # index into _entered while recalling
+        self._set_aside: str | None = None  # the draft put aside while one's own message is edited
         # A steady cursor: each blink redrew the screen (~2.4 ms of server CPU per member per blink).
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         self.cursor_blink = False
@@ -57,6 +60,11 @@ class MessageBox(TextArea):
                 await submitted.answered.wait()
             else:
                 self.post_message(self.EmptyEnter())
+            return
+        if event.key == "escape" and self._set_aside is not None and self.text.startswith(EDIT_PREFIX):
+            event.stop()
+            event.prevent_default()
+            self.finish_edit()  # Esc cancels the edit: the message stays as it was
             return
         if event.key == "tab" and self._completing():
             event.stop()
@@ -189,6 +197,22 @@ class MessageBox(TextArea):
         if not self.text.lstrip().lower().startswith("/cw "):
             self.load_text("/cw " + self.text.lstrip())
         self.move_cursor((0, 4))
+
+    def start_edit(self, message_id: int, body: str) -> None:
+        """Your own words (issue 11): the message's words in the box behind the marker
+        ``/edit N``; Enter saves through the command table, Esc cancels. A draft being written
+        is put aside, and comes back when the edit is done or cancelled."""
+        if self._set_aside is None:
+            self._set_aside = "" if self.text.startswith(EDIT_PREFIX) else self.text
+        self.load_text(f"{EDIT_PREFIX}{message_id} {body}")
+        self.move_cursor(self.document.end)
+        self.focus()
+
+    def finish_edit(self) -> None:
+        """The edit was saved or cancelled: the draft put aside comes back (and nothing else)."""
+        draft, self._set_aside = self._set_aside or "", None
+        self.load_text(draft)
+        self.move_cursor(self.document.end)
 
     def take_out(self, draft: str) -> None:
         """Remove ``draft`` from the front of the box (it was sent after all), keeping what followed."""

@@ -45,6 +45,8 @@ _SHARED_LINES_MAX = 1000
 MAX_MESSAGES = 1000
 TRIM_EVERY = 100
 NEW_SINCE = "new since you were last here"
+# what remains of a message taken back (issue 11), by who took it: its author, or leadership
+REMOVED_LINES = {"author": "(message deleted)", "leadership": "(hidden by leadership)"}
 _MARKED = Style(reverse=True)
 
 
@@ -382,11 +384,16 @@ class MessageLog(ScrollView, can_focus=True):
         body_style = "italic" if message.kind in ("system", "away") else ""
         if fold:
             text = Text(fold, "dim italic", overflow="fold")
+        elif message.removed:  # its words are gone from the store (deleted) or from sight (hidden)
+            text = Text.assemble((isolate_rtl(message.author_name), "bold"), "  ", overflow="fold")
+            text.append(REMOVED_LINES.get(message.removed, REMOVED_LINES["author"]), "dim italic")
         else:
             text = Text.assemble((isolate_rtl(message.author_name), "bold"), "  ", overflow="fold")
             if message.content_warning:
                 text.append(f"(CW: {isolate_rtl(message.content_warning)}) ", "dim")
             text.append(isolate_rtl(message.body), body_style)
+            if message.edited:
+                text.append("  (edited)", "dim")
         if message.visibility != "group":
             private = "senior members only" if message.visibility == "seniors" else "only you"
             text.append(f"  ({private})", "dim")
