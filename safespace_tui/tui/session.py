@@ -28,7 +28,7 @@ from ..errors import TellMember
 from ..hub import CHANNELS, MEMBERS, PRESENCE, channel_topic
 from ..services import Services
 from ..services.channels import CRISIS_CHANNEL, MessageEdited, MessagePosted, may_see
-from ..services.cheers import CheersChanged
+from ..services.cheers import CheersChanged, Counts
 from ..services.crisis import MessageMoved, has_sos_words
 from ..services.deletion import ChannelRewritten
 from ..services.notices import CareView
@@ -394,18 +394,8 @@ class Session:
         channels = self.services.channels
         last_read = await channels.last_read(self.member, channel.id)
         history = await channels.history(self.member, channel.id)
-        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in history]))
-        if (
-            self.main.show_history(
-                channel,
-                history,
-                has_older=len(history) >= self.services.config.history_page,
-                new_after=last_read,
-                folds=self.boundaries.folds(history),
-            )
-            and history
-        ):
-            self._mark_read(channel.id, history[-1].id)
+        has_older = len(history) >= self.services.config.history_page
+        await self._show_history(channel, history, has_older=has_older, new_after=last_read)
 
     async def jump_to(self, message_id: int) -> None:
         """A search or mentions result: its channel, with the message marked and what was said around it."""
@@ -414,10 +404,29 @@ class Session:
         if channel is None or self.taken_down():
             return
         self.main.show_channel(channel)
-        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in messages]))
-        folds = self.boundaries.folds(messages)  # a result this reader filters stays folded here too
-        if self.main.show_history(channel, messages, has_older=has_older, at=message_id, folds=folds) and messages:
+        await self._show_history(channel, messages, has_older=has_older, at=message_id)
+
+    async def _show_history(
+        self,
+        channel: ChannelView,
+        messages: list[MessageView],
+        *,
+        has_older: bool,
+        new_after: int | None = None,
+        at: int | None = None,
+    ) -> None:
+        """``messages`` as this reader sees them (their cheers, folded by their own boundaries);
+        marked read once shown. One place for every full view of a channel."""
+        self.main.set_cheers(await self._cheers_of(messages))
+        folds = self.boundaries.folds(messages)
+        if (
+            self.main.show_history(channel, messages, has_older=has_older, new_after=new_after, at=at, folds=folds)
+            and messages
+        ):
             self._mark_read(channel.id, messages[-1].id)
+
+    async def _cheers_of(self, messages: list[MessageView]) -> dict[int, Counts]:
+        return await self.services.cheers.counts(self.member, [m.id for m in messages])
 
     def _mark_read(self, channel_id: int, message_id: int) -> None:
         self.services.channels.mark_read(self.member, channel_id, message_id)
@@ -503,7 +512,7 @@ class Session:
         if channel is None:
             return
         older = await self.services.channels.history(self.member, channel.id, before_id=request.before_id)
-        self.main.set_cheers(await self.services.cheers.counts(self.member, [m.id for m in older]))
+        self.main.set_cheers(await self._cheers_of(older))
         self.main.show_older(
             channel,
             older,

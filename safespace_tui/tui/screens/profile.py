@@ -29,6 +29,7 @@ from ...services.profiles import (
 from ...services.views import status_words
 from ..messages import ProfileWanted, Refused
 from ..widgets.choices import Choices
+from ..widgets.form_error import show_form_error
 
 _DIALOG_CSS = """
 {name} {{
@@ -236,7 +237,7 @@ class ProfileForm(ModalScreen):
         }
         result = await self._save(self.query_one("#display-name", Input).value, fields)
         if isinstance(result, Refused):
-            self.query_one("#profile-error", Static).update(Text(result.message))
+            show_form_error(self.query_one("#profile-error", Static), result.message)
             return
         self.dismiss(result)
 
