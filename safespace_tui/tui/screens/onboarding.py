@@ -108,6 +108,11 @@ class AgreementsScreen(Screen[None]):
 class DetailsScreen(Screen[None]):
     """Name (how the group sees you), pronouns, time zone."""
 
+    # Enter moves to the next box in the key's own turn. Through Input.Submitted the focus moved
+    # only when that message was handled, after the next letters had gone into the same box (under
+    # load: "t" in the name box, "hey/them" as pronouns; test_joining_e2e).
+    BINDINGS = [Binding("enter", "enter", show=False, priority=True)]
+
     def __init__(self, name: str, pronouns: str, timezone: str, save: Save) -> None:
         super().__init__()
         self._values = (name, pronouns, timezone)
@@ -129,6 +134,15 @@ class DetailsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#details-name", Input).focus()
+
+    async def action_enter(self) -> None:
+        box = self.focused
+        if not isinstance(box, Input):
+            return
+        if box.id != "details-timezone" and parse(box.value) is None:
+            self.focus_next()
+        else:
+            await box.action_submit()  # the last box saves; a typed /sos is asked of the session
 
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:
