@@ -26,7 +26,7 @@ from textual.driver import Driver
 from textual.geometry import Size
 from textual.message_pump import MessagePump
 
-from ..tui.textual_fixes import XTermParser, escape_pending
+from ..tui.textual_fixes import TrackedKey, XTermParser, escape_pending
 from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget
 from .paste_guard import PasteGuard
 
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger("safespace.driver")
+
+KEY_DONE_LIMIT = 3.0
+"""Seconds a key may take before the next one goes anyway (only a key dropped by a closing
+screen is never finished; a DB write held by another process's lock can take this long)."""
 
 
 class Terminal(Protocol):
@@ -66,18 +70,20 @@ def detach_terminal(app: App[Any]) -> None:
     _TERMINALS.pop(id(app), None)
 
 
-# Sequences written when the app takes over / gives back the member's terminal.
+# Sequences written when the app takes over / gives back the member's terminal. Focus in/out
+# reports (1004) are not asked for: while a terminal is reported unfocused, Textual's AUTO_FOCUS
+# (how every screen here takes its focus) gives a new screen none, so a dialog that opened then,
+# an SOS alert on a senior's screen, would take no keys when they came back to the window.
 _ENTER = (
     "\x1b[?1049h"  # alternate screen
     "\x1b[?25l"  # hide cursor
-    "\x1b[?1004h"  # focus in/out events
     "\x1b[?2004h"  # bracketed paste: a paste arrives as one Paste event
     "\x1b[?7l"  # no line wrap
     "\x1b[?2026$p"  # ask whether synchronized output is supported
 )
 _MOUSE_ON = "\x1b[?1000h\x1b[?1003h\x1b[?1015h\x1b[?1006h"
 _MOUSE_OFF = "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"
-_LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1004l\x1b[?1049l\x1b[?25h"
+_LEAVE = "\x1b[?2004l\x1b[?7h\x1b[?1049l\x1b[?25h"
 
 
 class SSHDriver(Driver):
@@ -202,21 +208,34 @@ class SSHDriver(Driver):
                     self._terminal.resume_input()
                 if isinstance(event, (events.Key, events.Paste)):
                     await self._budget.take()  # a paste is one event: it counts once
+                if isinstance(event, events.Key):
+                    event = TrackedKey(event.key, event.character)
                 self.process_message(event)
-                if isinstance(event, events.Key) and self._inbox:
-                    await self._until_handled()
+                if isinstance(event, TrackedKey):
+                    await self._until_handled(event)
 
-    async def _until_handled(self, limit: float = 0.25, quiet_turns: int = 3) -> None:
-        """Wait until the app and the focus chain have had no messages waiting for
-        ``quiet_turns`` turns of the loop in a row (bounded, so a handler that waits on a dialog
-        never blocks typing into that dialog).
+    async def _until_handled(self, key: TrackedKey) -> None:
+        """Wait until the app has finished with ``key``, and with what it set off at once.
 
-        One quiet look was not enough: a message in hand is off its queue while its handler
-        awaits, and a message bubbling to the parent is posted only after that. Enter on a form's
-        name box then looked handled before the focus moved on, and the next letters went into
-        the name box (test_joining_e2e, under load). Quiet for a few turns in a row closes that
-        gap; a queue's size is the only public view Textual gives.
+        The key's own journey is counted (``TrackedKey``), however slow the loop: this is what
+        keeps Tab then "1" in order on a busy machine. What the key set off is not: Enter in a
+        form posts ``Input.Submitted``, whose handler moves the focus; a widget's ``focus()`` is
+        a callback on the app's queue. For those, the app and the focus chain must then have
+        had no messages waiting for a few turns of the loop in a row. Both waits are bounded, so
+        a key dropped by a screen closing under it (never done) or a pane that keeps posting
+        (never quiet) costs a moment, not the keyboard.
         """
+        if not key.done.is_set():
+            try:
+                await asyncio.wait_for(key.done.wait(), KEY_DONE_LIMIT)
+            except TimeoutError:
+                log.debug("a key was not finished within %s s", KEY_DONE_LIMIT)
+        await self._until_quiet()
+
+    async def _until_quiet(self, limit: float = 1.0, quiet_turns: int = 3) -> None:
+        """No messages waiting in the app or the focus chain for ``quiet_turns`` turns in a row
+        (one quiet look is not enough: a message bubbling to the parent is posted only after
+        its handler has run)."""
         deadline = self._loop.time() + limit
         delay = 0.0
         quiet = 0

@@ -30,6 +30,10 @@ ssh/driver.py                  ``XTermParser`` (from the   test_input_parser_is_
                                own drivers import it so)
 ssh/driver.py                  ``escape_pending(parser)``  test_escape_pending_follows_a_lone_escape
                                (``Parser._timeout_time``)
+ssh/driver.py                  ``TrackedKey`` (fix 9:      test_key_order.py
+                               its hops counted in
+                               ``MessagePump.post_message``
+                               and ``_dispatch_message``)
 ssh/driver.py                  ``Driver._app``, ``_loop``, test_driver_base_keeps_app_loop_and_mouse
                                ``_mouse``: set by
                                ``Driver.__init__``; every
@@ -90,11 +94,13 @@ import textual.app
 from rich.color import ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
+from textual import events
 from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.cache import FIFOCache
 from textual.color import Color
 from textual.geometry import Size
+from textual.message_pump import MessagePump
 from textual.strip import SGR_STYLES, Strip
 from textual.widget import Widget
 
@@ -487,6 +493,63 @@ def _fix_worker_cycle() -> None:
         _patch(Worker, "_run", _worker_run)
 
 
+# --- Fix 9: a key whose journey through the app can be awaited -------------
+
+
+class TrackedKey(events.Key):
+    """A key the SSH driver hands over and then waits on, until the app has finished with it.
+
+    A key travels from queue to queue: the app forwards it to the focused widget, which bubbles
+    it to each parent in turn and back to the app, where its binding runs (Tab moves the focus
+    there). Textual gives no public sign of when that journey ends, and a queue's size says
+    nothing of a message in hand. Guessing ("the queues looked quiet for 0.25 s") let the next
+    key overtake Tab when the loop was slow: on a busy CI machine a "1" meant for the mood went
+    into the spoons box. So each hop is counted: +1 when a queue takes the key, -1 when a pump
+    has dispatched it; at zero the key is done.
+    """
+
+    def __init__(self, key: str, character: str | None = None) -> None:
+        super().__init__(key, character)
+        self.hops = 0
+        self.done = asyncio.Event()
+
+
+# A subclass gets a handler name of its own ("on_tracked_key"); it must reach every ``on_key``.
+TrackedKey.handler_name = events.Key.handler_name
+
+
+_textual_post_message: Any = None
+_textual_dispatch_message: Any = None
+
+
+def _post_message(self: MessagePump, message: Any) -> bool:
+    queued: bool = _textual_post_message(self, message)
+    if queued and type(message) is TrackedKey:
+        message.hops += 1
+    return queued
+
+
+async def _dispatch_message(self: MessagePump, message: Any) -> None:
+    try:
+        await _textual_dispatch_message(self, message)
+    finally:
+        if type(message) is TrackedKey:
+            message.hops -= 1
+            if message.hops <= 0:
+                message.done.set()
+
+
+def _fix_key_journey() -> None:
+    global _textual_post_message, _textual_dispatch_message
+
+    _require(MessagePump, "post_message", "_dispatch_message")
+    if MessagePump.__dict__["post_message"] is not _post_message:
+        _textual_post_message = MessagePump.__dict__["post_message"]
+        _textual_dispatch_message = MessagePump.__dict__["_dispatch_message"]
+        _patch(MessagePump, "post_message", _post_message)
+        _patch(MessagePump, "_dispatch_message", _dispatch_message)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -498,6 +561,7 @@ def apply() -> None:
     _fix_virtual_nodes()
     _fix_lru_clear()
     _fix_worker_cycle()
+    _fix_key_journey()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------

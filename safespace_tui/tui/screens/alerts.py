@@ -51,6 +51,7 @@ from .crisis_keys_first import CrisisKeysFirst
 
 
 class AlertsScreen(CrisisKeysFirst):
+    AUTO_FOCUS = "#alert-list"
     KEY_LINE_FIRST = ("a", "t", "r")  # on a phone these show before the others (widgets/key_bar.py)
     BINDINGS = [
         Binding("a", "acknowledge", "I'm with you"),
@@ -80,7 +81,6 @@ class AlertsScreen(CrisisKeysFirst):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#alert-list", OptionList).focus()
         self.post_message(AlertsWanted())
         self.set_interval(20, self._redraw_ages)
 

@@ -91,6 +91,8 @@ def who(alert: AlertView) -> str:
 class SosConfirmScreen(ModalScreen[str | None]):
     """A short, calm question: an accidental press is one Esc away from nothing."""
 
+    AUTO_FOCUS = "#sos-note"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, note: str = "", reach: Reach | None = None, lines: Iterable[CrisisLine] = ()) -> None:
@@ -115,7 +117,6 @@ class SosConfirmScreen(ModalScreen[str | None]):
             yield Static(Text("Enter sends the SOS   ·   Esc cancels, nothing is sent", "dim"), markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#sos-note", Input).focus()
         if self._reach is not None:
             self.show_reach(self._reach, self._lines)
 
@@ -164,6 +165,8 @@ def reach_text(reach: Reach, lines: Iterable[CrisisLine]) -> Text:
 class SosSentScreen(ModalScreen[None]):
     """What happened, in calm words: who was alerted (or honestly: nobody yet), and the crisis lines."""
 
+    AUTO_FOCUS = "#sos-sent"
+
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
 
     def __init__(
@@ -190,9 +193,6 @@ class SosSentScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="sos-sent", classes="dialog", can_focus=True):
             yield Static(self._text(), id="sos-sent-text", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#sos-sent").focus()
 
     def _text(self) -> Text:
         count = self.result.seniors_alerted
@@ -238,6 +238,8 @@ class SosSentScreen(ModalScreen[None]):
 class CrisisLinesScreen(ModalScreen[None]):
     """The crisis lines from the config, one key (F2) away on every screen."""
 
+    AUTO_FOCUS = "#crisis-lines"
+
     BINDINGS = [Binding("escape,enter,q,f2", "close", "Close")]
 
     def __init__(self, lines: Iterable[CrisisLine], intro: str = "", *, sos_key: str = "Ctrl+S") -> None:
@@ -258,9 +260,6 @@ class CrisisLinesScreen(ModalScreen[None]):
         text.append("Esc closes this.", "dim")
         with VerticalScroll(id="crisis-lines", classes="dialog", can_focus=True):
             yield Static(text, markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#crisis-lines").focus()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -397,6 +396,8 @@ def withdraw_screen() -> ChoiceScreen[WithdrawAnswer]:
 class PickSeniorScreen(ModalScreen[int | None]):
     """Hand an alert on: to one of the senior members who can come now, or back to everyone (0)."""
 
+    AUTO_FOCUS = "#hand-over-list"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, member: str, seniors: list[tuple[int, str]]) -> None:
@@ -412,9 +413,6 @@ class PickSeniorScreen(ModalScreen[int | None]):
             yield Static(Text("They are told at once. Enter hands it on · Esc cancels", "dim"), markup=False)
             yield OptionList(*options, id="hand-over-list")
 
-    def on_mount(self) -> None:
-        self.query_one("#hand-over-list", OptionList).focus()
-
     @on(OptionList.OptionSelected, "#hand-over-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -426,6 +424,8 @@ class PickSeniorScreen(ModalScreen[int | None]):
 
 class NoteScreen(ModalScreen[str | None]):
     """One line of text (e.g. a private resolution note); Esc cancels."""
+
+    AUTO_FOCUS = "#note-input"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -443,9 +443,6 @@ class NoteScreen(ModalScreen[str | None]):
             yield Input(placeholder=self._placeholder, id="note-input", max_length=self._max)
             yield Static(Text("Enter saves   ·   Esc cancels", "dim"), markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#note-input", Input).focus()
-
     @on(Input.Submitted, "#note-input")
     def _done(self, event: Input.Submitted) -> None:
         """An empty note is not an answer: the dialog stays (a stray Enter closes nothing)."""
@@ -462,6 +459,8 @@ class NoteScreen(ModalScreen[str | None]):
 
 class MoveMessageScreen(ModalScreen[int | None]):
     """A senior member picks a recent message of this channel to move to #911."""
+
+    AUTO_FOCUS = "#move-list"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -486,9 +485,6 @@ class MoveMessageScreen(ModalScreen[int | None]):
                 Text("The author is told gently; the move is recorded. Enter moves · Esc cancels", "dim"), markup=False
             )
             yield OptionList(*options, id="move-list")
-
-    def on_mount(self) -> None:
-        self.query_one("#move-list", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#move-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -78,6 +78,8 @@ class ChannelSwitcher(ModalScreen[int | None]):
     """Every channel with its unread count; Enter goes there. The way round at phone width,
     where the channel list is hidden (and a quick one at any width)."""
 
+    AUTO_FOCUS = "OptionList"
+
     BINDINGS = [Binding("escape", "dismiss", "Close")]
 
     def __init__(self, channels: list[ChannelView], unread: dict[int, int], current_id: int | None) -> None:
@@ -103,7 +105,6 @@ class ChannelSwitcher(ModalScreen[int | None]):
         listing = self.query_one(OptionList)
         ids = [c.id for c in self._channels]
         listing.highlighted = ids.index(self._current_id) if self._current_id in ids else 0
-        listing.focus()
 
     @on(OptionList.OptionSelected, "#switcher-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -26,6 +26,8 @@ class CodeEntered(Message):
 
 
 class CodeScreen(Screen[None]):
+    AUTO_FOCUS = "#join-code"
+
     def compose(self) -> ComposeResult:
         with Vertical(id="join-dialog", classes="dialog"):
             yield Static(Text("Safe Space", "bold"), markup=False)
@@ -33,9 +35,6 @@ class CodeScreen(Screen[None]):
             yield Input(placeholder="invite code, e.g. abcd-efgh-jkmn-pqrs-tuvw", id="join-code", max_length=80)
             yield Static("", id="join-answer", markup=False)
             yield Static(Text("Enter tries the code   ·   Ctrl+Q leaves", "dim"), markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#join-code", Input).focus()
 
     @on(Input.Submitted, "#join-code")
     def _submitted(self, event: Input.Submitted) -> None:

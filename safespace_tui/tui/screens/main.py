@@ -53,6 +53,11 @@ class MainScreen(CrisisKeysFirst):
     # From 120 columns (-wide) the seniors' monitoring pane may be docked in place of the
     # member list (tui/watch.py); narrower, a docked pane is hidden and F3 opens it full screen.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-normal"), (120, "-wide")]
+    # The box has the focus from the first frame: set when the screen is first shown, in the same
+    # step as its first paint. (``focus()`` in on_mount is a callback for later, and under load a
+    # frame went out first: the channel list had the focus, took an Enter, and the words typed on
+    # connecting stayed unsent in the box.)
+    AUTO_FOCUS = "#message-box"
     BINDINGS = [
         Binding("ctrl+n", "step_channel(1)", "Next channel"),
         Binding("ctrl+b", "step_channel(-1)", "Prev channel", show=False),

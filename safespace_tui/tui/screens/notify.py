@@ -39,6 +39,7 @@ def settings_text(view: CareView) -> Text:
 
 
 class NotifyScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#notify-url"
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, view: CareView, save: Save) -> None:
@@ -61,9 +62,6 @@ class NotifyScreen(ModalScreen[None]):
             quiet = self.view.quiet_words.removeprefix("quiet ") if self.view.quiet_from is not None else ""
             yield Input(value=quiet, placeholder="Quiet hours, e.g. 22:00-07:00, or off", id="notify-quiet")
             yield Static(Text("Enter saves a field   ·   Esc closes", "dim"), markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#notify-url", Input).focus()
 
     @on(Input.Submitted, "#notify-url")
     async def _add(self, event: Input.Submitted) -> None:

@@ -40,6 +40,8 @@ def typed_command(screen: Screen[None], event: Input.Submitted, was: str) -> boo
 class CharterPage(Screen[int]):
     """One page of the group's charter."""
 
+    AUTO_FOCUS = "#charter-page"
+
     BINDINGS = [
         Binding("enter,right,space,pagedown", "move(1)", "Next"),
         Binding("left,pageup", "move(-1)", "Back"),
@@ -61,9 +63,6 @@ class CharterPage(Screen[int]):
             yield Static(Text(f"Enter: {'on to what we agree' if last else 'next page'}{back}", "dim"), markup=False)
             yield Static(Text(LEAVE_HINT, "dim"), markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#charter-page").focus()
-
     def action_move(self, step: int) -> None:
         if step < 0 and self._number == 0:
             return
@@ -72,6 +71,8 @@ class CharterPage(Screen[int]):
 
 class AgreementsScreen(Screen[None]):
     """Each agreement ticked, one by one; Continue saves them."""
+
+    AUTO_FOCUS = "Checkbox"
 
     def __init__(self, agreements: tuple[tuple[str, str], ...], meaning: str, save: Save) -> None:
         super().__init__()
@@ -91,9 +92,6 @@ class AgreementsScreen(Screen[None]):
             yield Button("I agree to all of these", id="agree-continue")
             yield Static(Text(LEAVE_HINT, "dim"), markup=False)
 
-    def on_mount(self) -> None:
-        self.query(Checkbox).first().focus()
-
     @on(Button.Pressed, "#agree-continue")
     async def _continue(self, event: Button.Pressed) -> None:
         event.stop()
@@ -107,6 +105,8 @@ class AgreementsScreen(Screen[None]):
 
 class DetailsScreen(Screen[None]):
     """Name (how the group sees you), pronouns, time zone."""
+
+    AUTO_FOCUS = "#details-name"
 
     # Enter moves to the next box in the key's own turn. Through Input.Submitted the focus moved
     # only when that message was handled, after the next letters had gone into the same box (under
@@ -131,9 +131,6 @@ class DetailsScreen(Screen[None]):
             yield Input(value=timezone, placeholder="Area/City, e.g. Europe/London", id="details-timezone")
             yield Static("", id="onboarding-answer", markup=False)
             yield Static(Text("Enter goes to the next box; on the last, it saves.", "dim"), markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#details-name", Input).focus()
 
     async def action_enter(self) -> None:
         box = self.focused
@@ -165,6 +162,8 @@ class DetailsScreen(Screen[None]):
 class WelcomeScreen(Screen[None]):
     """A hello for #living-room, the newcomer's to change before it posts."""
 
+    AUTO_FOCUS = "#welcome-line"
+
     def __init__(self, line: str, save: Save) -> None:
         super().__init__()
         self._line = line
@@ -190,9 +189,6 @@ class WelcomeScreen(Screen[None]):
                 ),
                 markup=False,
             )
-
-    def on_mount(self) -> None:
-        self.query_one("#welcome-line", Input).focus()
 
     @on(Input.Submitted, "#welcome-line")
     async def _submitted(self, event: Input.Submitted) -> None:

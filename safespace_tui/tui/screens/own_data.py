@@ -51,6 +51,8 @@ def deletion_words(pending: DeletionPending | None, timezone: str) -> Text:
 class DeleteDataScreen(ModalScreen):
     """Dismisses with a ``DeletionChoice``, or None (Esc: nothing changes)."""
 
+    AUTO_FOCUS = "#keep"  # the safe choice is the one Enter presses
+
     DEFAULT_CSS = """
     DeleteDataScreen {
         align: center middle;
@@ -89,9 +91,6 @@ class DeleteDataScreen(ModalScreen):
                 else:
                     yield Button("Cancel the deletion", id="cancel-deletion", variant="primary", compact=True)
                     yield Button("Leave it as it is", id="keep", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#keep", Button).focus()  # the safe choice is the one Enter presses
 
     @on(Button.Pressed, "#ask")
     def _ask(self) -> None:

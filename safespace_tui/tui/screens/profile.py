@@ -74,6 +74,8 @@ def profile_text(profile: ProfileView, *, own: bool) -> Text:
 class ProfileScreen(ModalScreen):
     """One member's profile; ``show`` redraws it when it changes (live, through the hub)."""
 
+    AUTO_FOCUS = "#profile-page"
+
     DEFAULT_CSS = _DIALOG_CSS.format(name="ProfileScreen", box="profile-page")
     BINDINGS = [Binding("escape,q", "close", "Close")]
 
@@ -89,9 +91,6 @@ class ProfileScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="profile-page", can_focus=True):
             yield Static(profile_text(self.profile, own=self.own), id="profile-text", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#profile-page").focus()
 
     def show(self, profile: ProfileView) -> None:
         self.profile = profile
@@ -114,6 +113,8 @@ def directory_line(profile: ProfileView) -> Text:
 
 class DirectoryScreen(ModalScreen):
     """Everyone in the group with their status and pronouns; Enter or a click opens a profile."""
+
+    AUTO_FOCUS = "OptionList"
 
     DEFAULT_CSS = (
         _DIALOG_CSS.format(name="DirectoryScreen", box="directory")
@@ -140,9 +141,6 @@ class DirectoryScreen(ModalScreen):
     def _options(self) -> list[Option]:
         return [Option(directory_line(p), id=str(p.member.id)) for p in self.profiles]
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
     def show(self, profiles: list[ProfileView]) -> None:
         listing = self.query_one(OptionList)
         highlighted = listing.highlighted
@@ -168,6 +166,8 @@ _AUDIENCES = [("group", "group"), ("seniors", "seniors"), ("me", "only me")]
 
 class ProfileForm(ModalScreen):
     """Your own profile: your name, pronouns and each field with who may read it. Ctrl+O saves."""
+
+    AUTO_FOCUS = "#display-name"
 
     DEFAULT_CSS = (
         _DIALOG_CSS.format(name="ProfileForm", box="profile-form")
@@ -223,9 +223,6 @@ class ProfileForm(ModalScreen):
             with Horizontal(id="profile-buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#display-name", Input).focus()
 
     async def action_save(self) -> None:
         fields = {

@@ -41,6 +41,8 @@ def reason_screen() -> ChoiceScreen[ReportReason]:
 class ReportNoteScreen(ModalScreen[str | None]):
     """A few words for leadership, if the member wants: Enter sends (empty is fine), Esc cancels."""
 
+    AUTO_FOCUS = "#report-note-input"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
@@ -49,9 +51,6 @@ class ReportNoteScreen(ModalScreen[str | None]):
             yield Static(Text("Optional, and only leadership reads it."), markup=False)
             yield Input(placeholder="a few words, or nothing", id="report-note-input", max_length=NOTE_MAX)
             yield Static(Text("Enter sends the report   ·   Esc cancels it", "dim"), markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#report-note-input", Input).focus()
 
     @on(Input.Submitted, "#report-note-input")
     def _done(self, event: Input.Submitted) -> None:

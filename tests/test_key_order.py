@@ -1,0 +1,103 @@
+"""A key's whole journey through the app ends before the next key is handed over (textual_fixes
+fix 9, ssh/driver.py).
+
+Tab travels from the focused box up through each container to the app, where its binding moves
+the focus. On a busy machine one hop of that took longer than the driver's old fixed wait (0.25 s)
+and the next key overtook it: a "1" meant for the mood went into the spoons box (CI, the seniors'
+pane story). Here one hop is slow on purpose, a container whose key handler takes 0.4 s, so the
+old wait loses the race every time (checked: both tests fail on the driver before the fix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from harness import wait_until
+from safespace_tui.ssh.driver import SSHDriver, attach_terminal
+from safespace_tui.ssh.input_budget import KeyBudget
+from safespace_tui.tui import textual_fixes
+from safespace_tui.tui.textual_fixes import TrackedKey
+
+SLOW_HOP = 0.4  # seconds; longer than the old fixed wait, short enough for a quick test
+
+
+@pytest.fixture(autouse=True)
+def _apply_fixes() -> None:
+    textual_fixes.apply()
+
+
+class SlowHop(Vertical):
+    """Every key bubbles through here on its way to the app's bindings: a slow step."""
+
+    async def on_key(self) -> None:
+        await asyncio.sleep(SLOW_HOP)
+
+
+class TwoBoxes(App[None]):
+    def compose(self) -> ComposeResult:
+        with SlowHop():
+            yield Input(id="first")
+            yield Input(id="second")
+
+
+class Channel:
+    """The driver's other end (ssh/driver.py ``Terminal``), kept in memory: what the SSH session
+    gives the driver, without the network (the key order is decided after it)."""
+
+    size = (80, 24)
+
+    def __init__(self) -> None:
+        self.key_budget = KeyBudget()
+        self.driver: SSHDriver | None = None
+
+    def write_output(self, data: str) -> None:
+        pass
+
+    def attach(self, driver: SSHDriver) -> None:
+        self.driver = driver
+
+    def pause_input(self) -> None:
+        pass
+
+    def resume_input(self) -> None:
+        pass
+
+
+async def test_a_tracked_key_is_done_only_after_its_binding_ran() -> None:
+    """``done`` is set when the key has left the last queue: by then Tab's binding has moved the
+    focus, however slow a hop was. The key also reaches ``on_key`` handlers as a plain key would."""
+    app = TwoBoxes()
+    async with app.run_test():
+        assert app.focused is not None and app.focused.id == "first"
+        key = TrackedKey("tab")
+        app.post_message(key)
+        await asyncio.wait_for(key.done.wait(), 10)
+        assert app.focused.id == "second"
+        assert key.hops == 0
+
+
+async def test_the_key_after_tab_waits_for_tab_to_move_the_focus(caplog: pytest.LogCaptureFixture) -> None:
+    """Tab and "1" in one packet over the driver: the "1" lands in the second box, because Tab was
+    seen to finish (not because the driver's upper bound on a key ran out)."""
+    caplog.set_level(logging.DEBUG, logger="safespace.driver")
+    app = TwoBoxes(driver_class=SSHDriver)
+    channel = Channel()
+    attach_terminal(app, channel)
+    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
+    try:
+        await wait_until(lambda: channel.driver is not None and app.focused is not None, 10, "the app never started")
+        assert channel.driver is not None
+        channel.driver.feed("\t1")
+        first, second = app.query_one("#first", Input), app.query_one("#second", Input)
+        await wait_until(lambda: first.value or second.value, 10, "the 1 went nowhere")
+        assert (first.value, second.value) == ("", "1")
+        assert "not finished" not in caplog.text
+    finally:
+        app.exit()
+        await running
