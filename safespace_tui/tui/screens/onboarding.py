@@ -72,7 +72,9 @@ class CharterPage(Screen[int]):
 class AgreementsScreen(Screen[None]):
     """Each agreement ticked, one by one; Continue saves them."""
 
-    AUTO_FOCUS = "Checkbox"
+    # The form opens at its top (its title and the line about crisis help), not scrolled down to the
+    # first box, as AUTO_FOCUS would at 48x20: the focus is set here, still before the first frame.
+    AUTO_FOCUS = ""
 
     def __init__(self, agreements: tuple[tuple[str, str], ...], meaning: str, save: Save) -> None:
         super().__init__()
@@ -92,6 +94,9 @@ class AgreementsScreen(Screen[None]):
             yield Button("I agree to all of these", id="agree-continue")
             yield Static(Text(LEAVE_HINT, "dim"), markup=False)
 
+    def on_mount(self) -> None:
+        self.set_focus(self.query(Checkbox).first(), scroll_visible=False)
+
     @on(Button.Pressed, "#agree-continue")
     async def _continue(self, event: Button.Pressed) -> None:
         event.stop()
@@ -106,7 +111,9 @@ class AgreementsScreen(Screen[None]):
 class DetailsScreen(Screen[None]):
     """Name (how the group sees you), pronouns, time zone."""
 
-    AUTO_FOCUS = "#details-name"
+    # The form opens at its top (its title and the line about crisis help), not scrolled down to the
+    # first box, as AUTO_FOCUS would at 48x20: the focus is set here, still before the first frame.
+    AUTO_FOCUS = ""
 
     # Enter moves to the next box in the key's own turn. Through Input.Submitted the focus moved
     # only when that message was handled, after the next letters had gone into the same box (under
@@ -140,6 +147,9 @@ class DetailsScreen(Screen[None]):
             self.focus_next()
         else:
             await box.action_submit()  # the last box saves; a typed /sos is asked of the session
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#details-name", Input), scroll_visible=False)
 
     @on(Input.Submitted)
     async def _submitted(self, event: Input.Submitted) -> None:

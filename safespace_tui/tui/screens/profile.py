@@ -167,7 +167,9 @@ _AUDIENCES = [("group", "group"), ("seniors", "seniors"), ("me", "only me")]
 class ProfileForm(ModalScreen):
     """Your own profile: your name, pronouns and each field with who may read it. Ctrl+O saves."""
 
-    AUTO_FOCUS = "#display-name"
+    # The form opens at its top (its title and the line about crisis help), not scrolled down to the
+    # first box, as AUTO_FOCUS would at 48x20: the focus is set here, still before the first frame.
+    AUTO_FOCUS = ""
 
     DEFAULT_CSS = (
         _DIALOG_CSS.format(name="ProfileForm", box="profile-form")
@@ -237,6 +239,9 @@ class ProfileForm(ModalScreen):
             show_form_error(self.query_one("#profile-error", Static), result.message)
             return
         self.dismiss(result)
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#display-name", Input), scroll_visible=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
