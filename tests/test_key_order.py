@@ -6,15 +6,19 @@ the focus. On a busy machine one hop of that took longer than the driver's old f
 and the next key overtook it: a "1" meant for the mood went into the spoons box (CI, the seniors'
 pane story). Here one hop is slow on purpose, a container whose key handler takes 0.4 s, so the
 old wait loses the race every time (checked: both tests fail on the driver before the fix).
+The last test keeps a lone Esc apart from the letter after it when the loop was too busy to run
+the timer that resolves it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.constants import ESCAPE_DELAY
 from textual.containers import Vertical
 from textual.widgets import Input
 
@@ -98,6 +102,40 @@ async def test_the_key_after_tab_waits_for_tab_to_move_the_focus(caplog: pytest.
         await wait_until(lambda: first.value or second.value, 10, "the 1 went nowhere")
         assert (first.value, second.value) == ("", "1")
         assert "not finished" not in caplog.text
+    finally:
+        app.exit()
+        await running
+
+
+class Keys(App[None]):
+    """Records every key that reaches the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[str] = []
+
+    def on_key(self, event) -> None:
+        self.keys.append(event.key)
+
+
+async def test_an_esc_whose_delay_passed_on_a_busy_loop_is_still_esc_then_the_letter() -> None:
+    """Esc, then a letter after the escape delay, but handled while the loop was busy (the timer
+    that resolves a lone Esc had not run yet: asyncio runs input before due timers). The Esc is
+    still Esc and the letter still the letter; it used to come out as one Alt+t (CI:
+    test_escape_key_closes_help lost the "t" of "typed after escape")."""
+    app = Keys()
+    app.driver_class = SSHDriver
+    channel = Channel()
+    attach_terminal(app, channel)
+    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
+    try:
+        await wait_until(lambda: channel.driver is not None, 10, "the app never started")
+        assert channel.driver is not None
+        channel.driver.feed("\x1b")
+        time.sleep(ESCAPE_DELAY * 2)  # the loop is busy: no timer can run; this is the stimulus
+        channel.driver.feed("t")
+        await wait_until(lambda: len(app.keys) >= 2 or "alt+t" in app.keys, 10, "no keys arrived")
+        assert app.keys == ["escape", "t"]
     finally:
         app.exit()
         await running
