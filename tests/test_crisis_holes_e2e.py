@@ -3,6 +3,8 @@ members as asyncssh PTY clients; what they see is read from the screen with pyte
 
 from __future__ import annotations
 
+import re
+
 from harness import Terminal, wait_until
 
 
@@ -103,6 +105,8 @@ async def test_hole2_the_pane_puts_the_most_urgent_first_and_closing_asks_for_a_
         await sam.wait_for("bob (@bob) needs help now")
         sam.press("f3")
         await sam.wait_for("Alerts (most urgent first)")
+        # bob's row is in the list (it is filled after the pane opens): only then can a key act on it
+        await sam.wait_screen(lambda: re.search(r"⚠ \d\d:\d\d .*bob \(@bob\)", sam.text()), "bob's row")
         sam.send("a")  # sam is with bob; bob's row is selected
         await bob.wait_for("sam has seen your SOS")
         await ann.type_line("SOS")
