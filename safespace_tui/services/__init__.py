@@ -24,6 +24,7 @@ from .group_texts import GroupTextService
 from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .moderation import ModerationService
 from .no_sales import NoSalesService
 from .nominations import NominationService
 from .notices import NoticeService
@@ -91,3 +92,5 @@ class Services:
         # your own words and reports (issue 11): edit and delete one's own messages; report, hide
         self.own_words = OwnWordsService(store, hub, self.no_sales)
         self.reports = ReportService(store, hub)
+        # warnings and timeouts from leadership (issue 11)
+        self.moderation = ModerationService(store, hub, self.members)

@@ -530,6 +530,25 @@ class Report(BaseModel):
     told = BooleanField(default=False)
 
 
+class Moderation(BaseModel):
+    """Leadership's warning or timeout of a member (issue 11). ``kind``: warning, or timeout
+    (read-only until ``until``; it ends by itself when that time passes, no job needed; a newer
+    timeout, or leadership lifting it, sets ``lifted_at``). ``rule``: which charter rule, by name;
+    ``words``: leadership's own words to the member, optional. ``told``: the member has seen it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    by = ForeignKeyField(Member, backref="+")
+    by_id: int
+    kind = CharField(max_length=10)
+    rule = CharField(max_length=20)
+    words = CharField(default="", max_length=300)
+    created_at = DateTimeField(default=utcnow)
+    until = DateTimeField(null=True)
+    lifted_at = DateTimeField(null=True)
+    told = BooleanField(default=False)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -567,4 +586,5 @@ ALL_MODELS = (
     HeldMessage,
     SessionPreference,
     Report,
+    Moderation,
 )
