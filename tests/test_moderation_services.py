@@ -171,12 +171,13 @@ async def test_role_key_membership_and_invite_changes_are_audit_rows(world):
     assert rows[("member.role", "bea")].detail.endswith("member -> senior")
     assert rows[("member.add", "ann")].detail.startswith(OPERATOR + ": as member")
     assert rows[("invite.create", None)].actor_handle in ("the operator", "sam")
-    made = [a for a in await services.audit.list_all(action="invite.create")]
+    made = await services.audit.list_all(action="invite.create")
     assert {(a.actor_handle, a.detail.split(": ")[-1]) for a in made} == {
         ("the operator", f"invite {invite.id}"),
         ("sam", f"invite {invite2.id}"),
     }
     assert rows[("invite.revoke", None)].actor_handle == "the operator"
+
     class Connection:  # what the door hands over: weakly referenced, per connection
         pass
 

@@ -194,3 +194,14 @@ class TypedWhileJoining(Request):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+# -- moderation: the reports pane for leadership (tui/moderation.py, issue 11) -------------------
+class ReportActed(Request):
+    """A key of the reports pane on report ``report_id`` (``action``: refresh, hide, dismiss, warn,
+    timeout or remove); ``refresh`` (report 0) asks for the open reports."""
+
+    def __init__(self, report_id: int, action: str) -> None:
+        super().__init__()
+        self.report_id = report_id
+        self.action = action

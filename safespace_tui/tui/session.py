@@ -42,6 +42,7 @@ from .crisis_care import CrisisCare
 from .getting_around import GettingAround
 from .joining import Joining
 from .messages import Refused
+from .moderation import Moderation
 from .my_day import MyDay
 from .own_words import ACTIONS as OWN_WORDS_ACTIONS
 from .own_words import OwnWords
@@ -84,6 +85,7 @@ class Session:
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self.own_words = OwnWords(self)  # edit and delete one's own messages; reports (issue 11)
+        self.moderation = Moderation(self)  # the reports pane; warnings and timeouts (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -109,6 +111,7 @@ class Session:
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
             requests.MessageActed: self._message_acted,
             requests.TypedWhileJoining: lambda request: self.joining.typed(request.text),
+            requests.ReportActed: self.moderation.acted,
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -135,6 +138,7 @@ class Session:
         self.joining.start()
         self.belonging.start()
         self.own_words.start()
+        self.moderation.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
@@ -352,6 +356,10 @@ class Session:
             self.main.edit_done()
         else:
             self.main.restore_draft(typed)
+
+    async def open_reports(self) -> None:
+        """``/reports`` or F12: the reports pane (leadership; the command table checks who)."""
+        self.moderation.open_pane()
 
     async def _message_acted(self, request: requests.MessageActed) -> None:
         """A key of the message-selection mode: one's own words and reports, or cheers."""
