@@ -171,3 +171,20 @@ def test_reports_pane_100x30(world, snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=open_it)
+
+
+async def test_a_warning_and_a_timeout_given_while_away_are_told_at_the_next_session_once(world):
+    services, ids = world
+    sam = member(services, ids, "sam")
+    run_sync(services.moderation.warn(sam, ids["ann"], "respect", "we miss the kind you"))
+    run_sync(services.moderation.timeout(sam, ids["ann"], 4, "boundaries"))
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: len([n for n in notices(app) if "leadership" in n.lower()]) == 2, "both told")
+        told = notices(app)
+        assert any("A note from leadership (sam)" in n and "we miss the kind you" in n for n in told)
+        assert any("paused your posting until" in n and "(UTC)" in n for n in told)
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert not any("leadership" in n.lower() for n in notices(app))  # once
