@@ -26,6 +26,7 @@ from .services.channels import CRISIS_CHANNEL
 from .services.cheers import CHEERS
 from .services.goals import goals_text
 from .services.moderation import MAX_HOURS, RULE_WORDS, local_until
+from .services.private_talk import TalkView
 from .services.reports import ReportView
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
@@ -74,6 +75,7 @@ class Frontend(Protocol):
     def show_found(self, title: str, found: list, *, empty: str) -> None: ...
     def edit_finished(self, typed: str, *, saved: bool) -> None: ...
     async def open_reports(self) -> None: ...
+    async def open_talk(self, talk: TalkView) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -800,6 +802,31 @@ async def _timeout(ui: Frontend, typed: Typed) -> bool:
     return True
 
 
+async def _talk(ui: Frontend, typed: Typed) -> bool:
+    """``/talk NAME [words]``: a private conversation between a member and one of leadership
+    (leadership opens it; a member answers). ``/talk`` alone: the ones you have."""
+    name, _, words = typed.argument.strip().partition(" ")
+    talks = ui.services.private_talk
+    if not name:
+        mine = await talks.mine(ui.member)
+        if len(mine) == 1:
+            await ui.open_talk(mine[0])
+        elif mine:
+            ui.tell(
+                "Private conversations with: " + ", ".join(t.other_handle for t in mine) + ". /talk NAME opens one."
+            )
+        else:
+            ui.tell("You have no private conversation. Leadership can start one with you; /sos reaches them now.")
+        return True
+    talk = await talks.with_handle(ui.member, name)
+    if words.strip():
+        await talks.say(ui.member, talk.id, words)
+        ui.tell(f"Sent to {talk.other_name}; only the two of you can read it.")
+    else:
+        await ui.open_talk(talk)
+    return True
+
+
 async def _reports(ui: Frontend, typed: Typed) -> bool:
     """``/reports``: open reports for leadership; ``/reports hide N [why]`` or ``dismiss N [why]``."""
     words = typed.argument.split(maxsplit=2)
@@ -912,6 +939,7 @@ COMMANDS: tuple[Command, ...] = (
         (Key("f12", "Reports", over_everything=False),),
         Who.SENIOR,
     ),
+    Command("talk", "/talk [NAME] [words]", "a private conversation between you and leadership", _talk),
     Command("warn", "/warn NAME RULE [words]", "a kind warning naming a charter rule", _warn, who=Who.SENIOR),
     Command(
         "timeout",

@@ -4,7 +4,8 @@ appears in it live; sam hides the message and bea is told the outcome only; sam 
 pane and ann reads it at once; sam gives ann a timeout: her posts are refused kindly with the end
 time, and nothing reaches anyone, while her SOS still reaches sam; it ends by itself (a timeout
 whose end has passed, written through the service's own API: no one waits hours); ada (an admin)
-removes ann from the pane and her session closes. Every step is an audit row, and so are the
+removes ann from the pane and her session closes. sam talks with ann privately from the pane, in
+her timeout; bea cannot see that the conversation exists. Every step is an audit row, and so are the
 operator's role and key changes at the command line (`safespace audit list`). The line mode sees
 its timeout and is refused there too."""
 
@@ -118,6 +119,21 @@ async def test_report_pane_hide_warn_timeout_sos_and_removal(tmp_path):
             assert _query(group.data_dir, "SELECT count(*) FROM message WHERE body LIKE 'this is so%'") == [(0,)]
             ann.press(*["backspace"] * len("this is so unfair"))
             await ann.wait_gone("this is so unfai")
+            # sam talks with ann privately from the pane; in her timeout she can still answer
+            sam.send("p")
+            await sam.wait_for("Talking privately with ann")
+            await sam.type_line("can we talk about earlier?")
+            await ann.wait_for("sam wrote to you privately: /talk sam")
+            await ann.type_line("/talk sam")
+            await ann.wait_for("Talking privately with sam")
+            await ann.wait_for("can we talk about earlier?")
+            await ann.type_line("yes. I was having a bad day")
+            await sam.wait_for("yes. I was having a bad day")
+            ann.press("escape")
+            await ann.wait_gone("Talking privately with sam")
+            await bea.type_line("/talk sam")  # nobody else can see that it exists
+            await bea.wait_for("There's no such private conversation.")
+            assert "bad day" not in bea.text()
             # SOS is never blocked: it reaches sam
             await ann.type_line("SOS I am not okay")
             await sam.wait_for("ann (@ann) needs help now")
@@ -160,6 +176,7 @@ async def test_report_pane_hide_warn_timeout_sos_and_removal(tmp_path):
             "sam hid, after a report, a message by ann",
             "sam warned ann — rule respect",
             "sam gave a timeout to ann — rule respect, 1 h",
+            "sam opened a private conversation with ann — talk 1",
             "ada removed the member ann — report 3",
             "the operator changed the role of bea — member -> senior",
             f"the operator added a key for bea — {fingerprint}",

@@ -25,6 +25,7 @@ from safespace_tui.services.channels import CRISIS_CHANNEL, LIVING_ROOM
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.moderation import ModerationNotice, PostingPaused
+from safespace_tui.services.private_talk import WordSaid
 from safespace_tui.services.views import PublicKey
 from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store import migrations
@@ -220,7 +221,8 @@ def test_step_10_to_11_is_idempotent(tmp_path):
     path = tmp_path / "safespace.db"
     Store(path).close()
     with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE moderation")
+        for table in ("private_word", "private_talk", "moderation"):
+            db.execute(f"DROP TABLE {table}")
         db.execute("UPDATE schema_version SET version = 10")
     db.close()
     store = Store(path)
@@ -230,5 +232,39 @@ def test_step_10_to_11_is_idempotent(tmp_path):
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM moderation").fetchone() == (0,)
+        for table in ("moderation", "private_talk", "private_word"):
+            assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
     db.close()
+
+
+async def test_a_private_talk_is_for_its_two_parties_only_and_a_timeout_never_stops_it(world):
+    services, p, hub = world
+    talks = services.private_talk
+    with pytest.raises(NotFound):  # a member cannot open one
+        await talks.open(p["ann"], p["bea"].id)
+    with pytest.raises(NotFound):  # nor find one that does not exist (it looks the same)
+        await talks.with_handle(p["ann"], "sam")
+    heard: list[object] = []
+    hub.subscribe(member_topic(p["ann"].id), heard.append)
+    talk = await talks.with_handle(p["sam"], "ann")  # made on demand by leadership
+    assert (talk.other_name, talk.words) == ("ann", ())
+    assert (await talks.open(p["sam"], p["ann"].id)).id == talk.id  # the same one, not a second
+    await talks.say(p["sam"], talk.id, "can we talk about earlier? \x1b]52;c;aGk=\x07")
+    await services.moderation.timeout(p["sam"], p["ann"].id, 2, "respect")
+    await talks.say(p["ann"], talk.id, "yes. I'm sorry")  # in a timeout: talking with leadership still works
+    said = [event for event in heard if isinstance(event, WordSaid)]
+    assert [e.word.body for e in said] == ["can we talk about earlier?", "yes. I'm sorry"]
+    for party in (p["ann"], p["sam"]):
+        seen = await talks.get(party, talk.id)
+        assert [w.body for w in seen.words] == ["can we talk about earlier?", "yes. I'm sorry"]
+    assert (await talks.with_handle(p["ann"], "sam")).id == talk.id
+    for outsider in (p["bea"], p["ada"]):  # an admin who is not a party: "not found", as for none
+        with pytest.raises(NotFound, match="no such private conversation"):
+            await talks.get(outsider, talk.id)
+        with pytest.raises(NotFound, match="no such private conversation"):
+            await talks.say(outsider, talk.id, "hello?")
+        assert all(t.id != talk.id for t in await talks.mine(outsider))
+    with pytest.raises(NotFound, match="no such private conversation"):
+        await talks.get(p["sam"], 999_999)
+    (row,) = await services.audit.list_all(action="talk.open")
+    assert (row.actor_handle, row.subject_handle) == ("sam", "ann")

@@ -32,6 +32,7 @@ from .onboarding import OnboardingService
 from .own_words import OwnWordsService
 from .preferences import PreferenceService
 from .presence import Presence
+from .private_talk import PrivateTalkService
 from .profiles import ProfileService
 from .reports import ReportService
 from .safety_plans import SafetyPlanService
@@ -94,3 +95,4 @@ class Services:
         self.reports = ReportService(store, hub)
         # warnings and timeouts from leadership (issue 11)
         self.moderation = ModerationService(store, hub, self.members)
+        self.private_talk = PrivateTalkService(store, hub)  # leadership talks privately with a member

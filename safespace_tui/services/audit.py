@@ -53,6 +53,7 @@ ACTION_WORDS = {
     "key.revoke": "revoked a key of",
     "invite.create": "made an invite",
     "invite.revoke": "revoked an invite",
+    "talk.open": "opened a private conversation with",
 }
 # A change made at the command line has no member behind it: its row names the operator in its
 # detail, and the table's required actor is the oldest admin (or the member changed, if none yet).

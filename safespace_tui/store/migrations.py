@@ -37,6 +37,8 @@ from .models import (
     NoticeAddress,
     Onboarding,
     PlanShare,
+    PrivateTalk,
+    PrivateWord,
     Profile,
     Report,
     SchemaVersion,
@@ -157,9 +159,9 @@ def _own_words_and_reports(db: SqliteDatabase) -> None:
 
 
 def _moderation(db: SqliteDatabase) -> None:
-    """10 -> 11 (issue 11): leadership's warnings and timeouts. Idempotent (safe=True), so it may
-    run again after the steps are renumbered."""
-    db.create_tables([Moderation], safe=True)
+    """10 -> 11 (issue 11): leadership's warnings and timeouts, and private conversations between a
+    member and leadership. Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([Moderation, PrivateTalk, PrivateWord], safe=True)
 
 
 # version N -> function that moves a database from N to N+1

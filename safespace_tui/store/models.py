@@ -549,6 +549,31 @@ class Moderation(BaseModel):
     told = BooleanField(default=False)
 
 
+class PrivateTalk(BaseModel):
+    """A private conversation between a member and one member of leadership (issue 11), made on
+    demand from the reports pane or ``/talk``: only those two can see that it exists or read it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    leader = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    leader_id: int
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("member", "leader"), True),)
+
+
+class PrivateWord(BaseModel):
+    """One line of a private conversation (cleaned on the way in, as every message)."""
+
+    talk = ForeignKeyField(PrivateTalk, backref="+", on_delete="CASCADE")
+    talk_id: int
+    author = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    author_id: int
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -587,4 +612,6 @@ ALL_MODELS = (
     SessionPreference,
     Report,
     Moderation,
+    PrivateTalk,
+    PrivateWord,
 )

@@ -205,3 +205,12 @@ class ReportActed(Request):
         super().__init__()
         self.report_id = report_id
         self.action = action
+
+
+class TalkSaid(Request):
+    """Enter in a private conversation (``screens/private_talk.py``): send ``text`` in ``talk_id``."""
+
+    def __init__(self, talk_id: int, text: str) -> None:
+        super().__init__()
+        self.talk_id = talk_id
+        self.text = text

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from ..hub import member_topic
 from ..services.moderation import ModerationNotice
+from ..services.private_talk import TalkView, WordSaid
 from ..services.reports import REPORTS, ReportChanged, ReportView
 from . import messages as requests
 from .screens.crisis import Confirm, confirm_screen
+from .screens.private_talk import PrivateTalkScreen
 from .screens.reports_pane import Hours, ReportsScreen, Rule, WordsScreen, hours_screen, rule_screen
 from .session_part import SessionPart
 
@@ -37,6 +39,9 @@ class Moderation(SessionPart):
             self.tell(notice.words, severity="warning", timeout=NOTICE_SECONDS)
 
     async def _moderated(self, event: object) -> None:
+        if isinstance(event, WordSaid):
+            self._word_said(event)
+            return
         if not isinstance(event, ModerationNotice) or self.session.taken_down():
             return
         self.session.ring()  # told at once, even while recharging: it is about them, and kind
@@ -89,6 +94,35 @@ class Moderation(SessionPart):
             )
         elif request.action == "remove":
             self._offer_removal(report)
+        elif request.action == "talk":
+            talk = await self.session.told(self.services.private_talk.open(self.member, report.message.author_id))
+            if isinstance(talk, TalkView):
+                self.open_talk(talk)
+
+    # -- talking privately ----------------------------------------------------------------------------
+    def open_talk(self, talk: TalkView) -> None:
+        """The conversation's screen (once: coming back to it shows the one already open)."""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, PrivateTalkScreen) and screen.talk.id == talk.id:
+                return
+        self.app.push_screen(PrivateTalkScreen(talk, self.member.timezone))
+
+    async def talk_said(self, request: requests.TalkSaid) -> None:
+        await self.session.told(self.services.private_talk.say(self.member, request.talk_id, request.text))
+
+    def _word_said(self, event: WordSaid) -> None:
+        """A line of one of this member's private conversations: shown where it is open; else,
+        if it is from the other party, a notice saying how to read it."""
+        if self.session.taken_down():
+            return
+        for screen in self.app.screen_stack:
+            if isinstance(screen, PrivateTalkScreen) and screen.talk.id == event.word.talk_id:
+                screen.add(event.word)
+                return
+        if event.word.author_id != self.member.id:
+            self.session.interrupt(
+                "talk", f"{event.word.author_name} wrote to you privately: /talk {event.author_handle}", timeout=20
+            )
 
     def _warn_rule(self, report: ReportView, rule: Rule | None) -> None:
         if rule is None or rule is Rule.CANCEL:

@@ -56,6 +56,7 @@ from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
+    from ..services.private_talk import TalkView
     from ..services.search import Found
 
 log = logging.getLogger("safespace.tui")
@@ -112,6 +113,7 @@ class Session:
             requests.MessageActed: self._message_acted,
             requests.TypedWhileJoining: lambda request: self.joining.typed(request.text),
             requests.ReportActed: self.moderation.acted,
+            requests.TalkSaid: self.moderation.talk_said,
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -356,6 +358,10 @@ class Session:
             self.main.edit_done()
         else:
             self.main.restore_draft(typed)
+
+    async def open_talk(self, talk: TalkView) -> None:
+        """``/talk NAME``: a private conversation with leadership (or, for leadership, a member)."""
+        self.moderation.open_talk(talk)
 
     async def open_reports(self) -> None:
         """``/reports`` or F12: the reports pane (leadership; the command table checks who)."""

@@ -2,11 +2,11 @@
 
 Senior members and admins open it with F12 or ``/reports``. Select a report to read the message
 in context (who reported it, why, their note); then a key: ``h`` hides the message, ``d`` leaves
-it up, ``w`` warns its author, ``t`` gives them a timeout, ``x`` (admins only) removes them from
-the group. Every key is a request (``ReportActed``) the session answers (``tui/moderation.py``):
-it asks what it needs (a rule, how long, a confirmation) and the services decide. The list is
-handed down fresh from the store whenever a report is made or decided (the hub), so a new report
-appears in every open pane.
+it up, ``w`` warns its author, ``t`` gives them a timeout, ``p`` talks with them privately, and
+``x`` (admins only) removes them from the group. Every key is a request (``ReportActed``) the
+session answers (``tui/moderation.py``): it asks what it needs (a rule, how long, a confirmation)
+and the services decide. The list is handed down fresh from the store whenever a report is made
+or decided (the hub), so a new report appears in every open pane.
 
 Everything a member wrote is shown as ``Text`` (never markup), already cleaned by the services.
 """
@@ -36,12 +36,13 @@ EMPTY = "No report is waiting. This pane updates by itself; F12 or Esc goes back
 
 class ReportsScreen(CrisisKeysFirst):
     AUTO_FOCUS = "#report-list"
-    KEY_LINE_FIRST = ("h", "d", "w", "t")
+    KEY_LINE_FIRST = ("h", "d", "w", "t", "p")
     BINDINGS = [
         Binding("h", "act('hide')", "Hide"),
         Binding("d", "act('dismiss')", "Leave up"),
         Binding("w", "act('warn')", "Warn"),
         Binding("t", "act('timeout')", "Timeout"),
+        Binding("p", "act('talk')", "Talk"),
         Binding("x", "act('remove')", "Remove…"),
         Binding("escape,f12", "close", "Back"),
     ]
