@@ -44,7 +44,8 @@ class Moderation(SessionPart):
             return
         if not isinstance(event, ModerationNotice) or self.session.taken_down():
             return
-        self.session.ring()  # told at once, even while recharging: it is about them, and kind
+        if self.session.may_interrupt("moderation"):  # shown at once; the bell keeps quiet while recharging
+            self.session.ring()
         self.tell(event.words, severity="warning", timeout=NOTICE_SECONDS)
         if event.moderation_id:
             await self.services.moderation.mark_told(self.member, event.moderation_id)
