@@ -279,7 +279,7 @@ async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
             lambda: any("moved one of your messages" in str(n.message) for n in ann_app._notifications),
             "author told",
         )
-        assert [e.action for e in await services.audit.list_all(action="message.move_to_911")] == ["message.move_to_911"]
+        assert len(await services.audit.list_all(action="message.move_to_911")) == 1
 
 
 async def refuse_every_write(services) -> None:
