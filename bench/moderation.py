@@ -1,16 +1,17 @@
 """Moderation (issue 11): what the timeout check adds to every post, and what a reports pane costs
 when a report comes in.
 
-    .venv/bin/python bench/moderation.py [--runs 500] [--moderations 2000] [--reports 20]
+    .venv/bin/python bench/moderation.py [--runs 500] [--moderations 2000] [--reports 20] [--panes 5]
 
 In-process: the real services on a real SQLite file in a temp dir. The timeout check is one read
-(``check_may_post``: the member's newest timeout, by an index-less scan of the moderation table)
+(``check_may_post``: the member's newest timeout, through the index on the moderation row's member)
 on every message, cheer and edit; it is timed alone, and a whole ``MessageService.send`` is timed
 with it, in a group where ``--moderations`` warnings and timeouts have already been given to other
 members (a busy, long-lived group). A reports pane refreshes from the store whenever a report is
 made or decided (one ``open_reports``: every open report with its context, and its audit row);
 timed with ``--reports`` open reports, and a post timed while ``--panes`` panes refresh at once
-(every post and SOS waits behind the one writer thread). The fan-out of a message to other screens is untouched.
+(every post and SOS waits behind the one writer thread). The fan-out of a message to other
+screens is untouched.
 """
 
 from __future__ import annotations
