@@ -186,13 +186,17 @@ async def test_report_pane_hide_warn_timeout_sos_and_removal(tmp_path):
             assert line in audit, f"{line!r} not in:\n{audit}"
 
 
-async def test_the_line_mode_is_told_its_timeout_and_refused_there_too(tmp_path):
+async def test_the_line_mode_is_told_its_warning_and_timeout_and_refused_there_too(tmp_path):
+    """sam types the commands (/warn, /timeout, /timeout lift); ann reads in the line mode."""
     with running_group(tmp_path, MEMBERS) as group:
         ann = await Terminal.connect(
             group.port, group.keys["ann"], username="line", wait_for="What you type goes here.", height=24
         )
         sam = await Terminal.connect(group.port, group.keys["sam"])
         try:
+            await sam.type_line("/warn ann money no shop links here, please")
+            await ann.wait_for("A note from leadership (sam)")
+            await ann.wait_for("no shop links here, please")
             await sam.type_line("/timeout ann 2 boundaries please take a breather")
             await sam.wait_for("can read but not post until")
             await ann.wait_for("Leadership has paused your posting until")
