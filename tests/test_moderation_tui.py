@@ -13,6 +13,7 @@ from appkit import add_messages, build_services, make_app, run_sync, seed
 from safespace_tui.services.channels import LIVING_ROOM
 from safespace_tui.store.models import Report
 from safespace_tui.tui.screens.main import MainScreen
+from safespace_tui.tui.screens.private_talk import PrivateTalkScreen
 from safespace_tui.tui.screens.reports_pane import ReportsScreen
 
 LATER = datetime(2099, 11, 24, 21, 40)  # later than any run: ages read "just now" in the picture
@@ -188,3 +189,22 @@ async def test_a_warning_and_a_timeout_given_while_away_are_told_at_the_next_ses
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert not any("leadership" in n.lower() for n in notices(app))  # once
+
+
+async def test_a_private_talk_opens_with_talk_name_and_shows_both_sides_live_as_written(world):
+    services, ids = world
+    app = make_app(services, ids["sam"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        while not isinstance(app.screen, MainScreen):
+            app.pop_screen()
+        await pilot.press(*"/talk ann", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PrivateTalkScreen), "the conversation opens")
+        talk = app.screen
+        assert isinstance(talk, PrivateTalkScreen)
+        await pilot.press(*"are you [bold]ok[/bold]?", "enter")
+        await until(pilot, lambda: "are you [bold]ok[/bold]?" in text_of(talk), "sam's line, as written")
+        ann = member(services, ids, "ann")
+        run_sync(services.private_talk.say(ann, talk.talk.id, "better now, thanks"))
+        await until(pilot, lambda: "better now, thanks" in text_of(talk), "ann's answer, live")
+        assert "only the two of you can read this" in text_of(talk)
