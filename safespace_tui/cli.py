@@ -427,6 +427,8 @@ def cmd_alerts_show(args) -> int:
 
 
 def cmd_audit_list(args) -> int:
+    from .services.audit import OPERATOR  # here, as Services above: the CLI starts without them
+
     entries = _run(args, lambda s: s.audit.list_all(limit=args.limit))
     if not entries:
         print("The audit log is empty.")
@@ -434,7 +436,9 @@ def cmd_audit_list(args) -> int:
     for e in entries:
         subject = e.subject_handle or "-"
         alert = f" (alert {e.alert_id})" if e.alert_id else ""
-        print(f"{e.created_at:%Y-%m-%d %H:%M:%S} UTC  {e.actor_handle} {e.words} {subject}{alert}")
+        detail = e.detail.removeprefix(OPERATOR).removeprefix(": ")
+        why = f" — {detail}" if detail else ""  # ids and fixed words only (services/audit.py)
+        print(f"{e.created_at:%Y-%m-%d %H:%M:%S} UTC  {e.actor_handle} {e.words} {subject}{alert}{why}")
     return 0
 
 

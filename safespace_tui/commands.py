@@ -25,6 +25,8 @@ from .services import Services
 from .services.channels import CRISIS_CHANNEL
 from .services.cheers import CHEERS
 from .services.goals import goals_text
+from .services.moderation import MAX_HOURS, RULE_WORDS, local_until
+from .services.private_talk import TalkView
 from .services.reports import ReportView
 from .services.spoons import zone
 from .services.views import ChannelView, MemberView, MessageView, status_words
@@ -72,6 +74,8 @@ class Frontend(Protocol):
     def open_switcher(self) -> None: ...
     def show_found(self, title: str, found: list, *, empty: str) -> None: ...
     def edit_finished(self, typed: str, *, saved: bool) -> None: ...
+    async def open_reports(self) -> None: ...
+    async def open_talk(self, talk: TalkView) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -752,6 +756,77 @@ def _report_text(report: ReportView) -> str:
     return "\n".join(lines)
 
 
+def reports_page(waiting: list[ReportView]) -> str:
+    """The open reports as plain text (the line mode's /reports; the app shows its pane)."""
+    if not waiting:
+        return "No report is waiting."
+    return (
+        "\n\n".join(_report_text(r) for r in waiting)
+        + "\n\n/reports hide N [why] hides the message (a line remains); /reports dismiss N [why] leaves it."
+    )
+
+
+RULES_HINT = "Rules: " + ", ".join(RULE_WORDS) + "."
+
+
+async def _warn(ui: Frontend, typed: Typed) -> bool:
+    """``/warn NAME RULE [your words]``: a kind, fixed-form warning naming a charter rule."""
+    words = typed.argument.split(maxsplit=2)
+    if len(words) < 2:
+        ui.tell("/warn NAME RULE [your own words]. " + RULES_HINT, severity="warning")
+        return False
+    member = await ui.services.members.by_handle(words[0].lstrip("@"))
+    await ui.services.moderation.warn(ui.member, member.id, words[1].lower(), words[2] if len(words) > 2 else "")
+    ui.tell(f"{member.display_name} is told, kindly, now or when they next come in. It is in the audit log.")
+    return True
+
+
+async def _timeout(ui: Frontend, typed: Typed) -> bool:
+    """``/timeout NAME HOURS RULE [your words]``: read-only for a while; ``/timeout lift NAME`` ends it."""
+    words = typed.argument.split(maxsplit=3)
+    moderation = ui.services.moderation
+    if len(words) == 2 and words[0].lower() == "lift":
+        member = await ui.services.members.by_handle(words[1].lstrip("@"))
+        await moderation.lift(ui.member, member.id)
+        ui.tell(f"{member.display_name} can post again, and is told so.")
+        return True
+    if len(words) < 3 or not words[1].isdigit():
+        ui.tell(
+            f"/timeout NAME HOURS RULE [your own words] (1 to {MAX_HOURS} hours). " + RULES_HINT, severity="warning"
+        )
+        return False
+    member = await ui.services.members.by_handle(words[0].lstrip("@"))
+    rule = words[2].lower()
+    until = await moderation.timeout(ui.member, member.id, int(words[1]), rule, words[3] if len(words) > 3 else "")
+    ui.tell(f"{member.display_name} can read but not post until {local_until(until, ui.member.timezone)}; told why.")
+    return True
+
+
+async def _talk(ui: Frontend, typed: Typed) -> bool:
+    """``/talk NAME [words]``: a private conversation between a member and one of leadership
+    (leadership opens it; a member answers). ``/talk`` alone: the ones you have."""
+    name, _, words = typed.argument.strip().partition(" ")
+    talks = ui.services.private_talk
+    if not name:
+        mine = await talks.mine(ui.member)
+        if len(mine) == 1:
+            await ui.open_talk(mine[0])
+        elif mine:
+            ui.tell(
+                "Private conversations with: " + ", ".join(t.other_handle for t in mine) + ". /talk NAME opens one."
+            )
+        else:
+            ui.tell("You have no private conversation. Leadership can start one with you; /sos reaches them now.")
+        return True
+    talk = await talks.with_handle(ui.member, name)
+    if words.strip():
+        await talks.say(ui.member, talk.id, words)
+        ui.tell(f"Sent to {talk.other_name}; only the two of you can read it.")
+    else:
+        await ui.open_talk(talk)
+    return True
+
+
 async def _reports(ui: Frontend, typed: Typed) -> bool:
     """``/reports``: open reports for leadership; ``/reports hide N [why]`` or ``dismiss N [why]``."""
     words = typed.argument.split(maxsplit=2)
@@ -765,14 +840,7 @@ async def _reports(ui: Frontend, typed: Typed) -> bool:
     if words:
         ui.tell("/reports lists them; /reports hide N or /reports dismiss N decides one.", severity="warning")
         return False
-    waiting = await reports.open_reports(ui.member)
-    ui.show_page(
-        "Reports",
-        "\n\n".join(_report_text(r) for r in waiting)
-        + "\n\n/reports hide N [why] hides the message (a line remains); /reports dismiss N [why] leaves it."
-        if waiting
-        else "No report is waiting.",
-    )
+    await ui.open_reports()
     return True
 
 
@@ -863,7 +931,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("ask-leaders", "/ask-leaders", "send your held message to leadership to approve", _ask_leaders),
     Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
     Command("edit", "/edit N words", "change your own message (choose it with F10, then e)", _edit),
-    Command("reports", "/reports [hide|dismiss N]", "reported messages, in context", _reports, who=Who.SENIOR),
+    Command(
+        "reports",
+        "/reports [hide|dismiss N]",
+        "the reports pane: reported messages, in context",
+        _reports,
+        (Key("f12", "Reports", over_everything=False),),
+        Who.SENIOR,
+    ),
+    Command("talk", "/talk [NAME] [words]", "a private conversation between you and leadership", _talk),
+    Command("warn", "/warn NAME RULE [words]", "a kind warning naming a charter rule", _warn, who=Who.SENIOR),
+    Command(
+        "timeout",
+        "/timeout NAME HOURS RULE [words], /timeout lift NAME",
+        "read-only for a while",
+        _timeout,
+        who=Who.SENIOR,
+    ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 WHILE_JOINING = ("sos", "crisis", "withdraw")  # a newcomer can always ask for help

@@ -172,7 +172,7 @@ async def test_leadership_decides_held_messages(world):
     assert await services.channels.history(p["bea"], room.id) == []
     with pytest.raises(NotFound):
         await no_sales.decide(p["sam"], held.id, approve=True)  # decided once
-    audit = await services.audit.list_all(limit=10)
+    audit = await services.audit.list_all(limit=10, action="held_message.decline")
     assert [(a.action, a.actor_handle, a.subject_handle) for a in audit] == [("held_message.decline", "sam", "ann")]
 
 

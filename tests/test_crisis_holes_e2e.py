@@ -89,7 +89,8 @@ async def test_hole2_typing_never_acts_on_an_alert(groups):
         await sam.wait_for_message("sam", "good evening all")
         listing = g.cli("alerts", "list").stdout
         assert "OPEN" in listing and "sam" not in listing  # not taken, not closed
-        assert "No audit" in g.cli("audit", "list").stdout or "sam" not in g.cli("audit", "list").stdout
+        audit = g.cli("audit", "list").stdout  # (the operator's adding of members is there too)
+        assert not [line for line in audit.splitlines() if " UTC  sam " in line]  # sam did nothing sensitive
         assert "is with you now" not in bea.text() and "looked after" not in bea.text()
     finally:
         await close_all(bea, sam)

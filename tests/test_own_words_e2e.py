@@ -128,12 +128,12 @@ async def test_a_report_reaches_leadership_who_hide_it_and_the_reporter_is_told(
             await bea.wait_for("Thank you for telling us.")
             await ann.wait_for("A message was reported and waits for leadership")
 
-            await ann.type_line("/reports")
-            await ann.wait_for("reported by bea: unkind or hurtful")
-            await ann.wait_for("their note: this hurt to read")
+            await ann.type_line("/reports")  # the reports pane (test_moderation_e2e acts from it)
+            await ann.wait_for("Reported by bea: unkind or hurtful")
+            await ann.wait_for("Their note: this hurt to read")
             await ann.wait_for(">> sam: nobody here cares about you")
             ann.press("escape")
-            await ann.wait_gone("reported by bea")
+            await ann.wait_gone("Reported by bea")
             (report_id,) = _query(group.data_dir, "SELECT id FROM report")[0]
             await ann.type_line(f"/reports hide {report_id} unkind to a member")
 

@@ -89,8 +89,9 @@ def fix_stamps(services: Services) -> None:
         SafetyPlan.update(updated_at=PLAN_SAVED).execute()
         # The audit log is append-only (schema 3 triggers): lifted for this pinning only, then back.
         services.store.db.execute_sql("DROP TRIGGER audit_entry_no_update")
-        for entry in AuditEntry.select():
-            entry.created_at = FIRST_READ + timedelta(minutes=entry.id)
+        reads = AuditEntry.select().where(AuditEntry.action == "safety_plan.read").order_by(AuditEntry.id)
+        for n, entry in enumerate(reads, start=1):  # (the operator's adding of members is audited too)
+            entry.created_at = FIRST_READ + timedelta(minutes=n)
             entry.save()
         migrations.audit_append_only(services.store.db)
 

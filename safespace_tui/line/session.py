@@ -44,6 +44,8 @@ from ..services.crisis import (
     has_sos_words,
 )
 from ..services.errors import NotFound
+from ..services.moderation import ModerationNotice
+from ..services.private_talk import TalkView, WordSaid
 from ..services.reports import OUTCOME_WORDS, REPORTS, ReportChanged
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
 from ..services.search import Found
@@ -189,6 +191,7 @@ class LineSession:
         self.listen(ALERTS, self._alert_event)
         self.listen(member_topic(member.id), self._personal_event)
         self.listen(member_topic(member.id), self._report_decided)
+        self.listen(member_topic(member.id), self._moderated)
         if member.is_senior:
             self.listen(REPORTS, self._report_waiting)
         self.listen(MEMBERS, self._member_event)
@@ -208,6 +211,8 @@ class LineSession:
             await self.join_channel(channels[0])
         if member.is_senior:
             await self._show_waiting_alerts()
+        for notice in await services.moderation.untold(member):  # a warning or timeout while away
+            self.write(notice.words)
 
     # -- writing ----------------------------------------------------------------------------------
     def write(self, text: str) -> None:
@@ -678,6 +683,30 @@ class LineSession:
         if isinstance(event, ReportChanged) and event.status in OUTCOME_WORDS:
             self.write(OUTCOME_WORDS[event.status])
             await self.services.reports.mark_told(self.member, event.report_id)
+
+    async def _moderated(self, event: object) -> None:
+        """A warning, a timeout or its lifting (issue 11): told at once, in leadership's fixed words;
+        and a line of a private conversation with leadership."""
+        if isinstance(event, WordSaid) and event.word.author_id != self.member.id:
+            self.ring()
+            self.write(
+                f"(privately) {event.word.author_name}: {event.word.body}   — /talk {event.author_handle} WORDS answers"
+            )
+        elif isinstance(event, ModerationNotice):
+            self.ring()
+            self.write(event.words)
+            if event.moderation_id:
+                await self.services.moderation.mark_told(self.member, event.moderation_id)
+
+    async def open_talk(self, talk: TalkView) -> None:
+        """``/talk NAME``: the conversation as lines (``/talk NAME words`` answers)."""
+        lines = [f"{w.author_name}: {w.body}" for w in talk.words] or ["Nothing said yet."]
+        lines.append(f"Only the two of you can read this. /talk {talk.other_handle} WORDS answers.")
+        self.show_page(f"Talking privately with {talk.other_name}", "\n".join(lines))
+
+    async def open_reports(self) -> None:
+        """``/reports``: the open reports as lines (the app shows its pane)."""
+        self.show_page("Reports", commands.reports_page(await self.services.reports.open_reports(self.member)))
 
     def _report_waiting(self, event: ReportChanged) -> None:
         if event.status == "open":

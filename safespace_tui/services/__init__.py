@@ -24,6 +24,7 @@ from .group_texts import GroupTextService
 from .invites import InviteService
 from .members import MemberService
 from .messages import MessageService
+from .moderation import ModerationService
 from .no_sales import NoSalesService
 from .nominations import NominationService
 from .notices import NoticeService
@@ -31,6 +32,7 @@ from .onboarding import OnboardingService
 from .own_words import OwnWordsService
 from .preferences import PreferenceService
 from .presence import Presence
+from .private_talk import PrivateTalkService
 from .profiles import ProfileService
 from .reports import ReportService
 from .safety_plans import SafetyPlanService
@@ -91,3 +93,6 @@ class Services:
         # your own words and reports (issue 11): edit and delete one's own messages; report, hide
         self.own_words = OwnWordsService(store, hub, self.no_sales)
         self.reports = ReportService(store, hub)
+        # warnings and timeouts from leadership (issue 11)
+        self.moderation = ModerationService(store, hub, self.members)
+        self.private_talk = PrivateTalkService(store, hub)  # leadership talks privately with a member

@@ -40,7 +40,24 @@ ACTION_WORDS = {
     "report.dismiss": "left up, after a report, a message by",
     "data.export": "exported the data of",
     "data.deleted": "had their data deleted:",
+    # issue 11: every moderation action, and every role, key and membership change
+    "member.warn": "warned",
+    "member.timeout": "gave a timeout to",
+    "member.timeout_lift": "lifted the timeout of",
+    "member.add": "added the member",
+    "member.role": "changed the role of",
+    "member.remove": "removed the member",
+    "member.restore": "restored the member",
+    "member.joined": "joined with an invite:",
+    "key.add": "added a key for",
+    "key.revoke": "revoked a key of",
+    "invite.create": "made an invite",
+    "invite.revoke": "revoked an invite",
+    "talk.open": "opened a private conversation with",
 }
+# A change made at the command line has no member behind it: its row names the operator in its
+# detail, and the table's required actor is the oldest admin (or the member changed, if none yet).
+OPERATOR = "by the operator (command line)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,22 @@ def record(
     return AuditEntry.create(actor=actor_id, action=action, subject=subject_id, alert=alert_id, detail=detail[:200])
 
 
+def record_change(
+    actor_id: int | None, action: str, *, subject_id: int | None = None, detail: str = ""
+) -> AuditEntry | None:
+    """A role, key, membership or invite change, in the caller's transaction: by a member
+    (``actor_id``) or, with None, by the operator at the command line."""
+    if actor_id is not None:
+        return record(actor_id, action, subject_id=subject_id, detail=detail)
+    admin = (
+        Member.select(Member.id).where(Member.role == "admin", Member.removed_at.is_null()).order_by(Member.id).first()
+    )
+    stand_in = admin.id if admin is not None else subject_id
+    if stand_in is None:  # no member at all yet: nothing to attach a row to
+        return None
+    return record(stand_in, action, subject_id=subject_id, detail=OPERATOR + (f": {detail}" if detail else ""))
+
+
 def _views(query) -> list[AuditView]:
     Actor = Member.alias("actor")
     Subject = Member.alias("subject")
@@ -82,7 +115,9 @@ def _views(query) -> list[AuditView]:
             created_at=row.created_at,
             action=row.action,
             actor_id=row.actor_id,
-            actor_handle=clean_for_display(row.actor_handle, multiline=False),
+            actor_handle="the operator"
+            if row.detail.startswith(OPERATOR)
+            else clean_for_display(row.actor_handle, multiline=False),
             subject_id=row.subject_id,
             subject_handle=clean_for_display(row.subject_handle, multiline=False) or None,
             alert_id=row.alert_id,

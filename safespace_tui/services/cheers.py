@@ -17,6 +17,7 @@ from ..store.models import Cheer, Member, Message
 from ..text import clean_for_display
 from .channels import visible_to
 from .errors import Invalid, NotFound
+from .moderation import check_may_post
 from .views import MemberView
 
 
@@ -72,6 +73,7 @@ class CheerService:
 
         def write() -> CheersChanged:
             message = _readable(actor, message_id)
+            check_may_post(actor)  # a timeout (issue 11): cheers wait too
             given = Cheer.get_or_none(Cheer.message == message_id, Cheer.member == actor.id, Cheer.kind == kind)
             if given is None:
                 Cheer.create(message=message_id, member=actor.id, kind=kind)

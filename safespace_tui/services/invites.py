@@ -27,6 +27,7 @@ from ..hub import Hub
 from ..store.db import Store
 from ..store.models import GroupSetting, Invite, Member, MemberKey, Onboarding, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display
+from .audit import record_change
 from .errors import Invalid, NotAllowed, NotFound, ServiceError
 from .members import to_view
 from .views import MemberView, PublicKey
@@ -222,6 +223,7 @@ class InviteService:
                 nomination=nomination_id,
                 expires_at=utcnow() + lasts,
             )
+            record_change(actor.id if actor else None, "invite.create", detail=f"invite {row.id}")
             return _invite_view(row)
 
         return code, await self.store.write(write)
@@ -243,6 +245,7 @@ class InviteService:
                 raise NotFound(f"There's no open invite number {invite_id}.")
             row.revoked_at = utcnow()
             row.save()
+            record_change(actor.id if actor else None, "invite.revoke", detail=f"invite {row.id}")
             return _invite_view(row)
 
         return await self.store.write(write)
@@ -270,6 +273,7 @@ class InviteService:
             row.redeemed_at = utcnow()
             row.redeemed_by = member
             row.save()
+            record_change(member.id, "member.joined", subject_id=member.id, detail=f"invite {row.id}")
             return to_view(member), member_key.id
 
         opened = await self.store.write(write)

@@ -14,6 +14,7 @@ from ..hub import MEMBERS, Hub, member_topic
 from ..store.db import CannotSave, Store
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
+from .audit import record_change
 from .errors import Invalid, NotFound
 from .views import KeyView, MemberView, PublicKey
 
@@ -125,6 +126,7 @@ class MemberService:
     async def add(
         self, handle: str, key: PublicKey, *, role: str = "member", display_name: str | None = None
     ) -> MemberView:
+        """The operator adds a member (or brings one back) with a key; an audit row says so."""
         try:
             handle = validate_handle(handle)
             name = clean_display_name(display_name or handle)
@@ -148,13 +150,15 @@ class MemberService:
             else:
                 member = Member.create(handle=handle, display_name=name, role=role)
             MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
+            record_change(None, "member.add", subject_id=member.id, detail=f"as {role}, key {key.fingerprint}")
             return to_view(member)
 
         view = await self.store.write(write)
         self.hub.publish(MEMBERS, view)
         return view
 
-    async def set_role(self, handle: str, role: str) -> MemberView:
+    async def set_role(self, handle: str, role: str, *, by: MemberView | None = None) -> MemberView:
+        """A new role (``by``: the admin in the app; None: the operator); an audit row says so."""
         if role not in ROLES:
             raise Invalid(f"Role must be one of: {', '.join(ROLES)}.")
 
@@ -162,6 +166,7 @@ class MemberService:
             member = self._active(handle)
             if role != "admin":
                 _not_the_last_admin(member, "change their role")
+            record_change(by.id if by else None, "member.role", subject_id=member.id, detail=f"{member.role} -> {role}")
             member.role = role
             member.save()
             return to_view(member)
@@ -171,12 +176,14 @@ class MemberService:
         self.hub.publish(member_topic(view.id), view)
         return view
 
-    async def remove(self, handle: str) -> MemberView:
-        """Mark removed (messages stay, attributed); live sessions close via the session watcher."""
+    async def remove(self, handle: str, *, by: MemberView | None = None, why: str = "") -> MemberView:
+        """Mark removed (messages stay, attributed); live sessions close via the session watcher.
+        ``by``: the admin who removed them in the app (None: the operator); an audit row says so."""
 
         def write() -> MemberView:
             member = self._active(handle)
             _not_the_last_admin(member, "remove them")
+            record_change(by.id if by else None, "member.remove", subject_id=member.id, detail=why[:150])
             member.removed_at = utcnow()
             member.save()
             return to_view(member)
@@ -212,6 +219,7 @@ class MemberService:
                 raise NotFound(f"No member called {handle!r}.")
             if member.removed_at is None:
                 raise Invalid(f"{member.handle} is a member already; nothing to restore.")
+            record_change(None, "member.restore", subject_id=member.id)
             member.removed_at = None
             member.save()
             return to_view(member)
@@ -231,6 +239,7 @@ class MemberService:
             if MemberKey.select().where(MemberKey.fingerprint == key.fingerprint).exists():
                 raise Invalid("That key is already registered.")
             row = MemberKey.create(member=member, fingerprint=key.fingerprint, public_key=key.text, comment=comment)
+            record_change(None, "key.add", subject_id=member.id, detail=key.fingerprint)
             return _key_view(row, member)
 
         return await self.store.write(write)
@@ -245,6 +254,7 @@ class MemberService:
                 raise NotFound(f"{handle} has no active key with fingerprint {fingerprint}.")
             row.revoked_at = utcnow()
             row.save()
+            record_change(None, "key.revoke", subject_id=member.id, detail=fingerprint)
             return _key_view(row, member)
 
         return await self.store.write(write)

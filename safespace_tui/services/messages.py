@@ -27,6 +27,7 @@ from .boundaries import clean_cw
 from .channels import ChannelService
 from .crisis import CrisisService, RaiseResult, has_sos_words, looks_like_self_harm
 from .flood import FloodGate
+from .moderation import check_may_post
 from .no_sales import HELD_WORDS, NoSalesService
 from .views import MemberView, MessageView
 
@@ -85,6 +86,7 @@ class MessageService:
             return SendOutcome(message, alert=alert, moved=channel_id != message.channel_id)
         if self._needs_care_check(text, channel_id, crisis_id, care_checked):
             return SendOutcome(None, care_check=True)
+        await self.channels.store.read(lambda: check_may_post(actor))  # a timeout; never SOS or #911 (above)
         self.flood.take(actor.id, continuing=continuing)
         kind = self.no_sales.solicits(text)
         if kind is not None:

@@ -20,6 +20,7 @@ from ..text import MAX_MESSAGE_CHARS, clean_text
 from .channels import MessageEdited, message_view
 from .crisis import has_sos_words
 from .errors import Invalid, NotFound
+from .moderation import check_may_post
 from .no_sales import NoSalesService
 from .views import MemberView, MessageView
 
@@ -70,6 +71,7 @@ class OwnWordsService:
 
         def write() -> MessageView:
             message = own_message(actor, message_id)
+            check_may_post(actor)  # a timeout (issue 11): edits wait too
             message.body = text
             message.edited_at = utcnow()
             message.save()

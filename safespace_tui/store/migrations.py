@@ -31,11 +31,14 @@ from .models import (
     MentionsSeen,
     Message,
     MessageSearch,
+    Moderation,
     Mute,
     Nomination,
     NoticeAddress,
     Onboarding,
     PlanShare,
+    PrivateTalk,
+    PrivateWord,
     Profile,
     Report,
     SchemaVersion,
@@ -45,7 +48,7 @@ from .models import (
     WatchSetting,
 )
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -155,6 +158,12 @@ def _own_words_and_reports(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "removed" VARCHAR(12) NOT NULL DEFAULT \'\'')
 
 
+def _moderation(db: SqliteDatabase) -> None:
+    """10 -> 11 (issue 11): leadership's warnings and timeouts, and private conversations between a
+    member and leadership. Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([Moderation, PrivateTalk, PrivateWord], safe=True)
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
@@ -166,6 +175,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     7: watch_settings,
     8: _session_preferences,
     9: _own_words_and_reports,
+    10: _moderation,
 }
 
 

@@ -530,6 +530,50 @@ class Report(BaseModel):
     told = BooleanField(default=False)
 
 
+class Moderation(BaseModel):
+    """Leadership's warning or timeout of a member (issue 11). ``kind``: warning, or timeout
+    (read-only until ``until``; it ends by itself when that time passes, no job needed; a newer
+    timeout, or leadership lifting it, sets ``lifted_at``). ``rule``: which charter rule, by name;
+    ``words``: leadership's own words to the member, optional. ``told``: the member has seen it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    by = ForeignKeyField(Member, backref="+")
+    by_id: int
+    kind = CharField(max_length=10)
+    rule = CharField(max_length=20)
+    words = CharField(default="", max_length=300)
+    created_at = DateTimeField(default=utcnow)
+    until = DateTimeField(null=True)
+    lifted_at = DateTimeField(null=True)
+    told = BooleanField(default=False)
+
+
+class PrivateTalk(BaseModel):
+    """A private conversation between a member and one member of leadership (issue 11), made on
+    demand from the reports pane or ``/talk``: only those two can see that it exists or read it."""
+
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    leader = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    leader_id: int
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("member", "leader"), True),)
+
+
+class PrivateWord(BaseModel):
+    """One line of a private conversation (cleaned on the way in, as every message)."""
+
+    talk = ForeignKeyField(PrivateTalk, backref="+", on_delete="CASCADE")
+    talk_id: int
+    author = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    author_id: int
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -567,4 +611,7 @@ ALL_MODELS = (
     HeldMessage,
     SessionPreference,
     Report,
+    Moderation,
+    PrivateTalk,
+    PrivateWord,
 )

@@ -194,3 +194,23 @@ class TypedWhileJoining(Request):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+# -- moderation: the reports pane for leadership (tui/moderation.py, issue 11) -------------------
+class ReportActed(Request):
+    """A key of the reports pane on report ``report_id`` (``action``: refresh, hide, dismiss, warn,
+    timeout or remove); ``refresh`` (report 0) asks for the open reports."""
+
+    def __init__(self, report_id: int, action: str) -> None:
+        super().__init__()
+        self.report_id = report_id
+        self.action = action
+
+
+class TalkSaid(Request):
+    """Enter in a private conversation (``screens/private_talk.py``): send ``text`` in ``talk_id``."""
+
+    def __init__(self, talk_id: int, text: str) -> None:
+        super().__init__()
+        self.talk_id = talk_id
+        self.text = text

@@ -42,6 +42,7 @@ from .crisis_care import CrisisCare
 from .getting_around import GettingAround
 from .joining import Joining
 from .messages import Refused
+from .moderation import Moderation
 from .my_day import MyDay
 from .own_words import ACTIONS as OWN_WORDS_ACTIONS
 from .own_words import OwnWords
@@ -55,6 +56,7 @@ from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from ..services.checkins import QuietMember
+    from ..services.private_talk import TalkView
     from ..services.search import Found
 
 log = logging.getLogger("safespace.tui")
@@ -84,6 +86,7 @@ class Session:
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self.own_words = OwnWords(self)  # edit and delete one's own messages; reports (issue 11)
+        self.moderation = Moderation(self)  # the reports pane; warnings and timeouts (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -109,6 +112,8 @@ class Session:
             requests.ProfileWanted: lambda request: self.belonging.open_profile(request.member_id),
             requests.MessageActed: self._message_acted,
             requests.TypedWhileJoining: lambda request: self.joining.typed(request.text),
+            requests.ReportActed: self.moderation.acted,
+            requests.TalkSaid: self.moderation.talk_said,
         }
 
     # -- who, and with what -----------------------------------------------------------------
@@ -135,6 +140,7 @@ class Session:
         self.joining.start()
         self.belonging.start()
         self.own_words.start()
+        self.moderation.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
@@ -352,6 +358,14 @@ class Session:
             self.main.edit_done()
         else:
             self.main.restore_draft(typed)
+
+    async def open_talk(self, talk: TalkView) -> None:
+        """``/talk NAME``: a private conversation with leadership (or, for leadership, a member)."""
+        self.moderation.open_talk(talk)
+
+    async def open_reports(self) -> None:
+        """``/reports`` or F12: the reports pane (leadership; the command table checks who)."""
+        self.moderation.open_pane()
 
     async def _message_acted(self, request: requests.MessageActed) -> None:
         """A key of the message-selection mode: one's own words and reports, or cheers."""
