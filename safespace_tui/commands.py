@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal, Protocol
 
+from .commands_mediation import mediation as _mediation
 from .errors import TellMember
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
@@ -188,7 +189,7 @@ async def _join(ui: Frontend, typed: Typed) -> bool:
     if not typed.argument:
         ui.tell("Which channel? For example: /join wins")
         return False
-    await ui.join_channel(await ui.services.channels.by_name(typed.argument))
+    await ui.join_channel(await ui.services.channels.by_name(typed.argument, ui.member))
     return True
 
 
@@ -864,6 +865,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("held", "/held [approve|decline N]", "messages held by the no-money rule", _held, who=Who.SENIOR),
     Command("edit", "/edit N words", "change your own message (choose it with F10, then e)", _edit),
     Command("reports", "/reports [hide|dismiss N]", "reported messages, in context", _reports, who=Who.SENIOR),
+    Command("mediation", "/mediation [ask NAME: words]", "ask for mediation, pick a time, see yours", _mediation),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 WHILE_JOINING = ("sos", "crisis", "withdraw")  # a newcomer can always ask for help

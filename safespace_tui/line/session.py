@@ -44,6 +44,7 @@ from ..services.crisis import (
     has_sos_words,
 )
 from ..services.errors import NotFound
+from ..services.mediation import MediationNotice
 from ..services.reports import OUTCOME_WORDS, REPORTS, ReportChanged
 from ..services.safety_plans import NO_PLAN, SafetyPlanView
 from ..services.search import Found
@@ -189,6 +190,7 @@ class LineSession:
         self.listen(ALERTS, self._alert_event)
         self.listen(member_topic(member.id), self._personal_event)
         self.listen(member_topic(member.id), self._report_decided)
+        self.listen(member_topic(member.id), self._mediation_told)
         if member.is_senior:
             self.listen(REPORTS, self._report_waiting)
         self.listen(MEMBERS, self._member_event)
@@ -206,6 +208,8 @@ class LineSession:
             self.write("You're marked away. Type /back whenever you'd like to be here again.")
         if channels and self.current is None:
             await self.join_channel(channels[0])
+        for told in await services.mediation.on_arrival(member):
+            self.write(told)
         if member.is_senior:
             await self._show_waiting_alerts()
 
@@ -281,7 +285,10 @@ class LineSession:
         return self.current
 
     async def join_channel(self, channel: ChannelView) -> None:
-        channel = self.channels.get(channel.id, channel)
+        if channel.id not in self.channels:  # new since this session began (a mediation room): follow it
+            self.channels[channel.id] = channel
+            self.listen(channel_topic(channel.id), self._channel_event)
+        channel = self.channels[channel.id]
         history = await self.services.channels.history(self.member, channel.id, limit=HISTORY_LINES)
         self.current = channel
         self.write(f"You're in #{render.name(channel.name)}. What you type goes here.")
@@ -678,6 +685,11 @@ class LineSession:
         if isinstance(event, ReportChanged) and event.status in OUTCOME_WORDS:
             self.write(OUTCOME_WORDS[event.status])
             await self.services.reports.mark_told(self.member, event.report_id)
+
+    def _mediation_told(self, event: object) -> None:
+        """A mediation this member is in changed (issue 11): fixed words, never anyone's own."""
+        if isinstance(event, MediationNotice):
+            self.write(event.words)
 
     def _report_waiting(self, event: ReportChanged) -> None:
         if event.status == "open":

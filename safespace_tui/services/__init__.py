@@ -22,6 +22,7 @@ from .export import ExportService
 from .goals import GoalService
 from .group_texts import GroupTextService
 from .invites import InviteService
+from .mediation import MediationService
 from .members import MemberService
 from .messages import MessageService
 from .no_sales import NoSalesService
@@ -91,3 +92,6 @@ class Services:
         # your own words and reports (issue 11): edit and delete one's own messages; report, hide
         self.own_words = OwnWordsService(store, hub, self.no_sales)
         self.reports = ReportService(store, hub)
+        # mediation (issue 11): requests, mediators' slots, the private room; rooms open on the watch round
+        self.mediation = MediationService(store, hub)
+        self.access.also.append(self.mediation.tick)

@@ -27,6 +27,10 @@ from .models import (
     GroupSetting,
     HeldMessage,
     Invite,
+    Mediation,
+    MediationMediator,
+    MediationPick,
+    MediationSlot,
     Member,
     MentionsSeen,
     Message,
@@ -45,7 +49,7 @@ from .models import (
     WatchSetting,
 )
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -155,6 +159,16 @@ def _own_words_and_reports(db: SqliteDatabase) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "removed" VARCHAR(12) NOT NULL DEFAULT \'\'')
 
 
+def _placeholder_10_to_11(db: SqliteDatabase) -> None:
+    """10 -> 11: kept for another branch's step (the lead puts it here when merging); nothing here."""
+
+
+def _mediation_tables(db: SqliteDatabase) -> None:
+    """11 -> 12 (issue 11, mediation): requests, their mediators, mediators' free slots and each
+    person's pick. Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([MediationSlot, Mediation, MediationMediator, MediationPick], safe=True)
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
@@ -166,6 +180,8 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     7: watch_settings,
     8: _session_preferences,
     9: _own_words_and_reports,
+    10: _placeholder_10_to_11,
+    11: _mediation_tables,
 }
 
 

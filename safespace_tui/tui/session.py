@@ -41,6 +41,7 @@ from .boundaries import Boundaries
 from .crisis_care import CrisisCare
 from .getting_around import GettingAround
 from .joining import Joining
+from .mediation import MediationPart
 from .messages import Refused
 from .my_day import MyDay
 from .own_words import ACTIONS as OWN_WORDS_ACTIONS
@@ -84,6 +85,7 @@ class Session:
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self.own_words = OwnWords(self)  # edit and delete one's own messages; reports (issue 11)
+        self.mediation = MediationPart(self)  # told of mediations one is in (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -135,6 +137,7 @@ class Session:
         self.joining.start()
         self.belonging.start()
         self.own_words.start()
+        self.mediation.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
