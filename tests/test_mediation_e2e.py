@@ -68,9 +68,9 @@ async def test_a_mediation_from_request_to_closed_room_seen_only_by_its_people(g
         await ann.wait_for("waiting for the others")
         await bea.type_line("/mediation pick 1 1")
         # agreed by all: confirmed, and the room opens for exactly its people
-        for name in ("ann", "bea", "sam"):
-            await t[name].wait_for("mediation room is open")
-            await t[name].wait_screen(lambda: "mediation-1" in listed(t[name]), "the room is not in the list")
+        for insider in (ann, bea, sam):
+            await insider.wait_for("mediation room is open")
+            await insider.wait_screen(lambda who=insider: "mediation-1" in listed(who), "the room is not in the list")
         await ann.type_line("/join mediation-1")
         await bea.type_line("/join mediation-1")
         await sam.type_line("/join mediation-1")

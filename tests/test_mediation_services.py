@@ -80,7 +80,7 @@ async def confirmed(services, p, now, minutes_from_now: int = 120) -> tuple[int,
 
 
 async def test_asking_is_for_leadership_to_read_and_the_other_party_hears_only_fixed_words(world):
-    services, p, hub, now = world
+    services, p, hub, _now = world
     bea_heard, tim_heard = heard_by(hub, p["bea"]), heard_by(hub, p["tim"])
     view = await services.mediation.ask(p["ann"], "@Bea", "she said my wins were fake")
     assert tim_heard == ["A request for mediation waits for leadership: /mediation list"]
@@ -115,7 +115,7 @@ async def test_asking_is_for_leadership_to_read_and_the_other_party_hears_only_f
 
 
 async def test_either_party_declines_and_nobody_else_can(world):
-    services, p, hub, now = world
+    services, p, hub, _now = world
     view = await services.mediation.ask(p["ann"], "bea", "")
     await services.mediation.assign(p["ada"], view.id, ["sam", "tim"])
     ann_heard, sam_heard = heard_by(hub, p["ann"]), heard_by(hub, p["sam"])
@@ -125,15 +125,17 @@ async def test_either_party_declines_and_nobody_else_can(world):
     with pytest.raises(NotAllowed):
         await services.mediation.decline(p["sam"], view.id)
     await services.mediation.decline(p["bea"], view.id)
-    assert ann_heard == sam_heard == [
-        f"Mediation {view.id} won't go ahead: one of you chose not to, and that's okay. No reason is needed."
-    ]
+    assert (
+        ann_heard
+        == sam_heard
+        == [f"Mediation {view.id} won't go ahead: one of you chose not to, and that's okay. No reason is needed."]
+    )
     with pytest.raises(Invalid):
         await services.mediation.decline(p["ann"], view.id)
 
 
 async def test_slots_are_offered_by_mediators_and_shown_in_each_persons_own_zone(world):
-    services, p, hub, now = world
+    services, p, _hub, now = world
     view = await services.mediation.ask(p["ann"], "bea", "")
     await services.mediation.assign(p["ada"], view.id, ["sam"])
     with pytest.raises(NotAllowed):
@@ -188,7 +190,7 @@ async def test_confirmed_when_all_agree_reminded_within_the_hour_and_rescheduled
 
 
 async def test_two_mediators_both_agree_before_it_is_confirmed(world):
-    services, p, hub, now = world
+    services, p, _hub, now = world
     view = await services.mediation.ask(p["ann"], "bea", "")
     await services.mediation.assign(p["ada"], view.id, ["sam", "tim"])
     slot = await services.mediation.add_slot(p["sam"], *local(now, 180, "Asia/Tokyo"), 60)
