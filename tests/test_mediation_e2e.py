@@ -53,6 +53,12 @@ async def test_a_mediation_from_request_to_closed_room_seen_only_by_its_people(g
         await bea.wait_for("ann asked for mediation")
         assert "clashing" not in bea.text()
         await sam.wait_for("You were asked to mediate")
+        # a member never reads the requests; the mediation is "not found" for anyone not in it
+        await cat.type_line("/mediation list")
+        await cat.wait_for("There's no such mediation")
+        for outsider in (cat, tim, ada):
+            await outsider.type_line("/mediation 1")
+            await outsider.wait_for("There's no such mediation")
         # the mediator offers a slot under way, in his own zone
         start = this_minute("Asia/Tokyo")
         await sam.type_line(f"/mediation slots add {start:%Y-%m-%d %H:%M} 60")
@@ -96,7 +102,8 @@ async def test_a_mediation_from_request_to_closed_room_seen_only_by_its_people(g
         await sam.wait_for("Mediation 1 is closed")
         await ann.wait_for("Mediation 1 is closed")
         await ann.type_line("one more thing")
-        await ann.wait_for("takes no new messages")
+        await ann.wait_for("This mediation room is closed")  # the refusal (the notice said "Mediation 1 is closed")
+        assert "ann  one more thing" not in ann.text()
         await ada.type_line("/mediation note 1")
         await ada.wait_for("both were heard and agreed")
         await dismiss(ada, "Outcome of mediation 1")
