@@ -242,7 +242,10 @@ async def test_a_mediator_closes_the_room_with_a_note_for_leadership_and_it_beco
     services, p, hub, now = world
     mid, _slot = await confirmed(services, p, now, minutes_from_now=0)  # a slot under way: opens at once
     room = await services.channels.by_name(f"mediation-{mid}", p["bea"])
-    await services.messages.send(p["bea"], room.id, "I'm sorry it came out that way")
+    sorry = (await services.messages.send(p["bea"], room.id, "I'm sorry it came out that way")).message
+    assert sorry is not None
+    with pytest.raises(Invalid, match="mediation room"):  # reports go to all of leadership: not from a room
+        await services.reports.report(p["ann"], sorry.id, "unkind")
     for not_mediator in ("ann", "bea"):
         with pytest.raises(NotAllowed):
             await services.mediation.close(p[not_mediator], mid, "all fine")
@@ -256,6 +259,8 @@ async def test_a_mediator_closes_the_room_with_a_note_for_leadership_and_it_beco
     assert ann_heard == [f"Mediation {mid} is closed. Its room stays for you to read; it takes no new messages."]
     with pytest.raises(Invalid, match="is closed"):
         await services.messages.send(p["ann"], room.id, "one more thing")
+    with pytest.raises(Invalid, match="is closed"):
+        await services.own_words.edit(p["bea"], sorry.id, "I'm not sorry")
     history = await services.channels.history(p["ann"], room.id)
     assert [m.body for m in history] == ["I'm sorry it came out that way"]  # still there to read
     # the note: leadership only, and each read recorded

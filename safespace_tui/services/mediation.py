@@ -397,11 +397,26 @@ class MediationService:
         """Open the rooms whose time has come; remind everyone of a session within the hour."""
         now = self.clock()
 
+        def due():
+            """Confirmed mediations that start within the hour and are not yet reminded, or have begun."""
+            return (
+                Mediation.select(Mediation, MediationSlot)
+                .join(MediationSlot)
+                .where(
+                    Mediation.state == "confirmed",
+                    (MediationSlot.starts_at <= now) | Mediation.reminded_at.is_null(),
+                    MediationSlot.starts_at <= now + REMIND_BEFORE,
+                )
+            )
+
+        # every watch round (2 s): a read, so an idle server writes (and fsyncs) nothing
+        if not await self.store.read(lambda: due().exists()):
+            return
+
         def write() -> tuple[Told, bool]:
             told: Told = []
             opened = False
-            due = Mediation.select(Mediation, MediationSlot).join(MediationSlot).where(Mediation.state == "confirmed")
-            for row in due:
+            for row in due():
                 slot = _slot_of(row)
                 if slot.starts_at <= now:
                     room = _open_room(row, now)
