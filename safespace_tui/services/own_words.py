@@ -21,6 +21,7 @@ from .channels import MessageEdited, message_view
 from .crisis import has_sos_words
 from .errors import Invalid, NotFound
 from .no_sales import NoSalesService
+from .rooms import check_may_post
 from .views import MemberView, MessageView
 
 NOT_FOUND = "There's no such message."
@@ -70,6 +71,7 @@ class OwnWordsService:
 
         def write() -> MessageView:
             message = own_message(actor, message_id)
+            check_may_post(actor, message.channel_id)  # a closed mediation room is read-only (issue 11)
             message.body = text
             message.edited_at = utcnow()
             message.save()
