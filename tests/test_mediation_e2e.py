@@ -8,7 +8,7 @@ No test clock reaches into the server: the mediator offers a slot that is alread
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from harness import Terminal
@@ -116,3 +116,39 @@ async def test_a_mediation_from_request_to_closed_room_seen_only_by_its_people(g
     assert "pinecone" not in operator_list and "heard" not in operator_list
     audit = g.cli("audit", "list").stdout
     assert "mediation.assign sam" in audit and "mediation.close" in audit and "mediation.outcome_read" in audit
+
+
+async def test_a_session_within_the_hour_is_reminded_told_again_at_session_start_and_rescheduled(groups):
+    g = groups({"ann": "member", "bea": "member", "sam": "senior"})
+    t = {name: await Terminal.connect(g.port, g.keys[name]) for name in ("ann", "bea", "sam")}
+    ann, bea, sam = t["ann"], t["bea"], t["sam"]
+    try:
+        await bea.type_line("/timezone America/New_York")
+        await bea.wait_for("follows America/New_York")
+        await ann.type_line("/mediation ask bea")
+        await ann.wait_for("Asked (mediation 1)")
+        await sam.type_line("/mediation assign 1 sam")
+        await sam.wait_for("Mediators for 1: sam")
+        start = (datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=40)).astimezone(ZoneInfo("UTC"))
+        await sam.type_line(f"/mediation slots add {start:%Y-%m-%d %H:%M} 30")
+        await sam.wait_for("Offered: slot 1")
+        await ann.type_line("/mediation pick 1 1")
+        await ann.wait_for("waiting for the others")
+        await bea.type_line("/mediation pick 1 1")
+        # forty minutes away: set, and within the hour, in bea's own zone
+        local = start.astimezone(ZoneInfo("America/New_York"))
+        await bea.wait_for("is within the hour")
+        await bea.wait_for(f"{local:%H:%M}-")
+        # a new session is told again, as it starts
+        await ann.close()
+        ann = t["ann"] = await Terminal.connect(g.port, g.keys["ann"])
+        await ann.wait_for("Mediation 1 is set for")
+        # either party may ask for another time: back to picking, the others told
+        await bea.type_line("/mediation reschedule 1")
+        await bea.wait_for("back to picking a time")
+        await ann.wait_for("needs a new time")
+        await sam.wait_for("needs a new time")
+        assert "mediation-1" not in listed(ann)
+    finally:
+        for terminal in t.values():
+            await terminal.close()
