@@ -189,6 +189,20 @@ async def test_confirmed_when_all_agree_reminded_within_the_hour_and_rescheduled
     assert mine.state == "scheduling" and mine.when == ""
 
 
+async def test_a_slot_agreed_by_one_mediation_is_no_longer_offered_to_another(world):
+    services, p, _hub, now = world
+    first, slot = await confirmed(services, p, now)
+    second = await services.mediation.ask(p["cat"], "bea", "")
+    await services.mediation.assign(p["tim"], second.id, ["sam"])
+    _, offered = await services.mediation.slots(p["cat"], second.id)
+    assert offered == []
+    with pytest.raises(NotFound, match="no such time"):
+        await services.mediation.pick(p["cat"], second.id, slot)
+    await services.mediation.reschedule(p["ann"], first)  # free again
+    _, offered = await services.mediation.slots(p["cat"], second.id)
+    assert [s.id for s in offered] == [slot]
+
+
 async def test_two_mediators_both_agree_before_it_is_confirmed(world):
     services, p, _hub, now = world
     view = await services.mediation.ask(p["ann"], "bea", "")

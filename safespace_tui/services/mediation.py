@@ -325,11 +325,10 @@ class MediationService:
                 MediationPick.select(MediationPick, Member).join(Member).where(MediationPick.mediation == row.id)
             ):
                 picks.setdefault(pick.slot_id, []).append(_name(pick.member))
-            mediators = [m.id for m in _mediators(row.id)]
             found = (
                 MediationSlot.select(MediationSlot, Member)
                 .join(Member)
-                .where(MediationSlot.mediator.in_(mediators))
+                .where(_offered(row, _mediators(row.id), now))
                 .order_by(MediationSlot.starts_at)
             )
             views = [
@@ -357,9 +356,7 @@ class MediationService:
             if row.state != "scheduling":
                 raise Invalid(f"Mediation {row.id} is {row.state}: " + _pick_hint(row))
             mediators = _mediators(row.id)
-            slot = MediationSlot.get_or_none(
-                MediationSlot.id == slot_id, MediationSlot.mediator.in_([m.id for m in mediators])
-            )
+            slot = MediationSlot.get_or_none(MediationSlot.id == slot_id, _offered(row, mediators, now))
             if slot is None or slot.starts_at + timedelta(minutes=slot.minutes) <= now:
                 raise NotFound("There's no such time for this mediation. /mediation N shows the times.")
             MediationPick.insert(mediation=row.id, member=actor.id, slot=slot.id).on_conflict(
@@ -497,6 +494,18 @@ class MediationService:
             return [_view(row, utc) for row in Mediation.select().order_by(Mediation.id)]
 
         return await self.store.read(query)
+
+
+def _offered(row: Mediation, mediators: list[Member], now: datetime):
+    """The condition on slots ``row`` may pick: its mediators', not over, not agreed by another mediation."""
+    taken = Mediation.select(Mediation.slot).where(
+        Mediation.slot.is_null(False), Mediation.state.in_(("confirmed", "open")), Mediation.id != row.id
+    )
+    return (
+        MediationSlot.mediator.in_([m.id for m in mediators])
+        & (MediationSlot.starts_at > now - timedelta(minutes=SLOT_MINUTES[1]))
+        & MediationSlot.id.not_in(taken)
+    )
 
 
 def _told_when(what: str, mediation_id: int, slot: MediationSlot, member: Member) -> str:
