@@ -59,7 +59,10 @@ async def mediation(ui: Frontend, typed: Typed) -> bool:
     verb, rest = verb.lower(), rest.strip()
     service = ui.services.mediation
     if not argument:
-        return await _overview(ui)
+        await ui.open_mediation()  # the app: a small form; the line mode: the overview
+        return True
+    if verb == "help":
+        return await overview(ui)
     if verb.isdigit() and not rest:
         return await _slots(ui, int(verb))
     if verb == "ask":
@@ -87,7 +90,7 @@ async def mediation(ui: Frontend, typed: Typed) -> bool:
         return True
     numbers = rest.split()
     if not numbers or not numbers[0].isdigit():
-        ui.tell("/mediation on its own shows your mediations and what you can do.", severity="warning")
+        ui.tell("/mediation help shows your mediations and what you can do.", severity="warning")
         return False
     number = int(numbers[0])
     if verb == "assign" and len(numbers) > 1:
@@ -106,12 +109,13 @@ async def mediation(ui: Frontend, typed: Typed) -> bool:
     elif verb == "note":
         ui.show_page(f"Outcome of mediation {number} (leadership only)", await service.outcome(ui.member, number))
     else:
-        ui.tell("/mediation on its own shows your mediations and what you can do.", severity="warning")
+        ui.tell("/mediation help shows your mediations and what you can do.", severity="warning")
         return False
     return True
 
 
-async def _overview(ui: Frontend) -> bool:
+async def overview(ui: Frontend) -> bool:
+    """Your mediations and every step you may take."""
     mine = await ui.services.mediation.mine(ui.member)
     body = "\n".join(mediation_line(v) for v in mine) or "You have no mediations."
     how = HOW + ("\n" + HOW_LEADERSHIP if ui.member.is_senior else "")

@@ -95,6 +95,8 @@ async def test_a_mediation_from_request_to_closed_room_seen_only_by_its_people(g
         try:
             await line.type_line("/join mediation-1")
             await line.wait_for("no channel called")
+            await line.type_line("/mediation")  # the app's small form: here, lines
+            await line.wait_for("You have no mediations.")
         finally:
             await line.close()
         # the mediator closes it with a note for leadership; the room becomes read-only

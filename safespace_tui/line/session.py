@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from .. import commands
 from .. import crisis_words as words
 from ..commands import Severity
+from ..commands_mediation import overview
 from ..errors import TellMember
 from ..hub import ALERTS, MEMBERS, channel_topic, member_topic
 from ..services import Services
@@ -557,6 +558,10 @@ class LineSession:
     def _due_words(self, due: datetime) -> str:
         local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
         return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
+
+    async def open_mediation(self) -> None:
+        """``/mediation`` (the app's small form): here, your mediations and every step, as lines."""
+        await overview(self)
 
     def edit_finished(self, typed: str, *, saved: bool) -> None:
         """``/edit``: the line mode has no box to put words back in; the answer said what happened."""

@@ -356,6 +356,9 @@ class Session:
         else:
             self.main.restore_draft(typed)
 
+    async def open_mediation(self) -> None:
+        await self.mediation.open_form()
+
     async def _message_acted(self, request: requests.MessageActed) -> None:
         """A key of the message-selection mode: one's own words and reports, or cheers."""
         if request.action in OWN_WORDS_ACTIONS:
