@@ -29,7 +29,10 @@ Ask = Callable[[str, str], Awaitable[str | None]]  # (with whom, words) -> None:
 class MediationScreen(ModalScreen[None]):
     """Your mediations, and a request for a new one."""
 
-    AUTO_FOCUS = "#mediation-with"
+    # The form opens at its top (the member's mediations), not scrolled down to the first box, as
+    # AUTO_FOCUS would at 48x20: the focus is set in on_mount, still before the first frame (as the
+    # onboarding and profile forms do).
+    AUTO_FOCUS = ""
     BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "enter", show=False, priority=True)]
 
     def __init__(self, mine: list[str], ask: Ask) -> None:
@@ -48,6 +51,9 @@ class MediationScreen(ModalScreen[None]):
             yield Input(placeholder="a few words, or nothing", id="mediation-words", max_length=WORDS_MAX)
             yield Static("", id="mediation-answer", markup=False)
             yield Static(Text("Enter: next, then ask   ·   Esc closes   ·   /mediation help: every step", "dim"))
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#mediation-with", Input), scroll_visible=False)
 
     async def action_enter(self) -> None:
         box = self.focused
