@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +32,21 @@ from ..text import clean_for_display, clean_line, clean_text
 from .audit import record
 from .channel_admin import ChannelsChanged
 from .errors import Invalid, NotAllowed, NotFound
+from .mediation_views import (
+    TOLD,
+    MediationNotice,
+    MediationView,
+    SlotView,
+    local_when,
+    mediators_of,
+    name_of,
+    people_of,
+    room_name,
+    slot_of,
+    told_when,
+    view_of,
+    zone_of,
+)
 from .rooms import ROOM_PREFIX, in_mediation
 from .views import SENIOR_ROLES, MemberView
 
@@ -50,120 +64,6 @@ OUTCOME_READ = "mediation.outcome_read"
 REQUESTS_READ = "mediation.requests_read"
 DECLINED = "mediation.decline"
 ROOM_TOPIC = "A mediation room: only the people in this mediation can see it."
-
-# what each person is told, in fixed words (never anyone's own)
-TOLD = {
-    "asked": "Your request for mediation {id} is with leadership. You'll be told here when mediators are found.",
-    "leadership": "A request for mediation waits for leadership: /mediation list",
-    "other": (
-        "{requester} asked for mediation with you, and leadership found mediators ({mediators}). Nothing is "
-        "expected of you right now. If you'd like to go ahead, pick a time: /mediation {id}. If not, "
-        "/mediation decline {id}; no reason is needed."
-    ),
-    "requester": "Mediators were found for your request ({mediators}). Pick a time that suits you: /mediation {id}",
-    "mediator": (
-        "You were asked to mediate between {requester} and {other} (mediation {id}). "
-        "Offer times with /mediation slots add DATE TIME MINUTES, in your own time zone."
-    ),
-    "declined": "Mediation {id} won't go ahead: one of you chose not to, and that's okay. No reason is needed.",
-    "confirmed": "Mediation {id} is set for {when}. The room opens then; you'll be told here.",
-    "reschedule": "Mediation {id} needs a new time: someone asked to reschedule. Please pick again: /mediation {id}",
-    "reminder": "Your mediation {id} is within the hour: {when}.",
-    "open": "Your mediation room is open: /join {room}. Only the people in this mediation can see it.",
-    "closed": "Mediation {id} is closed. Its room stays for you to read; it takes no new messages.",
-}
-
-
-@dataclass(frozen=True)
-class MediationNotice:
-    """Published on a member's own topic: fixed words for them about a mediation they are in."""
-
-    mediation_id: int
-    words: str
-
-
-@dataclass(frozen=True)
-class SlotView:
-    id: int
-    mediator: str
-    starts_at: datetime  # UTC
-    minutes: int
-    when: str  # in the reader's own time zone
-    picked_by: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MediationView:
-    id: int
-    state: str
-    requester: str
-    other: str
-    mediators: tuple[str, ...]
-    created_at: datetime
-    words: str = ""  # the requester's few words: leadership (and the requester) only
-    when: str = ""  # the agreed slot, in the reader's own time zone
-    starts_at: datetime | None = None
-    room: str = ""  # the room's name once it is open
-
-
-def zone_of(member: Member | MemberView) -> ZoneInfo:
-    try:
-        return ZoneInfo(member.timezone or "UTC")
-    except (KeyError, ValueError):  # an unknown zone name: UTC, rather than no time at all
-        return ZoneInfo("UTC")
-
-
-def local_when(starts_at: datetime, minutes: int, member: Member | MemberView) -> str:
-    """ "Thu 3 Dec 18:00-19:00 (Europe/Paris)": a stored UTC slot in ``member``'s own zone."""
-    zone = zone_of(member)
-    start = starts_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-    end = start + timedelta(minutes=minutes)
-    return f"{start:%a} {start.day} {start:%b} {start:%H:%M}-{end:%H:%M} ({zone.key})"
-
-
-def _slot_of(row: Mediation) -> MediationSlot:
-    """The agreed slot of a confirmed or open mediation (the state says there is one)."""
-    assert row.slot is not None
-    return row.slot
-
-
-def _room_name(row: Mediation) -> str:
-    return row.room.name if row.room is not None else ""
-
-
-def _name(member: Member) -> str:
-    return clean_for_display(member.handle, multiline=False)
-
-
-def _mediators(mediation_id: int) -> list[Member]:
-    return list(
-        Member.select()
-        .join(MediationMediator, on=(MediationMediator.member == Member.id))
-        .where(MediationMediator.mediation == mediation_id)
-        .order_by(Member.handle)
-    )
-
-
-def _people(row: Mediation) -> list[Member]:
-    """Everyone in a mediation: the two parties, then the mediators."""
-    return [row.requester, row.other, *_mediators(row.id)]
-
-
-def _view(row: Mediation, reader: MemberView, *, words: bool = False) -> MediationView:
-    slot = row.slot if row.slot_id is not None else None
-    return MediationView(
-        id=row.id,
-        state=row.state,
-        requester=_name(row.requester),
-        other=_name(row.other),
-        mediators=tuple(_name(m) for m in _mediators(row.id)),
-        created_at=row.created_at,
-        words=clean_for_display(row.words) if words else "",
-        when=local_when(slot.starts_at, slot.minutes, reader) if slot is not None else "",
-        starts_at=slot.starts_at if slot is not None else None,
-        room=_room_name(row),
-    )
-
 
 Told = list[tuple[int, int, str]]  # (member id, mediation id, words): published after the commit
 
@@ -199,7 +99,7 @@ class MediationService:
             leaders = Member.select(Member.id).where(Member.role.in_(SENIOR_ROLES), Member.removed_at.is_null())
             told = [(actor.id, row.id, TOLD["asked"].format(id=row.id))]
             told += [(leader.id, row.id, TOLD["leadership"]) for leader in leaders if leader.id != actor.id]
-            return _view(row, actor, words=True), told
+            return view_of(row, actor, words=True), told
 
         view, told = await self.store.write(write)
         self._tell(told)
@@ -213,7 +113,7 @@ class MediationService:
         def write() -> list[MediationView]:
             rows = list(Mediation.select().where(Mediation.state.in_(ACTIVE)).order_by(Mediation.id))
             record(actor.id, REQUESTS_READ, detail=f"{len(rows)} mediations")
-            return [_view(row, actor, words=True) for row in rows]
+            return [view_of(row, actor, words=True) for row in rows]
 
         return await self.store.write(write)
 
@@ -222,7 +122,7 @@ class MediationService:
 
         def query() -> list[MediationView]:
             rows = Mediation.select().where(in_mediation(actor.id)).order_by(Mediation.id.desc()).limit(20)
-            return [_view(row, actor, words=row.requester_id == actor.id) for row in rows]
+            return [view_of(row, actor, words=row.requester_id == actor.id) for row in rows]
 
         return await self.store.read(query)
 
@@ -263,14 +163,14 @@ class MediationService:
             row.save()
             names = {
                 "id": row.id,
-                "requester": _name(row.requester),
-                "other": _name(row.other),
-                "mediators": " and ".join(_name(m) for m in mediators),
+                "requester": name_of(row.requester),
+                "other": name_of(row.other),
+                "mediators": " and ".join(name_of(m) for m in mediators),
             }
             told = [(row.other_id, row.id, TOLD["other"].format(**names))]
             told.append((row.requester_id, row.id, TOLD["requester"].format(**names)))
             told += [(m.id, row.id, TOLD["mediator"].format(**names)) for m in mediators]
-            return _view(row, actor), told
+            return view_of(row, actor), told
 
         view, told = await self.store.write(write)
         self._tell(told)
@@ -285,7 +185,7 @@ class MediationService:
                 raise NotAllowed("Only the two people in a mediation can decline it.")
             if row.state not in ("requested", "scheduling", "confirmed"):
                 raise Invalid(f"Mediation {row.id} is {row.state}; it can't be declined now.")
-            people = _people(row)
+            people = people_of(row)
             row.state, row.declined_by_id = "declined", actor.id
             row.save()
             record(actor.id, DECLINED, detail=f"mediation {row.id}")
@@ -324,17 +224,17 @@ class MediationService:
             for pick in (
                 MediationPick.select(MediationPick, Member).join(Member).where(MediationPick.mediation == row.id)
             ):
-                picks.setdefault(pick.slot_id, []).append(_name(pick.member))
+                picks.setdefault(pick.slot_id, []).append(name_of(pick.member))
             found = (
                 MediationSlot.select(MediationSlot, Member)
                 .join(Member)
-                .where(_offered(row, _mediators(row.id), now))
+                .where(_offered(row, mediators_of(row.id), now))
                 .order_by(MediationSlot.starts_at)
             )
             views = [
                 SlotView(
                     s.id,
-                    _name(s.mediator),
+                    name_of(s.mediator),
                     s.starts_at,
                     s.minutes,
                     local_when(s.starts_at, s.minutes, actor),
@@ -343,7 +243,7 @@ class MediationService:
                 for s in found
                 if s.starts_at + timedelta(minutes=s.minutes) > now
             ]
-            return _view(row, actor, words=row.requester_id == actor.id), views
+            return view_of(row, actor, words=row.requester_id == actor.id), views
 
         return await self.store.read(query)
 
@@ -355,7 +255,7 @@ class MediationService:
             row = self._in_it(actor, mediation_id)
             if row.state != "scheduling":
                 raise Invalid(f"Mediation {row.id} is {row.state}: " + _pick_hint(row))
-            mediators = _mediators(row.id)
+            mediators = mediators_of(row.id)
             slot = MediationSlot.get_or_none(MediationSlot.id == slot_id, _offered(row, mediators, now))
             if slot is None or slot.starts_at + timedelta(minutes=slot.minutes) <= now:
                 raise NotFound("There's no such time for this mediation. /mediation N shows the times.")
@@ -366,8 +266,8 @@ class MediationService:
             if _all_agree(row, mediators, slot):
                 row.state, row.slot_id = "confirmed", slot.id
                 row.save()
-                told = [(p.id, row.id, _told_when("confirmed", row.id, slot, p)) for p in _people(row)]
-            return _view(row, actor), told
+                told = [(p.id, row.id, told_when("confirmed", row.id, slot, p)) for p in people_of(row)]
+            return view_of(row, actor), told
 
         view, told = await self.store.write(write)
         self._tell(told)
@@ -385,7 +285,7 @@ class MediationService:
             MediationPick.delete().where(MediationPick.mediation == row.id).execute()
             row.state, row.slot_id, row.reminded_at = "scheduling", None, None
             row.save()
-            return [(p.id, row.id, TOLD["reschedule"].format(id=row.id)) for p in _people(row) if p.id != actor.id]
+            return [(p.id, row.id, TOLD["reschedule"].format(id=row.id)) for p in people_of(row) if p.id != actor.id]
 
         self._tell(await self.store.write(write))
 
@@ -414,15 +314,15 @@ class MediationService:
             told: Told = []
             opened = False
             for row in due():
-                slot = _slot_of(row)
+                slot = slot_of(row)
                 if slot.starts_at <= now:
                     room = _open_room(row, now)
-                    told += [(p.id, row.id, TOLD["open"].format(room=room.name)) for p in _people(row)]
+                    told += [(p.id, row.id, TOLD["open"].format(room=room.name)) for p in people_of(row)]
                     opened = True
                 elif slot.starts_at - now <= REMIND_BEFORE and row.reminded_at is None:
                     row.reminded_at = now
                     row.save()
-                    told += [(p.id, row.id, _told_when("reminder", row.id, slot, p)) for p in _people(row)]
+                    told += [(p.id, row.id, told_when("reminder", row.id, slot, p)) for p in people_of(row)]
             return told, opened
 
         told, opened = await self.store.write(write)
@@ -436,7 +336,7 @@ class MediationService:
 
         def write() -> Told:
             row = self._in_it(actor, mediation_id)
-            if actor.id not in {m.id for m in _mediators(row.id)}:
+            if actor.id not in {m.id for m in mediators_of(row.id)}:
                 raise NotAllowed("Only a mediator of it can close a mediation.")
             if row.state != "open":
                 raise Invalid(f"Mediation {row.id} is {row.state}; only an open room can be closed.")
@@ -445,7 +345,7 @@ class MediationService:
             row.state, row.closed_at, row.outcome = "closed", self.clock(), note
             row.save()
             record(actor.id, CLOSED, detail=f"mediation {row.id}")
-            return [(p.id, row.id, TOLD["closed"].format(id=row.id)) for p in _people(row) if p.id != actor.id]
+            return [(p.id, row.id, TOLD["closed"].format(id=row.id)) for p in people_of(row) if p.id != actor.id]
 
         self._tell(await self.store.write(write))
 
@@ -472,9 +372,9 @@ class MediationService:
             said = []
             for row in Mediation.select().where(in_mediation(actor.id), Mediation.state.in_(ACTIVE)):
                 if row.state == "open":
-                    said.append(TOLD["open"].format(room=_room_name(row)))
+                    said.append(TOLD["open"].format(room=room_name(row)))
                 elif row.state == "confirmed":
-                    slot = _slot_of(row)
+                    slot = slot_of(row)
                     said.append(
                         TOLD["confirmed"].format(id=row.id, when=local_when(slot.starts_at, slot.minutes, actor))
                     )
@@ -491,7 +391,7 @@ class MediationService:
         utc = MemberView(0, "", "", "admin")
 
         def query() -> list[MediationView]:
-            return [_view(row, utc) for row in Mediation.select().order_by(Mediation.id)]
+            return [view_of(row, utc) for row in Mediation.select().order_by(Mediation.id)]
 
         return await self.store.read(query)
 
@@ -506,11 +406,6 @@ def _offered(row: Mediation, mediators: list[Member], now: datetime):
         & (MediationSlot.starts_at > now - timedelta(minutes=SLOT_MINUTES[1]))
         & MediationSlot.id.not_in(taken)
     )
-
-
-def _told_when(what: str, mediation_id: int, slot: MediationSlot, member: Member) -> str:
-    """Fixed words with the slot's time in ``member``'s own zone."""
-    return TOLD[what].format(id=mediation_id, when=local_when(slot.starts_at, slot.minutes, member))
 
 
 def _pick_hint(row: Mediation) -> str:
