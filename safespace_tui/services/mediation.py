@@ -306,7 +306,7 @@ class MediationService:
                 )
             )
 
-        # every watch round (2 s): a read, so an idle server writes (and fsyncs) nothing
+        # every watch round (2 s): a read first, so an idle server never queues on the one writer thread
         if not await self.store.read(lambda: due().exists()):
             return
 
