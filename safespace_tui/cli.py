@@ -556,6 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_belonging import register
 
     register(sub, member, common)
+    from .cli_mediation import register as register_mediation
+
+    register_mediation(sub, common)
     return parser
 
 

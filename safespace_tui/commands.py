@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal, Protocol
 
+from .commands_mediation import mediation as _mediation
 from .errors import TellMember
 from .services import Services
 from .services.channels import CRISIS_CHANNEL
@@ -76,6 +77,7 @@ class Frontend(Protocol):
     def edit_finished(self, typed: str, *, saved: bool) -> None: ...
     async def open_reports(self) -> None: ...
     async def open_talk(self, talk: TalkView) -> None: ...
+    async def open_mediation(self) -> None: ...
 
 
 Handler = Callable[[Frontend, "Typed"], Awaitable[bool]]
@@ -192,7 +194,7 @@ async def _join(ui: Frontend, typed: Typed) -> bool:
     if not typed.argument:
         ui.tell("Which channel? For example: /join wins")
         return False
-    await ui.join_channel(await ui.services.channels.by_name(typed.argument))
+    await ui.join_channel(await ui.services.channels.by_name(typed.argument, ui.member))
     return True
 
 
@@ -948,6 +950,7 @@ COMMANDS: tuple[Command, ...] = (
         _timeout,
         who=Who.SENIOR,
     ),
+    Command("mediation", "/mediation [ask NAME: words]", "ask for mediation, pick a time, see yours", _mediation),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 WHILE_JOINING = ("sos", "crisis", "withdraw")  # a newcomer can always ask for help

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from .. import commands
 from .. import crisis_words as words
 from ..commands import Severity
+from ..commands_mediation import overview
 from ..errors import TellMember
 from ..hub import ALERTS, MEMBERS, channel_topic, member_topic
 from ..services import Services
@@ -44,6 +45,7 @@ from ..services.crisis import (
     has_sos_words,
 )
 from ..services.errors import NotFound
+from ..services.mediation import MediationNotice
 from ..services.moderation import ModerationNotice
 from ..services.private_talk import TalkView, WordSaid
 from ..services.reports import OUTCOME_WORDS, REPORTS, ReportChanged
@@ -192,6 +194,7 @@ class LineSession:
         self.listen(member_topic(member.id), self._personal_event)
         self.listen(member_topic(member.id), self._report_decided)
         self.listen(member_topic(member.id), self._moderated)
+        self.listen(member_topic(member.id), self._mediation_told)
         if member.is_senior:
             self.listen(REPORTS, self._report_waiting)
         self.listen(MEMBERS, self._member_event)
@@ -209,6 +212,8 @@ class LineSession:
             self.write("You're marked away. Type /back whenever you'd like to be here again.")
         if channels and self.current is None:
             await self.join_channel(channels[0])
+        for told in await services.mediation.on_arrival(member):
+            self.write(told)
         if member.is_senior:
             await self._show_waiting_alerts()
         for notice in await services.moderation.untold(member):  # a warning or timeout while away
@@ -286,7 +291,10 @@ class LineSession:
         return self.current
 
     async def join_channel(self, channel: ChannelView) -> None:
-        channel = self.channels.get(channel.id, channel)
+        if channel.id not in self.channels:  # new since this session began (a mediation room): follow it
+            self.channels[channel.id] = channel
+            self.listen(channel_topic(channel.id), self._channel_event)
+        channel = self.channels[channel.id]
         history = await self.services.channels.history(self.member, channel.id, limit=HISTORY_LINES)
         self.current = channel
         self.write(f"You're in #{render.name(channel.name)}. What you type goes here.")
@@ -556,6 +564,10 @@ class LineSession:
         local = due.replace(tzinfo=UTC).astimezone(zone(self.member.timezone))
         return f"Your data will be deleted on {local:%a} {local.day} {local:%B}."
 
+    async def open_mediation(self) -> None:
+        """``/mediation`` (the app's small form): here, your mediations and every step, as lines."""
+        await overview(self)
+
     def edit_finished(self, typed: str, *, saved: bool) -> None:
         """``/edit``: the line mode has no box to put words back in; the answer said what happened."""
 
@@ -707,6 +719,11 @@ class LineSession:
     async def open_reports(self) -> None:
         """``/reports``: the open reports as lines (the app shows its pane)."""
         self.show_page("Reports", commands.reports_page(await self.services.reports.open_reports(self.member)))
+
+    def _mediation_told(self, event: object) -> None:
+        """A mediation this member is in changed (issue 11): fixed words, never anyone's own."""
+        if isinstance(event, MediationNotice):
+            self.write(event.words)
 
     def _report_waiting(self, event: ReportChanged) -> None:
         if event.status == "open":

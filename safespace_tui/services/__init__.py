@@ -22,6 +22,7 @@ from .export import ExportService
 from .goals import GoalService
 from .group_texts import GroupTextService
 from .invites import InviteService
+from .mediation import MediationService
 from .members import MemberService
 from .messages import MessageService
 from .moderation import ModerationService
@@ -96,3 +97,6 @@ class Services:
         # warnings and timeouts from leadership (issue 11)
         self.moderation = ModerationService(store, hub, self.members)
         self.private_talk = PrivateTalkService(store, hub)  # leadership talks privately with a member
+        # mediation (issue 11): requests, mediators' slots, the private room; rooms open on the watch round
+        self.mediation = MediationService(store, hub)
+        self.access.also.append(self.mediation.tick)

@@ -18,6 +18,7 @@ from ..store.models import Channel, utcnow
 from ..text import clean_line
 from .channels import CRISIS_CHANNEL, DEFAULT_CHANNELS, validate_channel_name
 from .errors import Invalid, NotFound
+from .rooms import all_rooms
 from .views import ChannelView
 
 log = logging.getLogger("safespace.channels")
@@ -65,8 +66,10 @@ class ChannelAdmin:
         name = name.strip().lstrip("#").lower()
 
         def write() -> ChannelView:
-            channel = Channel.get_or_none(Channel.name == name, Channel.archived_at.is_null())
-            if channel is None:
+            channel = Channel.get_or_none(
+                Channel.name == name, Channel.archived_at.is_null(), Channel.id.not_in(all_rooms())
+            )
+            if channel is None:  # a mediation room is its people's alone: not the operator's to change
                 raise NotFound(f"There's no open channel called {name!r}.")
             if keep_defaults and channel.name in _KEPT:
                 why = " (SOS messages go there)" if channel.name == CRISIS_CHANNEL else ""

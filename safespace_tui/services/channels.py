@@ -14,6 +14,7 @@ from ..store.db import Store, tuples
 from ..store.models import Channel, Member, Message, ReadMarker
 from ..text import MAX_MESSAGE_CHARS, clean_for_display, clean_line, clean_text
 from .errors import Invalid, NotFound
+from .rooms import ROOM_PREFIX, all_rooms, check_may_post, hidden_rooms
 from .views import ChannelView, MemberView, MessageView
 
 # The channels every group has, named here and nowhere else.
@@ -77,7 +78,7 @@ def visible_to(actor: MemberView):
     condition = (Message.visibility == "group") | (Message.author == actor.id)
     if actor.is_senior:
         condition = condition | (Message.visibility == "seniors")
-    return condition
+    return condition & Message.channel.not_in(hidden_rooms(actor))  # a private room they're not in: nothing
 
 
 def may_see(actor: MemberView, message: MessageView) -> bool:
@@ -90,6 +91,8 @@ def validate_channel_name(name: str) -> str:
     name = name.strip().lstrip("#").lower()
     if not _CHANNEL_NAME.match(name):
         raise Invalid("Channel names use a-z, 0-9 and '-', start with a letter or digit, up to 32 characters.")
+    if name.startswith(ROOM_PREFIX):  # kept for mediation rooms: "already exists" would give one away
+        raise Invalid(f"Names starting with {ROOM_PREFIX!r} are kept for mediation rooms. Please choose another.")
     return name
 
 
@@ -120,11 +123,17 @@ class ChannelService:
 
         return await self.store.write(write)
 
-    async def by_name(self, name: str) -> ChannelView:
+    async def by_name(self, name: str, actor: MemberView | None = None) -> ChannelView:
+        """The channel called ``name``; with ``actor``, a private room they are not in is not found.
+        Without ``actor`` (the server's own lookups), private rooms are never found."""
         name = name.strip().lstrip("#").lower()
 
         def query() -> ChannelView:
-            channel = Channel.get_or_none(Channel.name == name, Channel.archived_at.is_null())
+            channel = Channel.get_or_none(
+                Channel.name == name,
+                Channel.archived_at.is_null(),
+                Channel.id.not_in(hidden_rooms(actor)) if actor is not None else Channel.id.not_in(all_rooms()),
+            )
             if channel is None:
                 raise NotFound(f"There's no channel called {name!r}. Try /join {LIVING_ROOM}.")
             return ChannelView(channel.id, channel.name, _shown_topic(channel.topic))
@@ -139,7 +148,9 @@ class ChannelService:
             markers = {m.channel_id: m.last_read_id for m in ReadMarker.select().where(ReadMarker.member == actor.id)}
             result = []
             for channel in (
-                Channel.select().where(Channel.archived_at.is_null()).order_by(Channel.position, Channel.name)
+                Channel.select()
+                .where(Channel.archived_at.is_null(), Channel.id.not_in(hidden_rooms(actor)))
+                .order_by(Channel.position, Channel.name)
             ):
                 unread = (
                     Message.select()
@@ -203,6 +214,7 @@ class ChannelService:
                 raise NotFound("That channel is gone.")
             if channel.archived_at is not None:
                 raise Invalid(f"#{channel.name} was archived, so it takes no new messages. Your words are still here.")
+            check_may_post(actor, channel_id)
             author = Member.get_by_id(actor.id)
             message = Message.create(
                 channel=channel,
@@ -272,6 +284,7 @@ class ChannelService:
             rows = tuples(
                 Channel.select(Channel.id, Channel.name, Channel.topic, fn.COUNT(Message.id))
                 .join(Message, JOIN.LEFT_OUTER, on=(Message.channel == Channel.id))
+                .where(Channel.id.not_in(all_rooms()))  # private rooms: `safespace mediation list` names them
                 .group_by(Channel.id)
                 .order_by(Channel.position, Channel.name)
             )

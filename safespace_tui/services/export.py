@@ -43,6 +43,7 @@ from ..store.models import (
 )
 from .audit import record
 from .errors import NotFound
+from .rooms import all_rooms
 from .views import MemberView
 
 OWN_EXPORT = "data.export"
@@ -206,7 +207,8 @@ class ExportService:
         """The whole group for the operator: only what the whole group could read in the app."""
 
         def query() -> dict[str, Any]:
-            channels = _channel_names()
+            rooms = {row[0] for row in all_rooms().tuples()}  # mediation rooms are their people's alone
+            channels = {id_: name for id_, name in _channel_names().items() if id_ not in rooms}
             members = list(Member.select().order_by(Member.id))
             names = {m.id: m.handle for m in members}
             profiles = {p.member_id: p for p in Profile.select()}
@@ -222,7 +224,9 @@ class ExportService:
                 "messages": [
                     {"channel": channels.get(m.channel_id, ""), "author": names.get(m.author_id, "")}
                     | _row(m, ("created_at", "kind", "body"))
-                    for m in Message.select().where(Message.visibility == "group").order_by(Message.id)
+                    for m in Message.select()
+                    .where(Message.visibility == "group", Message.channel.not_in(all_rooms()))
+                    .order_by(Message.id)
                 ],
             }
 

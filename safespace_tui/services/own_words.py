@@ -22,6 +22,7 @@ from .crisis import has_sos_words
 from .errors import Invalid, NotFound
 from .moderation import check_may_post
 from .no_sales import NoSalesService
+from .rooms import check_may_post as check_room_open
 from .views import MemberView, MessageView
 
 NOT_FOUND = "There's no such message."
@@ -72,6 +73,7 @@ class OwnWordsService:
         def write() -> MessageView:
             message = own_message(actor, message_id)
             check_may_post(actor)  # a timeout (issue 11): edits wait too
+            check_room_open(actor, message.channel_id)  # a closed mediation room is read-only (issue 11)
             message.body = text
             message.edited_at = utcnow()
             message.save()

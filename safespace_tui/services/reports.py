@@ -21,6 +21,7 @@ from ..text import clean_for_display, clean_line
 from .audit import record
 from .channels import MessageEdited, message_view, visible_to
 from .errors import Invalid, NotFound
+from .rooms import all_rooms
 from .views import MemberView, MessageView
 
 REPORTS = "reports"  # hub topic: a report was made or decided (leadership's sessions listen)
@@ -44,6 +45,10 @@ OUTCOME_WORDS = {
     "dismissed": "Thank you for your report. Leadership looked at the message and decided to leave it up.",
 }
 NOT_FOUND = "There's no such report."
+IN_A_ROOM = (
+    "Messages in a mediation room stay between the people in it, so they can't be reported to all of "
+    "leadership. Please tell your mediator, here in the room or privately."
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ class ReportService:
                 raise Invalid("That's your own message: you can edit or delete it instead (e or d).")
             if message.removed:
                 raise Invalid("That message has already been taken down. Thank you for looking out.")
+            if Message.select().where(Message.id == message_id, Message.channel.in_(all_rooms())).exists():
+                raise Invalid(IN_A_ROOM)  # reports go to all of leadership; a room is its people's alone
             existing = Report.get_or_none(
                 Report.reporter == actor.id, Report.message == message_id, Report.status == "open"
             )

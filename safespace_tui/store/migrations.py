@@ -27,6 +27,10 @@ from .models import (
     GroupSetting,
     HeldMessage,
     Invite,
+    Mediation,
+    MediationMediator,
+    MediationPick,
+    MediationSlot,
     Member,
     MentionsSeen,
     Message,
@@ -48,7 +52,7 @@ from .models import (
     WatchSetting,
 )
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 def _crisis_care_tables(db: SqliteDatabase) -> None:
@@ -164,6 +168,12 @@ def _moderation(db: SqliteDatabase) -> None:
     db.create_tables([Moderation, PrivateTalk, PrivateWord], safe=True)
 
 
+def _mediation_tables(db: SqliteDatabase) -> None:
+    """11 -> 12 (issue 11, mediation): requests, their mediators, mediators' free slots and each
+    person's pick. Idempotent (safe=True), so it may run again after the steps are renumbered."""
+    db.create_tables([MediationSlot, Mediation, MediationMediator, MediationPick], safe=True)
+
+
 # version N -> function that moves a database from N to N+1
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _crisis_care_tables,
@@ -176,6 +186,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     8: _session_preferences,
     9: _own_words_and_reports,
     10: _moderation,
+    11: _mediation_tables,
 }
 
 

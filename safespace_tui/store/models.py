@@ -574,6 +574,70 @@ class PrivateWord(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class MediationSlot(BaseModel):
+    """A time a mediator is free (stored in UTC; entered and shown in each person's own zone)."""
+
+    mediator = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    mediator_id: int
+    starts_at = DateTimeField()
+    minutes = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class Mediation(BaseModel):
+    """A member's request for mediation with another member (issue 11), and how it went.
+
+    ``words`` (the requester's few words) and ``outcome`` (the mediator's note) are for leadership
+    only. ``state``: requested, scheduling (mediators assigned), confirmed (a slot agreed), open (the
+    private room exists: ``room``), closed, or declined. ``slot``: the agreed one; ``reminded_at``:
+    the within-the-hour reminder was given."""
+
+    requester = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    requester_id: int
+    other = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    other_id: int
+    words = CharField(default="", max_length=300)
+    state = CharField(default="requested", max_length=12)
+    created_at = DateTimeField(default=utcnow)
+    assigned_at = DateTimeField(null=True)
+    slot = ForeignKeyField(MediationSlot, null=True, backref="+", on_delete="SET NULL")
+    slot_id: int | None
+    reminded_at = DateTimeField(null=True)
+    room = ForeignKeyField(Channel, null=True, unique=True, backref="+", on_delete="SET NULL")
+    room_id: int | None
+    opened_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    outcome = TextField(default="")
+    declined_by = ForeignKeyField(Member, null=True, backref="+", on_delete="SET NULL")
+    declined_by_id: int | None
+
+
+class MediationMediator(BaseModel):
+    """One of the (one or two) senior members or admins leadership assigned to a mediation."""
+
+    mediation = ForeignKeyField(Mediation, backref="+", on_delete="CASCADE")
+    mediation_id: int
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+
+    class Meta:
+        indexes = ((("mediation", "member"), True),)
+
+
+class MediationPick(BaseModel):
+    """The slot one person in a mediation (a party or a mediator) agrees to; one each."""
+
+    mediation = ForeignKeyField(Mediation, backref="+", on_delete="CASCADE")
+    mediation_id: int
+    member = ForeignKeyField(Member, backref="+", on_delete="CASCADE")
+    member_id: int
+    slot = ForeignKeyField(MediationSlot, backref="+", on_delete="CASCADE")
+    slot_id: int
+
+    class Meta:
+        indexes = ((("mediation", "member"), True),)
+
+
 ALL_MODELS = (
     SchemaVersion,
     Member,
@@ -614,4 +678,8 @@ ALL_MODELS = (
     Moderation,
     PrivateTalk,
     PrivateWord,
+    MediationSlot,
+    Mediation,
+    MediationMediator,
+    MediationPick,
 )

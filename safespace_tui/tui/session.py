@@ -41,6 +41,7 @@ from .boundaries import Boundaries
 from .crisis_care import CrisisCare
 from .getting_around import GettingAround
 from .joining import Joining
+from .mediation import MediationPart
 from .messages import Refused
 from .moderation import Moderation
 from .my_day import MyDay
@@ -87,6 +88,7 @@ class Session:
         self.belonging = Belonging(self)  # profiles and the members directory (issue 10)
         self.own_words = OwnWords(self)  # edit and delete one's own messages; reports (issue 11)
         self.moderation = Moderation(self)  # the reports pane; warnings and timeouts (issue 11)
+        self.mediation = MediationPart(self)  # told of mediations one is in (issue 11)
         self._unsubscribe: list[Callable[[], None]] = []
         self._closed = False
         # Member and presence changes heard before the member list is drawn; None once it is.
@@ -141,6 +143,7 @@ class Session:
         self.belonging.start()
         self.own_words.start()
         self.moderation.start()
+        self.mediation.start()
 
     def joining_changed(self, member: MemberView) -> None:
         """A newcomer's own row changed during onboarding (their name, pronouns, time zone)."""
@@ -366,6 +369,9 @@ class Session:
     async def open_reports(self) -> None:
         """``/reports`` or F12: the reports pane (leadership; the command table checks who)."""
         self.moderation.open_pane()
+
+    async def open_mediation(self) -> None:
+        await self.mediation.open_form()
 
     async def _message_acted(self, request: requests.MessageActed) -> None:
         """A key of the message-selection mode: one's own words and reports, or cheers."""
