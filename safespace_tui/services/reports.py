@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from peewee import Database
+
 from ..hub import Hub, channel_topic, member_topic
 from ..store.db import Store
 from ..store.models import Channel, Member, Message, Report, utcnow
@@ -85,10 +87,11 @@ _AROUND = (
 )
 
 
-def _around(message: Message, actor: MemberView) -> tuple[list[int], list[int]]:
-    """The ids of up to CONTEXT messages before and after ``message`` that ``actor`` may read."""
+def _around(db: Database, message: Message, actor: MemberView) -> tuple[list[int], list[int]]:
+    """The ids of up to CONTEXT messages before and after ``message`` that ``actor`` may read
+    (never in a mediation room: a message there cannot be reported, and its neighbours share its
+    channel)."""
     args = (message.channel_id, message.id, actor.id, int(actor.is_senior), CONTEXT)
-    db = Message._meta.database
     before = [row[0] for row in db.execute_sql(_AROUND.format(op="<", order="DESC"), args)]
     after = [row[0] for row in db.execute_sql(_AROUND.format(op=">", order="ASC"), args)]
     return list(reversed(before)), after
@@ -160,7 +163,7 @@ class ReportService:
         def read() -> list[ReportView]:
             rows = list(Report.select().where(Report.status == "open").order_by(Report.id))
             reported = _messages([row.message_id for row in rows])
-            around = {m.id: _around(m, actor) for m in reported.values()}
+            around = {m.id: _around(self.store.db, m, actor) for m in reported.values()}
             shown = _messages([i for ids in around.values() for side in ids for i in side])
             handles = {
                 m.id: clean_for_display(m.handle, multiline=False)
