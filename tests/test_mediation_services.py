@@ -12,16 +12,12 @@ import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncssh
 import pytest
 
-from safespace_tui.config import load_config
+from appkit import service_world
 from safespace_tui.hub import CHANNELS, Hub, member_topic
-from safespace_tui.services import Services
 from safespace_tui.services.errors import Invalid, NotAllowed, NotFound
 from safespace_tui.services.mediation import MediationNotice
-from safespace_tui.services.views import PublicKey
-from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store import migrations
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import utcnow
@@ -36,25 +32,14 @@ PEOPLE = {
 }
 
 
-def _key() -> PublicKey:
-    return read_public_key(asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode())
-
-
 @pytest.fixture
 async def world(tmp_path):
-    config = load_config(tmp_path)
-    store = Store(config.db_path)
-    hub = Hub()
-    services = Services(config, store, hub)
-    await services.channels.ensure_defaults()
-    people = {}
-    for name, (role, zone) in PEOPLE.items():
-        member = await services.members.add(name, _key(), role=role)
-        people[name] = await services.spoons.set_timezone(member, zone)
-    now = utcnow().replace(second=0, microsecond=0)
-    services.mediation.clock = lambda: now
-    yield services, people, hub, now
-    store.close()
+    async with service_world(tmp_path, {name: role for name, (role, _) in PEOPLE.items()}) as (services, people, hub):
+        for name, (_, zone) in PEOPLE.items():
+            people[name] = await services.spoons.set_timezone(people[name], zone)
+        now = utcnow().replace(second=0, microsecond=0)
+        services.mediation.clock = lambda: now
+        yield services, people, hub, now
 
 
 def local(now: datetime, minutes_from_now: int, zone: str) -> tuple[str, str]:

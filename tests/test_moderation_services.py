@@ -12,43 +12,27 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import asyncssh
 import pytest
 from peewee import IntegrityError
 
 import safespace_tui
-from safespace_tui.config import load_config
-from safespace_tui.hub import Hub, member_topic
-from safespace_tui.services import Services
+from appkit import new_key, service_world
+from safespace_tui.hub import member_topic
 from safespace_tui.services.audit import OPERATOR, AuditService
 from safespace_tui.services.channels import CRISIS_CHANNEL, LIVING_ROOM
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.moderation import ModerationNotice, PostingPaused
 from safespace_tui.services.private_talk import WordSaid
-from safespace_tui.services.views import PublicKey
-from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store import migrations
 from safespace_tui.store.db import Store
 from safespace_tui.store.models import AuditEntry, utcnow
 
 
-def _key() -> PublicKey:
-    return read_public_key(asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode())
-
-
 @pytest.fixture
 async def world(tmp_path):
-    config = load_config(tmp_path)
-    store = Store(config.db_path)
-    hub = Hub()
-    services = Services(config, store, hub)
-    await services.channels.ensure_defaults()
-    people = {}
-    for name, role in (("ann", "member"), ("bea", "member"), ("sam", "senior"), ("ada", "admin")):
-        people[name] = await services.members.add(name, _key(), role=role)
-    yield services, people, hub
-    store.close()
+    async with service_world(tmp_path, {"ann": "member", "bea": "member", "sam": "senior", "ada": "admin"}) as w:
+        yield w
 
 
 async def _room(services, name=LIVING_ROOM):
@@ -157,7 +141,7 @@ async def test_role_key_membership_and_invite_changes_are_audit_rows(world):
     """The operator's changes (the CLI's paths) name the operator; an invite's use names the newcomer."""
     services, p, _hub = world
     await services.members.set_role("bea", "senior")
-    key = _key()
+    key = new_key()
     await services.members.add_key("bea", key)
     await services.members.revoke_key("bea", key.fingerprint)
     await services.members.remove("bea")
@@ -182,7 +166,7 @@ async def test_role_key_membership_and_invite_changes_are_audit_rows(world):
     class Connection:  # what the door hands over: weakly referenced, per connection
         pass
 
-    newcomer, _key_id = await services.invites.redeem(_code2, _key(), "127.0.0.1", Connection())
+    newcomer, _key_id = await services.invites.redeem(_code2, new_key(), "127.0.0.1", Connection())
     (joined,) = await services.audit.list_all(action="member.joined")
     assert joined.subject_id == newcomer.id and joined.detail == f"invite {invite2.id}"
     assert code  # shown once to the operator, never stored

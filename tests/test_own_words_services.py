@@ -7,38 +7,22 @@ from __future__ import annotations
 
 import sqlite3
 
-import asyncssh
 import pytest
 
-from safespace_tui.config import load_config
-from safespace_tui.hub import Hub, channel_topic, member_topic
+from appkit import service_world
+from safespace_tui.hub import channel_topic, member_topic
 from safespace_tui.line import render
-from safespace_tui.services import Services
 from safespace_tui.services.channels import LIVING_ROOM, MessageEdited
 from safespace_tui.services.errors import Invalid, NotFound
 from safespace_tui.services.reports import REPORTS, ReportChanged
-from safespace_tui.services.views import PublicKey
-from safespace_tui.ssh.keys import read_public_key
 from safespace_tui.store import migrations
 from safespace_tui.store.db import Store
 
 
-def _key() -> PublicKey:
-    return read_public_key(asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode())
-
-
 @pytest.fixture
 async def world(tmp_path):
-    config = load_config(tmp_path)
-    store = Store(config.db_path)
-    hub = Hub()
-    services = Services(config, store, hub)
-    await services.channels.ensure_defaults()
-    people = {}
-    for name, role in (("ann", "member"), ("bea", "member"), ("sam", "senior")):
-        people[name] = await services.members.add(name, _key(), role=role)
-    yield services, people, hub
-    store.close()
+    async with service_world(tmp_path, {"ann": "member", "bea": "member", "sam": "senior"}) as w:
+        yield w
 
 
 async def _post(services, who, text):
