@@ -99,7 +99,7 @@ from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.cache import FIFOCache
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message_pump import MessagePump
 from textual.strip import SGR_STYLES, Strip
 from textual.widget import Widget
@@ -550,6 +550,54 @@ def _fix_key_journey() -> None:
         _patch(MessagePump, "_dispatch_message", _dispatch_message)
 
 
+# --- Fix 10: a partial update renders only what it repaints -----------------
+# ``Compositor._get_renders(crop)`` picks the widgets whose *clip* (their container's region)
+# meets the update, and renders each one's whole visible region. A top-level widget's clip is the
+# screen, so every update rendered every widget on it: a new message dirties only the log and its
+# scrollbar, yet the key line, the status bar, both side panes, the title and the message box (a
+# TextArea re-applies its theme each time) were drawn again in every receiving session; so for a
+# presence change, which dirties only the member list. Only lines inside the update's spans
+# (inside ``crop``) are ever sent, so a widget that shows nothing inside ``crop`` is skipped and
+# the others are rendered for the rows of ``crop`` only. Columns stay whole: the chops are cut at
+# widget edges, which the crop's own edges need not be.
+
+
+def _get_renders(self: Any, crop: Any = None) -> Any:
+    if crop is None:
+        yield from _textual_get_renders(self, crop)
+        return
+    top, bottom = crop.y, crop.bottom
+    overlaps = crop.overlaps
+    for widget, (region, clip) in self.visible_widgets.items():
+        x, y, width, height = clip
+        rows_top, rows_bottom = max(y, top), min(y + height, bottom)
+        if rows_bottom <= rows_top:
+            continue
+        clip = Region(x, rows_top, width, rows_bottom - rows_top)
+        shown = region.intersection(clip)
+        if not (shown.width and shown.height and overlaps(shown)):
+            continue
+        yield (
+            region,
+            clip,
+            widget.render_lines(Region(shown.x - region.x, shown.y - region.y, shown.width, shown.height)),
+        )
+
+
+_textual_get_renders: Any = None
+"""Textual's own ``Compositor._get_renders`` (a full render, ``crop=None``, still goes there)."""
+
+
+def _fix_partial_renders() -> None:
+    global _textual_get_renders
+    from textual._compositor import Compositor
+
+    _require(Compositor, "_get_renders", "visible_widgets", "_render_chops")
+    if Compositor.__dict__["_get_renders"] is not _get_renders:
+        _textual_get_renders = Compositor.__dict__["_get_renders"]
+        _patch(Compositor, "_get_renders", _get_renders)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -562,6 +610,7 @@ def apply() -> None:
     _fix_lru_clear()
     _fix_worker_cycle()
     _fix_key_journey()
+    _fix_partial_renders()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
