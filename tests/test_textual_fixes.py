@@ -645,3 +645,21 @@ async def test_a_partial_update_renders_only_the_widgets_it_repaints() -> None:
         assert [w.renders for w in others] != before  # Textual's own renders them all
         assert ours == ours_again == textuals
         assert any("changed" in text for text, _ in ours)
+
+
+async def test_apps_share_their_parsed_css() -> None:
+    """Fix 11: a second app (a second session) reuses the rule sets the first parsed, and its
+    widgets are styled the same; another theme's variables are parsed apart."""
+    first, second = Panes(), Panes()
+    async with first.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        first_rules = list(first.stylesheet.rules)
+        first_border = first.query_one("#left").styles.border
+    async with second.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        assert [id(rule) for rule in second.stylesheet.rules] == [id(rule) for rule in first_rules]
+        assert second.query_one("#left").styles.border == first_border
+        other = second.stylesheet.copy()
+        other.set_variables({**second.stylesheet._variables, "accent": "#123456"})
+        other.parse()
+        assert [id(rule) for rule in other.rules] != [id(rule) for rule in first_rules]

@@ -598,6 +598,43 @@ def _fix_partial_renders() -> None:
         _patch(Compositor, "_get_renders", _get_renders)
 
 
+# --- Fix 11: each app parsed the same CSS again -----------------------------
+# ``Stylesheet._parse_rules`` caches on the stylesheet, and each session's app has its own: every
+# connect parsed app.tcss and every widget's DEFAULT_CSS anew (7 parses of ~26 sources, and each
+# app kept its own copy of every rule set). The rules depend only on the CSS text, where it was
+# read from, its flags and the theme's variables, and nothing changes a rule set once parsed, so
+# one process-wide cache serves every session.
+
+_PARSED_RULES: dict[tuple[Any, ...], list[Any]] = {}
+_PARSED_RULES_MAX = 512  # distinct CSS sources: ~30 today; a bound, should anything vary per session
+
+
+def _parse_rules(
+    self: Any, css: str, read_from: Any, is_default_rules: bool = False, tie_breaker: int = 0, scope: str = ""
+) -> list[Any]:
+    key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(self._variables.items()))
+    rules = _PARSED_RULES.get(key)
+    if rules is None:
+        rules = _textual_parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        if len(_PARSED_RULES) >= _PARSED_RULES_MAX:
+            _PARSED_RULES.clear()
+        _PARSED_RULES[key] = rules
+    return rules
+
+
+_textual_parse_rules: Any = None
+
+
+def _fix_shared_css() -> None:
+    global _textual_parse_rules
+    from textual.css.stylesheet import Stylesheet
+
+    _require(Stylesheet, "_parse_rules", "set_variables")  # (set_variables sets the _variables read above)
+    if Stylesheet.__dict__["_parse_rules"] is not _parse_rules:
+        _textual_parse_rules = Stylesheet.__dict__["_parse_rules"]
+        _patch(Stylesheet, "_parse_rules", _parse_rules)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -611,6 +648,7 @@ def apply() -> None:
     _fix_worker_cycle()
     _fix_key_journey()
     _fix_partial_renders()
+    _fix_shared_css()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
