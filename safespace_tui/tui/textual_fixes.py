@@ -3,7 +3,7 @@
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
 and some of its shortcuts go wrong when that is not true (fixes 1-4); and what
-one session costs is multiplied by every session (fix 5). ``apply()`` patches
+one session costs is multiplied by every session (fixes 5, 10 and 11). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
