@@ -563,7 +563,7 @@ def _fix_key_journey() -> None:
 
 
 def _get_renders(self: Any, crop: Any = None) -> Any:
-    if crop is None:
+    if not crop:  # none, or empty: Textual then renders everything, as before
         yield from _textual_get_renders(self, crop)
         return
     top, bottom = crop.y, crop.bottom
@@ -585,7 +585,7 @@ def _get_renders(self: Any, crop: Any = None) -> Any:
 
 
 _textual_get_renders: Any = None
-"""Textual's own ``Compositor._get_renders`` (a full render, ``crop=None``, still goes there)."""
+"""Textual's own ``Compositor._get_renders`` (a render with no crop still goes there)."""
 
 
 def _fix_partial_renders() -> None:
