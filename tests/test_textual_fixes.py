@@ -579,3 +579,87 @@ def test_no_library_internals_outside_textual_fixes() -> None:
         tree = ast.parse(Path(module.__file__).read_text())
         used |= {(where, name) for name in _other_objects_privates(tree) | _inherited_privates(module)}
     assert used - ALLOWED.keys() == set(), "move these into textual_fixes, or justify them there"
+
+
+def counted_static(text: str, id: str):
+    from textual.widgets import Static
+
+    class Counted(Static):
+        renders = 0
+
+        def render_lines(self, crop):
+            self.renders += 1
+            return super().render_lines(crop)
+
+    return Counted(text, id=id)
+
+
+class Panes(App[None]):
+    """Three panes side by side over a bottom line, as the main screen has (bordered, so the
+    chops are cut at several edges)."""
+
+    CSS = "Horizontal { height: 1fr; } .pane { width: 1fr; border: round $accent; } #bottom { height: 1; }"
+
+    def compose(self):
+        from textual.containers import Horizontal
+
+        with Horizontal():
+            for name in ("left", "middle", "right"):
+                yield counted_static(name, name).set_classes("pane")
+        yield counted_static("bottom line", "bottom")
+
+
+async def test_a_partial_update_renders_only_the_widgets_it_repaints() -> None:
+    """Fix 10: an update of the middle pane renders neither the side panes nor the bottom line
+    (before the fix every widget on the screen was rendered for every update: a new message drew
+    the key line, the status bar, both side panes and the message box again in every session),
+    and what goes to the terminal is the same as Textual's own partial update sends."""
+    from textual._compositor import Compositor
+
+    app = Panes()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        middle = app.query_one("#middle")
+        middle.update("middle, changed")
+        await pilot.pause()
+        others = [app.query_one(f"#{name}") for name in ("left", "right", "bottom")]
+        compositor = app.screen._compositor
+        terminal = console("truecolor")
+
+        def partial_update() -> list[tuple[str, Style | None]]:
+            compositor._dirty_regions.clear()
+            compositor._dirty_regions.add(middle.region.shrink((1, 2, 1, 2)))  # inside the border
+            update = compositor.render_partial_update()
+            assert update is not None
+            return [(s.text, s.style) for s in update.__rich_console__(terminal, terminal.options)]
+
+        before = [w.renders for w in others]
+        ours = partial_update()
+        assert [w.renders for w in others] == before
+        ours_again = partial_update()
+        Compositor._get_renders = textual_fixes._textual_get_renders
+        try:
+            textuals = partial_update()
+        finally:
+            Compositor._get_renders = textual_fixes._get_renders
+        assert [w.renders for w in others] != before  # Textual's own renders them all
+        assert ours == ours_again == textuals
+        assert any("changed" in text for text, _ in ours)
+
+
+async def test_apps_share_their_parsed_css() -> None:
+    """Fix 11: a second app (a second session) reuses the rule sets the first parsed, and its
+    widgets are styled the same; another theme's variables are parsed apart."""
+    first, second = Panes(), Panes()
+    async with first.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        first_rules = list(first.stylesheet.rules)
+        first_border = first.query_one("#left").styles.border
+    async with second.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        assert [id(rule) for rule in second.stylesheet.rules] == [id(rule) for rule in first_rules]
+        assert second.query_one("#left").styles.border == first_border
+        other = second.stylesheet.copy()
+        other.set_variables({**second.stylesheet._variables, "accent": "#123456"})
+        other.parse()
+        assert [id(rule) for rule in other.rules] != [id(rule) for rule in first_rules]

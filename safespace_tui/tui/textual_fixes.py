@@ -3,7 +3,7 @@
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
 and some of its shortcuts go wrong when that is not true (fixes 1-4); and what
-one session costs is multiplied by every session (fix 5). ``apply()`` patches
+one session costs is multiplied by every session (fixes 5, 10 and 11). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
@@ -99,7 +99,7 @@ from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.cache import FIFOCache
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message_pump import MessagePump
 from textual.strip import SGR_STYLES, Strip
 from textual.widget import Widget
@@ -550,6 +550,91 @@ def _fix_key_journey() -> None:
         _patch(MessagePump, "_dispatch_message", _dispatch_message)
 
 
+# --- Fix 10: a partial update renders only what it repaints -----------------
+# ``Compositor._get_renders(crop)`` picks the widgets whose *clip* (their container's region)
+# meets the update, and renders each one's whole visible region. A top-level widget's clip is the
+# screen, so every update rendered every widget on it: a new message dirties only the log and its
+# scrollbar, yet the key line, the status bar, both side panes, the title and the message box (a
+# TextArea re-applies its theme each time) were drawn again in every receiving session; so for a
+# presence change, which dirties only the member list. Only lines inside the update's spans
+# (inside ``crop``) are ever sent, so a widget that shows nothing inside ``crop`` is skipped and
+# the others are rendered for the rows of ``crop`` only. Columns stay whole: the chops are cut at
+# widget edges, which the crop's own edges need not be.
+
+
+def _get_renders(self: Any, crop: Any = None) -> Any:
+    if not crop:  # none, or empty: Textual then renders everything, as before
+        yield from _textual_get_renders(self, crop)
+        return
+    top, bottom = crop.y, crop.bottom
+    overlaps = crop.overlaps
+    for widget, (region, clip) in self.visible_widgets.items():
+        x, y, width, height = clip
+        rows_top, rows_bottom = max(y, top), min(y + height, bottom)
+        if rows_bottom <= rows_top:
+            continue
+        clip = Region(x, rows_top, width, rows_bottom - rows_top)
+        shown = region.intersection(clip)
+        if not (shown.width and shown.height and overlaps(shown)):
+            continue
+        yield (
+            region,
+            clip,
+            widget.render_lines(Region(shown.x - region.x, shown.y - region.y, shown.width, shown.height)),
+        )
+
+
+_textual_get_renders: Any = None
+"""Textual's own ``Compositor._get_renders`` (a render with no crop still goes there)."""
+
+
+def _fix_partial_renders() -> None:
+    global _textual_get_renders
+    from textual._compositor import Compositor
+
+    _require(Compositor, "_get_renders", "visible_widgets", "_render_chops")
+    if Compositor.__dict__["_get_renders"] is not _get_renders:
+        _textual_get_renders = Compositor.__dict__["_get_renders"]
+        _patch(Compositor, "_get_renders", _get_renders)
+
+
+# --- Fix 11: each app parsed the same CSS again -----------------------------
+# ``Stylesheet._parse_rules`` caches on the stylesheet, and each session's app has its own: every
+# connect parsed app.tcss and every widget's DEFAULT_CSS anew (7 parses of ~26 sources, and each
+# app kept its own copy of every rule set). The rules depend only on the CSS text, where it was
+# read from, its flags and the theme's variables, and nothing changes a rule set once parsed, so
+# one process-wide cache serves every session.
+
+_PARSED_RULES: dict[tuple[Any, ...], list[Any]] = {}
+_PARSED_RULES_MAX = 512  # distinct CSS sources: ~30 today; a bound, should anything vary per session
+
+
+def _parse_rules(
+    self: Any, css: str, read_from: Any, is_default_rules: bool = False, tie_breaker: int = 0, scope: str = ""
+) -> list[Any]:
+    key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(self._variables.items()))
+    rules = _PARSED_RULES.get(key)
+    if rules is None:
+        rules = _textual_parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        if len(_PARSED_RULES) >= _PARSED_RULES_MAX:
+            _PARSED_RULES.clear()
+        _PARSED_RULES[key] = rules
+    return rules
+
+
+_textual_parse_rules: Any = None
+
+
+def _fix_shared_css() -> None:
+    global _textual_parse_rules
+    from textual.css.stylesheet import Stylesheet
+
+    _require(Stylesheet, "_parse_rules", "set_variables")  # (set_variables sets the _variables read above)
+    if Stylesheet.__dict__["_parse_rules"] is not _parse_rules:
+        _textual_parse_rules = Stylesheet.__dict__["_parse_rules"]
+        _patch(Stylesheet, "_parse_rules", _parse_rules)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -562,6 +647,8 @@ def apply() -> None:
     _fix_lru_clear()
     _fix_worker_cycle()
     _fix_key_journey()
+    _fix_partial_renders()
+    _fix_shared_css()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------

