@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ServerProcess, add_members_direct, make_key, safespace
+from harness import ServerProcess, add_members_direct, make_key, safespace_here
 
 THREE = {"ann": "member", "bea": "member", "sam": "senior"}
 
@@ -36,12 +36,13 @@ class Group:
     def add(self, name: str, role: str = "member") -> Path:
         """Add a member through the real CLI, as an admin would (the server may be running)."""
         key = make_key(self.data_dir.parent, name)
-        safespace(self.data_dir, "member", "add", name, "--key", str(key.with_suffix(".pub")), "--role", role)
+        safespace_here(self.data_dir, "member", "add", name, "--key", str(key.with_suffix(".pub")), "--role", role)
         self.keys[name] = key
         return key
 
     def cli(self, *args: str, check: bool = True):
-        return safespace(self.data_dir, *args, check=check)
+        """The real CLI's entry point, run in this process (harness.safespace_here says why)."""
+        return safespace_here(self.data_dir, *args, check=check)
 
 
 FLOOD_LIFTED = "flood_burst = 100000\nflood_per_minute = 100000.0\n"
@@ -58,7 +59,7 @@ def start_group(
     before the server starts (channels, seeded rows), then the server started."""
     data_dir = base / "data"
     group = Group(data_dir, {}, ServerProcess(data_dir, extra_config=extra_config))
-    safespace(data_dir, "init")
+    safespace_here(data_dir, "init")
     group.keys.update(add_members_direct(data_dir, members))
     if prepare is not None:
         prepare(group)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import signal
@@ -85,6 +86,40 @@ def safespace(data_dir: Path, *args: str, check: bool = True, input: str | None 
         timeout=60,
     )
     if check and result.returncode != 0:
+        raise AssertionError(f"safespace {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def safespace_here(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The real ``safespace`` CLI against ``data_dir``, run in this process: the same entry point
+    (``cli.main``, its argument parsing, umask and error words), with stdin closed (a question gets
+    no answer, as from a script) and stdout/stderr captured. A Python start-up is ~0.45 s of CPU;
+    the stories call the CLI ~200 times, so this is a fifth of the suite's CPU on 2 cores. Tests of
+    the process itself (exit codes from a shell, umask, a second process holding the lock) use
+    ``safespace``. On a thread of its own: the CLI runs its own event loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from safespace_tui import cli
+
+    argv = [*args, "--data-dir", str(data_dir)]
+    out, err = io.StringIO(), io.StringIO()
+
+    def run() -> int:
+        stdin = sys.stdin
+        sys.stdin = io.StringIO("")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    return cli.main(argv)
+                except SystemExit as exit_:  # argparse's own refusals
+                    return exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            sys.stdin = stdin
+
+    with ThreadPoolExecutor(1) as pool:
+        code = pool.submit(run).result()
+    result = subprocess.CompletedProcess(["safespace", *argv], code, out.getvalue(), err.getvalue())
+    if check and code != 0:
         raise AssertionError(f"safespace {' '.join(args)} failed: {result.stderr}")
     return result
 

@@ -208,13 +208,19 @@ async def test_the_line_mode_folds_the_same_way_and_show_opens_it(groups):
         await ann.wait_for("bea: the funeral was today")
         await ann.type_line("/mute bea")
         await ann.wait_for("Muted bea")
+        folded = "A muted member's message — /show opens it"
+        await ann.wait_for(folded)  # /mute shows the channel again: bea's earlier message, folded now
+        shown_before = ann.text().count(folded)
         await bea.type_line("are you there")
-        await ann.wait_for("A muted member's message — /show opens it")
+        await ann.wait_screen(lambda: ann.text().count(folded) > shown_before, "bea's new message, folded")
         assert "are you there" not in ann.text()
         await ann.type_line("Cash app me $brightdays22 please")
         await ann.wait_for("asks for money")
         await ann.type_line("plain words after it")
-        await bea.wait_for_message("ann", "plain words after it")
+        try:
+            await bea.wait_for_message("ann", "plain words after it")
+        except AssertionError as missing:  # what the line-mode member saw says why
+            raise AssertionError(f"{missing}\nann's line-mode screen:\n{ann.text()}") from None
         assert "brightdays" not in bea.text()
     finally:
         await close_all(terminals)

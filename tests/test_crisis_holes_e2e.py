@@ -129,7 +129,9 @@ async def test_hole2_the_pane_puts_the_most_urgent_first_and_closing_asks_for_a_
         await bob.wait_for("sam marked your SOS as looked after")
         await sam.wait_for("A word for leadership?")  # responder care: offered, and Esc skips it
         sam.press("escape")
-        await sam.wait_gone("A word for leadership?")
+        # skipped: the reminder comes after it closes (a notice can cover the dialog's title, so
+        # "the title is gone" is no proof that the dialog is)
+        await sam.wait_for("check your own spoons")
         await sam.wait_for("Closed by sam at")
         assert "False alarm" in g.cli("alerts", "show", "1").stdout
         # ... and it can be opened again

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from textual import events
 
@@ -442,3 +444,46 @@ async def test_a_long_open_session_keeps_a_bounded_log_and_scrolling_up_loads_th
             if log.messages[0].id < oldest:
                 break
         assert log.messages[0].id < oldest and "live 0" in [m.body for m in log.messages]
+
+
+async def test_a_message_saved_just_before_ones_own_is_shown_when_it_arrives_after_it(world):
+    """The sender's own line is drawn the moment it is saved; the hub's copy of bea's message,
+    saved just before, reaches this session after it. It is shown, in its place (it used to be
+    dropped as "already shown": under load, bea's words never appeared on ann's screen)."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        log = app.screen.query_one(MessageLog)
+        ann, bea = await services.members.get(ids["ann"]), await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        hers = await services.channels.post(bea, channel.id, "saved first")
+        mine = await services.channels.post(ann, channel.id, "saved second")
+        await settle(pilot)
+        log.set_messages([m for m in log.messages if m.id < hers.id], has_older=False)  # as before either arrived
+        log.append(mine)  # the own message, drawn at once
+        log.append(hers)  # the hub's copy of bea's, after it
+        log.append(hers)  # a copy shown already changes nothing
+        await settle(pilot)
+        assert [m.body for m in log.messages][-2:] == ["saved first", "saved second"]
+        assert app.screen.query_one(MessageLog).messages.count(hers) == 1
+
+
+async def test_a_message_arriving_while_the_channel_is_read_stays_on_screen(world):
+    """Opening a channel reads its newest page, then shows it; a message saved after the read
+    arrives live in between. The page must not wipe it (it is newer than anything read)."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        ann = await services.members.get(ids["ann"])
+        channel = next(c for c in screen.channels if c.name == "wins")
+        page = await services.channels.history(ann, channel.id)  # the read
+        # saved after the read; its one copy from the hub arrives before the page is shown
+        late = dataclasses.replace(page[-1], id=page[-1].id + 100, body="said while it loaded")
+        screen.show_channel(channel)
+        screen.message_arrived(late, mine=False)  # live, before the page is shown
+        screen.show_history(channel, page, has_older=False)
+        await settle(pilot)
+        assert [m.body for m in screen.query_one(MessageLog).messages] == ["I went for a walk.", "said while it loaded"]

@@ -235,7 +235,7 @@ class SSHDriver(Driver):
             try:
                 await asyncio.wait_for(key.done.wait(), KEY_DONE_LIMIT)
             except TimeoutError:
-                log.debug("a key was not finished within %s s", KEY_DONE_LIMIT)
+                log.warning("a key was not finished within %s s; the next goes anyway", KEY_DONE_LIMIT)
         await self._until_quiet()
 
     async def _until_quiet(self, limit: float = 1.0, quiet_turns: int = 3) -> None:

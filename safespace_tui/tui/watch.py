@@ -27,6 +27,7 @@ DOCK_WIDTH = 120  # columns: narrower, the conversation would be left too little
 class Watch(SessionPart):
     _unsubscribe: Callable[[], None] | None = None
     _overview: Overview | None = None
+    _dock_wanted: bool | None = None  # F3 pressed: docked or not, until it is stored and shown
 
     # -- lifetime ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -74,14 +75,28 @@ class Watch(SessionPart):
         """F3: dock or undock beside the conversation when wide enough; else the full-screen pane."""
         main = self.session.main
         if self.app.screen is main and self.app.size.width >= DOCK_WIDTH:
-            docked = main.watch_pane is None
-            if docked:
-                self._dock()
-            else:
-                main.undock_watch()
-            self.app.run_worker(self.services.wellbeing.set_docked(self.member, docked), group="watch-dock")
+            shown = main.watch_pane is not None if self._dock_wanted is None else self._dock_wanted
+            self._dock_wanted = not shown  # a second F3 before the first is stored undoes it
+            self.app.run_worker(self._set_docked(not shown), group="watch-dock")
             return
         self.session.crisis.toggle_alerts()
+
+    async def _set_docked(self, docked: bool) -> None:
+        """Persist first, then show: the choice is stored before the pane moves, so a senior who
+        presses F3 and leaves at once finds it as they left it (a test reconnecting at once after
+        F3 still found the pane docked: the write came after the screen changed, and the session
+        ended first)."""
+        await self.services.wellbeing.set_docked(self.member, docked)
+        if self.session.taken_down() or self._dock_wanted is not docked:
+            return  # the session is closing, or F3 was pressed again meanwhile (its worker shows it)
+        self._dock_wanted = None
+        main = self.session.main
+        if docked == (main.watch_pane is not None):
+            return
+        if docked:
+            self._dock()
+        else:
+            main.undock_watch()
 
     def _dock(self) -> None:
         self.session.main.dock_watch(WatchPane(self._overview, timezone=self.member.timezone))

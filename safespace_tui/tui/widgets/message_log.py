@@ -7,6 +7,7 @@ cheap. Message bodies are plain ``Text``, never markup.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -167,7 +168,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     def append(self, message: MessageView, fold: str | None = None) -> None:
         if self._messages and message.id <= self._messages[-1].id:
-            return  # already shown (history load raced a live message)
+            self._insert_late(message, fold)
+            return
         if fold:
             self._folds[message.id] = fold
         at_bottom = self.scroll_y >= self.max_scroll_y - 1
@@ -185,6 +187,28 @@ class MessageLog(ScrollView, can_focus=True):
         elif self._width:
             self._set_new_below(self._new_below + 1)
         self.refresh()
+
+    def _insert_late(self, message: MessageView, fold: str | None) -> None:
+        """A message saved before the newest one shown, arriving after it. The sender's own line
+        is drawn the moment it is saved, ahead of the hub's copy of a message another member saved
+        just before: that message used to be dropped as "already shown", and under load it never
+        appeared on the sender's screen. Shown in its place; skipped if it is shown already, or
+        if it is older than everything loaded (scrolling up loads it)."""
+        ids = [shown.id for shown in self._messages]
+        at = bisect_left(ids, message.id)
+        if (at < len(ids) and ids[at] == message.id) or (at == 0 and self.has_older):
+            return
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        self._messages.insert(at, message)
+        if fold:
+            self._folds[message.id] = fold
+        self._relayout()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True, force=True)
+
+    def fold_of(self, message_id: int) -> str | None:
+        """The folded line this reader sees for a shown message, if it is folded."""
+        return self._folds.get(message_id)
 
     def prepend(self, messages: list[MessageView], *, has_older: bool, folds: dict[int, str] | None = None) -> None:
         self.has_older = has_older
