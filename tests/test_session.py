@@ -213,3 +213,26 @@ async def test_a_channel_chosen_while_the_lists_load_stays_chosen(world):
         assert app.session.main.current.name == "wins"
         assert [m.body for m in app.screen.query_one(MessageLog).messages] == []  # wins is empty here
         assert "#wins" in str(app.screen.query_one("#channel-title").render())
+
+
+async def test_an_sos_sent_before_the_first_channel_opens_waits_for_it_and_reaches_seniors(world):
+    """Words sent the moment the screen appears, before the first channel is open (its history
+    still being read), wait for it instead of going nowhere. An "SOS" typed on arrival used to be
+    given back to the box without a word and reached nobody (CI, under load). The moment is made
+    here by hand: no channel shown yet, then the channel opens while the SOS waits."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        session = app.session
+        channel = session.main.current
+        assert channel is not None
+        session.main.current = None  # as on arrival: the conversation not shown yet
+        session._channel_shown.clear()
+        sending = asyncio.create_task(session.send("SOS"))
+        await pilot.pause()
+        assert not sending.done()  # it waits for a channel rather than giving up
+        await session._show(channel)
+        assert await sending is True
+        alerts = await services.crisis.admin_list(open_only=True)
+        assert [a.member_name for a in alerts] == ["ann"]

@@ -46,6 +46,13 @@ async def until(pilot, condition, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+def docked_list(main: MainScreen):
+    """The docked pane's list once it can take the focus (F3 stores the choice, then docks)."""
+    pane = main.watch_pane
+    found = pane.query("#watch-list") if pane is not None else []
+    return found[0] if found and found[0].focusable else None
+
+
 async def ready(pilot) -> MainScreen:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.current is not None, "main screen")
@@ -95,7 +102,7 @@ async def test_tab_into_the_pane_choose_a_line_then_a_key(world):
         while pilot.app.screen is not main:  # the notice of a waiting alert
             pilot.app.pop_screen()
         await pilot.press("f3")
-        await until(pilot, lambda: main.watch_pane is not None, "the pane docked")
+        await until(pilot, lambda: docked_list(main) is not None, "the pane docked, its list ready for the focus")
         pane = main.watch_pane
         assert pane is not None
         await pilot.press("tab")

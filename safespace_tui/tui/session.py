@@ -15,6 +15,7 @@ is handed over may run after the session began to close, so it checks ``taken_do
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -61,6 +62,12 @@ if TYPE_CHECKING:
     from ..services.search import Found
 
 log = logging.getLogger("safespace.tui")
+
+FIRST_CHANNEL_WAIT = 10.0  # seconds words typed on arrival wait for the first channel to open
+STILL_LOADING = (
+    "Your channels are still loading, so nothing was sent; your words are back in the box. "
+    "Ctrl+S reaches a senior member at any moment."
+)
 T = TypeVar("T")
 
 
@@ -82,6 +89,8 @@ class Session:
         self.day = MyDay(self)
         self.around = GettingAround(self)
         self._told_up = False  # told once that Up brings back a refused command
+        self._channel_shown = asyncio.Event()  # a channel is open: what is typed has somewhere to go
+        self._arriving: dict[int, list[MessageView]] = {}  # channel id -> live while its page is read
         self.boundaries = Boundaries(self)  # CWs, trigger filter, mutes, held messages (issue 11)
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
         self.joining = Joining(self)  # onboarding a newcomer; who hears of joining (issue 10)
@@ -411,10 +420,19 @@ class Session:
 
     async def _show(self, channel: ChannelView) -> None:
         self.main.show_channel(channel)
+        self._channel_shown.set()
         channels = self.services.channels
-        last_read = await channels.last_read(self.member, channel.id)
-        history = await channels.history(self.member, channel.id)
+        arrived: list[MessageView] = []  # live while the page is read; newer ones are kept
+        self._arriving[channel.id] = arrived
+        try:
+            last_read = await channels.last_read(self.member, channel.id)
+            history = await channels.history(self.member, channel.id)
+        finally:
+            if self._arriving.get(channel.id) is arrived:
+                del self._arriving[channel.id]
         has_older = len(history) >= self.services.config.history_page
+        newest = history[-1].id if history else 0
+        history += [m for m in arrived if m.id > newest]  # saved after the read: the page must not wipe it
         await self._show_history(channel, history, has_older=has_older, new_after=last_read)
 
     async def jump_to(self, message_id: int) -> None:
@@ -475,6 +493,9 @@ class Session:
 
     def _message_arrived(self, message: MessageView) -> None:
         mine = message.author_id == self.member.id
+        arriving = self._arriving.get(message.channel_id)
+        if arriving is not None:
+            arriving.append(message)
         if not mine and mentions(message.body, self.member.handle) and not self.boundaries.muted(message.author_id):
             where = self.main.channel_name(message.channel_id)
             self.interrupt(
@@ -562,6 +583,16 @@ class Session:
         await self.join_channel(await self.services.channels.by_name(CRISIS_CHANNEL))
 
     # -- writing: the one path every typed line takes ---------------------------------------
+    async def _first_channel(self) -> ChannelView | None:
+        """Words sent on arrival, before the first channel is open, wait for it (bounded) instead
+        of going nowhere: an "SOS" typed the moment the screen appeared was given back to the box
+        without a word, and reached nobody (seen in CI under load)."""
+        try:
+            await asyncio.wait_for(self._channel_shown.wait(), FIRST_CHANNEL_WAIT)
+        except TimeoutError:
+            return None
+        return self.main.current
+
     async def _submitted(self, request: requests.Submitted) -> None:
         """Send or run what the member wrote (the box has given it up); give it back if not used."""
         text = request.text
@@ -581,8 +612,9 @@ class Session:
         """Post ``text`` to the current channel under the crisis rules (in services): SOS words go
         to #911 with an alert; self-harm talk outside #911 is asked about first; the no-money rule
         may hold it (then the member is told why). False keeps the draft."""
-        channel = self.main.current
+        channel = self.main.current or await self._first_channel()
         if channel is None:
+            self.tell(STILL_LOADING, severity="warning", timeout=10)
             return False
         try:
             outcome = await self.services.messages.send(

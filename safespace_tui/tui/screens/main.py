@@ -206,17 +206,7 @@ class MainScreen(CrisisKeysFirst):
         id -> the folded line this reader sees instead (services/boundaries.py)."""
         if self.current is not channel or not self.is_attached:
             return False
-        log_widget = self.query_one(MessageLog)
-        if at is None:
-            # The newest page: what arrived live while it was being read (saved after the read)
-            # stays on screen instead of being replaced by the older snapshot.
-            newest = history[-1].id if history else 0
-            late = [m for m in log_widget.messages if m.channel_id == channel.id and m.id > newest]
-            if late:
-                history = [*history, *late]
-                late_folds = {m.id: fold for m in late if (fold := log_widget.fold_of(m.id))}
-                folds = {**(folds or {}), **late_folds}
-        log_widget.set_messages(history, has_older=has_older, new_after=new_after, at=at, folds=folds)
+        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at, folds=folds)
         return True
 
     def show_older(

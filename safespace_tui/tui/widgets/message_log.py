@@ -206,10 +206,6 @@ class MessageLog(ScrollView, can_focus=True):
         if at_bottom:
             self.scroll_end(animate=False, immediate=True, force=True)
 
-    def fold_of(self, message_id: int) -> str | None:
-        """The folded line this reader sees for a shown message, if it is folded."""
-        return self._folds.get(message_id)
-
     def prepend(self, messages: list[MessageView], *, has_older: bool, folds: dict[int, str] | None = None) -> None:
         self.has_older = has_older
         self._loading_older = False
