@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import SqliteDatabase
+from peewee import Model, SqliteDatabase
 
 from .models import (
     ALL_MODELS,
@@ -55,16 +55,19 @@ from .models import (
 SCHEMA_VERSION = 12
 
 
+def _add_column(db: SqliteDatabase, model: type[Model], column: str, definition: str) -> None:
+    """``ALTER TABLE ... ADD COLUMN``, only when the column is missing: every step may run again
+    (steps were renumbered when branches merged)."""
+    table = model._meta.table_name
+    if column not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
+
+
 def _crisis_care_tables(db: SqliteDatabase) -> None:
     """1 -> 2 (issue 9): notice addresses, on call and quiet hours, notices sent, plan sharing,
     debrief notes; a check-in's warning signs as their own message."""
     db.create_tables([NoticeAddress, CareSettings, AlertNotice, PlanShare, DebriefNote])
-    table = CheckIn._meta.table_name
-    if "warning_message_id" not in {c.name for c in db.get_columns(table)}:
-        db.execute_sql(
-            f'ALTER TABLE "{table}" ADD COLUMN "warning_message_id" INTEGER '
-            'REFERENCES "message" ("id") ON DELETE SET NULL'
-        )
+    _add_column(db, CheckIn, "warning_message_id", 'INTEGER REFERENCES "message" ("id") ON DELETE SET NULL')
 
 
 def audit_append_only(db: SqliteDatabase) -> None:
@@ -108,21 +111,15 @@ def _catching_up(db: SqliteDatabase) -> None:
         f'INSERT INTO "{MessageSearch._meta.table_name}"("{MessageSearch._meta.table_name}") VALUES (\'rebuild\')'
     )
     db.create_tables([MentionsSeen], safe=True)
-    table = Channel._meta.table_name
-    if "archived_at" not in {c.name for c in db.get_columns(table)}:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "archived_at" DATETIME')
+    _add_column(db, Channel, "archived_at", "DATETIME")
 
 
 def _joining_tables(db: SqliteDatabase) -> None:
     """3 -> 4 (issue 10, joining): nominations and screening notes, invites, onboarding, the
     group's capacity; a member's pronouns and whether they are still joining."""
     db.create_tables([GroupSetting, Nomination, ScreeningNote, Invite, Onboarding], safe=True)
-    table = Member._meta.table_name
-    columns = {c.name for c in db.get_columns(table)}
-    if "pronouns" not in columns:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "pronouns" VARCHAR(40) NOT NULL DEFAULT \'\'')
-    if "joining" not in columns:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "joining" INTEGER NOT NULL DEFAULT 0')
+    _add_column(db, Member, "pronouns", "VARCHAR(40) NOT NULL DEFAULT ''")
+    _add_column(db, Member, "joining", "INTEGER NOT NULL DEFAULT 0")
 
 
 def _belonging_tables(db: SqliteDatabase) -> None:
@@ -134,9 +131,7 @@ def _boundaries_tables(db: SqliteDatabase) -> None:
     """5 -> 6 (issue 11): trigger words, mutes, filter switches, messages held by the no-money
     rule, and a message's content warning. Idempotent: the steps are renumbered at merge."""
     db.create_tables([TriggerWord, Mute, BoundarySettings, HeldMessage], safe=True)
-    table = Message._meta.table_name
-    if "content_warning" not in {c.name for c in db.get_columns(table)}:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "content_warning" VARCHAR(60) NOT NULL DEFAULT \'\'')
+    _add_column(db, Message, "content_warning", "VARCHAR(60) NOT NULL DEFAULT ''")
 
 
 def watch_settings(db: SqliteDatabase) -> None:
@@ -154,12 +149,8 @@ def _own_words_and_reports(db: SqliteDatabase) -> None:
     """9 -> 10 (issue 11): a message's edit time and whether it was deleted or hidden, and reports.
     Idempotent (safe=True, columns only if missing), so it may run again after renumbering."""
     db.create_tables([Report], safe=True)
-    table = Message._meta.table_name
-    columns = {c.name for c in db.get_columns(table)}
-    if "edited_at" not in columns:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "edited_at" DATETIME')
-    if "removed" not in columns:
-        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "removed" VARCHAR(12) NOT NULL DEFAULT \'\'')
+    _add_column(db, Message, "edited_at", "DATETIME")
+    _add_column(db, Message, "removed", "VARCHAR(12) NOT NULL DEFAULT ''")
 
 
 def _moderation(db: SqliteDatabase) -> None:
