@@ -97,8 +97,6 @@ def safespace_here(data_dir: Path, *args: str, check: bool = True) -> subprocess
     the stories call the CLI ~200 times, so this is a fifth of the suite's CPU on 2 cores. Tests of
     the process itself (exit codes from a shell, umask, a second process holding the lock) use
     ``safespace``. On a thread of its own: the CLI runs its own event loop."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from safespace_tui import cli
 
     argv = [*args, "--data-dir", str(data_dir)]
@@ -116,8 +114,7 @@ def safespace_here(data_dir: Path, *args: str, check: bool = True) -> subprocess
         finally:
             sys.stdin = stdin
 
-    with ThreadPoolExecutor(1) as pool:
-        code = pool.submit(run).result()
+    code = in_own_thread(run)
     result = subprocess.CompletedProcess(["safespace", *argv], code, out.getvalue(), err.getvalue())
     if check and code != 0:
         raise AssertionError(f"safespace {' '.join(args)} failed: {result.stderr}")
@@ -203,13 +200,18 @@ def add_members_direct(data_dir: Path, members: dict[str, str]) -> dict[str, Pat
     return keys
 
 
-def run_in_own_loop(coroutine):
-    """Run a coroutine to completion from sync code, also when called inside an async test (on a
-    thread of its own, with its own event loop)."""
+def in_own_thread(fn, *args):
+    """``fn(*args)`` on a thread of its own, waited for: also from inside an async test, whose
+    loop is running (``asyncio.run`` refuses to start a loop there)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(fn, *args).result()
+
+
+def run_in_own_loop(coroutine):
+    """Run a coroutine to completion from sync code, with its own event loop on its own thread."""
+    return in_own_thread(asyncio.run, coroutine)
 
 
 @dataclass
