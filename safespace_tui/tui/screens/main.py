@@ -102,7 +102,6 @@ class MainScreen(CrisisKeysFirst):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.focus_box()
         self.query_one("#new-below", Static).display = False
 
     # -- nothing typed is lost -------------------------------------------------------------------
