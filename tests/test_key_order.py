@@ -139,3 +139,43 @@ async def test_an_esc_whose_delay_passed_on_a_busy_loop_is_still_esc_then_the_le
     finally:
         app.exit()
         await running
+
+
+class CountingParser(textual_fixes.XTermParser):
+    """The driver's parser, counting the characters it has been given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fed = 0
+
+    def feed(self, data: str):
+        self.fed += len(data)
+        return super().feed(data)
+
+
+async def test_a_flood_read_at_once_is_parsed_a_slice_per_turn_and_nothing_is_lost() -> None:
+    """Attack: keys without paste markers, many in one SSH read (asyncssh hands over up to 32 KiB
+    at once). Parsing a read in one go held the loop for 735 ms at 32 KiB, and every other
+    member's keystroke waited as long (bench/hostile.py, key flood alone: p99 695 ms). Now other
+    work gets the loop before the read is parsed, and every key still arrives, in order, with an
+    Esc sequence cut by a slice still one key."""
+    app = Keys()
+    app.driver_class = SSHDriver
+    channel = Channel()
+    channel.key_budget = KeyBudget(rate=1e6, burst=10**6)  # the pace is not what is tested here
+    attach_terminal(app, channel)
+    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
+    try:
+        await wait_until(lambda: channel.driver is not None, 10, "the app never started")
+        assert channel.driver is not None
+        parser = channel.driver._parser = CountingParser()
+        flood = "x" * 255 + "\x1b[A" + "y" * 1500  # the Up arrow straddles the first slice's end
+        parsed_when_others_ran: list[int] = []
+        channel.driver.feed(flood)
+        asyncio.get_running_loop().call_soon(lambda: parsed_when_others_ran.append(parser.fed))
+        await wait_until(lambda: len(app.keys) >= 1756, 60, "the keys did not all arrive")
+        assert parsed_when_others_ran[0] < len(flood)
+        assert app.keys == ["x"] * 255 + ["up"] + ["y"] * 1500
+    finally:
+        app.exit()
+        await running

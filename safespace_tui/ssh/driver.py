@@ -41,6 +41,14 @@ KEY_DONE_LIMIT = 3.0
 screen is never finished; a DB write held by another process's lock can take this long)."""
 
 
+PARSE_SLICE = 256
+"""Characters parsed in one turn of the loop: 3-6 ms (a typed key is one; a paste one event)."""
+RAW_HIGH = 65_536
+"""Characters arrived and not yet parsed: above this the channel is not read (back-pressure)."""
+_SEQUENCE_STEP = 8  # characters fed at a time to finish an escape sequence a slice cut in two
+_SEQUENCE_LIMIT = 64  # longer than any sequence a terminal sends (mouse reports are ~20)
+
+
 class Terminal(Protocol):
     """The SSH side as the driver sees it."""
 
@@ -105,6 +113,8 @@ class SSHDriver(Driver):
         self._tick_handle: asyncio.TimerHandle | None = None
         self._input_enabled = False
         self._inbox: deque = deque()
+        self._raw: deque[str] = deque()  # arrived, not yet parsed
+        self._raw_size = 0
         self._budget = self._terminal.key_budget  # this member's fair share of the loop
         self._paused = False  # the channel is not read while too many events wait
         self._inbox_ready = asyncio.Event()
@@ -144,6 +154,8 @@ class SSHDriver(Driver):
             self._delivery.cancel()
             self._delivery = None
         self._inbox.clear()
+        self._raw.clear()
+        self._raw_size = 0
 
     def stop_application_mode(self) -> None:
         self.disable_input()
@@ -157,37 +169,65 @@ class SSHDriver(Driver):
         self._app.post_message(message)
 
     def feed(self, data: str) -> None:
-        """Parse keys, mouse and paste from the member's terminal."""
+        """Keep what the member's terminal sent; it is parsed a slice at a time as keys are needed.
+
+        Parsing is not cheap (XTermParser: 10-22 us a character), and asyncssh hands over up to
+        32 KiB at once: parsing a flood's chunk in one go held the loop for 735 ms, and every
+        other member's keystroke waited that long (bench/hostile.py, key flood: p99 695 ms).
+        """
         if not self._input_enabled:
             return
         data = self._paste_guard.filter(data)
         if not data:
             return  # (an empty feed would tell the parser the input has ended)
-        if escape_pending(self._parser):
+        if not self._raw and escape_pending(self._parser):
             # An Esc whose delay has already passed is a lone Esc, whatever comes now. The timer
             # that says so can be late on a busy loop (asyncio runs input callbacks before due
             # timers), and the Esc was then merged with the next letter into Alt+letter: the help
             # stayed open and the "t" of "typed after escape" was lost (test_ssh_driver, CI).
             self._inbox.extend(self._parser.tick())
-        self._inbox.extend(self._parser.feed(data))
+        waiting = bool(self._raw)
+        self._raw.append(data)
+        self._raw_size += len(data)
+        if not waiting:
+            self._parse_some()  # typing: parsed as it comes, so an Esc keeps its own moment
         self._inbox_ready.set()
-        self._schedule_tick()
-        if len(self._inbox) > INBOX_HIGH and not self._paused:
+        if (self._raw_size > RAW_HIGH or len(self._inbox) > INBOX_HIGH) and not self._paused:
             self._paused = True
             self._terminal.pause_input()
+
+    def _parse_some(self) -> None:
+        """Parse about ``PARSE_SLICE`` characters of what arrived (a few milliseconds), and finish
+        an escape sequence a slice has cut in two, so that a slice's end never looks like a lone Esc."""
+        parsed = 0
+        while self._raw and (parsed < PARSE_SLICE or escape_pending(self._parser)):
+            take = PARSE_SLICE - parsed if parsed < PARSE_SLICE else _SEQUENCE_STEP
+            chunk = self._raw[0]
+            piece = chunk[:take]
+            if len(chunk) > take:
+                self._raw[0] = chunk[take:]
+            else:
+                self._raw.popleft()
+            self._raw_size -= len(piece)
+            parsed += len(piece)
+            self._inbox.extend(self._parser.feed(piece))
+            if parsed > PARSE_SLICE + _SEQUENCE_LIMIT:
+                break  # not a sequence any terminal sends: the parser decides what it was
+        self._schedule_tick()
 
     def resize(self, width: int, height: int) -> None:
         size = Size(max(width, 1), max(height, 1))
         self._app.post_message(events.Resize(size, size))
 
     def _schedule_tick(self) -> None:
-        # A lone Esc is only known to be Esc (not the start of a sequence) after a pause.
-        if escape_pending(self._parser) and self._tick_handle is None:
+        # A lone Esc is only known to be Esc (not the start of a sequence) after a pause; while
+        # more of what arrived waits to be parsed, the parser's state is not the last word.
+        if escape_pending(self._parser) and self._tick_handle is None and not self._raw:
             self._tick_handle = self._loop.call_later(constants.ESCAPE_DELAY + 0.01, self._tick)
 
     def _tick(self) -> None:
         self._tick_handle = None
-        if not self._input_enabled:
+        if not self._input_enabled or self._raw:
             return
         self._inbox.extend(self._parser.tick())
         self._inbox_ready.set()
@@ -207,9 +247,13 @@ class SSHDriver(Driver):
         while True:
             await self._inbox_ready.wait()
             self._inbox_ready.clear()
-            while self._inbox:
+            while self._inbox or self._raw:
+                if not self._inbox:
+                    self._parse_some()
+                    await asyncio.sleep(0)  # one slice a turn: the loop stays everyone's
+                    continue
                 event = self._inbox.popleft()
-                if self._paused and len(self._inbox) < INBOX_LOW:
+                if self._paused and not self._raw and len(self._inbox) < INBOX_LOW:
                     self._paused = False
                     self._terminal.resume_input()
                 if isinstance(event, (events.Key, events.Paste)):
