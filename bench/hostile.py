@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from common import HOST, BenchTerminal, Probe, close_all, dist, header, pct, start_group, verdict
 
 OTHERS = 5
+STAMPS: list[tuple[float, float]] = []  # (when a word was typed, how long until it was on screen)
 _serial = itertools.count()
 
 
@@ -45,6 +46,7 @@ async def typist(t: BenchTerminal, until: float, samples: list[float]) -> None:
                 return
             await asyncio.sleep(0.002)
         samples.append(time.perf_counter() - sent)
+        STAMPS.append((sent, samples[-1]))
         t.unwatch(word)
         t.send("\x7f" * len(word))
         t.pending.clear()  # nobody reads these screens: keep the client small
@@ -134,7 +136,9 @@ async def main(args) -> None:
             await t.first_frame()
             others.append(t)
         rss_calm = probe.rss_mib()
+        cpu_start = probe.cpu()
         calm = await phase(others, args.calm)
+        cpu_calm = probe.cpu() - cpu_start
         until = time.perf_counter() + args.attack
         keys = group.keys[OTHERS:]
         chosen = {
@@ -146,13 +150,19 @@ async def main(args) -> None:
             chosen[name].close()  # not awaited: never started
             chosen[name] = asyncio.sleep(0, -1)
         attacks = asyncio.gather(*chosen.values(), return_exceptions=True)
+        cpu_start = probe.cpu()
+        attack_start = time.perf_counter()
         hostile = await phase(others, args.attack)
+        cpu_attack = probe.cpu() - cpu_start
         rss_attack = probe.rss_mib()
         results = await attacks
         print(f"calm    ({len(calm):4d} keys): {dist([s * 1000 for s in calm])}   server RSS {rss_calm:.0f} MiB")
+        print(f"server CPU: calm {cpu_calm / args.calm * 100:.0f}% of a core, attack {cpu_attack / args.attack * 100:.0f}%")
         print(
             f"attack  ({len(hostile):4d} keys): {dist([s * 1000 for s in hostile])}   server RSS {rss_attack:.0f} MiB"
         )
+        worst = sorted((s for s in STAMPS if s[0] >= attack_start), key=lambda s: -s[1])[:8]
+        print("slowest under attack (s after the attack began: ms):", ", ".join(f"{w - attack_start:.1f}: {d * 1000:.0f}" for w, d in worst))
         print(f"sessions the server opened on the flooding connection: {results[2]}")
         print(
             f"p99 under attack {pct(hostile, 99) * 1000:.0f} ms (target < 250 ms): {verdict(pct(hostile, 99) < 0.25)}"

@@ -20,7 +20,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.constants import ESCAPE_DELAY
 from textual.containers import Vertical
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from harness import wait_until
 from safespace_tui.ssh.driver import SSHDriver, attach_terminal
@@ -176,6 +176,39 @@ async def test_a_flood_read_at_once_is_parsed_a_slice_per_turn_and_nothing_is_lo
         await wait_until(lambda: len(app.keys) >= 1756, 60, "the keys did not all arrive")
         assert parsed_when_others_ran[0] < len(flood)
         assert app.keys == ["x"] * 255 + ["up"] + ["y"] * 1500
+    finally:
+        app.exit()
+        await running
+
+
+class BoxAndButton(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Input(id="box")
+        yield Button("Send", id="send")
+
+
+async def test_only_a_printable_character_typed_into_a_box_goes_without_waiting_for_quiet() -> None:
+    """A letter for the focused box sets nothing off: the next key need not wait for quiet turns
+    of the loop (five of them per letter made a word slow to appear on a busy server). Tab, Enter,
+    Esc, and any key while something else has the focus still wait."""
+    app = BoxAndButton()
+    app.driver_class = SSHDriver
+    channel = Channel()
+    attach_terminal(app, channel)
+    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
+    try:
+        await wait_until(lambda: channel.driver is not None and app.focused is not None, 10, "no focus")
+        driver = channel.driver
+        assert driver is not None
+        goes_at_once = driver._typed_into_a_box
+        assert goes_at_once(TrackedKey("a", "a")) and goes_at_once(TrackedKey("space", " "))
+        assert not any(
+            goes_at_once(TrackedKey(key, c)) for key, c in [("tab", "\t"), ("enter", "\r"), ("escape", "\x1b")]
+        )
+        assert not goes_at_once(TrackedKey("up"))
+        app.query_one("#send", Button).focus()
+        await wait_until(lambda: isinstance(app.focused, Button), 10, "the button never took the focus")
+        assert not goes_at_once(TrackedKey("a", "a"))
     finally:
         app.exit()
         await running

@@ -25,6 +25,7 @@ from textual.app import ScreenStackError, UnknownModeError
 from textual.driver import Driver
 from textual.geometry import Size
 from textual.message_pump import MessagePump
+from textual.widgets import Input, TextArea
 
 from ..tui.textual_fixes import TrackedKey, XTermParser, escape_pending
 from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget
@@ -258,13 +259,31 @@ class SSHDriver(Driver):
                     self._terminal.resume_input()
                 if isinstance(event, (events.Key, events.Paste)):
                     await self._budget.take()  # a paste is one event: it counts once
+                typed = False
                 if isinstance(event, events.Key):
                     event = TrackedKey(event.key, event.character)
+                    typed = self._typed_into_a_box(event)
                 self.process_message(event)
                 if isinstance(event, TrackedKey):
-                    await self._until_handled(event)
+                    await self._until_handled(event, then_quiet=not typed)
 
-    async def _until_handled(self, key: TrackedKey) -> None:
+    def _typed_into_a_box(self, key: TrackedKey) -> bool:
+        """A printable character for the focused text box: the box takes it and stops it (no
+        binding runs; no binding here is a printable key with priority), so it sets nothing off
+        that the next key must wait for. Waiting for quiet turns after each character made a
+        five-letter word take 40 turns of the loop, which is most of its time to the screen when
+        the loop is busy (bench/hostile.py)."""
+        if not key.is_printable or key.key in ("tab", "enter", "escape"):
+            return False
+        try:
+            focused = self._app.screen.focused
+        except (ScreenStackError, UnknownModeError):
+            return False
+        if isinstance(focused, TextArea):
+            return not focused.read_only
+        return isinstance(focused, Input)
+
+    async def _until_handled(self, key: TrackedKey, *, then_quiet: bool = True) -> None:
         """Wait until the app has finished with ``key``, and with what it set off at once.
 
         The key's own journey is counted (``TrackedKey``), however slow the loop: this is what
@@ -280,7 +299,8 @@ class SSHDriver(Driver):
                 await asyncio.wait_for(key.done.wait(), KEY_DONE_LIMIT)
             except TimeoutError:
                 log.warning("a key was not finished within %s s; the next goes anyway", KEY_DONE_LIMIT)
-        await self._until_quiet()
+        if then_quiet:
+            await self._until_quiet()
 
     async def _until_quiet(self, limit: float = 1.0, quiet_turns: int = 3) -> None:
         """No messages waiting in the app or the focus chain for ``quiet_turns`` turns in a row
