@@ -157,12 +157,17 @@ async def main(args) -> None:
         rss_attack = probe.rss_mib()
         results = await attacks
         print(f"calm    ({len(calm):4d} keys): {dist([s * 1000 for s in calm])}   server RSS {rss_calm:.0f} MiB")
-        print(f"server CPU: calm {cpu_calm / args.calm * 100:.0f}% of a core, attack {cpu_attack / args.attack * 100:.0f}%")
+        print(
+            f"server CPU: calm {cpu_calm / args.calm * 100:.0f}% of a core, attack {cpu_attack / args.attack * 100:.0f}%"
+        )
         print(
             f"attack  ({len(hostile):4d} keys): {dist([s * 1000 for s in hostile])}   server RSS {rss_attack:.0f} MiB"
         )
         worst = sorted((s for s in STAMPS if s[0] >= attack_start), key=lambda s: -s[1])[:8]
-        print("slowest under attack (s after the attack began: ms):", ", ".join(f"{w - attack_start:.1f}: {d * 1000:.0f}" for w, d in worst))
+        print(
+            "slowest under attack (s after the attack began: ms):",
+            ", ".join(f"{w - attack_start:.1f}: {d * 1000:.0f}" for w, d in worst),
+        )
         print(f"sessions the server opened on the flooding connection: {results[2]}")
         print(
             f"p99 under attack {pct(hostile, 99) * 1000:.0f} ms (target < 250 ms): {verdict(pct(hostile, 99) < 0.25)}"
