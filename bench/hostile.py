@@ -158,7 +158,8 @@ async def main(args) -> None:
         results = await attacks
         print(f"calm    ({len(calm):4d} keys): {dist([s * 1000 for s in calm])}   server RSS {rss_calm:.0f} MiB")
         print(
-            f"server CPU: calm {cpu_calm / args.calm * 100:.0f}% of a core, attack {cpu_attack / args.attack * 100:.0f}%"
+            f"server CPU: calm {cpu_calm / args.calm * 100:.0f}% of a core, "
+            f"attack {cpu_attack / args.attack * 100:.0f}%"
         )
         print(
             f"attack  ({len(hostile):4d} keys): {dist([s * 1000 for s in hostile])}   server RSS {rss_attack:.0f} MiB"

@@ -17,6 +17,7 @@ import pstats
 import shutil
 import sys
 import time
+from collections import Counter
 
 from common import close_all, connect, focus_out, in_process_port_and_keys, seed_boundaries, start_in_process
 
@@ -59,28 +60,58 @@ async def server(args) -> None:
         str(args.gap),
         stdout=asyncio.subprocess.PIPE,
     )
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time) if args.cpu_clock else cProfile.Profile()
+    renders: Counter[str] = Counter()
+    if args.count_renders:
+        from textual.widget import Widget
+
+        original = Widget.render_lines
+
+        def counted(self, crop):
+            if profile_on:
+                renders[type(self).__name__] += 1
+            return original(self, crop)
+
+        Widget.render_lines = counted  # type: ignore[method-assign]
+    profile_on = False
     started = 0.0
     while line := await child.stdout.readline():
         text = line.decode().strip()
         print(text, flush=True)
         if text == "client: ready":
             started = time.perf_counter()
+            profile_on = True
             profile.enable()
         elif text == "client: sent":
             profile.disable()
+            profile_on = False
             break
     elapsed = time.perf_counter() - started
     await child.wait()
     await srv.close()
     shutil.rmtree(work, ignore_errors=True)
 
+    if args.save:
+        profile.dump_stats(args.save)
     stats = pstats.Stats(profile)
     total = stats.total_tt  # type: ignore[attr-defined]
+    idle = sum(
+        tt
+        for (_, _, name), (_, _, tt, _, _) in stats.stats.items()
+        if name == "<method 'poll' of 'select.epoll' objects>"
+    )  # type: ignore[attr-defined]
+    print(
+        f"busy (profiled CPU less the loop's wait in epoll): {(total - idle) * 1000 / args.messages:.1f} ms per message"
+    )
     print(
         f"\n{args.messages} messages to {args.sessions} receivers over {elapsed:.1f} s: "
         f"{total * 1000:.0f} ms profiled CPU, {total * 1000 / args.messages:.1f} ms per message"
     )
+    if renders:
+        print(
+            "widgets drawn per message per receiver:",
+            {k: round(v / (args.messages * args.sessions), 2) for k, v in renders.most_common()},
+        )
     for key in ("tottime", "cumulative"):
         print(f"\n---- by {key}")
         stats.sort_stats(key).print_stats(args.top)
@@ -95,6 +126,11 @@ if __name__ == "__main__":
     p.add_argument("--gap", type=float, default=1.5)
     p.add_argument("--history", type=int, default=40, help="earlier messages in #living-room (40 fill the log)")
     p.add_argument("--top", type=int, default=40)
+    p.add_argument(
+        "--cpu-clock", action="store_true", help="time with the process CPU clock (less noise on a busy machine)"
+    )
+    p.add_argument("--count-renders", action="store_true", help="count the widgets drawn, by class")
+    p.add_argument("--save", help="also write the raw profile here (pstats)")
     p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--dir", help=argparse.SUPPRESS)
