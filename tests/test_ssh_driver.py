@@ -10,7 +10,7 @@ import pytest
 from textual.constants import ESCAPE_DELAY
 
 from conftest import running_group
-from harness import Terminal
+from harness import Terminal, ssh_connect
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +189,19 @@ async def test_each_session_keeps_its_own_colour_depth(group):
     finally:
         for terminal in sessions.values():
             await terminal.close()
+
+
+async def test_words_typed_the_moment_the_session_opens_are_kept(group):
+    """Promise: nothing typed is lost. Keys sent at once, before anything is drawn (an SOS typed on
+    arrival, or typed while another member's session starts: sessions start one at a time), were
+    lost: the driver took input only from its own start, and a key that came before the first
+    screen had the focus went to Textual's empty default screen. They are kept, then sent."""
+    bea = await Terminal.connect(group.port, group.keys["bea"])
+    conn = await ssh_connect(group.port, group.keys["ann"])
+    try:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)
+        process.stdin.write(b"typed before the first frame\r")
+        await bea.wait_for_message("ann", "typed before the first frame")
+    finally:
+        conn.abort()
+        await bea.close()

@@ -16,6 +16,7 @@ out as "x5" with the wrong character deleted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,7 +29,7 @@ from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
 from ..tui.textual_fixes import TrackedKey, XTermParser, escape_pending
-from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget
+from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget, keep_early
 from .paste_guard import PasteGuard
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger("safespace.driver")
+
+TAKES_KEYS_LIMIT = 10.0
+"""Seconds keys wait for the app's first screen to take the focus (a backstop: it takes ~0.1 s)."""
 
 KEY_DONE_LIMIT = 3.0
 """Seconds a key may take before the next one goes anyway (only a key dropped by a closing
@@ -113,6 +117,8 @@ class SSHDriver(Driver):
         self._flush_scheduled = False
         self._tick_handle: asyncio.TimerHandle | None = None
         self._input_enabled = False
+        self._started = False  # input is taken from start_application_mode on
+        self._early: list[str] = []  # typed before that: a member may type the moment they connect
         self._inbox: deque = deque()
         self._raw: deque[str] = deque()  # arrived, not yet parsed
         self._raw_size = 0
@@ -143,8 +149,12 @@ class SSHDriver(Driver):
             self.write(_MOUSE_ON)
         self.flush()
         self._input_enabled = True
+        self._started = True
         self._delivery = self._loop.create_task(self._deliver(), name="ssh-input")
         self.resize(*self._terminal.size)
+        early, self._early = self._early, []
+        for data in early:
+            self.feed(data)
 
     def disable_input(self) -> None:
         self._input_enabled = False
@@ -177,6 +187,8 @@ class SSHDriver(Driver):
         other member's keystroke waited that long (bench/hostile.py, key flood: p99 695 ms).
         """
         if not self._input_enabled:
+            if not self._started:
+                keep_early(self._early, data)  # parsed once the app takes input
             return
         data = self._paste_guard.filter(data)
         if not data:
@@ -237,12 +249,21 @@ class SSHDriver(Driver):
     async def _deliver(self) -> None:
         """Post input in order; after a key, wait until the app has finished with it."""
         try:
+            await self._until_the_app_takes_keys()
             await self._deliver_forever()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("input delivery failed")
             raise
+
+    async def _until_the_app_takes_keys(self) -> None:
+        """An app that says when its first screen has the focus (``takes_keys``) gets no key
+        before: until then a key goes to Textual's empty default screen and is lost."""
+        ready = getattr(self._app, "takes_keys", None)
+        if isinstance(ready, asyncio.Event) and not ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), TAKES_KEYS_LIMIT)
 
     async def _deliver_forever(self) -> None:
         while True:

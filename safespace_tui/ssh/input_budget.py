@@ -46,3 +46,14 @@ class KeyBudget:
             await asyncio.sleep((1 - self._tokens) / self.rate)
             self._refill()
         self._tokens -= 1
+
+
+EARLY_INPUT_LIMIT = 4096
+"""Characters kept from before the app takes keys (an SOS typed on arrival); more is a flood."""
+
+
+def keep_early(kept: list[str], data: str) -> None:
+    """Keep what was typed before the app could take it, up to ``EARLY_INPUT_LIMIT`` characters."""
+    room = EARLY_INPUT_LIMIT - sum(len(part) for part in kept)
+    if room > 0:
+        kept.append(data[:room])

@@ -365,6 +365,7 @@ class SafeSpaceServer:
         self.services = Services(config, self.store, self.hub)
         self.sessions: set[TerminalSession] = set()
         self.apps: weakref.WeakSet = weakref.WeakSet()  # every SafeSpaceApp still in memory
+        self.starting = asyncio.Lock()  # one session's app starts at a time (ssh/session.py StartTurn)
         self.connections_by_address: Counter[str] = Counter()
         self.members_in: set[_Connection] = set()  # connections past the key check
         self.throttle = SourceThrottle(config.connections_per_second, config.connection_burst)

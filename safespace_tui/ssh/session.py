@@ -8,6 +8,7 @@ happens inside it is logged and never reaches another session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from ..services.views import MemberView
-from .input_budget import KeyBudget
+from .input_budget import KeyBudget, keep_early
 
 if TYPE_CHECKING:
     from asyncssh.editor import SSHLineEditorChannel
@@ -78,6 +79,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self._editor: SSHLineEditorChannel | None = None
         self._line: LineSession | None = None
         self._early_lines: list[str] = []  # typed while the store was still asked about the key
+        self._early_input: list[str] = []  # typed before the app's driver existed
         config = server.config
         self.key_budget = KeyBudget(config.input_keys_per_second, config.input_key_burst)
 
@@ -141,6 +143,8 @@ class TerminalSession(asyncssh.SSHServerSession):
                 self._early_lines.append(line)
         elif self._driver is not None:
             self._driver.feed(data)
+        else:
+            keep_early(self._early_input, data)  # typed before the app has made its driver
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         size = self._clamped(width, height)
@@ -189,6 +193,9 @@ class TerminalSession(asyncssh.SSHServerSession):
     def attach(self, driver: SSHDriver) -> None:
         """The app's driver exists: keys and window sizes go to it from now on."""
         self._driver = driver
+        for data in self._early_input:
+            driver.feed(data)
+        self._early_input.clear()
 
     def pause_input(self) -> None:
         """Too many keys wait for the app: stop reading (the client's SSH window fills)."""
@@ -279,7 +286,17 @@ class TerminalSession(asyncssh.SSHServerSession):
         attach_terminal(app, self)
         self._app = app
         self.server.apps.add(app)  # weakly: lets `status` count apps that outlive their session
-        await app.run_async(size=self.size, mouse=True)
+        turn = StartTurn(self.server.starting)
+        await turn.take()
+        if self._closing:  # gone (or closed by us) while waiting for the turn: nothing to start
+            turn.give_back()
+            return False
+        holder = asyncio.create_task(turn.until_settled(app.session.settled), name="start-turn")
+        try:
+            await app.run_async(size=self.size, mouse=True)
+        finally:
+            holder.cancel()
+            turn.give_back()
         if app.quick_exited:
             self._farewell = QUICK_EXIT
         return app.return_code not in (0, None)
@@ -316,3 +333,38 @@ class TerminalSession(asyncssh.SSHServerSession):
     async def wait_closed(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
+
+
+START_TURN_LIMIT = 2.0
+"""Seconds one session's start may keep the next waiting (a start takes ~0.15 s on a quiet machine)."""
+
+
+class StartTurn:
+    """One session's app starts at a time, until its first screen and lists are drawn.
+
+    A start is a chain of 2-150 ms steps (compose, styles, the first frame, the lists). Three
+    attackers connecting together ran three chains at once, and every other member's keystroke
+    waited behind a step of each at every hop of its way to the screen: all five typists stalled
+    840 ms at the attack's start (bench/hostile.py). Keys typed while waiting are kept.
+    """
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+        self._held = False
+
+    async def take(self) -> None:
+        await self._lock.acquire()
+        self._held = True
+
+    async def until_settled(self, settled: asyncio.Event) -> None:
+        """Give the turn back once the app has settled, or after ``START_TURN_LIMIT``."""
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(settled.wait(), START_TURN_LIMIT)
+        finally:
+            self.give_back()
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()

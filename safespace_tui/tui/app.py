@@ -7,6 +7,7 @@ post requests (``tui/messages.py``) that bubble here and are handed to the contr
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -64,6 +65,7 @@ class SafeSpaceApp(ReportingApp[None]):
         self.error_console = Console(file=io.StringIO(), markup=False, highlight=False)
         self.session = Session(self, services, member)
         self.quick_exited = False  # read by the SSH session: clear the screen, scrollback and title
+        self.takes_keys = asyncio.Event()  # a screen of ours has the focus: the driver may hand keys over
 
     def action_quick_exit(self) -> None:
         """Ctrl+X: at once, no question, no farewell (see ``Session.quick_exit``)."""
@@ -82,6 +84,11 @@ class SafeSpaceApp(ReportingApp[None]):
 
     def on_mount(self) -> None:
         self.session.start()
+
+    def on_descendant_focus(self) -> None:
+        """The first screen has taken its focus: keys typed before now (an SOS typed on arrival)
+        would have gone to Textual's empty default screen."""
+        self.takes_keys.set()
 
     def on_unmount(self) -> None:
         self.session.stop()

@@ -90,6 +90,7 @@ class Session:
         self.around = GettingAround(self)
         self._told_up = False  # told once that Up brings back a refused command
         self._channel_shown = asyncio.Event()  # a channel is open: what is typed has somewhere to go
+        self.settled = asyncio.Event()  # the first screen and its lists are drawn (or never will be)
         self._arriving: dict[int, list[MessageView]] = {}  # channel id -> live while its page is read
         self.boundaries = Boundaries(self)  # CWs, trigger filter, mutes, held messages (issue 11)
         self.watch = Watch(self)  # the seniors' docked monitoring pane (issue 14)
@@ -142,9 +143,10 @@ class Session:
         A newcomer still joining sees their onboarding first, and nothing of the group."""
         if self.joining.onboard_first():
             self.crisis.start()  # a newcomer's own SOS: its steps are told in onboarding too
+            self.settled.set()
             return
         shown = self.app.push_screen(self.main)
-        self.app.run_worker(self._load_conversation(shown), group="load", exclusive=True)
+        self.app.run_worker(self._load_then_settle(shown), group="load", exclusive=True)
         self.day.start()
         self.crisis.start()
         self.boundaries.start()
@@ -394,6 +396,12 @@ class Session:
         await self.told(commands.run(self, commands.Typed(name, argument, by_key=True)))
 
     # -- the conversation -------------------------------------------------------------------------
+    async def _load_then_settle(self, shown: Awaitable[object]) -> None:
+        try:
+            await self._load_conversation(shown)
+        finally:
+            self.settled.set()
+
     async def _load_conversation(self, shown: Awaitable[object]) -> None:
         await shown  # the main screen is mounted: its lists exist
         services, member = self.services, self.member
