@@ -417,7 +417,7 @@ class SafeSpaceServer:
 
     async def start(self) -> int:
         """Listen; returns the port (useful with port 0 in tests)."""
-        from ..tui import textual_fixes
+        from ..tui import app, textual_fixes  # noqa: F401  (app: imported now, not in the first member's session)
 
         textual_fixes.apply()
         asyncssh_fixes.apply()  # a bounded environment per session (issue 15)
