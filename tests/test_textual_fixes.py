@@ -32,6 +32,7 @@ from rich.style import Style
 from textual._context import active_message_pump
 from textual._xterm_parser import XTermParser
 from textual.app import App
+from textual.geometry import Region
 from textual.strip import Strip
 
 import safespace_tui
@@ -499,6 +500,68 @@ async def test_text_area_key_and_paste_hooks(prevent_default: bool, pasted: str)
         app.post_message(events.Paste("!"))  # as the driver does: the app hands it to the focus
         await pilot.pause()
         assert box.text == "hi" + pasted
+
+
+class TwoAreas(App[None]):
+    """A TextArea with the theme applied once beside Textual's own, and a button to move the focus to."""
+
+    CSS = "TextArea { height: 5; } TextArea:focus { background: $primary 30%; }"
+
+    def compose(self):
+        from textual.widgets import Button, TextArea
+
+        from safespace_tui.tui.textual_fixes import ThemeAppliedOnce
+
+        class Once(ThemeAppliedOnce, TextArea):
+            pass
+
+        yield Once(id="once")
+        yield TextArea(id="plain")
+        yield Button("elsewhere", id="elsewhere")
+
+
+async def test_theme_applied_once_per_style_change(monkeypatch) -> None:
+    """Typing into the box applies the theme's CSS once, not once a frame; a focus change (a style
+    update) applies it again; and the box draws exactly as Textual's own TextArea does."""
+    from textual._text_area_theme import TextAreaTheme
+    from textual.widgets import TextArea
+
+    applied: list[str] = []
+    original = TextAreaTheme.apply_css
+
+    def counted(self, text_area) -> None:
+        applied.append(text_area.id)
+        original(self, text_area)
+
+    monkeypatch.setattr(TextAreaTheme, "apply_css", counted)
+    app = TwoAreas()
+    async with app.run_test(size=(40, 14)) as pilot:
+        once, plain = app.query_one("#once", TextArea), app.query_one("#plain", TextArea)
+        once.focus()
+        await pilot.pause()
+        applied.clear()
+        for letter in "hello":
+            await pilot.press(letter)
+            await pilot.pause()
+        assert once.text == "hello"
+        assert applied.count("once") <= 1, applied
+        plain.text = once.text
+        plain.focus()
+        await pilot.pause()
+        once.focus()
+        await pilot.pause()
+        assert "once" in applied  # the focus change was a style update: applied again
+        plain.focus()
+        await pilot.pause()
+        app.query_one("#elsewhere").focus()
+        await pilot.pause()
+        width = once.size.width
+        assert [s.text for s in once.render_lines(Region(0, 0, width, 3))] == [
+            s.text for s in plain.render_lines(Region(0, 0, width, 3))
+        ]
+        assert [s._segments for s in once.render_lines(Region(0, 0, width, 3))] == [
+            s._segments for s in plain.render_lines(Region(0, 0, width, 3))
+        ]
 
 
 # --- No library internals elsewhere ------------------------------------------------

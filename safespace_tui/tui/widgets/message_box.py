@@ -15,12 +15,13 @@ from textual.widgets.text_area import EditResult, Location
 
 from ...text import MAX_MESSAGE_CHARS, clean_typing
 from ..messages import CommandsOffered, PasteRefused, Submitted
+from ..textual_fixes import ThemeAppliedOnce
 
 ZWJ = "\u200d"
 EDIT_PREFIX = "/edit "  # the marker in front of one's own message being edited (issue 11)
 
 
-class MessageBox(TextArea):
+class MessageBox(ThemeAppliedOnce, TextArea):
     """A TextArea that sends on Enter and refuses an oversized paste.
 
     It overrides ``TextArea._on_key`` and ``_on_paste``: private names, but the way Textual's own
