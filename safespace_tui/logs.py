@@ -11,22 +11,52 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
 from pathlib import Path
 
 from .store.files import PRIVATE_FILE, private_dir
 
 LOG_BYTES = 10_000_000  # one file's size before it is rotated
 LOG_FILES_KEPT = 5  # server.log.1 … server.log.5
+UNWRITABLE_REMINDER = 600  # seconds between two "the log file cannot be written" lines
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file (the current one and each new one after a rotation) is 0600."""
+
+    _unwritable_since: float | None = None
 
     def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         os.close(fd)
         os.chmod(self.baseFilename, PRIVATE_FILE)
         return super()._open()
+
+    _failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._failed = False
+        super().emit(record)
+        if not self._failed:
+            self._unwritable_since = None  # written: a new failure is told at once
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """The log cannot be written (a full disk): say so once, on stderr (the journal under
+        systemd), not a "--- Logging error ---" traceback for every line, which is what filled the
+        terminal and the journal while the disk was full. Lines are dropped until it can be written."""
+        self._failed = True
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        now = time.monotonic()
+        if self._unwritable_since is None or now - self._unwritable_since > UNWRITABLE_REMINDER:
+            self._unwritable_since = now
+            print(
+                f"safespace: the log file cannot be written ({error.strerror}); lines are dropped until it can",
+                file=sys.__stderr__,
+                flush=True,
+            )
 
 
 def under_systemd() -> bool:

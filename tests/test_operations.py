@@ -466,3 +466,34 @@ def test_the_systemd_units_and_the_backup_timer_are_valid(tmp_path):
     assert "ExecStart=/opt/safespace/bin/safespace backup --keep 14" in backup
     assert "Environment=SAFESPACE_DATA_DIR=/var/lib/safespace" in backup
     assert "OnCalendar=" in (SERVER_DIR / "safespace-backup.timer").read_text()
+
+
+def test_a_full_disk_is_told_once_not_a_traceback_per_log_line(tmp_path, capfd):
+    """Bad input: the disk is full (/dev/full answers every write with ENOSPC). Every log line used
+    to print Python's "--- Logging error ---" and a traceback to stderr, burying everything else
+    in the terminal and the journal. Now one line says so, lines are dropped, the server goes on;
+    once the log can be written again, a new failure is told again."""
+    from safespace_tui.logs import PrivateRotatingFileHandler
+
+    handler = PrivateRotatingFileHandler(tmp_path / "server.log", maxBytes=10_000_000, backupCount=1)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    writable = handler.stream
+    handler.stream = open("/dev/full", "w")  # noqa: SIM115 (closed below)
+    try:
+        for n in range(50):
+            handler.emit(logging.LogRecord("safespace", logging.INFO, __file__, 1, f"member {n} signed in", None, None))
+        err = capfd.readouterr().err
+        assert "Logging error" not in err and "Traceback" not in err, err[:500]
+        assert err.count("the log file cannot be written (No space left on device)") == 1, err
+        with contextlib.suppress(OSError):  # its buffer cannot be flushed to a full disk either
+            handler.stream.close()
+        handler.stream = writable
+        handler.emit(logging.LogRecord("safespace", logging.INFO, __file__, 1, "written again", None, None))
+        handler.stream = open("/dev/full", "w")  # noqa: SIM115
+        handler.emit(logging.LogRecord("safespace", logging.INFO, __file__, 1, "full again", None, None))
+        assert capfd.readouterr().err.count("cannot be written") == 1
+    finally:
+        with contextlib.suppress(OSError):
+            handler.stream.close()
+        writable.close()
+    assert "written again" in (tmp_path / "server.log").read_text()
