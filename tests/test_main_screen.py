@@ -437,6 +437,22 @@ async def test_ten_arrivals_and_ten_departures_at_once_cost_the_member_list_two_
         services.store.close()
 
 
+async def test_two_sessions_share_the_member_lines_they_both_show(world):
+    """A member's line looks the same in every session at one width, so it is drawn once for all
+    of them (with 200 connected, a change was drawn 200 times and every session kept its own copy
+    of every line)."""
+    services, ids = world
+    drawn = []
+    for viewer in ("ann", "bea"):
+        app = make_app(services, ids[viewer])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            members = app.screen.query_one(MemberList)
+            sam = next(i for i, line in enumerate(members.plain_lines()) if "sam" in line)
+            drawn.append(members._lines[sam])
+    assert drawn[0] is drawn[1]
+
+
 async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):
     """Race: bea changes her status in the moment ann's screen has read the member list but not
     yet drawn it. The change is published on the hub then; ann's list must show it (it used to be

@@ -9,6 +9,7 @@ change as a Static); changes heard in the same moment are drawn together (REDRAW
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from time import monotonic
 
@@ -20,7 +21,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...services.spoons import spoons_today, utc_clock
+from ...services.spoons import local_day, utc_clock
 from ...services.views import MemberView
 from ..messages import ProfileWanted
 from ..presence_style import legend_lines, member_line, note_line
@@ -36,6 +37,12 @@ _CURSOR_STYLE = Style(reverse=True)
 # (~6.6 ms each: one connect with 200 others took ~1.0 s of server CPU). Drawn together, they cost
 # one or two; a lone change after a quiet spell is still drawn at once.
 REDRAW_EVERY = 0.5
+
+# A line shows the same to every session (a member's row at a width), so it is drawn once for all
+# of them: with 200 connected, one change was drawn 200 times and every session kept its own copy
+# of every line (a Strip and its segments per member per session).
+_SHARED_LINES: dict[tuple, tuple[Strip, str]] = {}
+_SHARED_LINES_MAX = 4000
 
 
 @lru_cache(maxsize=64)
@@ -62,7 +69,7 @@ class MemberList(ScrollView, can_focus=True):
         self._spoons_max = spoons_max
         self._lines: list[Strip] = []
         self._texts: list[str] = []
-        self._cache: dict[tuple, tuple[Strip, str]] = {}
+        self._order: list[int] | None = None  # member ids by name, until a name changes
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
         self._style: Style | None = None  # self.rich_style, until the styles change
@@ -76,15 +83,20 @@ class MemberList(ScrollView, can_focus=True):
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:
         self._members = {m.id: m for m in members}
+        self._order = None
         self._online = set(online)
         self._redraw()
 
     def update_member(self, member: MemberView) -> None:
+        before = self._members.get(member.id)
+        if before is None or before.display_name != member.display_name:
+            self._order = None  # sorted again at the next redraw, not at every one
         self._members[member.id] = member
         self._changed()
 
     def remove_member(self, member_id: int) -> None:
-        self._members.pop(member_id, None)
+        if self._members.pop(member_id, None) is not None:
+            self._order = None
         self._changed()
 
     def set_online(self, member_id: int, online: bool) -> None:
@@ -142,7 +154,6 @@ class MemberList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._style = None
-        self._cache.clear()
         self._redraw()
 
     # -- drawing
@@ -150,7 +161,12 @@ class MemberList(ScrollView, can_focus=True):
         """What each line shows, as a hashable key: the cache key and the thing compared."""
         spoons_max = self.spoons_max
         now = utc_clock()  # once per redraw, not per member (125,000 clock reads while 50 connected)
-        by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
+        days: dict[str, date] = {}  # each time zone's day, once per redraw, not once per member
+        if self._order is None:
+            by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
+            self._order = [m.id for m in by_name]
+        every = self._members
+        by_name = [every[member_id] for member_id in self._order]
         rows: list[tuple] = [("legend", i, width) for i in range(legend_count(width))]
         for title, online in (("Here now", True), ("Not here", False)):
             members = [m for m in by_name if (m.id in self._online) is online]
@@ -158,20 +174,28 @@ class MemberList(ScrollView, can_focus=True):
                 continue
             rows.append(("title", title, width))
             for m in members:
-                spoons = spoons_today(m, now, spoons_max=spoons_max)
+                spoons = None  # as spoons_today: only a number set on the member's own today
+                if m.spoons_day is not None:
+                    day = days.get(m.timezone)
+                    if day is None:
+                        day = days[m.timezone] = local_day(m.timezone, now)
+                    if m.spoons_day == day:
+                        spoons = max(0, min(m.spoons, spoons_max))
                 rows.append(("member", m.id, m.display_name, m.role, m.status, online, spoons, spoons_max, width))
                 if m.status_note:  # "taking a bath, back later": for the group to see, as it was meant
                     rows.append(("note", m.status_note, width))
         return rows
 
     def _strip(self, row: tuple) -> tuple[Strip, str]:
-        cached = self._cache.get(row)
+        cached = _SHARED_LINES.get(row)
         if cached is None:
             width = row[-1]
             text = self._row_text(row)
             segments = list(text.render(self.app.console))
             strip = Strip([s for s in segments if s.text != "\n"]).adjust_cell_length(width)
-            cached = self._cache[row] = (strip, text.plain)
+            cached = _SHARED_LINES[row] = (strip, text.plain)
+            if len(_SHARED_LINES) > _SHARED_LINES_MAX:  # forget the oldest line
+                del _SHARED_LINES[next(iter(_SHARED_LINES))]
         return cached
 
     def _row_text(self, row: tuple) -> Text:
@@ -194,9 +218,6 @@ class MemberList(ScrollView, can_focus=True):
         old = self._lines
         self._lines, self._texts = lines, texts
         self._row_ids = [row[1] if row[0] == "member" else None for row in rows]
-        if len(self._cache) > 4 * len(rows) + 64:  # forget lines nobody shows any more
-            keep = set(rows)
-            self._cache = {k: v for k, v in self._cache.items() if k in keep}
         if len(old) != len(lines):
             self._update_virtual_size(Size(width, len(lines)))
             self.refresh()
