@@ -437,6 +437,25 @@ async def test_ten_arrivals_and_ten_departures_at_once_cost_the_member_list_two_
         services.store.close()
 
 
+async def test_a_long_member_list_fits_beside_its_scrollbar_from_the_first_frame(tmp_path):
+    """A list longer than its pane gets a scrollbar, which narrows it: its lines were drawn for the
+    width without one (spoons bars cut, a sideways scrollbar) until the next change anywhere,
+    which then laid out the whole screen in every session."""
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {f"m{i:02d}": "member" for i in range(40)})
+    try:
+        app = make_app(services, ids["m00"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            members = app.screen.query_one(MemberList)
+            await wait_until(lambda: members.show_vertical_scrollbar and len(members.plain_lines()) > 40)
+            await settle(pilot)
+            width = members.scrollable_content_region.width
+            assert {line.cell_length for line in members._lines} == {width}
+            assert not members.show_horizontal_scrollbar
+    finally:
+        services.store.close()
+
+
 async def test_two_sessions_share_the_member_lines_they_both_show(world):
     """A member's line looks the same in every session at one width, so it is drawn once for all
     of them (with 200 connected, a change was drawn 200 times and every session kept its own copy

@@ -70,6 +70,7 @@ class MemberList(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._texts: list[str] = []
         self._order: list[int] | None = None  # member ids by name, until a name changes
+        self._width = 0  # the width the lines were drawn to fit
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
         self._style: Style | None = None  # self.rich_style, until the styles change
@@ -218,13 +219,24 @@ class MemberList(ScrollView, can_focus=True):
         old = self._lines
         self._lines, self._texts = lines, texts
         self._row_ids = [row[1] if row[0] == "member" else None for row in rows]
+        self._width = width
         if len(old) != len(lines):
             self._update_virtual_size(Size(width, len(lines)))
             self.refresh()
+            self.call_after_refresh(self._fit_width)
             return
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
+
+    def _fit_width(self) -> None:
+        """A scrollbar that came (or went) with the new line count changes the width the lines
+        must fit: they are drawn again now. They were drawn 2 cells too wide (a spoons bar cut)
+        until the next change anywhere, which then laid out the whole screen in every session
+        (the legend wraps to more lines at the narrower width)."""
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._redraw()
 
     def _update_virtual_size(self, size: Size) -> None:
         """A new line count without a layout of the whole screen where the box stays the same
