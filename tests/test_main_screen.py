@@ -456,6 +456,35 @@ async def test_a_long_member_list_fits_beside_its_scrollbar_from_the_first_frame
         services.store.close()
 
 
+async def test_the_first_to_leave_repaints_no_line_above_the_change(tmp_path):
+    """The first member to leave adds the "Not here" title, the last to come removes it: the line
+    count changes, and every session repainted every line of its pane (27 at 100x30). Only lines
+    from the first changed one down are repainted: none when that is below the pane."""
+    services = build_services(tmp_path)
+    names = [f"m{i:02d}" for i in range(40)] + ["zed"]  # zed sorts last: below the pane
+    ids = seed(services, tmp_path, dict.fromkeys(names, "member"))
+    for name in names:
+        services.presence.connected(ids[name], "member")
+    try:
+        app = make_app(services, ids["m00"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            members = app.screen.query_one(MemberList)
+            await wait_until(lambda: "Here now" in members.plain_lines())
+            await settle(pilot)
+            painted = []
+            paint = members.render_line
+            members.render_line = lambda y: (painted.append(y), paint(y))[-1]  # the real one, counted
+            services.presence.disconnected(ids["zed"])
+            await wait_until(lambda: "Not here" in members.plain_lines())
+            await settle(pilot)
+            services.presence.connected(ids["zed"], "member")
+            await wait_until(lambda: "Not here" not in members.plain_lines())
+            await settle(pilot)
+            assert painted == []
+    finally:
+        services.store.close()
+
+
 async def test_two_sessions_share_the_member_lines_they_both_show(world):
     """A member's line looks the same in every session at one width, so it is drawn once for all
     of them (with 200 connected, a change was drawn 200 times and every session kept its own copy
