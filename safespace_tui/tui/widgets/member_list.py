@@ -4,13 +4,15 @@ status they chose (symbol and colour) and, when they set them today, their spoon
 Drawn with Textual's line API: each line is rendered once and cached by what it shows, and a
 presence change redraws only the lines that changed. Every session redraws this list whenever
 anyone connects or leaves, so it is on the hot path (bench/sessions.py: ~14 ms per session per
-change as a Static); changes heard in the same moment are drawn together (REDRAW_EVERY).
+change as a Static); changes heard in the same moment are drawn together (REDRAW_EVERY), and
+each session draws them at a moment of its own (SPREAD).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from random import random
 from time import monotonic
 
 from rich.style import Style
@@ -37,6 +39,11 @@ _CURSOR_STYLE = Style(reverse=True)
 # (~6.6 ms each: one connect with 200 others took ~1.0 s of server CPU). Drawn together, they cost
 # one or two; a lone change after a quiet spell is still drawn at once.
 REDRAW_EVERY = 0.5
+# ... and not every session at the same moment: all of them hear a change at once, and drawing it
+# in all of them in one go held up everyone's typing (bench/departures.py, 10 of 50 leaving one a
+# second: keystroke p99 54 ms calm, 790 ms while they left). Each draws at a moment of its own
+# within SPREAD seconds, so a keystroke waits behind a few repaints, not behind all of them.
+SPREAD = 0.3
 
 # A line shows the same to every session (a member's row at a width), so it is drawn once for all
 # of them: with 200 connected, one change was drawn 200 times and every session kept its own copy
@@ -76,7 +83,6 @@ class MemberList(ScrollView, can_focus=True):
         self._style: Style | None = None  # self.rich_style, until the styles change
         self._redraw_due = False  # a change waits to be drawn with the others (REDRAW_EVERY)
         self._drawn_at = float("-inf")  # monotonic time of the last redraw for a change
-        self.redraws = 0  # redraws for changes (tests count them)
 
     @property
     def spoons_max(self) -> int:
@@ -106,23 +112,19 @@ class MemberList(ScrollView, can_focus=True):
 
     def _changed(self) -> None:
         """Someone came, left or changed: known at once (``member``, ``is_online``), drawn with the
-        other changes of the same moment: at the next idle after a quiet spell, else REDRAW_EVERY
-        after the last redraw."""
+        other changes of the same moment: within SPREAD seconds after a quiet spell, else
+        REDRAW_EVERY after the last redraw (and within SPREAD of that)."""
         if self._redraw_due:
             return
         self._redraw_due = True
-        wait = self._drawn_at + REDRAW_EVERY - monotonic()
-        if wait > 0:
-            self.set_timer(wait, self._draw_changes, name="member-list")
-        else:
-            self.call_later(self._draw_changes)
+        wait = max(self._drawn_at + REDRAW_EVERY - monotonic(), 0.0) + random() * SPREAD
+        self.set_timer(wait, self._draw_changes, name="member-list")
 
     def _draw_changes(self) -> None:
         if not self._redraw_due:
             return
         self._redraw_due = False
         self._drawn_at = monotonic()
-        self.redraws += 1
         self._redraw()
 
     def is_online(self, member_id: int) -> bool:
