@@ -27,6 +27,8 @@ from common import close_all, connect, focus_out, in_process_port_and_keys, star
 # ---------------------------------------------------------------- the client side (child process)
 async def client(args) -> None:
     port, keys = in_process_port_and_keys(args.dir)
+    if args.first:  # the members who come and go sort first: the lines that move are on every screen
+        keys = keys[args.changes :] + keys[: args.changes]
     terminals = []
     for i in range(args.sessions):
         t, _, _ = await connect(port, keys[i])
@@ -77,6 +79,7 @@ async def server(args) -> None:
         str(args.changes),
         "--gap",
         str(args.gap),
+        *(["--first"] if args.first else []),
         stdout=asyncio.subprocess.PIPE,
     )
     arrivals, departures = cProfile.Profile(time.process_time), cProfile.Profile(time.process_time)
@@ -117,6 +120,7 @@ if __name__ == "__main__":
     p.add_argument("--gap", type=float, default=1.0)
     p.add_argument("--history", type=int, default=0)
     p.add_argument("--top", type=int, default=30)
+    p.add_argument("--first", action="store_true", help="those who come and go sort first (on screen)")
     p.add_argument("--dump", help="also write the two profiles to DUMP.arrivals and DUMP.departures")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--dir", help=argparse.SUPPRESS)
