@@ -9,6 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from appkit import build_services, make_app, seed
+from harness import wait_until
 from safespace_tui.services.checkins import CheckInDraft
 from safespace_tui.store.models import CheckIn, Member, Message
 from safespace_tui.tui.messages import SpoonNudged
@@ -150,9 +151,11 @@ async def test_others_spoons_and_status_show_live_in_the_member_list(world):
         bea = await services.members.get(ids["bea"])
         bea = await services.spoons.set(bea, 7)
         await services.members.set_status(bea, "low")
-        await settle(pilot)
-        line = next(line for line in members.plain_lines() if "bea" in line)
-        assert line.startswith("◐ bea") and line.endswith(" 7 ##--")
+        # drawn with the other changes of the moment (member_list.REDRAW_EVERY), within a second
+        await wait_until(
+            lambda: any(line.startswith("◐ bea") and line.endswith(" 7 ##--") for line in members.plain_lines()),
+            what=lambda: f"bea's line never showed her status and spoons: {members.plain_lines()}",
+        )
 
 
 # -- status

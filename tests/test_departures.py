@@ -76,3 +76,41 @@ async def test_a_connection_that_never_opened_a_session_leaves_nothing_in_cycles
     collected = await group.server.status(collect=True)
     assert collected["collections"] == before["collections"] + 1
     assert collected["cyclic"] < 5 * CYCLIC_PER_CONNECTION, collected
+
+
+async def test_a_closed_app_is_released_in_steps_that_let_other_sessions_run(tmp_path):
+    """Walking a closed session to break its cycles (~11 k objects) ran in one go: no other
+    session drew a frame or took a key meanwhile (in-process, 50 sessions: 340 ms of profiled CPU
+    per departure). Released in steps, others run between them, and the app is emptied all the
+    same."""
+    import asyncio
+
+    from appkit import build_services, make_app, seed
+    from safespace_tui.tui.textual_fixes import release_app_gradually
+
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {"ann": "member", "bea": "member"})
+    try:
+        app = make_app(services, ids["ann"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        screen = app.screen_stack[0] if app.screen_stack else None
+        others_ran = 0
+
+        async def another_session() -> None:
+            nonlocal others_ran
+            while True:
+                others_ran += 1
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(another_session())
+        await asyncio.sleep(0)
+        ran_before = others_ran
+        emptied = await release_app_gradually(app)
+        other.cancel()
+        assert emptied > 20 and vars(app) == {}
+        assert screen is None or vars(screen) == {}
+        assert others_ran - ran_before >= 3, "the walk gave the loop back along the way"
+    finally:
+        services.store.close()

@@ -9,6 +9,7 @@ import pytest
 from textual import events
 
 from appkit import add_messages, build_services, make_app, run_sync, seed
+from harness import wait_until
 from safespace_tui.store.models import Message
 from safespace_tui.tui.widgets.channel_list import ChannelList
 from safespace_tui.tui.widgets.member_list import MemberList
@@ -395,6 +396,109 @@ async def test_a_key_right_after_enter_is_kept_for_the_next_message(world):
         assert box.text == "/"
         bodies = services.store.read_sync(lambda: [m.body for m in Message.select().order_by(Message.id)])
         assert bodies[-1] == "first note"
+
+
+async def test_ten_arrivals_and_ten_departures_at_once_cost_the_member_list_two_redraws_each(tmp_path):
+    """Every session repaints its member list for every presence change anywhere: with 200
+    connected, one arrival cost ~1.0 s of server CPU (~6.6 ms per session), and ten arrivals in a
+    second ten repaints in every session. Changes heard together are drawn together, and every
+    one of them is on the list."""
+    services = build_services(tmp_path)
+    others = [f"m{i}" for i in range(10)]
+    ids = seed(services, tmp_path, {"ann": "member"} | dict.fromkeys(others, "member"))
+    try:
+        app = make_app(services, ids["ann"])
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(pilot)
+            members = app.screen.query_one(MemberList)
+            redraws = []
+            draw = members._redraw
+            members._redraw = lambda: (redraws.append(1), draw())[-1]  # the real redraw, counted
+
+            def here_now() -> set[str]:
+                lines = members.plain_lines()
+                if "Here now" not in lines:
+                    return set()
+                here = lines[lines.index("Here now") + 1 :]
+                here = here[: here.index("Not here")] if "Not here" in here else here
+                return {line.split()[1] for line in here}
+
+            for name in others:  # heard one after another, as members arriving in the same moment
+                services.presence.connected(ids[name], "member")
+            await wait_until(lambda: here_now() == set(others), what=lambda: f"here now: {here_now()}")
+            assert len(redraws) <= 2, f"{len(redraws)} redraws for 10 arrivals"
+
+            redraws.clear()
+            for name in others:
+                services.presence.disconnected(ids[name])
+            await wait_until(lambda: not here_now(), what=lambda: f"still here: {here_now()}")
+            assert len(redraws) <= 2, f"{len(redraws)} redraws for 10 departures"
+    finally:
+        services.store.close()
+
+
+async def test_a_long_member_list_fits_beside_its_scrollbar_from_the_first_frame(tmp_path):
+    """A list longer than its pane gets a scrollbar, which narrows it: its lines were drawn for the
+    width without one (spoons bars cut, a sideways scrollbar) until the next change anywhere,
+    which then laid out the whole screen in every session."""
+    services = build_services(tmp_path)
+    ids = seed(services, tmp_path, {f"m{i:02d}": "member" for i in range(40)})
+    try:
+        app = make_app(services, ids["m00"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            members = app.screen.query_one(MemberList)
+            await wait_until(lambda: members.show_vertical_scrollbar and len(members.plain_lines()) > 40)
+            await settle(pilot)
+            width = members.scrollable_content_region.width
+            assert {line.cell_length for line in members._lines} == {width}
+            assert not members.show_horizontal_scrollbar
+    finally:
+        services.store.close()
+
+
+async def test_the_first_to_leave_repaints_no_line_above_the_change(tmp_path):
+    """The first member to leave adds the "Not here" title, the last to come removes it: the line
+    count changes, and every session repainted every line of its pane (27 at 100x30). Only lines
+    from the first changed one down are repainted: none when that is below the pane."""
+    services = build_services(tmp_path)
+    names = [f"m{i:02d}" for i in range(40)] + ["zed"]  # zed sorts last: below the pane
+    ids = seed(services, tmp_path, dict.fromkeys(names, "member"))
+    for name in names:
+        services.presence.connected(ids[name], "member")
+    try:
+        app = make_app(services, ids["m00"])
+        async with app.run_test(size=(100, 30)) as pilot:
+            members = app.screen.query_one(MemberList)
+            await wait_until(lambda: "Here now" in members.plain_lines())
+            await settle(pilot)
+            painted = []
+            paint = members.render_line
+            members.render_line = lambda y: (painted.append(y), paint(y))[-1]  # the real one, counted
+            services.presence.disconnected(ids["zed"])
+            await wait_until(lambda: "Not here" in members.plain_lines())
+            await settle(pilot)
+            services.presence.connected(ids["zed"], "member")
+            await wait_until(lambda: "Not here" not in members.plain_lines())
+            await settle(pilot)
+            assert painted == []
+    finally:
+        services.store.close()
+
+
+async def test_two_sessions_share_the_member_lines_they_both_show(world):
+    """A member's line looks the same in every session at one width, so it is drawn once for all
+    of them (with 200 connected, a change was drawn 200 times and every session kept its own copy
+    of every line)."""
+    services, ids = world
+    drawn = []
+    for viewer in ("ann", "bea"):
+        app = make_app(services, ids[viewer])
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            members = app.screen.query_one(MemberList)
+            sam = next(i for i, line in enumerate(members.plain_lines()) if "sam" in line)
+            drawn.append(members._lines[sam])
+    assert drawn[0] is drawn[1]
 
 
 async def test_a_change_made_while_the_member_list_loads_is_not_lost(world):

@@ -245,7 +245,7 @@ class TerminalSession(asyncssh.SSHServerSession):
 
     # -- life of the app
     async def _run(self, color_system: str) -> None:
-        from ..tui.textual_fixes import forget_cancelled_timers, release_app
+        from ..tui.textual_fixes import forget_cancelled_timers, release_app_gradually
         from .driver import detach_terminal
 
         server = self.server
@@ -273,7 +273,9 @@ class TerminalSession(asyncssh.SSHServerSession):
             forget_cancelled_timers(asyncio.get_running_loop())
             if app is not None:
                 detach_terminal(app)
-                release_app(app)  # freed now by reference counting, not by a full collection later
+                # freed now by reference counting, not by a full collection later; in steps, so
+                # the others' screens and keys are not held up while it is walked
+                await release_app_gradually(app)
             del app
             await server.services.members.note_seen(self.member.id)  # the seniors' quiet-members list
 

@@ -4,12 +4,16 @@ status they chose (symbol and colour) and, when they set them today, their spoon
 Drawn with Textual's line API: each line is rendered once and cached by what it shows, and a
 presence change redraws only the lines that changed. Every session redraws this list whenever
 anyone connects or leaves, so it is on the hot path (bench/sessions.py: ~14 ms per session per
-change as a Static).
+change as a Static); changes heard in the same moment are drawn together (REDRAW_EVERY), and
+each session draws them at a moment of its own (SPREAD).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
+from random import random
+from time import monotonic
 
 from rich.style import Style
 from rich.text import Text
@@ -19,7 +23,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...services.spoons import spoons_today, utc_clock
+from ...services.spoons import local_day, utc_clock
 from ...services.views import MemberView
 from ..messages import ProfileWanted
 from ..presence_style import legend_lines, member_line, note_line
@@ -29,6 +33,23 @@ _TITLE_STYLE = Style(dim=True, italic=True)
 
 
 _CURSOR_STYLE = Style(reverse=True)
+
+# Presence and member changes are drawn at most this often (seconds): every session repaints its
+# list for every change anywhere, so 10 arrivals in a second cost each of 200 sessions 10 repaints
+# (~6.6 ms each: one connect with 200 others took ~1.0 s of server CPU). Drawn together, they cost
+# one or two; a lone change after a quiet spell is still drawn at once.
+REDRAW_EVERY = 0.5
+# ... and not every session at the same moment: all of them hear a change at once, and drawing it
+# in all of them in one go held up everyone's typing (bench/departures.py, 10 of 50 leaving one a
+# second: keystroke p99 54 ms calm, 790 ms while they left). Each draws at a moment of its own
+# within SPREAD seconds, so a keystroke waits behind a few repaints, not behind all of them.
+SPREAD = 0.3
+
+# A line shows the same to every session (a member's row at a width), so it is drawn once for all
+# of them: with 200 connected, one change was drawn 200 times and every session kept its own copy
+# of every line (a Strip and its segments per member per session).
+_SHARED_LINES: dict[tuple, tuple[Strip, str]] = {}
+_SHARED_LINES_MAX = 4000
 
 
 @lru_cache(maxsize=64)
@@ -55,10 +76,13 @@ class MemberList(ScrollView, can_focus=True):
         self._spoons_max = spoons_max
         self._lines: list[Strip] = []
         self._texts: list[str] = []
-        self._cache: dict[tuple, tuple[Strip, str]] = {}
+        self._order: list[int] | None = None  # member ids by name, until a name changes
+        self._width = 0  # the width the lines were drawn to fit
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
         self._style: Style | None = None  # self.rich_style, until the styles change
+        self._redraw_due = False  # a change waits to be drawn with the others (REDRAW_EVERY)
+        self._drawn_at = float("-inf")  # monotonic time of the last redraw for a change
 
     @property
     def spoons_max(self) -> int:
@@ -66,19 +90,41 @@ class MemberList(ScrollView, can_focus=True):
 
     def set_members(self, members: list[MemberView], online: set[int]) -> None:
         self._members = {m.id: m for m in members}
+        self._order = None
         self._online = set(online)
         self._redraw()
 
     def update_member(self, member: MemberView) -> None:
+        before = self._members.get(member.id)
+        if before is None or before.display_name != member.display_name:
+            self._order = None  # sorted again at the next redraw, not at every one
         self._members[member.id] = member
-        self._redraw()
+        self._changed()
 
     def remove_member(self, member_id: int) -> None:
-        self._members.pop(member_id, None)
-        self._redraw()
+        if self._members.pop(member_id, None) is not None:
+            self._order = None
+        self._changed()
 
     def set_online(self, member_id: int, online: bool) -> None:
         (self._online.add if online else self._online.discard)(member_id)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Someone came, left or changed: known at once (``member``, ``is_online``), drawn with the
+        other changes of the same moment: within SPREAD seconds after a quiet spell, else
+        REDRAW_EVERY after the last redraw (and within SPREAD of that)."""
+        if self._redraw_due:
+            return
+        self._redraw_due = True
+        wait = max(self._drawn_at + REDRAW_EVERY - monotonic(), 0.0) + random() * SPREAD
+        self.set_timer(wait, self._draw_changes, name="member-list")
+
+    def _draw_changes(self) -> None:
+        if not self._redraw_due:
+            return
+        self._redraw_due = False
+        self._drawn_at = monotonic()
         self._redraw()
 
     def is_online(self, member_id: int) -> bool:
@@ -111,7 +157,6 @@ class MemberList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._style = None
-        self._cache.clear()
         self._redraw()
 
     # -- drawing
@@ -119,7 +164,12 @@ class MemberList(ScrollView, can_focus=True):
         """What each line shows, as a hashable key: the cache key and the thing compared."""
         spoons_max = self.spoons_max
         now = utc_clock()  # once per redraw, not per member (125,000 clock reads while 50 connected)
-        by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
+        days: dict[str, date] = {}  # each time zone's day, once per redraw, not once per member
+        if self._order is None:
+            by_name = sorted(self._members.values(), key=lambda m: m.display_name.lower())
+            self._order = [m.id for m in by_name]
+        every = self._members
+        by_name = [every[member_id] for member_id in self._order]
         rows: list[tuple] = [("legend", i, width) for i in range(legend_count(width))]
         for title, online in (("Here now", True), ("Not here", False)):
             members = [m for m in by_name if (m.id in self._online) is online]
@@ -127,20 +177,28 @@ class MemberList(ScrollView, can_focus=True):
                 continue
             rows.append(("title", title, width))
             for m in members:
-                spoons = spoons_today(m, now, spoons_max=spoons_max)
+                spoons = None  # as spoons_today: only a number set on the member's own today
+                if m.spoons_day is not None:
+                    day = days.get(m.timezone)
+                    if day is None:
+                        day = days[m.timezone] = local_day(m.timezone, now)
+                    if m.spoons_day == day:
+                        spoons = max(0, min(m.spoons, spoons_max))
                 rows.append(("member", m.id, m.display_name, m.role, m.status, online, spoons, spoons_max, width))
                 if m.status_note:  # "taking a bath, back later": for the group to see, as it was meant
                     rows.append(("note", m.status_note, width))
         return rows
 
     def _strip(self, row: tuple) -> tuple[Strip, str]:
-        cached = self._cache.get(row)
+        cached = _SHARED_LINES.get(row)
         if cached is None:
             width = row[-1]
             text = self._row_text(row)
             segments = list(text.render(self.app.console))
             strip = Strip([s for s in segments if s.text != "\n"]).adjust_cell_length(width)
-            cached = self._cache[row] = (strip, text.plain)
+            cached = _SHARED_LINES[row] = (strip, text.plain)
+            if len(_SHARED_LINES) > _SHARED_LINES_MAX:  # forget the oldest line
+                del _SHARED_LINES[next(iter(_SHARED_LINES))]
         return cached
 
     def _row_text(self, row: tuple) -> Text:
@@ -163,16 +221,39 @@ class MemberList(ScrollView, can_focus=True):
         old = self._lines
         self._lines, self._texts = lines, texts
         self._row_ids = [row[1] if row[0] == "member" else None for row in rows]
-        if len(self._cache) > 4 * len(rows) + 64:  # forget lines nobody shows any more
-            keep = set(rows)
-            self._cache = {k: v for k, v in self._cache.items() if k in keep}
+        self._width = width
         if len(old) != len(lines):
-            self._update_virtual_size(Size(width, len(lines)))
-            self.refresh()
+            self._new_line_count(old, lines)
             return
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if before is not after:
                 self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
+
+    def _new_line_count(self, old: list[Strip], lines: list[Strip]) -> None:
+        """Lines came or went ("Not here" appears with the first to leave): what is above the
+        first changed line stays as it is. Every session repainted its whole pane when the first
+        member left or the last one came (in-process, 50 sessions: 54 x 27 lines)."""
+        first = next(
+            (y for y, (a, b) in enumerate(zip(old, lines, strict=False)) if a is not b), min(len(old), len(lines))
+        )
+        scrolled = self.scroll_offset.y
+        self._update_virtual_size(Size(self._width, len(lines)))
+        self.call_after_refresh(self._fit_width)
+        if self.scroll_offset.y != scrolled:  # the view moved: every line in it changed
+            self.refresh()
+            return
+        top = max(first - scrolled, 0)
+        if top < self.size.height:
+            self.refresh(Region(0, top, self.size.width, self.size.height - top))
+
+    def _fit_width(self) -> None:
+        """A scrollbar that came (or went) with the new line count changes the width the lines
+        must fit: they are drawn again now. They were drawn 2 cells too wide (a spoons bar cut)
+        until the next change anywhere, which then laid out the whole screen in every session
+        (the legend wraps to more lines at the narrower width)."""
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._redraw()
 
     def _update_virtual_size(self, size: Size) -> None:
         """A new line count without a layout of the whole screen where the box stays the same
