@@ -5,9 +5,9 @@ peewee, Textual); the suite starts ~100 servers, a fifth of its CPU on 2 cores. 
 skips the imports and is otherwise what ``python -m safespace_tui serve ...`` is: its own process
 (own pid, signals, file descriptors, umask, environment and working directory, as the test gave
 them), running the real entry point ``cli.main``, writing to the test's pipe. Only the modules a
-server imports before it listens are imported here (the CLI, ``ssh.server`` and ``textual_fixes``
-without ``apply()``), in the order the server imports them, so a child starts from the state a
-fresh server reaches on its own.
+server imports before it listens are imported here (the CLI, ``ssh.server``, then the app and
+``textual_fixes`` as ``SafeSpaceServer.start`` imports them, without ``apply()``), in that order,
+so a child starts from the state a fresh server reaches on its own.
 
 Run by tests/harness.py (``ServerProcess``), one per test process, with one end of a
 SOCK_SEQPACKET socket pair as argv[1]. Requests: a JSON object (argv, env, cwd, umask) with the
@@ -25,12 +25,13 @@ import signal
 import socket
 import sys
 
-# imported for the children (what the fork saves); textual_fixes imported as the server's start
-# does, not applied
+# imported for the children (what the fork saves): the app and textual_fixes as the server's
+# start imports them, before it applies the fixes (they are not applied here)
 import safespace_tui.cli
 import safespace_tui.logs
 import safespace_tui.ssh.keys
 import safespace_tui.ssh.server
+import safespace_tui.tui.app
 import safespace_tui.tui.textual_fixes
 
 
