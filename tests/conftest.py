@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from harness import ServerProcess, add_members_direct, make_key, safespace_here
+from harness import ServerProcess, add_members_direct, close_forker, make_key, safespace_here
 
 THREE = {"ann": "member", "bea": "member", "sam": "senior"}
+
+
+def pytest_unconfigure(config) -> None:
+    """The servers' forker (harness.ServerProcess) ends with the session; waiting for it counts its
+    servers' CPU in this process's children, as when each server was a child of its own."""
+    close_forker()
 
 
 @dataclass
@@ -58,7 +64,7 @@ def start_group(
     code ``member add`` runs, without a Python start-up each), ``prepare`` run on the data dir
     before the server starts (channels, seeded rows), then the server started."""
     data_dir = base / "data"
-    group = Group(data_dir, {}, ServerProcess(data_dir, extra_config=extra_config))
+    group = Group(data_dir, {}, ServerProcess(data_dir, extra_config=extra_config, forked=True))
     safespace_here(data_dir, "init")
     group.keys.update(add_members_direct(data_dir, members))
     if prepare is not None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import os
+import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -214,15 +217,115 @@ def run_in_own_loop(coroutine):
     return in_own_thread(asyncio.run, coroutine)
 
 
+class _Forked:
+    """The part of ``subprocess.Popen`` the tests use, for a server forked by tests/serve_forker.py
+    (its parent is the forker, which reports its exit)."""
+
+    def __init__(self, forker: _Forker, pid: int, stdout) -> None:
+        self._forker, self.pid, self.stdout = forker, pid, stdout
+        self.args = ["safespace", "serve"]
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        self.returncode = self._forker.exits.get(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        with self._forker.changed:
+            if not self._forker.changed.wait_for(lambda: self.pid in self._forker.exits, timeout):
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return self.poll()  # type: ignore[return-value]
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:  # as Popen: never a pid that may be someone else's by now
+            with contextlib.suppress(ProcessLookupError):  # it ended; the forker's word is on its way
+                os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class _Forker:
+    """tests/serve_forker.py for this test process: a ``safespace serve`` per request, forked from
+    a Python whose imports are done (a server start: ~0.9 s of CPU fresh, ~0.2 s forked)."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        script = Path(__file__).with_name("serve_forker.py")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script), str(theirs.fileno())], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL
+        )
+        theirs.close()
+        self.channel = ours
+        self.exits: dict[int, int] = {}
+        self.changed = threading.Condition()
+        self.started: queue.Queue[int] = queue.Queue()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def close(self) -> None:
+        """Closing our end ends the forker (and kills any server left); waiting for it lets its
+        children's CPU count in this process's, as a Popen'd server's did."""
+        with contextlib.suppress(OSError):
+            self.channel.shutdown(socket.SHUT_RDWR)  # wakes our listener's recv; close alone would not
+        self.channel.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+
+    def start(self, argv: list[str]) -> _Forked:
+        """``safespace ARGV`` as a forked child, with this process's environment, directory and umask."""
+        umask = os.umask(0o077)
+        os.umask(umask)
+        request = {"argv": argv, "env": dict(os.environ, PYTHONUNBUFFERED="1"), "cwd": os.getcwd(), "umask": umask}
+        read_end, write_end = os.pipe()
+        try:
+            with self.lock:
+                socket.send_fds(self.channel, [json.dumps(request).encode()], [write_end])
+                pid = self.started.get(timeout=30)
+        finally:
+            os.close(write_end)
+        return _Forked(self, pid, open(read_end, encoding="utf-8", errors="replace"))
+
+    def _listen(self) -> None:
+        while message := self.channel.recv(4096).decode():
+            what, pid, *code = message.split()
+            if what == "started":
+                self.started.put(int(pid))
+            else:
+                with self.changed:
+                    self.exits[int(pid)] = int(code[0])
+                    self.changed.notify_all()
+
+
+_FORKER: _Forker | None = None
+
+
+def _forker() -> _Forker:
+    global _FORKER
+    if _FORKER is None or _FORKER.proc.poll() is not None:
+        _FORKER = _Forker()
+    return _FORKER
+
+
+def close_forker() -> None:
+    """At the end of the session (tests/conftest.py): the forker ends, and is waited for."""
+    if _FORKER is not None:
+        _FORKER.close()
+
+
 @dataclass
 class ServerProcess:
-    """``safespace serve`` in a subprocess on 127.0.0.1 and an OS-chosen port."""
+    """``safespace serve`` in a subprocess on 127.0.0.1 and an OS-chosen port.
+
+    ``forked``: from tests/serve_forker.py, imports done (the test groups of tests/conftest.py);
+    otherwise a fresh ``python -m safespace_tui serve`` (bench/ measures those)."""
 
     data_dir: Path
     extra_config: str = ""
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen | _Forked | None = None
     port: int = 0
     output: list[str] = field(default_factory=list)
+    forked: bool = False
 
     def start(self, timeout: float = 30) -> int:
         """Start the server and return its port (the OS chose it: port 0, safe for parallel runs).
@@ -233,13 +336,16 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.extra_config:
             (self.data_dir / "config.toml").write_text(self.extra_config)
-        self.proc = subprocess.Popen(
-            self.command(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        )
+        if self.forked and type(self).command is ServerProcess.command:
+            self.proc = _forker().start(self.command()[3:])
+        else:
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            )
         self.port = 0  # a restart listens on a new port
         self._listening = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
@@ -355,6 +461,7 @@ class Terminal:
         self.process = None
         self._reader: asyncio.Task | None = None
         self.closed = asyncio.Event()
+        self._text: str | None = None  # text() as of the last bytes fed (None: to be rebuilt)
 
     @classmethod
     async def connect(
@@ -395,6 +502,7 @@ class Terminal:
                     break
                 self.raw.extend(data)
                 self.stream.feed(data)
+                self._text = None
         except (asyncssh.Error, ConnectionError):
             pass
         finally:
@@ -402,7 +510,12 @@ class Terminal:
 
     # -- looking
     def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
+        """The screen as text, rebuilt only after new bytes (or a resize): waits poll this every
+        30 ms, and rebuilding it from pyte's cells each time was ~10% of a story's CPU in the test
+        process (tests/test_ssh_chat.py: 2.9 s of pyte's render in a 36 s profile)."""
+        if self._text is None:
+            self._text = "\n".join(line.rstrip() for line in self.screen.display)
+        return self._text
 
     async def wait_for(self, needle: str, timeout: float = 15) -> None:
         def shown() -> bool:
@@ -461,6 +574,7 @@ class Terminal:
     async def resize(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.screen.resize(height, width)
+        self._text = None
         self.process.change_terminal_size(width, height)
 
     async def close(self) -> None:

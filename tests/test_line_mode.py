@@ -3,13 +3,19 @@
 Real server, real SQLite file, asyncssh clients with a PTY: a line-mode member and a
 full-screen member talk to each other; an SOS crosses between the two modes both ways; bad
 input gets kind words and loses nothing (Up brings back what was entered).
+
+One server for the module (a server start is ~1 s of CPU) and each story its own members, so no
+story sees another's sessions, messages, saved mode or removal. The SOS stories have a server of
+their own each (``own``): an open alert and the count of seniors online are the whole group's.
 """
 
 from __future__ import annotations
 
 import re
 
-from conftest import Group, running_group
+import pytest
+
+from conftest import THREE, Group, running_group
 from harness import Terminal, wait_until
 from safespace_tui.line.render import plain
 from safespace_tui.ssh.line_channel import without_unused_keys
@@ -19,6 +25,23 @@ from safespace_tui.ssh.session import QUICK_EXIT
 CURSOR_POSITION = re.compile(rb"\x1b\[\d*;\d*[Hf]")
 BOX_DRAWING = re.compile("[\u2500-\u257f\u2580-\u259f]")
 GREETED = "What you type goes here."
+# each story's own members on the module's server (the SOS stories use ann, bea and sam of ``own``)
+MEMBERS = dict.fromkeys(
+    ("ann", "bea", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lou", "max"), "member"
+)
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    with running_group(tmp_path_factory.mktemp("line_mode"), MEMBERS) as g:
+        yield g
+
+
+@pytest.fixture
+def own(tmp_path):
+    """A server of this test's own: ann, bea (members) and sam (senior)."""
+    with running_group(tmp_path, THREE) as g:
+        yield g
 
 
 async def line(port: int, key, *, width: int = 80) -> Terminal:
@@ -97,11 +120,11 @@ async def test_a_line_mode_member_and_a_full_screen_member_talk(group):
         await close_all(ann, bea)
 
 
-async def test_sos_from_line_mode_reaches_a_full_screen_senior(group):
+async def test_sos_from_line_mode_reaches_a_full_screen_senior(own):
     ann = sam = None
     try:
-        sam = await Terminal.connect(group.port, group.keys["sam"])
-        ann = await line(group.port, group.keys["ann"])
+        sam = await Terminal.connect(own.port, own.keys["sam"])
+        ann = await line(own.port, own.keys["ann"])
         await ann.type_line("/sos can't cope tonight")
         await ann.wait_for("Send an SOS to the senior members now?")
         assert "1 senior member is online and will be alerted right away." in stream(ann)
@@ -109,7 +132,7 @@ async def test_sos_from_line_mode_reaches_a_full_screen_senior(group):
         await ann.wait_for("1 senior member was alerted")
         await sam.wait_for("ann (@ann) needs help now")
         await wait_until(lambda: sam.bells >= 1, what="the senior's bell")
-        assert "OPEN" in group.cli("alerts", "list", "--open").stdout or "ann" in group.cli("alerts", "list").stdout
+        assert "OPEN" in own.cli("alerts", "list", "--open").stdout or "ann" in own.cli("alerts", "list").stdout
         assert_plain_stream(ann)
     finally:
         await close_all(ann, sam)
@@ -136,11 +159,11 @@ async def test_sos_in_words_with_no_senior_online_gives_the_crisis_lines_as_line
         await sam.close()
 
 
-async def test_sos_from_full_screen_reaches_a_line_mode_senior_who_takes_it(group):
+async def test_sos_from_full_screen_reaches_a_line_mode_senior_who_takes_it(own):
     ann = sam = None
     try:
-        sam = await line(group.port, group.keys["sam"])
-        ann = await Terminal.connect(group.port, group.keys["ann"])
+        sam = await line(own.port, own.keys["sam"])
+        ann = await Terminal.connect(own.port, own.keys["ann"])
         await ann.type_line("/sos alone tonight")
         await ann.wait_for("SOS: ask a senior member for help now?")
         ann.press("enter")
@@ -163,26 +186,26 @@ async def test_sos_from_full_screen_reaches_a_line_mode_senior_who_takes_it(grou
 async def test_many_lines_at_once_wait_their_turn_and_all_arrive_in_order(group):
     """A paste of 80 lines is 80 Enters: the server stops reading while many wait (the rest stay in
     the client's SSH window), reads again as they are answered, and loses none."""
-    ann = bea = None
+    cat = dan = None
     try:
-        ann = await line(group.port, group.keys["ann"])
-        bea = await line(group.port, group.keys["bea"])
-        ann.send("".join(f"line {n:03d} of the paste\r" for n in range(80)))
-        await wait_until(lambda: "line 079 of the paste" in stream(bea), 60, "the last pasted line")
-        received = re.findall(r"ann: line (\d{3}) of the paste", stream(bea))
+        cat = await line(group.port, group.keys["cat"])
+        dan = await line(group.port, group.keys["dan"])
+        cat.send("".join(f"line {n:03d} of the paste\r" for n in range(80)))
+        await wait_until(lambda: "line 079 of the paste" in stream(dan), 60, "the last pasted line")
+        received = re.findall(r"cat: line (\d{3}) of the paste", stream(dan))
         assert received == [f"{n:03d}" for n in range(80)]
         assert "pausing input of member" in group.server.log_text()
-        await ann.type_line("and after it")
-        await bea.wait_for("ann: and after it")
+        await cat.type_line("and after it")
+        await dan.wait_for("cat: and after it")
     finally:
-        await close_all(ann, bea)
+        await close_all(cat, dan)
 
 
-async def test_an_alert_reaches_a_line_mode_senior_mid_dialogue_and_is_closed_from_alerts(group):
+async def test_an_alert_reaches_a_line_mode_senior_mid_dialogue_and_is_closed_from_alerts(own):
     ann = sam = None
     try:
-        sam = await line(group.port, group.keys["sam"])
-        ann = await line(group.port, group.keys["ann"])
+        sam = await line(own.port, own.keys["sam"])
+        ann = await line(own.port, own.keys["ann"])
         await sam.type_line("/checkin")  # the senior is in the middle of their own check-in
         await sam.wait_for("Spoons: how many do you have")
         bells = sam.bells
@@ -200,110 +223,110 @@ async def test_an_alert_reaches_a_line_mode_senior_mid_dialogue_and_is_closed_fr
         await sam.type_line("1")
         await sam.wait_for("ann's alert is closed. Thank you for being there.")
         await ann.wait_for("sam marked your SOS as looked after")
-        assert "OPEN" not in group.cli("alerts", "list").stdout
+        assert "OPEN" not in own.cli("alerts", "list").stdout
     finally:
         await close_all(ann, sam)
 
 
 async def test_status_away_and_back_as_questions(group):
-    ann = bea = None
+    eve = fay = None
     try:
-        ann = await line(group.port, group.keys["ann"])
-        bea = await line(group.port, group.keys["bea"])
-        await ann.type_line("/status")
-        await ann.wait_for("How are you? Type available, low, recharging or away")
-        await ann.type_line("low")
-        await ann.wait_for("low energy.")
-        await ann.type_line("/away taking a bath")
-        await ann.wait_for("Step away for a while?")
-        await ann.type_line("1")
-        await ann.wait_for("Type /back when you're here again")
-        await bea.wait_screen(lambda: re.search(r"ann: .*stepping away.*taking a bath", bea.text()), "ann's note")
-        await bea.type_line("/here")
-        await bea.wait_for("(end of Who is here)")
-        assert re.search(r"\(@ann\): online, . away, “stepping away: taking a bath”", bea.text()), bea.text()
-        await ann.type_line("/back")
-        await ann.wait_for("Welcome back. The group can see you're here.")
+        eve = await line(group.port, group.keys["eve"])
+        fay = await line(group.port, group.keys["fay"])
+        await eve.type_line("/status")
+        await eve.wait_for("How are you? Type available, low, recharging or away")
+        await eve.type_line("low")
+        await eve.wait_for("low energy.")
+        await eve.type_line("/away taking a bath")
+        await eve.wait_for("Step away for a while?")
+        await eve.type_line("1")
+        await eve.wait_for("Type /back when you're here again")
+        await fay.wait_screen(lambda: re.search(r"eve: .*stepping away.*taking a bath", fay.text()), "eve's note")
+        await fay.type_line("/here")
+        await fay.wait_for("(end of Who is here)")
+        assert re.search(r"\(@eve\): online, . away, “stepping away: taking a bath”", fay.text()), fay.text()
+        await eve.type_line("/back")
+        await eve.wait_for("Welcome back. The group can see you're here.")
     finally:
-        await close_all(ann, bea)
+        await close_all(eve, fay)
 
 
 async def test_goals_progress_shared_in_wins_and_delete_my_data_as_questions(group):
-    ann = None
+    gus = None
     try:
-        ann = await line(group.port, group.keys["ann"])
-        await ann.type_line("/goals add walk every day")
-        await ann.type_line("/progress 1 walked to the shop")
-        await ann.wait_for("Share this step in #wins?")
-        await ann.type_line("yes")
-        await ann.wait_screen(lambda: re.search(r"#wins \d\d:\d\d ann: .*walked to the shop", ann.text()), "the win")
-        await ann.type_line("/delete-my-data")
-        await ann.wait_for("Type delete to ask for it")
-        await ann.type_line("delete")
-        await ann.wait_screen(lambda: "You can cancel until then with /del" in stream(ann), "the deletion asked for")
-        await ann.type_line("/delete-my-data")
-        await ann.wait_for("Type cancel to keep everything")
-        await ann.type_line("cancel")
-        await ann.wait_for("Cancelled. Nothing will be deleted.")
-        assert_plain_stream(ann)
+        gus = await line(group.port, group.keys["gus"])
+        await gus.type_line("/goals add walk every day")
+        await gus.type_line("/progress 1 walked to the shop")
+        await gus.wait_for("Share this step in #wins?")
+        await gus.type_line("yes")
+        await gus.wait_screen(lambda: re.search(r"#wins \d\d:\d\d gus: .*walked to the shop", gus.text()), "the win")
+        await gus.type_line("/delete-my-data")
+        await gus.wait_for("Type delete to ask for it")
+        await gus.type_line("delete")
+        await gus.wait_screen(lambda: "You can cancel until then with /del" in stream(gus), "the deletion asked for")
+        await gus.type_line("/delete-my-data")
+        await gus.wait_for("Type cancel to keep everything")
+        await gus.type_line("cancel")
+        await gus.wait_for("Cancelled. Nothing will be deleted.")
+        assert_plain_stream(gus)
     finally:
-        await close_all(ann)
+        await close_all(gus)
 
 
 async def test_checkin_is_a_dialogue_of_questions(group):
-    ann = None
+    hal = None
     try:
-        ann = await line(group.port, group.keys["ann"])
-        await ann.type_line("/checkin")
-        await ann.wait_for("Spoons: how many do you have")
-        await ann.type_line("seven")
-        await ann.wait_for("Please give a number from 0 to")
-        await ann.type_line("7")
-        await ann.wait_for("Mood:")
-        await ann.type_line("4")
+        hal = await line(group.port, group.keys["hal"])
+        await hal.type_line("/checkin")
+        await hal.wait_for("Spoons: how many do you have")
+        await hal.type_line("seven")
+        await hal.wait_for("Please give a number from 0 to")
+        await hal.type_line("7")
+        await hal.wait_for("Mood:")
+        await hal.type_line("4")
         for _ in range(4):  # sleep, needs, a win, a note: Enter skips
-            await ann.type_line("")
-        await ann.wait_for("Who may see it")
-        await ann.type_line("")
-        await ann.wait_for("Thank you for checking in.")
-        await ann.wait_screen(
-            lambda: re.search(r"#check-ins \d\d:\d\d ann: checked in", ann.text()), "the check-in card"
+            await hal.type_line("")
+        await hal.wait_for("Who may see it")
+        await hal.type_line("")
+        await hal.wait_for("Thank you for checking in.")
+        await hal.wait_screen(
+            lambda: re.search(r"#check-ins \d\d:\d\d hal: checked in", hal.text()), "the check-in card"
         )
-        assert_plain_stream(ann)
+        assert_plain_stream(hal)
     finally:
-        await close_all(ann)
+        await close_all(hal)
 
 
 async def test_bad_input_gets_kind_words_and_loses_nothing(group):
-    ann = bea = None
+    ivy = jon = None
     try:
-        ann = await line(group.port, group.keys["ann"])
-        bea = await Terminal.connect(group.port, group.keys["bea"])
+        ivy = await line(group.port, group.keys["ivy"])
+        jon = await Terminal.connect(group.port, group.keys["jon"])
         # escape sequences typed: left out, the member told, the words kept and sent
-        ann.send("colour \x1b[31mred\x1b[0m and a title \x1b]0;owned\x07 here")
-        await ann.wait_for("That key does nothing in line mode")
-        ann.press("enter")
-        await bea.wait_for_message("ann", "colour red and a title  here")
+        ivy.send("colour \x1b[31mred\x1b[0m and a title \x1b]0;owned\x07 here")
+        await ivy.wait_for("That key does nothing in line mode")
+        ivy.press("enter")
+        await jon.wait_for_message("ivy", "colour red and a title  here")
         # bytes that are not UTF-8: nothing sent, and Up brings the line back whole
-        ann.send(b"caf\xe9 latte\r")
-        await ann.wait_for("could not be read as text, so nothing was sent")
+        ivy.send(b"caf\xe9 latte\r")
+        await ivy.wait_for("could not be read as text, so nothing was sent")
         # a very long line: refused kindly with its size; Up recalls all of it (the same size again)
-        ann.send("x" * 5000 + "\r")
-        await ann.wait_for("(5,000 characters)")
-        ann.press("up")
-        ann.press("enter")
-        await wait_until(lambda: stream(ann).count("(5,000 characters)") == 2, what="the recalled long line")
-        ann.press("up", "up", "up")  # past the long line, entered twice, to the one that was not UTF-8
-        ann.press("enter")
-        await wait_until(lambda: stream(ann).count("could not be read as text") == 2, what="the recalled line")
+        ivy.send("x" * 5000 + "\r")
+        await ivy.wait_for("(5,000 characters)")
+        ivy.press("up")
+        ivy.press("enter")
+        await wait_until(lambda: stream(ivy).count("(5,000 characters)") == 2, what="the recalled long line")
+        ivy.press("up", "up", "up")  # past the long line, entered twice, to the one that was not UTF-8
+        ivy.press("enter")
+        await wait_until(lambda: stream(ivy).count("could not be read as text") == 2, what="the recalled line")
         # nothing of it reached the others, and the session goes on
-        await ann.type_line("still here")
-        await bea.wait_for_message("ann", "still here")
-        assert "xxxxxxxxxx" not in bea.text() and "latte" not in bea.text()
-        assert "\x1b]0;owned" not in stream(bea) and "\x1b[31m" not in stream(bea)
-        assert_plain_stream(ann)
+        await ivy.type_line("still here")
+        await jon.wait_for_message("ivy", "still here")
+        assert "xxxxxxxxxx" not in jon.text() and "latte" not in jon.text()
+        assert "\x1b]0;owned" not in stream(jon) and "\x1b[31m" not in stream(jon)
+        assert_plain_stream(ivy)
     finally:
-        await close_all(ann, bea)
+        await close_all(ivy, jon)
 
 
 HOSTILE = "look \x1b[2J\x1b[10;10H\x9b31m\u202eevil\u202c \x1b]0;TITLE\x07done\nsecond line"
@@ -344,24 +367,24 @@ async def test_stored_escape_codes_never_reach_the_line_stream(tmp_path):
 
 
 async def test_ctrl_x_leaves_at_once_and_clears_the_window(group):
-    ann = await line(group.port, group.keys["ann"])
+    kim = await line(group.port, group.keys["kim"])
     try:
-        ann.send("half a thought")
-        ann.press("ctrl+x")
-        await ann.wait_closed()
-        assert bytes(ann.raw).endswith(QUICK_EXIT.encode())
+        kim.send("half a thought")
+        kim.press("ctrl+x")
+        await kim.wait_closed()
+        assert bytes(kim.raw).endswith(QUICK_EXIT.encode())
     finally:
-        await ann.close()
+        await kim.close()
 
 
 async def test_a_removed_member_in_line_mode_is_told_and_the_session_closes(group):
-    ann = await line(group.port, group.keys["ann"])
+    lou = await line(group.port, group.keys["lou"])
     try:
-        group.cli("member", "remove", "ann", "--yes")
-        await ann.wait_closed(30)
-        assert "Your access to Safe Space has changed" in stream(ann)
+        group.cli("member", "remove", "lou", "--yes")
+        await lou.wait_closed(30)
+        assert "Your access to Safe Space has changed" in stream(lou)
     finally:
-        await ann.close()
+        await lou.close()
 
 
 def test_the_user_name_says_which_session_else_the_saved_mode():
@@ -377,31 +400,31 @@ def test_unused_keys_are_taken_out_and_editing_keys_kept():
 
 
 async def test_a_saved_preference_opens_the_line_mode_from_the_next_connection(group):
-    key = group.keys["bea"]
-    bea = await Terminal.connect(group.port, key)
+    key = group.keys["max"]
+    max = await Terminal.connect(group.port, key)
     try:
-        await bea.type_line("/mode line")
-        await bea.wait_for("From your next connection")
+        await max.type_line("/mode line")
+        await max.wait_for("From your next connection")
     finally:
-        await bea.close()
+        await max.close()
     # any user name now gives lines; `full` still gives the app
-    bea = await Terminal.connect(group.port, key, wait_for=GREETED)
+    max = await Terminal.connect(group.port, key, wait_for=GREETED)
     try:
-        assert_plain_stream(bea)
-        await bea.type_line("/mode sideways")
-        await bea.wait_for("/mode line gives plain lines")
-        await bea.type_line("/mode")
-        await bea.wait_for("Your sessions open in the plain line mode")
+        assert_plain_stream(max)
+        await max.type_line("/mode sideways")
+        await max.wait_for("/mode line gives plain lines")
+        await max.type_line("/mode")
+        await max.wait_for("Your sessions open in the plain line mode")
     finally:
-        await bea.close()
-    bea = await Terminal.connect(group.port, key, username="full")
+        await max.close()
+    max = await Terminal.connect(group.port, key, username="full")
     try:
-        await bea.type_line("/mode full")
-        await bea.wait_for("From your next connection")
+        await max.type_line("/mode full")
+        await max.wait_for("From your next connection")
     finally:
-        await bea.close()
-    bea = await Terminal.connect(group.port, key)  # waits for the app's "Channels"
-    await bea.close()
+        await max.close()
+    max = await Terminal.connect(group.port, key)  # waits for the app's "Channels"
+    await max.close()
 
 
 def test_a_version_8_file_gets_the_session_preference_table(tmp_path):

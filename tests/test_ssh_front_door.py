@@ -4,6 +4,10 @@ an external auditor (ssh-audit) finds nothing weak.
 
 Real server subprocesses on loopback, real SQLite files, asyncssh and OpenSSH clients; attackers
 come from 127.0.0.2 and up (all loopback on Linux) so addresses can be told apart.
+
+The tests with the default settings share one server (``group``; a server start is ~1 s of CPU),
+each with a member of its own; the attacks that leave the loopback address counted or slowed, and
+the tests with settings of their own, start their own.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from conftest import running_group
 from harness import Terminal, fingerprint, make_key, openssh_args, ssh_connect
 
 REVOKED = b"Your access to Safe Space has changed"
+# a member of its own for each test on the shared server
+MEMBERS = dict.fromkeys(("rem", "rev", "pat", "oli", "wil", "rae", "tom"), "member")
+
+
+@pytest.fixture(scope="module")
+def group(tmp_path_factory):
+    with running_group(tmp_path_factory.mktemp("front_door"), MEMBERS) as g:
+        yield g
 
 
 # -- 1. revocation ends the connection, and every new session asks again
@@ -50,24 +62,24 @@ async def refused_or_closed(conn: asyncssh.SSHClientConnection) -> bytes:
 
 
 @pytest.mark.parametrize("how", ["remove", "revoke"])
-async def test_revocation_closes_the_connection_not_only_the_session(tmp_path, how):
+async def test_revocation_closes_the_connection_not_only_the_session(group, how):
     """Promise: after ``member remove`` / ``member key revoke`` (CLI, another process) the session
     closes with its farewell, a new session on the same SSH connection is refused, and the
     connection itself ends. Before: 16 of 16 new sessions on that connection reached the app."""
-    with running_group(tmp_path, {"ann": "member", "bea": "member"}) as group:
-        ann = await Terminal.connect(group.port, group.keys["ann"])
-        try:
-            if how == "remove":
-                group.cli("member", "remove", "ann", "--yes")
-            else:
-                group.cli("member", "key", "revoke", "ann", fingerprint(group.keys["ann"]))
-            await ann.wait_closed(15)
-            assert REVOKED in ann.raw
-            assert ann.conn is not None
-            await refused_or_closed(ann.conn)
-            await asyncio.wait_for(ann.conn.wait_closed(), 15)
-        finally:
-            await ann.close()
+    who = how[:3]  # rem, rev: a member of its own for each
+    ann = await Terminal.connect(group.port, group.keys[who])
+    try:
+        if how == "remove":
+            group.cli("member", "remove", who, "--yes")
+        else:
+            group.cli("member", "key", "revoke", who, fingerprint(group.keys[who]))
+        await ann.wait_closed(15)
+        assert REVOKED in ann.raw
+        assert ann.conn is not None
+        await refused_or_closed(ann.conn)
+        await asyncio.wait_for(ann.conn.wait_closed(), 15)
+    finally:
+        await ann.close()
 
 
 async def test_a_new_session_asks_the_store_again(tmp_path):
@@ -145,25 +157,24 @@ def auth_lines(stderr: str, pub: Path, port: int) -> list[str]:
     return re.sub(r"SHA256:[A-Za-z0-9+/]+", "FINGERPRINT", text).splitlines()
 
 
-async def test_a_public_key_alone_looks_the_same_for_member_and_stranger(tmp_path):
+async def test_a_public_key_alone_looks_the_same_for_member_and_stranger(group, tmp_path):
     """Promise: with only a public key (``ssh -i victim.pub``, a key query without signature) a
     member's key and a stranger's get the same answer: same exit status, same words from OpenSSH
     (before: "Server accepts key" for the member only). A stranger's real private key is still
     refused, and the member's own key still opens."""
-    with running_group(tmp_path, {"ann": "member"}) as group:
-        stranger = make_key(tmp_path, "stranger")
-        member_pub = only_public(tmp_path, group.keys["ann"], "member")
-        stranger_pub = only_public(tmp_path, stranger, "stranger")
-        as_member = ssh_with_public_key_only(group.port, member_pub)
-        as_stranger = ssh_with_public_key_only(group.port, stranger_pub)
-        assert as_member.returncode == as_stranger.returncode == 255
-        assert auth_lines(as_member.stderr, member_pub, group.port) == auth_lines(
-            as_stranger.stderr, stranger_pub, group.port
-        )
-        with pytest.raises(asyncssh.PermissionDenied):
-            await ssh_connect(group.port, stranger)
-        conn = await ssh_connect(group.port, group.keys["ann"])
-        conn.close()
+    stranger = make_key(tmp_path, "stranger")
+    member_pub = only_public(tmp_path, group.keys["pat"], "member")
+    stranger_pub = only_public(tmp_path, stranger, "stranger")
+    as_member = ssh_with_public_key_only(group.port, member_pub)
+    as_stranger = ssh_with_public_key_only(group.port, stranger_pub)
+    assert as_member.returncode == as_stranger.returncode == 255
+    assert auth_lines(as_member.stderr, member_pub, group.port) == auth_lines(
+        as_stranger.stderr, stranger_pub, group.port
+    )
+    with pytest.raises(asyncssh.PermissionDenied):
+        await ssh_connect(group.port, stranger)
+    conn = await ssh_connect(group.port, group.keys["pat"])
+    conn.close()
 
 
 async def test_refused_keys_are_logged_sparingly_and_the_address_is_slowed(tmp_path):
@@ -280,21 +291,20 @@ def test_ssh_audit_finds_nothing_weak_and_no_missing_throttle(tmp_path):
     assert [entry["algorithm"] for entry in report["key"]] == ["ssh-ed25519"]
 
 
-def test_openssh_with_its_defaults_still_connects(tmp_path):
+def test_openssh_with_its_defaults_still_connects(group, tmp_path):
     """Promise: the real OpenSSH client with its default algorithms logs in (an ed25519 and an
     RSA-3072 key, RSA signing with SHA-2) and reaches the session (no PTY: the kind sentence)."""
-    with running_group(tmp_path, {"ann": "member"}) as group:
-        rsa = rsa_key(tmp_path, "ann_rsa", 3072)
-        group.cli("member", "key", "add", "ann", "--key", str(rsa.with_suffix(".pub")))
-        for key in (group.keys["ann"], rsa):
-            result = subprocess.run(
-                openssh_args(group.port, key, "-T", "member@127.0.0.1"),
-                capture_output=True,
-                text=True,
-                stdin=subprocess.DEVNULL,
-                timeout=30,
-            )
-            assert "needs a terminal" in result.stdout, result.stderr
+    rsa = rsa_key(tmp_path, "oli_rsa", 3072)
+    group.cli("member", "key", "add", "oli", "--key", str(rsa.with_suffix(".pub")))
+    for key in (group.keys["oli"], rsa):
+        result = subprocess.run(
+            openssh_args(group.port, key, "-T", "member@127.0.0.1"),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
+        assert "needs a terminal" in result.stdout, result.stderr
 
 
 def rsa_key(directory: Path, name: str, bits: int, algorithm: str = "ssh-rsa") -> Path:
@@ -307,48 +317,45 @@ def rsa_key(directory: Path, name: str, bits: int, algorithm: str = "ssh-rsa") -
 
 
 @pytest.mark.parametrize(("algorithm", "bits"), [("ssh-dss", 0), ("ssh-rsa", 2048)])
-def test_weak_member_keys_are_refused_when_added(tmp_path, algorithm, bits):
+def test_weak_member_keys_are_refused_when_added(group, tmp_path, algorithm, bits):
     """Bad input: an admin adds a DSA or a 2048-bit RSA key. Refused with a clear sentence (which
     keys work and how to make one), no traceback, and nothing added."""
-    with running_group(tmp_path, {"ann": "member"}) as group:
-        weak = rsa_key(tmp_path, "weak", bits, algorithm)
-        result = group.cli("member", "add", "wes", "--key", str(weak.with_suffix(".pub")), check=False)
-        assert result.returncode != 0
-        assert "strong keys" in result.stderr and "ssh-keygen -t ed25519" in result.stderr
-        assert "Traceback" not in result.stderr
-        added = group.cli("member", "key", "add", "ann", "--key", str(weak.with_suffix(".pub")), check=False)
-        assert added.returncode != 0 and "strong keys" in added.stderr
-        assert "wes" not in group.cli("member", "list").stdout
+    weak = rsa_key(tmp_path, "weak", bits, algorithm)
+    result = group.cli("member", "add", "wes", "--key", str(weak.with_suffix(".pub")), check=False)
+    assert result.returncode != 0
+    assert "strong keys" in result.stderr and "ssh-keygen -t ed25519" in result.stderr
+    assert "Traceback" not in result.stderr
+    added = group.cli("member", "key", "add", "wil", "--key", str(weak.with_suffix(".pub")), check=False)
+    assert added.returncode != 0 and "strong keys" in added.stderr
+    assert "wes" not in group.cli("member", "list").stdout
 
 
-async def test_sha1_rsa_signatures_are_refused(tmp_path):
+async def test_sha1_rsa_signatures_are_refused(group, tmp_path):
     """Bad input: a member's RSA-3072 key signing with SHA-1 (``ssh-rsa``) is refused at auth;
     the same key signing with SHA-2 logs in."""
-    with running_group(tmp_path, {"ann": "member"}) as group:
-        rsa = rsa_key(tmp_path, "ann_rsa", 3072)
-        group.cli("member", "key", "add", "ann", "--key", str(rsa.with_suffix(".pub")))
-        with pytest.raises(asyncssh.PermissionDenied):
-            await ssh_connect(group.port, rsa, signature_algs=["ssh-rsa"])
-        conn = await ssh_connect(group.port, rsa, signature_algs=["rsa-sha2-256"])
-        conn.close()
+    rsa = rsa_key(tmp_path, "rae_rsa", 3072)
+    group.cli("member", "key", "add", "rae", "--key", str(rsa.with_suffix(".pub")))
+    with pytest.raises(asyncssh.PermissionDenied):
+        await ssh_connect(group.port, rsa, signature_algs=["ssh-rsa"])
+    conn = await ssh_connect(group.port, rsa, signature_algs=["rsa-sha2-256"])
+    conn.close()
 
 
-async def test_new_connections_from_one_address_are_throttled(tmp_path):
+async def test_new_connections_from_one_address_are_throttled(group, tmp_path):
     """Limit: new connections per source address (DHEat). 40 connections opened one after another
     from one address, as fast as they go: fewer than 20 get a version line (the rest are closed
     without a word), while another address still gets in."""
-    with running_group(tmp_path, {"ann": "member"}) as group:
 
-        async def banner() -> bytes:
-            reader, writer = await asyncio.open_connection("127.0.0.1", group.port, local_addr=("127.0.0.7", 0))
-            try:
-                return await asyncio.wait_for(reader.read(8), 10)
-            except ConnectionError:
-                return b""
-            finally:
-                writer.close()
+    async def banner() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", group.port, local_addr=("127.0.0.7", 0))
+        try:
+            return await asyncio.wait_for(reader.read(8), 10)
+        except ConnectionError:
+            return b""
+        finally:
+            writer.close()
 
-        banners = [await banner() for _ in range(40)]
-        assert 1 <= sum(b.startswith(b"SSH-") for b in banners) < 20
-        ann = await Terminal.connect(group.port, group.keys["ann"])
-        await ann.close()
+    banners = [await banner() for _ in range(40)]
+    assert 1 <= sum(b.startswith(b"SSH-") for b in banners) < 20
+    ann = await Terminal.connect(group.port, group.keys["tom"])
+    await ann.close()
