@@ -347,11 +347,14 @@ class ServerProcess:
                 env=dict(os.environ, PYTHONUNBUFFERED="1"),
             )
         self.port = 0  # a restart listens on a new port
-        self._listening = threading.Event()
-        threading.Thread(target=self._drain, daemon=True).start()
-        self._listening.wait(timeout)
+        # This run's own event: the reader of the run before (killed with kill9) may still be
+        # reading its last lines, and its "output ended" once set the new run's event (CI, a
+        # restart after kill9 failed as "exited early" while the new server was starting).
+        listening = threading.Event()
+        threading.Thread(target=self._drain, args=(self.proc, listening), daemon=True).start()
+        listening.wait(timeout)
         if not self.port:
-            exited = self._listening.is_set()  # set without a port: the output ended
+            exited = listening.is_set()  # set without a port: the output ended
             self._kill()
             state = "exited early" if exited else f"was not listening after {timeout} s"
             raise AssertionError(f"server {state}:\n" + "".join(self.output))
@@ -371,16 +374,16 @@ class ServerProcess:
             "0",
         ]
 
-    def _drain(self) -> None:
-        """Keep reading the output (so the pipe never fills); note the port when it is listening."""
-        assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:
+    def _drain(self, proc, listening: threading.Event) -> None:
+        """Keep reading one run's output (so the pipe never fills); note the port when it listens."""
+        assert proc.stdout is not None
+        for line in proc.stdout:
             self.output.append(line)
             match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            if match and not self.port:
+            if match and proc is self.proc and not self.port:
                 self.port = int(match.group(1))
-                self._listening.set()
-        self._listening.set()  # the output ended: the server has exited
+                listening.set()
+        listening.set()  # the output ended: the server has exited
 
     def _kill(self) -> None:
         assert self.proc is not None
