@@ -150,8 +150,10 @@ class SSHDriver(Driver):
         self.flush()
         self._input_enabled = True
         self._started = True
+        # No Resize here, unlike Textual's own drivers: the app was started at this very size
+        # (run_async(size=...)), and a second layout of the whole screen was a tenth of each
+        # connect's server CPU (12 connects, median 130/150 -> 120/110 ms).
         self._delivery = self._loop.create_task(self._deliver(), name="ssh-input")
-        self.resize(*self._terminal.size)
         early, self._early = self._early, []
         for data in early:
             self.feed(data)
