@@ -36,9 +36,9 @@ def sync_until(term: BenchTerminal, token: str) -> float | None:
     """Feed pending chunks to pyte one by one; the stamp of the chunk that showed the cheer."""
     pending, term.pending = term.pending, []
     for i, (stamp, data) in enumerate(pending):
-        term.stream.feed(data)
+        term.show(data)
         if cheer_under(term, token):
-            term.stream.feed(b"".join(d for _, d in pending[i + 1 :]))
+            term.show(b"".join(d for _, d in pending[i + 1 :]))
             return stamp
     return None
 

@@ -350,9 +350,9 @@ class BenchTerminal(Terminal):
             self._last_fed = pending[-1][0]
         for i, (stamp, data) in enumerate(pending):
             if not todo:
-                self.stream.feed(b"".join(d for _, d in pending[i:]))
+                self.show(b"".join(d for _, d in pending[i:]))
                 return
-            self.stream.feed(data)
+            self.show(data)
             screen = self.text()
             for needle in list(todo):
                 if needle in screen:

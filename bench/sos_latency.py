@@ -96,10 +96,10 @@ class StampedTerminal(Terminal):
         chunks, self.chunks = self.chunks, []
         found = None
         for i, (stamp, data) in enumerate(chunks):
-            self.stream.feed(data)
+            self.show(data)
             if needle is not None and found is None and needle in self.text():
                 found = stamp
-                self.stream.feed(b"".join(d for _, d in chunks[i + 1 :]))
+                self.show(b"".join(d for _, d in chunks[i + 1 :]))
                 break
         return found
 

@@ -504,12 +504,17 @@ class Terminal:
                 if not data:
                     break
                 self.raw.extend(data)
-                self.stream.feed(data)
-                self._text = None
+                self.show(data)
         except (asyncssh.Error, ConnectionError):
             pass
         finally:
             self.closed.set()
+
+    def show(self, data: bytes) -> None:
+        """Feed ``data`` to the screen emulator: the one way bytes reach it, since text() is kept
+        until new bytes come (bench/common.py's BenchTerminal feeds it late, through here too)."""
+        self.stream.feed(data)
+        self._text = None
 
     # -- looking
     def text(self) -> str:
