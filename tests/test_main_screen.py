@@ -437,6 +437,21 @@ async def test_ten_arrivals_and_ten_departures_at_once_cost_the_member_list_two_
         services.store.close()
 
 
+def test_with_many_online_each_session_draws_presence_changes_less_often_and_further_apart():
+    """A round of member-list repaints costs ~2.5 ms per session: with 200 online, drawing every
+    change within 0.3 s stalled everyone's typing for seconds while ten members left one a second
+    (bench/departures.py at 200: keystroke p99 81 ms calm, 3,572 ms). With a small group a change
+    is still drawn within 0.3 s of a quiet spell; with 200 online, within 4 s, each session at a
+    moment of its own, and at most every 4 s (departures at 200: p99 2.0x calm)."""
+    from safespace_tui.tui.widgets.member_list import redraw_wait
+
+    assert redraw_wait(since_drawn=60, online=10, chance=1.0) == pytest.approx(0.3)
+    assert redraw_wait(since_drawn=0.1, online=10, chance=0.0) == pytest.approx(0.4)
+    assert redraw_wait(since_drawn=60, online=200, chance=0.0) == 0.0  # a lone change after a quiet spell
+    assert redraw_wait(since_drawn=60, online=200, chance=1.0) == pytest.approx(4.0)
+    assert redraw_wait(since_drawn=0.5, online=200, chance=0.5) == pytest.approx(3.5 + 2.0)
+
+
 async def test_a_long_member_list_fits_beside_its_scrollbar_from_the_first_frame(tmp_path):
     """A list longer than its pane gets a scrollbar, which narrows it: its lines were drawn for the
     width without one (spoons bars cut, a sideways scrollbar) until the next change anywhere,

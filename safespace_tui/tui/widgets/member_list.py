@@ -44,12 +44,25 @@ REDRAW_EVERY = 0.5
 # second: keystroke p99 54 ms calm, 790 ms while they left). Each draws at a moment of its own
 # within SPREAD seconds, so a keystroke waits behind a few repaints, not behind all of them.
 SPREAD = 0.3
+# ... and with many online, both grow: a round of repaints costs ~2.5 ms per session, so with 200
+# online one change was 0.5 s of the one loop within SPREAD, and ten departures a second apart
+# stalled everyone's typing for seconds (bench/departures.py at 200: keystroke p99 81 ms calm,
+# 3,572 ms while 10 left). Spread over SPREAD_PER_MEMBER x online (4 s with 200), it was 167 ms.
+SPREAD_PER_MEMBER = 0.02
 
 # A line shows the same to every session (a member's row at a width), so it is drawn once for all
 # of them: with 200 connected, one change was drawn 200 times and every session kept its own copy
 # of every line (a Strip and its segments per member per session).
 _SHARED_LINES: dict[tuple, tuple[Strip, str]] = {}
 _SHARED_LINES_MAX = 4000
+
+
+def redraw_wait(since_drawn: float, online: int, chance: float) -> float:
+    """Seconds until a change is drawn: after REDRAW_EVERY since the last redraw, at a moment of
+    this session's own within the spread (``chance``: 0 to 1); both grow with the members online."""
+    spread = max(SPREAD, SPREAD_PER_MEMBER * online)
+    every = max(REDRAW_EVERY, spread)
+    return max(every - since_drawn, 0.0) + chance * spread
 
 
 @lru_cache(maxsize=64)
@@ -113,11 +126,12 @@ class MemberList(ScrollView, can_focus=True):
     def _changed(self) -> None:
         """Someone came, left or changed: known at once (``member``, ``is_online``), drawn with the
         other changes of the same moment: within SPREAD seconds after a quiet spell, else
-        REDRAW_EVERY after the last redraw (and within SPREAD of that)."""
+        REDRAW_EVERY after the last redraw (and within SPREAD of that); both longer when many
+        are online (SPREAD_PER_MEMBER: 4 s with 200 online)."""
         if self._redraw_due:
             return
         self._redraw_due = True
-        wait = max(self._drawn_at + REDRAW_EVERY - monotonic(), 0.0) + random() * SPREAD
+        wait = redraw_wait(monotonic() - self._drawn_at, len(self._online), random())
         self.set_timer(wait, self._draw_changes, name="member-list")
 
     def _draw_changes(self) -> None:
