@@ -13,6 +13,7 @@ the timer that resolves it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -73,6 +74,23 @@ class Channel:
         pass
 
 
+@contextlib.asynccontextmanager
+async def driven(app: App[None], channel: Channel | None = None, *, focused: bool = False):
+    """``app`` run by the real SSH driver on an in-memory channel, until the block ends; yields the
+    driver once the app has started (and, if ``focused``, once a widget has the focus)."""
+    channel = channel or Channel()
+    app.driver_class = SSHDriver
+    attach_terminal(app, channel)
+    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
+    try:
+        await wait_until(lambda: channel.driver and (app.focused or not focused), 10, "the app never started")
+        assert channel.driver is not None
+        yield channel.driver
+    finally:
+        app.exit()
+        await running
+
+
 async def test_a_tracked_key_is_done_only_after_its_binding_ran() -> None:
     """``done`` is set when the key has left the last queue: by then Tab's binding has moved the
     focus, however slow a hop was. The key also reaches ``on_key`` handlers as a plain key would."""
@@ -124,21 +142,12 @@ async def test_an_esc_whose_delay_passed_on_a_busy_loop_is_still_esc_then_the_le
     still Esc and the letter still the letter; it used to come out as one Alt+t (CI:
     test_escape_key_closes_help lost the "t" of "typed after escape")."""
     app = Keys()
-    app.driver_class = SSHDriver
-    channel = Channel()
-    attach_terminal(app, channel)
-    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
-    try:
-        await wait_until(lambda: channel.driver is not None, 10, "the app never started")
-        assert channel.driver is not None
-        channel.driver.feed("\x1b")
+    async with driven(app) as driver:
+        driver.feed("\x1b")
         time.sleep(ESCAPE_DELAY * 2)  # the loop is busy: no timer can run; this is the stimulus
-        channel.driver.feed("t")
+        driver.feed("t")
         await wait_until(lambda: len(app.keys) >= 2 or "alt+t" in app.keys, 10, "no keys arrived")
         assert app.keys == ["escape", "t"]
-    finally:
-        app.exit()
-        await running
 
 
 class CountingParser(textual_fixes.XTermParser):
@@ -160,25 +169,17 @@ async def test_a_flood_read_at_once_is_parsed_a_slice_per_turn_and_nothing_is_lo
     work gets the loop before the read is parsed, and every key still arrives, in order, with an
     Esc sequence cut by a slice still one key."""
     app = Keys()
-    app.driver_class = SSHDriver
     channel = Channel()
     channel.key_budget = KeyBudget(rate=1e6, burst=10**6)  # the pace is not what is tested here
-    attach_terminal(app, channel)
-    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
-    try:
-        await wait_until(lambda: channel.driver is not None, 10, "the app never started")
-        assert channel.driver is not None
-        parser = channel.driver._parser = CountingParser()
+    async with driven(app, channel) as driver:
+        parser = driver._parser = CountingParser()
         flood = "x" * 255 + "\x1b[A" + "y" * 1500  # the Up arrow straddles the first slice's end
         parsed_when_others_ran: list[int] = []
-        channel.driver.feed(flood)
+        driver.feed(flood)
         asyncio.get_running_loop().call_soon(lambda: parsed_when_others_ran.append(parser.fed))
         await wait_until(lambda: len(app.keys) >= 1756, 60, "the keys did not all arrive")
         assert parsed_when_others_ran[0] < len(flood)
         assert app.keys == ["x"] * 255 + ["up"] + ["y"] * 1500
-    finally:
-        app.exit()
-        await running
 
 
 class BoxAndButton(App[None]):
@@ -192,14 +193,7 @@ async def test_only_a_printable_character_typed_into_a_box_goes_without_waiting_
     of the loop (five of them per letter made a word slow to appear on a busy server). Tab, Enter,
     Esc, and any key while something else has the focus still wait."""
     app = BoxAndButton()
-    app.driver_class = SSHDriver
-    channel = Channel()
-    attach_terminal(app, channel)
-    running = asyncio.create_task(app.run_async(size=channel.size, mouse=False))
-    try:
-        await wait_until(lambda: channel.driver is not None and app.focused is not None, 10, "no focus")
-        driver = channel.driver
-        assert driver is not None
+    async with driven(app, focused=True) as driver:
         goes_at_once = driver._typed_into_a_box
         assert goes_at_once(TrackedKey("a", "a")) and goes_at_once(TrackedKey("space", " "))
         assert not any(
@@ -209,6 +203,3 @@ async def test_only_a_printable_character_typed_into_a_box_goes_without_waiting_
         app.query_one("#send", Button).focus()
         await wait_until(lambda: isinstance(app.focused, Button), 10, "the button never took the focus")
         assert not goes_at_once(TrackedKey("a", "a"))
-    finally:
-        app.exit()
-        await running
