@@ -604,6 +604,8 @@ def _get_renders(self: Any, crop: Any = None) -> Any:
 
 def _all_painted(wanted: Region, painted: list[Region]) -> bool:
     """Is every cell of ``wanted`` inside one of the ``painted`` regions?"""
+    if any(region.contains_region(wanted) for region in painted):
+        return True  # the usual case (a pane behind the one widget that changed): no row walk
     left, right = wanted.x, wanted.right
     for row in range(wanted.y, wanted.bottom):
         spans = sorted((r.x, r.right) for r in painted if r.y <= row < r.bottom and r.right > left and r.x < right)
