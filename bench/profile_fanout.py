@@ -73,6 +73,18 @@ async def server(args) -> None:
             return original(self, crop)
 
         Widget.render_lines = counted  # type: ignore[method-assign]
+    messages: Counter[str] = Counter()
+    if args.count_messages:
+        from textual.message_pump import MessagePump
+
+        original_post = MessagePump.post_message
+
+        def posted(self, message):
+            if profile_on:
+                messages[f"{type(message).__qualname__} -> {type(self).__name__}"] += 1
+            return original_post(self, message)
+
+        MessagePump.post_message = posted  # type: ignore[method-assign]
     profile_on = False
     started = 0.0
     while line := await child.stdout.readline():
@@ -112,6 +124,10 @@ async def server(args) -> None:
             "widgets drawn per message per receiver:",
             {k: round(v / (args.messages * args.sessions), 2) for k, v in renders.most_common()},
         )
+    if messages:
+        print("messages posted per message per receiver:")
+        for name, count in messages.most_common(25):
+            print(f"  {count / (args.messages * args.sessions):6.2f}  {name}")
     for key in ("tottime", "cumulative"):
         print(f"\n---- by {key}")
         stats.sort_stats(key).print_stats(args.top)
@@ -130,6 +146,7 @@ if __name__ == "__main__":
         "--cpu-clock", action="store_true", help="time with the process CPU clock (less noise on a busy machine)"
     )
     p.add_argument("--count-renders", action="store_true", help="count the widgets drawn, by class")
+    p.add_argument("--count-messages", action="store_true", help="count the Textual messages posted, by class")
     p.add_argument("--save", help="also write the raw profile here (pstats)")
     p.add_argument("--boundaries", action="store_true", help="trigger lists and mutes in use (issue 11)")
     p.add_argument("--client", action="store_true", help=argparse.SUPPRESS)

@@ -736,3 +736,53 @@ async def test_apps_share_their_parsed_css() -> None:
         other.set_variables({**second.stylesheet._variables, "accent": "#123456"})
         other.parse()
         assert [id(rule) for rule in other.rules] != [id(rule) for rule in first_rules]
+
+
+class LongList(App[None]):
+    """Forty lines in a ten-row scrolling pane: a vertical scrollbar with a thumb to move."""
+
+    def compose(self):
+        from textual.containers import VerticalScroll
+        from textual.widgets import Label
+
+        with VerticalScroll():
+            for n in range(40):
+                yield Label(f"line {n}")
+
+
+def cells(lines: list[Strip]) -> list[list[tuple[str, Style | None]]]:
+    return [[(segment.text, segment.style) for segment in line] for line in lines]
+
+
+async def test_sessions_share_the_lines_of_a_scrollbar_that_looks_the_same() -> None:
+    """Fix 12: a second app (a second session) showing the same scrollbar gets the very lines the
+    first drew, and they are what Textual draws; a moved thumb, another size or the hover colours
+    are drawn anew, as Textual draws them (a key missing any of these would show a stale bar)."""
+    first, second = LongList(), LongList()
+    crop = Region(0, 0, 1, 10)
+    async with first.run_test(size=(30, 10)) as pilot:
+        await pilot.pause()
+        bar = first.query_one("VerticalScroll").vertical_scrollbar
+        drawn = bar.render_lines(crop)
+        assert cells(drawn) == cells(textual_fixes._textual_scrollbar_render_lines(bar, crop))
+        async with second.run_test(size=(30, 10)) as second_pilot:
+            await second_pilot.pause()
+            other = second.query_one("VerticalScroll").vertical_scrollbar
+            assert [id(line) for line in other.render_lines(crop)] == [id(line) for line in drawn]
+
+            second.query_one("VerticalScroll").scroll_end(animate=False, immediate=True)
+            await second_pilot.pause()
+            moved = other.render_lines(crop)
+            assert cells(moved) != cells(drawn)
+            assert cells(moved) == cells(textual_fixes._textual_scrollbar_render_lines(other, crop))
+
+            other.mouse_over = True
+            await second_pilot.pause()
+            hovered = other.render_lines(crop)
+            assert cells(hovered) != cells(moved)
+            assert cells(hovered) == cells(textual_fixes._textual_scrollbar_render_lines(other, crop))
+
+            await second_pilot.resize_terminal(30, 8)
+            await second_pilot.pause()
+            smaller = other.render_lines(Region(0, 0, 1, 8))
+            assert cells(smaller) == cells(textual_fixes._textual_scrollbar_render_lines(other, Region(0, 0, 1, 8)))

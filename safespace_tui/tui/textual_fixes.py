@@ -3,7 +3,7 @@
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
 and some of its shortcuts go wrong when that is not true (fixes 1-4); and what
-one session costs is multiplied by every session (fixes 5, 10 and 11). ``apply()`` patches
+one session costs is multiplied by every session (fixes 5, 10, 11 and 12). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
@@ -670,6 +670,97 @@ def _fix_shared_css() -> None:
         _patch(Stylesheet, "_parse_rules", _parse_rules)
 
 
+# --- Fix 12: every session drew the same scrollbar -------------------------
+# A new message moves the log's scrollbar thumb, so every receiving session drew its scrollbar
+# again: Textual renders the bar through the widget's StylesCache line by line, which was a third
+# of the server's CPU per receiver in a fan-out (bench/profile_fanout.py, 100 sessions: 2.8 of
+# 8.9 ms profiled). Sessions showing the same channel at the same size draw the same bar, and a
+# scrollbar's lines depend only on what is below: its thumb (size, window, position), colours,
+# size, the part asked for and the line filters. So the lines are drawn once per look and shared;
+# strips are never changed once made. A scrollbar styled beyond that (a border, padding, opacity,
+# another renderer) goes through Textual's own path.
+
+_SCROLLBAR_LINES: dict[tuple[Any, ...], list[Strip]] = {}
+_SCROLLBAR_LINES_MAX = 512  # distinct looks; a session scrolling through history makes one per step
+
+
+def _filters_key(filters: Any) -> tuple[Any, ...] | None:
+    """The line filters by what they do (each app has its own instances); None for a filter
+    whose state is not known here."""
+    from textual.filter import ANSIToTruecolor, DimFilter, Monochrome, NoColor
+
+    key: list[Any] = []
+    for line_filter in filters:
+        kind = type(line_filter)
+        if kind is ANSIToTruecolor:
+            key.append((kind, id(line_filter._terminal_theme)))
+        elif kind in (DimFilter, Monochrome, NoColor):
+            key.append((kind,))
+        else:
+            return None
+    return tuple(key)
+
+
+def _scrollbar_render_lines(self: Any, crop: Region) -> list[Strip]:
+    from textual.scrollbar import ScrollBarRender
+
+    styles = self.styles
+    bar = self.render()
+    filters = _filters_key(self.get_line_filters())
+    if (
+        type(bar) is not ScrollBarRender
+        or filters is None
+        or self.auto_links
+        or self._border_title is not None
+        or self._border_subtitle is not None
+        or any(edge for edge, _ in styles.border)
+        or any(edge for edge, _ in styles.outline)
+        or styles.tint.a
+        or self.opacity != 1.0
+        or styles.text_opacity != 1.0
+        or styles.padding != (0, 0, 0, 0)
+        or (styles.has_rule("hatch") and styles.hatch != "none")
+    ):
+        return cast(list[Strip], _textual_scrollbar_render_lines(self, crop))
+    app = self.app
+    key = (
+        bar.virtual_size,
+        bar.window_size,
+        bar.position,
+        bar.thickness,
+        bar.vertical,
+        bar.style,
+        self.region.size,
+        crop,
+        self.background_colors,
+        self.visual_style,
+        filters,
+        id(app.ansi_theme),
+        app.native_ansi_color,
+    )
+    lines = _SCROLLBAR_LINES.get(key)
+    if lines is None:
+        lines = _textual_scrollbar_render_lines(self, crop)
+        if len(_SCROLLBAR_LINES) >= _SCROLLBAR_LINES_MAX:
+            del _SCROLLBAR_LINES[next(iter(_SCROLLBAR_LINES))]
+        _SCROLLBAR_LINES[key] = lines
+    return list(lines)
+
+
+_textual_scrollbar_render_lines: Any = None
+
+
+def _fix_shared_scrollbars() -> None:
+    global _textual_scrollbar_render_lines
+    from textual.scrollbar import ScrollBar, ScrollBarRender
+
+    _require(ScrollBar, "render", "render_lines", "auto_links", "visual_style", "background_colors")
+    _require(ScrollBarRender, "render_bar")
+    if "render_lines" not in ScrollBar.__dict__:
+        _textual_scrollbar_render_lines = Widget.render_lines
+        _patch(ScrollBar, "render_lines", _scrollbar_render_lines)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -684,6 +775,7 @@ def apply() -> None:
     _fix_key_journey()
     _fix_partial_renders()
     _fix_shared_css()
+    _fix_shared_scrollbars()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
