@@ -183,10 +183,22 @@ class MessageLog(ScrollView, can_focus=True):
         if len(self._messages) > MAX_MESSAGES + TRIM_EVERY:
             self._drop_oldest(len(self._messages) - MAX_MESSAGES, at_bottom=at_bottom)
         if at_bottom:
-            self.scroll_end(animate=False, immediate=True, force=True)
+            self._follow_to_bottom()
         elif self._width:
             self._set_new_below(self._new_below + 1)
         self.refresh()
+
+    def _follow_to_bottom(self) -> None:
+        """Keep the newest line in view as a message arrives, in every receiving session.
+
+        ``scroll_end`` also stops two animations and schedules a callback for after the next
+        refresh: a message's round trip through the log's queue per receiver, for nothing here.
+        Setting the offset is what it does otherwise; an animated scroll still goes through it.
+        """
+        if self.app.animator.is_being_animated(self, "scroll_y"):
+            self.scroll_end(animate=False, immediate=True, force=True)
+            return
+        self.scroll_target_y = self.scroll_y = self.max_scroll_y
 
     def _insert_late(self, message: MessageView, fold: str | None) -> None:
         """A message saved before the newest one shown, arriving after it. The sender's own line
@@ -507,9 +519,8 @@ class MessageLog(ScrollView, can_focus=True):
         if key != self._finished_key:
             self._finished_key = key
             self._finished.clear()
-        lines = [
-            self._finished_line(self.scroll_offset.y + y, style, inner, filters, background) for y in crop.line_range
-        ]
+        top = self.scroll_offset.y
+        lines = [self._finished_line(top + y, style, inner, filters, background) for y in crop.line_range]
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             lines = [line.crop(x1, x2) for line in lines]
