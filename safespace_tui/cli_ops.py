@@ -56,6 +56,13 @@ def cmd_restore(args) -> int:
     if aside is not None:
         print(f"The database that was there is kept as {aside}; delete it once all is well.")
     print(f"Restored it as {config.db_path} (mode 0600). Start the server again to use it.")
+    if not config.host_key_path.exists():  # a new machine, or the data dir was lost: the key is not in a backup
+        print(
+            f"There is no host key in {config.data_dir}. If you kept the old {config.host_key_path.name}, put it "
+            "back there (mode 0600) before you start the server. If not, the server makes a new one and each "
+            "member's ssh will warn once that the server changed: tell them the new fingerprint first "
+            "(`safespace init` prints it)."
+        )
     return 0
 
 

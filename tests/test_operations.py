@@ -205,6 +205,8 @@ async def test_drill_backup_under_load_delete_the_data_dir_restore_and_everythin
     shutil.rmtree(group.data_dir)
     restored = group.cli("restore", str(backup_file))
     assert "integrity ok" in restored.stdout and f"Restored it as {group.data_dir / 'safespace.db'}" in restored.stdout
+    # the host key went with the disk and is not in a backup: the admin is told before members are warned
+    assert "There is no host key" in restored.stdout and "host_key_ed25519" in restored.stdout, restored.stdout
     assert mode(group.data_dir) == 0o700 and mode(group.data_dir / "safespace.db") == 0o600
 
     group.server.start()
@@ -249,6 +251,7 @@ def test_restore_refuses_a_damaged_file_and_keeps_the_database_aside(tmp_path):
     assert hashlib.sha256((data / "safespace.db").read_bytes()).hexdigest() == before
 
     result = safespace(data, "restore", str(good))
+    assert "There is no host key" not in result.stdout  # init made one: members' ssh knows it
     aside = re.search(r"kept as (\S+);", result.stdout)
     assert aside and Path(aside.group(1)).read_bytes()[:16] == b"SQLite format 3\x00", result.stdout
     assert mode(Path(aside.group(1))) == 0o600
