@@ -167,3 +167,34 @@ def test_the_last_admin_cannot_be_demoted_or_removed_and_keys_are_listed(group):
     assert fingerprint(group.keys["deputy"].with_suffix(".pub")) in listed
     assert fingerprint(group.keys["ann"].with_suffix(".pub")) in listed
     assert "active" in listed
+
+
+def member_pane(t: Terminal) -> list[str]:
+    """The member pane from "Here now" down, as the terminal shows it: titles, and each member's name."""
+    pane = [line.rsplit("▏", 1)[-1].strip() for line in t.text().splitlines()]
+    if "Here now" not in pane:
+        return []
+    shown = []
+    for line in pane[pane.index("Here now") :]:
+        if not line:
+            break
+        shown.append(line.split()[1] if line[0] in "●◐☾→○" else line)
+    return shown
+
+
+async def test_a_member_coming_and_going_moves_every_line_between_on_the_others_screens(group):
+    """hal arriving moves from the bottom of "Not here" up to "Here now": every line between moves
+    down one, and each must be repainted in the terminal, not only the first. The changed lines
+    are refreshed in runs (one refresh per run, not one per line, in view or not: 72 per redraw
+    with 100 others connected); a run cut short would leave stale lines on gus's screen."""
+    gus = await Terminal.connect(group.port, group.keys["gus"])
+    alone = ["Here now", "gus", "Not here", "ann", "bea", "cat", "dan", "eve", "fay", "hal"]
+    try:
+        await gus.wait_screen(lambda: member_pane(gus) == alone, "gus alone here")
+        hal = await Terminal.connect(group.port, group.keys["hal"])
+        together = ["Here now", "gus", "hal", "Not here", "ann", "bea", "cat", "dan", "eve", "fay"]
+        await gus.wait_screen(lambda: member_pane(gus) == together, "hal here, every line below moved")
+        await hal.close()
+        await gus.wait_screen(lambda: member_pane(gus) == alone, "hal gone, every line moved back")
+    finally:
+        await gus.close()

@@ -239,9 +239,26 @@ class MemberList(ScrollView, can_focus=True):
         if len(old) != len(lines):
             self._new_line_count(old, lines)
             return
-        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
-            if before is not after:
-                self.refresh(Region(0, y - self.scroll_offset.y, self.size.width, 1))
+        self._refresh_changed_rows(old, lines)
+
+    def _refresh_changed_rows(self, old: list[Strip], lines: list[Strip]) -> None:
+        """Repaint the changed lines in view, each run of them with one refresh.
+
+        A member coming or going moves every line between their old and new place ("Here now"
+        and "Not here"), and each line was refreshed on its own, in view or not: with 100 others
+        connected, 72 refreshes per redraw in every session, half the cost of an arrival
+        (bench/profile_presence.py).
+        """
+        top, height, width = self.scroll_offset.y, self.size.height, self.size.width
+        run_start = None
+        for y in range(height + 1):
+            index = top + y
+            changed = y < height and index < len(lines) and old[index] is not lines[index]
+            if changed and run_start is None:
+                run_start = y
+            elif not changed and run_start is not None:
+                self.refresh(Region(0, run_start, width, y - run_start))
+                run_start = None
 
     def _new_line_count(self, old: list[Strip], lines: list[Strip]) -> None:
         """Lines came or went ("Not here" appears with the first to leave): what is above the
