@@ -94,6 +94,7 @@ class MemberList(ScrollView, can_focus=True):
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
         self._style: Style | None = None  # self.rich_style, until the styles change
+        self._view: tuple[int, int] | None = None  # (top line, width) while render_lines runs
         self._redraw_due = False  # a change waits to be drawn with the others (REDRAW_EVERY)
         self._drawn_at = float("-inf")  # monotonic time of the last redraw for a change
 
@@ -296,9 +297,19 @@ class MemberList(ScrollView, can_focus=True):
         self.set_reactive(MemberList.virtual_size, size)
         update_scrollbars(self, size)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual's own, with the view's top and width read once for the lines it asks for:
+        reading them per line was two thirds of ``render_line`` (a presence change repaints
+        every moved line in every session; bench/profile_presence.py)."""
+        self._view = (self.scroll_offset.y, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._view = None
+
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        top, width = self._view or (self.scroll_offset.y, self.scrollable_content_region.width)
+        index = top + y
         style = self._style
         if style is None:
             # The widget's style walks its ancestors' styles: read once, not per line (it was
