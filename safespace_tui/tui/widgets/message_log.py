@@ -18,7 +18,6 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...services.cheers import Counts
@@ -26,8 +25,9 @@ from ...services.spoons import zone
 from ...services.views import MessageView
 from ...text import isolate_rtl
 from ..messages import MessageActed, OlderWanted
-from ..textual_fixes import inner_background_style, update_scrollbars
+from ..textual_fixes import update_scrollbars
 from .cheer_line import cheer_text
+from .kept_lines import KeptLines
 from .message_selection import MessageAction, MessageSelection
 
 _GUTTER = 6
@@ -55,7 +55,7 @@ def _local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
 
 
-class MessageLog(ScrollView, can_focus=True):
+class MessageLog(KeptLines, can_focus=True):
     """Scrollback for one channel; asks for older history when scrolled to the top.
 
     Focused, it is in message-selection mode (``message_selection.py``): one message highlighted,
@@ -113,8 +113,6 @@ class MessageLog(ScrollView, can_focus=True):
         self._zone = zone(timezone)
         self.has_older = False
         self._loading_older = False
-        self._finished: dict[int, Strip] = {}  # line number -> the line as painted
-        self._finished_key: tuple | None = None
         # message id -> the folded line this reader sees instead (a CW, their trigger filter, a
         # mute), decided per reader in services/boundaries.py; opened one at a time (unfold_newest)
         self._folds: dict[int, str] = {}
@@ -480,83 +478,10 @@ class MessageLog(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, force=True)
             self._pinned = True
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The visible lines, each finished line kept until it changes.
-
-        Textual's StylesCache rebuilds every visible line whenever the log scrolls, which a new
-        message does, in every receiving session. The log has no border, outline, tint or
-        opacity, so a finished line (padding, background and colour filters applied) can be
-        kept by line number; then a new message costs one new line, not a screenful. A widget
-        styled with any of those goes through Textual's own path.
-        """
-        styles = self.styles
-        if (
-            any(edge for edge, _ in styles.border)
-            or any(edge for edge, _ in styles.outline)
-            or styles.tint.a
-            or styles.opacity != 1.0
-            or styles.text_opacity != 1.0
-            or (styles.has_rule("hatch") and styles.hatch != "none")
-            or styles.padding.top
-            or styles.padding.bottom
-        ):
-            return super().render_lines(crop)
-        base_background, background = self.background_colors
-        style = self.rich_style
-        inner = inner_background_style(base_background, background)
-        filters = tuple(self.get_line_filters())
-        key = (
-            self.size,
-            self.region.size,
-            self.scrollable_content_region.size,
-            self.scroll_offset.x,
-            style,
-            inner,
-            filters,
-            background,
-            styles.padding,
-        )
-        if key != self._finished_key:
-            self._finished_key = key
-            self._finished.clear()
-        top = self.scroll_offset.y
-        lines = [self._finished_line(top + y, style, inner, filters, background) for y in crop.line_range]
-        x1, x2 = crop.column_span
-        if (x1, x2) != (0, self.region.width):
-            lines = [line.crop(x1, x2) for line in lines]
-        return lines
-
-    def _finished_line(self, index: int, style: Style, inner: Style, filters, background) -> Strip:
-        line = self._finished.get(index)
-        if line is not None:
-            return line
-        _, right, _, left = self.styles.padding
-        content = self._content_line(index, style).adjust_cell_length(self.content_region.width, inner)
-        segments = list(content)
-        if left:
-            segments.insert(0, Segment(" " * left, inner))
-        if right:
-            segments.append(Segment(" " * right, inner))
-        line = Strip(segments, self.region.width)
-        for line_filter in filters:
-            line = line.apply_filter(line_filter, background)
-        if len(self._finished) > 4 * max(self.size.height, 1):
-            self._finished.clear()  # scrolled far: keep only what is near the screen
-        self._finished[index] = line
-        return line
-
     def _lines_changed(self, from_index: int = 0) -> None:
         """Finished lines from ``from_index`` on no longer match ``_lines`` (nor, perhaps, the selection)."""
         self._selected = None
-        if from_index <= 0:
-            self._finished.clear()
-        else:
-            for index in [i for i in self._finished if i >= from_index]:
-                del self._finished[index]
-
-    def render_line(self, y: int) -> Strip:
-        """Textual's own path (used only when the log is styled with a border, tint and so on)."""
-        return self._content_line(self.scroll_offset.y + y, self.rich_style)
+        self._forget_lines(from_index)
 
     def _content_line(self, index: int, style: Style) -> Strip:
         """Line ``index`` of the log at the current width and sideways scroll, in ``style``."""

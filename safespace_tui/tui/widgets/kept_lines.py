@@ -1,0 +1,115 @@
+"""Finished lines kept by line number, for the scrolling panes every session repaints.
+
+Textual's StylesCache rebuilds every line it is asked for (padding, background, colour filters),
+and reads the widget's styles again for each one. The message log repaints its whole view for
+every new message, and the member list every moved line for every presence change, in every
+session: so a finished line is kept until its content, the view or the style changes. A widget
+styled with what this does not draw (a border, outline, tint, opacity, hatch, vertical padding)
+goes through Textual's own path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..textual_fixes import inner_background_style
+
+
+class KeptLines(ScrollView):
+    """A ScrollView that draws its lines with ``_content_line`` and keeps each as painted.
+
+    Subclasses call ``_forget_lines`` when what a line shows changes (content, a highlight);
+    ``_kept_key`` adds what else the look depends on (a cursor, the focus).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._finished: dict[int, Strip] = {}  # line number -> the line as painted
+        self._finished_key: tuple | None = None
+
+    def _content_line(self, index: int, style: Style) -> Strip:
+        """Line ``index`` of the content at the current width, in ``style``."""
+        raise NotImplementedError
+
+    def _kept_key(self) -> tuple:
+        """What else every kept line depends on; a change forgets them all."""
+        return ()
+
+    def _forget_lines(self, from_index: int = 0, indices: list[int] | None = None) -> None:
+        """Kept lines ``indices``, or all from ``from_index`` on, no longer match the content."""
+        if indices is not None:
+            for index in indices:
+                self._finished.pop(index, None)
+        elif from_index <= 0:
+            self._finished.clear()
+        else:
+            for index in [i for i in self._finished if i >= from_index]:
+                del self._finished[index]
+
+    def render_line(self, y: int) -> Strip:
+        """Textual's own path (used only when the widget is styled with a border, tint and so on)."""
+        return self._content_line(self.scroll_offset.y + y, self.rich_style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        styles = self.styles
+        if (
+            any(edge for edge, _ in styles.border)
+            or any(edge for edge, _ in styles.outline)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+            or styles.padding.top
+            or styles.padding.bottom
+        ):
+            return super().render_lines(crop)
+        base_background, background = self.background_colors
+        style = self.rich_style
+        inner = inner_background_style(base_background, background)
+        filters = tuple(self.get_line_filters())
+        key = (
+            self.size,
+            self.region.size,
+            self.scrollable_content_region.size,
+            self.scroll_offset.x,
+            style,
+            inner,
+            filters,
+            background,
+            styles.padding,
+            self._kept_key(),
+        )
+        if key != self._finished_key:
+            self._finished_key = key
+            self._finished.clear()
+        top = self.scroll_offset.y
+        lines = [self._finished_line(top + y, style, inner, filters, background) for y in crop.line_range]
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, self.region.width):
+            lines = [line.crop(x1, x2) for line in lines]
+        return lines
+
+    def _finished_line(self, index: int, style: Style, inner: Style, filters, background) -> Strip:
+        line = self._finished.get(index)
+        if line is not None:
+            return line
+        _, right, _, left = self.styles.padding
+        content = self._content_line(index, style).adjust_cell_length(self.content_region.width, inner)
+        segments = list(content)
+        if left:
+            segments.insert(0, Segment(" " * left, inner))
+        if right:
+            segments.append(Segment(" " * right, inner))
+        line = Strip(segments, self.region.width)
+        for line_filter in filters:
+            line = line.apply_filter(line_filter, background)
+        if len(self._finished) > 4 * max(self.size.height, 1):
+            self._finished.clear()  # scrolled far: keep only what is near the screen
+        self._finished[index] = line
+        return line
