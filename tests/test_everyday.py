@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual import events
+from textual.geometry import Region
 
 from appkit import add_messages, build_services, make_app, seed
 from harness import wait_until
@@ -530,3 +531,30 @@ async def test_notices_stand_above_the_key_line_and_wait_while_the_crisis_lines_
         app.session.tell("Another everyday notice.", timeout=60)
         await wait_until(lambda: len(app.screen.query(Toast)), what="the second notice (in the DOM, hidden)")
         assert all(t.styles.visibility == "hidden" for t in app.screen.query(Toast) if "-information" in t.classes)
+
+
+async def test_the_member_list_highlight_follows_the_cursor_and_goes_with_the_focus(world):
+    """The member list keeps its painted lines (``KeptLines``) between repaints: the highlighted
+    line must still move with Down and go when the focus leaves, not stay as it was kept."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        members = app.screen.query_one(MemberList)
+
+        def highlighted() -> list[str]:
+            lines = members.render_lines(Region(0, 0, members.size.width, members.size.height))
+            return [line.text.strip() for line in lines if any(s.style and s.style.reverse for s in line)]
+
+        assert highlighted() == []
+        members.focus()
+        await pilot.pause()
+        first = highlighted()
+        assert len(first) == 1, first
+        await pilot.press("down")
+        await pilot.pause()
+        second = highlighted()
+        assert len(second) == 1 and second != first, (first, second)
+        box(app).focus()
+        await pilot.pause()
+        assert highlighted() == []

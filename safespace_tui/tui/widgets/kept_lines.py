@@ -89,24 +89,29 @@ class KeptLines(ScrollView):
             self._finished_key = key
             self._finished.clear()
         top = self.scroll_offset.y
-        lines = [self._finished_line(top + y, style, inner, filters, background) for y in crop.line_range]
+        frame = (self.content_region.width, self.region.width, styles.padding.left, styles.padding.right)
+        lines = [self._finished_line(top + y, style, inner, filters, background, frame) for y in crop.line_range]
         x1, x2 = crop.column_span
         if (x1, x2) != (0, self.region.width):
             lines = [line.crop(x1, x2) for line in lines]
         return lines
 
-    def _finished_line(self, index: int, style: Style, inner: Style, filters, background) -> Strip:
+    def _finished_line(
+        self, index: int, style: Style, inner: Style, filters, background, frame: tuple[int, int, int, int]
+    ) -> Strip:
+        """Line ``index`` as painted; ``frame`` is (content width, full width, left and right
+        padding), read once per ``render_lines`` rather than per line."""
         line = self._finished.get(index)
         if line is not None:
             return line
-        _, right, _, left = self.styles.padding
-        content = self._content_line(index, style).adjust_cell_length(self.content_region.width, inner)
+        content_width, full_width, left, right = frame
+        content = self._content_line(index, style).adjust_cell_length(content_width, inner)
         segments = list(content)
         if left:
             segments.insert(0, Segment(" " * left, inner))
         if right:
             segments.append(Segment(" " * right, inner))
-        line = Strip(segments, self.region.width)
+        line = Strip(segments, full_width)
         for line_filter in filters:
             line = line.apply_filter(line_filter, background)
         if len(self._finished) > 4 * max(self.size.height, 1):

@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...services.spoons import local_day, utc_clock
@@ -28,6 +27,7 @@ from ...services.views import MemberView
 from ..messages import ProfileWanted
 from ..presence_style import legend_lines, member_line, note_line
 from ..textual_fixes import update_scrollbars
+from .kept_lines import KeptLines
 
 _TITLE_STYLE = Style(dim=True, italic=True)
 
@@ -73,7 +73,7 @@ def legend_count(width: int) -> int:
     return len(legend_lines(width))
 
 
-class MemberList(ScrollView, can_focus=True):
+class MemberList(KeptLines, can_focus=True):
     """Focused, Up/Down move a highlight and Enter opens that member's profile; a click opens it too."""
 
     BINDINGS = [
@@ -93,8 +93,7 @@ class MemberList(ScrollView, can_focus=True):
         self._width = 0  # the width the lines were drawn to fit
         self._row_ids: list[int | None] = []  # the member on each line (None: a title)
         self._cursor = 0  # a line index, on a member, while focused
-        self._style: Style | None = None  # self.rich_style, until the styles change
-        self._view: tuple[int, int] | None = None  # (top line, width) while render_lines runs
+        self._view_width: int | None = None  # while render_lines runs
         self._redraw_due = False  # a change waits to be drawn with the others (REDRAW_EVERY)
         self._drawn_at = float("-inf")  # monotonic time of the last redraw for a change
 
@@ -166,12 +165,7 @@ class MemberList(ScrollView, can_focus=True):
                 lines.append("")
         return lines
 
-    def notify_style_update(self) -> None:
-        self._style = None  # focus, hover, a theme: read the style again
-        super().notify_style_update()
-
     def on_resize(self) -> None:
-        self._style = None
         self._redraw()
 
     # -- drawing
@@ -250,6 +244,7 @@ class MemberList(ScrollView, can_focus=True):
         connected, 72 refreshes per redraw in every session, half the cost of an arrival
         (bench/profile_presence.py).
         """
+        self._forget_lines(indices=[i for i, (a, b) in enumerate(zip(old, lines, strict=True)) if a is not b])
         top, height, width = self.scroll_offset.y, self.size.height, self.size.width
         run_start = None
         for y in range(height + 1):
@@ -268,6 +263,7 @@ class MemberList(ScrollView, can_focus=True):
         first = next(
             (y for y, (a, b) in enumerate(zip(old, lines, strict=False)) if a is not b), min(len(old), len(lines))
         )
+        self._forget_lines(first)
         scrolled = self.scroll_offset.y
         self._update_virtual_size(Size(self._width, len(lines)))
         self.call_after_refresh(self._fit_width)
@@ -298,23 +294,19 @@ class MemberList(ScrollView, can_focus=True):
         update_scrollbars(self, size)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Textual's own, with the view's top and width read once for the lines it asks for:
-        reading them per line was two thirds of ``render_line`` (a presence change repaints
-        every moved line in every session; bench/profile_presence.py)."""
-        self._view = (self.scroll_offset.y, self.scrollable_content_region.width)
+        """The kept lines (``KeptLines``), with the view's width read once for those it draws
+        anew: reading it per line was two thirds of a line's cost (bench/profile_presence.py)."""
+        self._view_width = self.scrollable_content_region.width
         try:
             return super().render_lines(crop)
         finally:
-            self._view = None
+            self._view_width = None
 
-    def render_line(self, y: int) -> Strip:
-        top, width = self._view or (self.scroll_offset.y, self.scrollable_content_region.width)
-        index = top + y
-        style = self._style
-        if style is None:
-            # The widget's style walks its ancestors' styles: read once, not per line (it was
-            # half of a presence change's cost in every session); a style change forgets it.
-            style = self._style = self.rich_style
+    def _kept_key(self) -> tuple:
+        return (self.has_focus, self._cursor)  # the highlighted line, while focused
+
+    def _content_line(self, index: int, style: Style) -> Strip:
+        width = self._view_width if self._view_width is not None else self.scrollable_content_region.width
         if index >= len(self._lines):
             return Strip.blank(width, style)
         strip = self._lines[index].crop_extend(0, width, style).apply_style(style)
