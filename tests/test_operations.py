@@ -340,7 +340,7 @@ async def test_encrypted_database_wal_and_backup_hold_no_member_text(tmp_path):
         result = group.cli(*command, check=False)
         assert result.returncode == 1 and "does not open" in result.stderr, (command, result.stderr)
         assert "ERROR CORE" not in result.stderr  # SQLCipher's own log stays quiet
-    refused = ServerProcess(data)
+    refused = ServerProcess(data, forked=True)  # the same refusal from cli.main, without a Python start-up
     with pytest.raises(AssertionError, match="does not open"):
         refused.start()
     (data / "config.toml").write_text("")
