@@ -23,7 +23,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from harness import fingerprint, make_key, safespace
+from harness import fingerprint, make_key, safespace, safespace_here
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -74,13 +74,14 @@ def fails_clearly(result: subprocess.CompletedProcess, *words: str) -> None:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    """A data dir made by ``init``, with two members (ann, bea) and their keys beside it."""
+    """A data dir made by ``init``, with two members (ann, bea) and their keys beside it. Set-up, so
+    through the same entry point in this process (``init`` as a process has a test of its own)."""
     base = tmp_path_factory.mktemp("cli")
     data = base / "data"
-    safespace(data, "init")
+    safespace_here(data, "init")
     for name in ("ann", "bea"):
         key = make_key(base, name)
-        safespace(data, "member", "add", name, "--key", str(key.with_suffix(".pub")))
+        safespace_here(data, "member", "add", name, "--key", str(key.with_suffix(".pub")))
     return data
 
 

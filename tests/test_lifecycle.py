@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from conftest import running_group
-from harness import Terminal, add_members_direct, safespace, ssh_connect, wait_until
+from harness import Terminal, add_members_direct, safespace_here, ssh_connect, wait_until
 
 MiB = 1024 * 1024
 CYCLES = 100
@@ -160,7 +160,7 @@ def in_process(tmp_path):
     from safespace_tui.logs import setup_logging
 
     data_dir = tmp_path / "data"
-    safespace(data_dir, "init")
+    safespace_here(data_dir, "init")
     keys = add_members_direct(data_dir, {"ann": "member", "bea": "member"})
     config = load_config(data_dir, host="127.0.0.1", port=0)
     root = logging.getLogger()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import start_group
-from harness import ServerProcess, Terminal, fingerprint, safespace, wait_until
+from harness import ServerProcess, Terminal, fingerprint, safespace, safespace_here, wait_until
 
 SERVE = (sys.executable, "-m", "safespace_tui", "serve")
 SECRET = "QUIET-HARBOUR-7731"  # member text that must never be readable on disk when encrypted
@@ -236,7 +236,7 @@ async def test_drill_backup_under_load_delete_the_data_dir_restore_and_everythin
 
 def test_restore_refuses_a_damaged_file_and_keeps_the_database_aside(tmp_path):
     data = tmp_path / "data"
-    safespace(data, "init")
+    safespace_here(data, "init")  # set-up in this process (a Python start-up is ~0.45 s of CPU)
     good = tmp_path / "good.db"
     assert "Integrity check: ok" in safespace(data, "backup", str(good)).stdout
 
@@ -259,8 +259,8 @@ def test_restore_refuses_a_damaged_file_and_keeps_the_database_aside(tmp_path):
 
 def test_a_backup_never_replaces_the_live_database(tmp_path):
     data = tmp_path / "data"
-    safespace(data, "init")
-    safespace(data, "channel", "add", "garden")
+    safespace_here(data, "init")  # set-up and the last look in this process; the backups are real processes
+    safespace_here(data, "channel", "add", "garden")
     before = _sha(data / "safespace.db")
     for target in (data / "safespace.db", data / "safespace.db-wal"):
         result = safespace(data, "backup", str(target), check=False)
@@ -268,12 +268,12 @@ def test_a_backup_never_replaces_the_live_database(tmp_path):
     result = safespace(data, "backup", str(tmp_path / "no" / "such" / "folder.db"), check=False)
     assert result.returncode == 1 and "there is no folder" in result.stderr and "Traceback" not in result.stderr
     assert _sha(data / "safespace.db") == before
-    assert "#garden" in safespace(data, "channel", "list").stdout
+    assert "#garden" in safespace_here(data, "channel", "list").stdout
 
 
 def test_backup_keep_n_prunes_the_oldest(tmp_path):
     data = tmp_path / "data"
-    safespace(data, "init")
+    safespace_here(data, "init")
     backups = data / "backups"
     backups.mkdir(mode=0o700)
     for day in range(1, 5):  # four older daily copies
@@ -343,7 +343,7 @@ async def test_encrypted_database_wal_and_backup_hold_no_member_text(tmp_path):
         result = group.cli(*command, check=False)
         assert result.returncode == 1 and "does not open" in result.stderr, (command, result.stderr)
         assert "ERROR CORE" not in result.stderr  # SQLCipher's own log stays quiet
-    refused = ServerProcess(data)
+    refused = ServerProcess(data, forked=True)  # the same refusal from cli.main, without a Python start-up
     with pytest.raises(AssertionError, match="does not open"):
         refused.start()
     (data / "config.toml").write_text("")
@@ -374,11 +374,11 @@ async def test_encrypted_database_wal_and_backup_hold_no_member_text(tmp_path):
 
 def test_encrypt_refuses_while_serving_and_without_a_key(tmp_path):
     data = tmp_path / "data"
-    safespace(data, "init")
+    safespace_here(data, "init")
     before = _sha(data / "safespace.db")
     result = safespace(data, "encrypt", check=False)
     assert result.returncode == 1 and "no database key is configured" in result.stderr
-    server = ServerProcess(data)
+    server = ServerProcess(data, forked=True)  # a running server is all it needs: no Python start-up
     server.start()
     try:
         key = _key_file(tmp_path / "keys", "db.key", "a long enough passphrase")
@@ -420,8 +420,8 @@ def test_under_systemd_the_journal_gets_info_lines(tmp_path, monkeypatch):
     """systemd sets JOURNAL_STREAM; then sign-ins, start and stop reach stderr (the journal) too."""
     monkeypatch.setenv("JOURNAL_STREAM", "8:12345")
     data = tmp_path / "data"
-    safespace(data, "init")
-    server = ServerProcess(data)
+    safespace_here(data, "init")
+    server = ServerProcess(data, forked=True)  # forked with this process's environment, JOURNAL_STREAM too
     server.start()
     server.stop()
     output = "".join(server.output)
