@@ -150,6 +150,28 @@ async def test_an_esc_whose_delay_passed_on_a_busy_loop_is_still_esc_then_the_le
         assert app.keys == ["escape", "t"]
 
 
+async def test_an_esc_in_a_packet_of_its_own_is_esc_though_the_next_is_read_in_the_same_turn() -> None:
+    """Esc, then "t" a moment later: a loaded server read both packets in one turn, so no time
+    passed on its clock, and the two became Alt+t (test_ssh_driver::test_escape_key_closes_help
+    with 5 test workers: the help stayed open, the "t" was lost). An Esc alone in its packet is
+    the Esc key; what a terminal sends at once (Alt+t, an arrow) stays one key."""
+    app = Keys()
+    async with driven(app) as driver:
+        driver.feed("\x1b")
+        driver.feed("t")  # no await between: the same turn of the loop
+        await wait_until(lambda: len(app.keys) >= 2 or "alt+t" in app.keys, 10, "no keys arrived")
+        assert app.keys == ["escape", "t"]
+        for sent, key in (("\x1bt", "alt+t"), ("\x1b[A", "up")):  # one packet each
+            app.keys.clear()
+            driver.feed(sent)
+            await wait_until(lambda: app.keys, 10, f"{sent!r} did not arrive")
+            assert app.keys == [key]
+        app.keys.clear()
+        driver.feed("\x1b")  # alone, with nothing after it: Esc once the escape delay has passed
+        await wait_until(lambda: app.keys, 10, "the lone Esc did not arrive")
+        assert app.keys == ["escape"]
+
+
 class CountingParser(textual_fixes.XTermParser):
     """The driver's parser, counting the characters it has been given."""
 

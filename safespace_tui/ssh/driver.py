@@ -28,7 +28,7 @@ from textual.geometry import Size
 from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
-from ..tui.textual_fixes import TrackedKey, XTermParser, escape_pending
+from ..tui.textual_fixes import TrackedKey, XTermParser, escape_pending, resolve_escape_now
 from .input_budget import INBOX_HIGH, INBOX_LOW, KeyBudget, keep_early
 from .paste_guard import PasteGuard
 
@@ -122,6 +122,7 @@ class SSHDriver(Driver):
         self._inbox: deque = deque()
         self._raw: deque[str] = deque()  # arrived, not yet parsed
         self._raw_size = 0
+        self._escape_alone = False  # the parser's pending Esc came in a packet of its own
         self._budget = self._terminal.key_budget  # this member's fair share of the loop
         self._paused = False  # the channel is not read while too many events wait
         self._inbox_ready = asyncio.Event()
@@ -201,6 +202,7 @@ class SSHDriver(Driver):
             # timers), and the Esc was then merged with the next letter into Alt+letter: the help
             # stayed open and the "t" of "typed after escape" was lost (test_ssh_driver, CI).
             self._inbox.extend(self._parser.tick())
+            self._resolve_lone_escape()
         waiting = bool(self._raw)
         self._raw.append(data)
         self._raw_size += len(data)
@@ -216,6 +218,7 @@ class SSHDriver(Driver):
         an escape sequence a slice has cut in two, so that a slice's end never looks like a lone Esc."""
         parsed = 0
         while self._raw and (parsed < PARSE_SLICE or escape_pending(self._parser)):
+            self._resolve_lone_escape()
             take = PARSE_SLICE - parsed if parsed < PARSE_SLICE else _SEQUENCE_STEP
             chunk = self._raw[0]
             piece = chunk[:take]
@@ -226,9 +229,22 @@ class SSHDriver(Driver):
             self._raw_size -= len(piece)
             parsed += len(piece)
             self._inbox.extend(self._parser.feed(piece))
+            self._escape_alone = chunk == "\x1b" and escape_pending(self._parser)
             if parsed > PARSE_SLICE + _SEQUENCE_LIMIT:
                 break  # not a sequence any terminal sends: the parser decides what it was
         self._schedule_tick()
+
+    def _resolve_lone_escape(self) -> None:
+        """More has come after an Esc that came alone, in a packet of its own: it was the Esc key.
+
+        A terminal writes a key's escape sequence (an arrow, Alt+letter) at once, so its packet
+        holds all of it; an Esc alone in one is the key. On a loaded server the Esc's packet and
+        the next were read in the same turn, no time passed on the server's clock, and the two
+        became Alt+letter (test_ssh_driver::test_escape_key_closes_help, with 5 test workers).
+        """
+        if self._escape_alone:
+            self._escape_alone = False
+            self._inbox.extend(resolve_escape_now(self._parser))
 
     def resize(self, width: int, height: int) -> None:
         size = Size(max(width, 1), max(height, 1))

@@ -28,7 +28,8 @@ ssh/driver.py                  ``XTermParser`` (from the   test_input_parser_is_
                                private ``textual.
                                _xterm_parser``; Textual's
                                own drivers import it so)
-ssh/driver.py                  ``escape_pending(parser)``  test_escape_pending_follows_a_lone_escape
+ssh/driver.py                  ``escape_pending(parser)``, test_escape_pending_follows_a_lone_escape
+                               ``resolve_escape_now``
                                (``Parser._timeout_time``)
 ssh/driver.py                  ``TrackedKey`` (fix 9:      test_key_order.py
                                its hops counted in
@@ -105,6 +106,7 @@ from textual.app import App, ReturnType
 from textual.cache import FIFOCache
 from textual.color import Color
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.strip import SGR_STYLES, Strip
 from textual.widget import Widget
@@ -790,6 +792,19 @@ def escape_pending(parser: XTermParser) -> bool:
     own drivers do on a timer; the parser has no public way to say so.
     """
     return parser._timeout_time is not None
+
+
+def resolve_escape_now(parser: XTermParser) -> list[Message]:
+    """The parser's pending Esc was sent alone: what its escape delay would say, said now.
+
+    For an Esc that came in a packet of its own, with more behind it read in the same turn of a
+    busy loop (no time passed on the server's clock); the parser's only way to resolve a lone Esc
+    is its timeout, which has no public setter.
+    """
+    if parser._timeout_time is None:
+        return []
+    parser._timeout_time = float("-inf")
+    return list(parser.tick())
 
 
 def forget_cancelled_timers(loop: asyncio.AbstractEventLoop) -> None:
