@@ -24,15 +24,14 @@ UNWRITABLE_REMINDER = 600  # seconds between two "the log file cannot be written
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file (the current one and each new one after a rotation) is 0600."""
 
-    _unwritable_since: float | None = None
+    _unwritable_since: float | None = None  # when the last "cannot be written" line was printed
+    _failed = False  # the record being emitted could not be written
 
     def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
         os.close(fd)
         os.chmod(self.baseFilename, PRIVATE_FILE)
         return super()._open()
-
-    _failed = False
 
     def emit(self, record: logging.LogRecord) -> None:
         self._failed = False

@@ -202,7 +202,6 @@ class SSHDriver(Driver):
             # timers), and the Esc was then merged with the next letter into Alt+letter: the help
             # stayed open and the "t" of "typed after escape" was lost (test_ssh_driver, CI).
             self._inbox.extend(self._parser.tick())
-            self._resolve_lone_escape()
         waiting = bool(self._raw)
         self._raw.append(data)
         self._raw_size += len(data)

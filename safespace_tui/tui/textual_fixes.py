@@ -715,13 +715,9 @@ def _scrollbar_render_lines(self: Any, crop: Region) -> list[Strip]:
         or self.auto_links
         or self._border_title is not None
         or self._border_subtitle is not None
-        or any(edge for edge, _ in styles.border)
-        or any(edge for edge, _ in styles.outline)
-        or styles.tint.a
+        or not styled_plainly(styles)
         or self.opacity != 1.0
-        or styles.text_opacity != 1.0
         or styles.padding != (0, 0, 0, 0)
-        or (styles.has_rule("hatch") and styles.hatch != "none")
     ):
         return cast(list[Strip], _textual_scrollbar_render_lines(self, crop))
     app = self.app
@@ -792,6 +788,18 @@ def escape_pending(parser: XTermParser) -> bool:
     own drivers do on a timer; the parser has no public way to say so.
     """
     return parser._timeout_time is not None
+
+
+def styled_plainly(styles: Any) -> bool:
+    """No border, outline, tint, text opacity or hatch: what a widget drawing its own finished
+    lines (``KeptLines``, fix 12's scrollbars) leaves to Textual's own path when it is there."""
+    return not (
+        any(edge for edge, _ in styles.border)
+        or any(edge for edge, _ in styles.outline)
+        or styles.tint.a
+        or styles.text_opacity != 1.0
+        or (styles.has_rule("hatch") and styles.hatch != "none")
+    )
 
 
 def resolve_escape_now(parser: XTermParser) -> list[Message]:

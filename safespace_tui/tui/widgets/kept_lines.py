@@ -18,7 +18,7 @@ from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..textual_fixes import inner_background_style
+from ..textual_fixes import inner_background_style, styled_plainly
 
 
 class KeptLines(ScrollView):
@@ -58,16 +58,7 @@ class KeptLines(ScrollView):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         styles = self.styles
-        if (
-            any(edge for edge, _ in styles.border)
-            or any(edge for edge, _ in styles.outline)
-            or styles.tint.a
-            or styles.opacity != 1.0
-            or styles.text_opacity != 1.0
-            or (styles.has_rule("hatch") and styles.hatch != "none")
-            or styles.padding.top
-            or styles.padding.bottom
-        ):
+        if not styled_plainly(styles) or styles.opacity != 1.0 or styles.padding.top or styles.padding.bottom:
             return super().render_lines(crop)
         base_background, background = self.background_colors
         style = self.rich_style
