@@ -786,3 +786,31 @@ async def test_sessions_share_the_lines_of_a_scrollbar_that_looks_the_same() -> 
             await second_pilot.pause()
             smaller = other.render_lines(Region(0, 0, 1, 8))
             assert cells(smaller) == cells(textual_fixes._textual_scrollbar_render_lines(other, Region(0, 0, 1, 8)))
+
+
+async def test_an_update_sends_the_same_bytes_as_textuals_own() -> None:
+    """Fix 13: the cursor moves are made once per position, and what goes to the terminal is what
+    Textual's own ``render_segments`` sends, for a whole pane, a span that cuts through a pane
+    (its strip is cropped) and spans on several rows."""
+    app = Panes()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        middle = app.query_one("#middle")
+        middle.update("middle, changed")
+        await pilot.pause()
+        compositor = app.screen._compositor
+        terminal = console("truecolor")
+        cases = [
+            [middle.region],
+            [middle.region.shrink((1, 2, 1, 2))],
+            [Region(0, 1, 7, 1), Region(30, 3, 25, 2)],  # spans that end inside a pane
+            [app.screen.region],
+        ]
+        for regions in cases:
+            compositor._dirty_regions.clear()
+            compositor._dirty_regions.update(regions)
+            update = compositor.render_partial_update()
+            assert update is not None
+            ours = update.render_segments(terminal)
+            assert ours == textual_fixes._textual_render_segments(update, terminal), regions
+            assert ours.count("\x1b[") > 1

@@ -686,7 +686,7 @@ _SCROLLBAR_LINES: dict[tuple[Any, ...], list[Strip]] = {}
 _SCROLLBAR_LINES_MAX = 512  # distinct looks; a session scrolling through history makes one per step
 
 
-def _filters_key(filters: Any) -> tuple[Any, ...] | None:
+def filters_key(filters: Any) -> tuple[Any, ...] | None:
     """The line filters by what they do (each app has its own instances); None for a filter
     whose state is not known here."""
     from textual.filter import ANSIToTruecolor, DimFilter, Monochrome, NoColor
@@ -708,7 +708,7 @@ def _scrollbar_render_lines(self: Any, crop: Region) -> list[Strip]:
 
     styles = self.styles
     bar = self.render()
-    filters = _filters_key(self.get_line_filters())
+    filters = filters_key(self.get_line_filters())
     if (
         type(bar) is not ScrollBarRender
         or filters is None
@@ -759,6 +759,55 @@ def _fix_shared_scrollbars() -> None:
         _patch(ScrollBar, "render_lines", _scrollbar_render_lines)
 
 
+# --- Fix 13: a cursor move made as an object for every line sent ----------
+# ``ChopsUpdate.render_segments`` builds a Rich ``Control`` (a tuple of codes, a generator and a
+# Segment) for every piece of every line it sends, only to take its text: with the message log
+# repainting its whole view for each new message, that was 6.7 % of the server's busy CPU in a
+# fan-out to 200 sessions (py-spy). The move's text depends only on the position, so it is made
+# once per position. Otherwise Textual's own method, unchanged.
+
+
+@lru_cache(maxsize=4096)
+def _cursor_to(x: int, y: int) -> str:
+    """The terminal's "move the cursor to column x, row y" (what ``Control.move_to`` writes)."""
+    return f"\x1b[{y + 1};{x + 1}H"
+
+
+def _render_segments(self: Any, console: Console) -> str:
+    sequences: list[str] = []
+    append = sequences.append
+    chops = self.chops
+    chop_ends = self.chop_ends
+    last_y = self.spans[-1][0]
+    for y, x1, x2 in self.spans:
+        line = chops[y]
+        ends = chop_ends[y]
+        for end, (x, strip) in zip(ends, line.items(), strict=False):  # as Textual's own
+            if strip is None or x > x2 or end <= x1:
+                continue
+            if not (x2 > x >= x1 and end <= x2):
+                strip = strip.crop(0, min(end, x2) - x)
+            append(_cursor_to(x, y))
+            append(strip.render(console))
+        if y != last_y:
+            append("\n")
+    return "".join(sequences)
+
+
+_textual_render_segments: Any = None
+"""Textual's own ``ChopsUpdate.render_segments`` (the test compares the two)."""
+
+
+def _fix_cursor_moves() -> None:
+    from textual._compositor import ChopsUpdate
+
+    global _textual_render_segments
+    _require(ChopsUpdate, "render_segments")
+    if ChopsUpdate.__dict__["render_segments"] is not _render_segments:
+        _textual_render_segments = ChopsUpdate.__dict__["render_segments"]
+        _patch(ChopsUpdate, "render_segments", _render_segments)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -774,6 +823,7 @@ def apply() -> None:
     _fix_partial_renders()
     _fix_shared_css()
     _fix_shared_scrollbars()
+    _fix_cursor_moves()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
