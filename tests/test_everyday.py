@@ -533,6 +533,46 @@ async def test_notices_stand_above_the_key_line_and_wait_while_the_crisis_lines_
         assert all(t.styles.visibility == "hidden" for t in app.screen.query(Toast) if "-information" in t.classes)
 
 
+async def test_sessions_that_show_a_channel_alike_share_its_finished_lines(world):
+    """The message log's finished lines (``KeptLines.share_finished_lines``) are made once for every
+    session showing a channel at one width: the very same objects, drawn as an unshared log draws
+    them. A message one member selects is reversed on her screen only, and another width draws
+    its own lines."""
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i}" for i in range(30)])
+    ann, bea = make_app(services, ids["ann"]), make_app(services, ids["bea"])
+
+    def drawn(log: MessageLog) -> list:
+        return log.render_lines(Region(0, 0, log.size.width, log.size.height))
+
+    def looks(lines) -> list:
+        return [[(segment.text, segment.style) for segment in line] for line in lines]
+
+    def reversed_lines(lines) -> list[str]:
+        return [line.text for line in lines if any(s.style and s.style.reverse for s in line)]
+
+    async with ann.run_test(size=(100, 30)) as ann_pilot:
+        await settle(ann_pilot)
+        async with bea.run_test(size=(100, 30)) as bea_pilot:
+            await settle(bea_pilot)
+            ann_log, bea_log = ann.screen.query_one(MessageLog), bea.screen.query_one(MessageLog)
+            ann_lines, bea_lines = drawn(ann_log), drawn(bea_log)
+            assert [id(line) for line in ann_lines] == [id(line) for line in bea_lines]
+            assert "earlier 29" in " ".join(line.text for line in ann_lines)
+            bea_log.share_finished_lines = False
+            bea_log._forget_lines()
+            assert looks(drawn(bea_log)) == looks(ann_lines)  # what a log of its own draws
+            del bea_log.share_finished_lines
+
+            ann_log.focus()  # selection mode: the newest message is highlighted
+            await ann_pilot.pause()
+            assert reversed_lines(drawn(ann_log)) and not reversed_lines(drawn(bea_log))
+
+            await bea_pilot.resize_terminal(80, 30)
+            await settle(bea_pilot)
+            assert not {id(line) for line in drawn(bea_log)} & {id(line) for line in drawn(ann_log)}
+
+
 async def test_the_member_list_highlight_follows_the_cursor_and_goes_with_the_focus(world):
     """The member list keeps its painted lines (``KeptLines``) between repaints: the highlighted
     line must still move with Down and go when the focus leaves, not stay as it was kept."""

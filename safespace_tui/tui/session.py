@@ -19,6 +19,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
@@ -73,8 +74,15 @@ T = TypeVar("T")
 
 def mentions(body: str, handle: str) -> bool:
     """``@handle`` as a word (``@ann.`` at the end of a sentence counts; ``@anna`` does not)."""
-    pattern = r"(?<![\w@])@" + re.escape(handle) + r"(?![a-z0-9_-])(?!\.[a-z0-9])"
-    return re.search(pattern, body, re.IGNORECASE) is not None
+    return _mention_of(handle).search(body) is not None
+
+
+@lru_cache(maxsize=1024)
+def _mention_of(handle: str) -> re.Pattern[str]:
+    """Compiled once per member: every receiver of every message asks, and with 200 handles
+    ``re``'s own cache of compiled patterns was compiling them again (1.2 % of the server's busy
+    CPU in a fan-out to 200)."""
+    return re.compile(r"(?<![\w@])@" + re.escape(handle) + r"(?![a-z0-9_-])(?!\.[a-z0-9])", re.IGNORECASE)
 
 
 class Session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rich.segment import Segment
@@ -51,6 +52,12 @@ REMOVED_LINES = {"author": "(message deleted)", "leadership": "(hidden by leader
 _MARKED = Style(reverse=True)
 
 
+@lru_cache(maxsize=64)
+def _blank(width: int, style: Style) -> Strip:
+    """The line below the last message: one object per look, so sessions share its finished line."""
+    return Strip.blank(width, style)
+
+
 def _local_time(moment: datetime, zone: ZoneInfo) -> str:
     return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
 
@@ -67,6 +74,7 @@ class MessageLog(KeptLines, can_focus=True):
         Binding("down", "select(1)", "Next message", show=False),
         Binding("escape", "done", "Back to writing", show=False),
     ]
+    share_finished_lines = True  # its content lines are the shared ``_SHARED_LINES``
 
     class Selecting(Message):
         """Selection mode began (``hint`` says its keys) or ended (``hint`` empty)."""
@@ -488,7 +496,7 @@ class MessageLog(KeptLines, can_focus=True):
         scroll_x = self.scroll_offset.x
         width = self.scrollable_content_region.width
         if index >= len(self._lines):
-            return Strip.blank(width, style)
+            return _blank(width, style)
         line = self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
         return line.apply_style(_SELECTED) if index in self._selected_lines() else line
 
