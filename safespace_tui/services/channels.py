@@ -258,8 +258,7 @@ class ChannelService:
         reads, self._unsaved_reads = self._unsaved_reads, {}
 
         def write() -> None:
-            for (member_id, channel_id), message_id in reads.items():
-                record_read(member_id, channel_id, message_id)
+            record_reads([(member_id, channel_id, message_id) for (member_id, channel_id), message_id in reads.items()])
 
         try:
             await self.store.write(write)
@@ -291,6 +290,22 @@ class ChannelService:
             return [(ChannelView(id_, name, _shown_topic(topic)), count) for id_, name, topic, count in rows]
 
         return await self.store.read(query)
+
+
+def record_reads(reads: list[tuple[int, int, int]]) -> None:
+    """Inside a write transaction: many (member, channel, message) read markers at once, as
+    ``record_read`` saves one, in one prepared statement. Every session viewing a channel reads
+    every message: 200 upserts built one by one through the ORM were 2.6 % of the server's busy CPU
+    in a fan-out to 200 sessions (the writer's thread holds the interpreter while it builds them).
+    """
+    meta = ReadMarker._meta
+    columns = [meta.columns[name].column_name for name in ("member_id", "channel_id", "last_read_id")]
+    member, channel, last_read = (f'"{column}"' for column in columns)
+    statement = (
+        f'INSERT INTO "{meta.table_name}" ({member}, {channel}, {last_read}) VALUES (?, ?, ?) '
+        f"ON CONFLICT ({member}, {channel}) DO UPDATE SET {last_read} = MAX({last_read}, excluded.{last_read})"
+    )
+    meta.database.cursor().executemany(statement, reads)
 
 
 def record_read(member_id: int, channel_id: int, message_id: int) -> None:
