@@ -581,6 +581,7 @@ ALLOWED = {
     ("store/migrations.py", "_meta"): "peewee's documented API",
     ("store/backup.py", "_meta"): "peewee's documented API",
     ("store/db.py", "_meta"): "peewee's documented API",
+    ("services/channels.py", "_meta"): "peewee's documented API (the read markers' one prepared statement)",
     # The standard library's: FileHandler._open is the one place every (re)opened log file is
     # created, so overriding it is how a rotated log stays 0600 whatever the umask (issue 13).
     ("logs.py", "_open"): "logging.FileHandler's single opening point; pinned by test_rotated_logs_stay_private",
@@ -814,3 +815,51 @@ async def test_an_update_sends_the_same_bytes_as_textuals_own() -> None:
             ours = update.render_segments(terminal)
             assert ours == textual_fixes._textual_render_segments(update, terminal), regions
             assert ours.count("\x1b[") > 1
+
+
+def test_parameter_counts_are_textuals_and_kept_for_call_next_partials(monkeypatch) -> None:
+    """Fix 14: ``call_next`` wraps each callback in a new partial, so Textual counted the
+    callback's parameters with ``inspect.signature`` at every call. The count is Textual's own for
+    every kind of callable (a method taking only ``*args`` included), and a partial of a bound
+    method, as ``call_next`` makes them, is counted once per function, not once per call."""
+    from textual import _callback
+
+    class Handler:
+        def one(self, event): ...
+
+        async def two(self, event, more=None): ...
+
+        def star(*args): ...
+
+        @staticmethod
+        def static(a, b): ...
+
+        def __call__(self, a): ...
+
+    def plain(a, b, c=1): ...
+
+    handler = Handler()
+    callables = [
+        plain,
+        handler.one,
+        handler.two,
+        handler.star,
+        Handler.static,
+        handler,
+        lambda: None,
+        print,
+        functools.partial(handler.one, "event"),
+        functools.partial(plain, 1),
+        functools.partial(handler.two, "event", more=2),
+    ]
+    for callable_ in callables:  # what the patch replaces: Textual's len(signature(func).parameters)
+        ours = textual_fixes._count_parameters(callable_)
+        assert ours == textual_fixes._textual_count_parameters(callable_), callable_
+
+    counted = []
+    real_signature = inspect.signature
+    monkeypatch.setattr(inspect, "signature", lambda f, *a, **k: counted.append(f) or real_signature(f, *a, **k))
+    for _ in range(3):
+        assert _callback.count_parameters(functools.partial(handler.one, "event")) == 0
+        assert _callback.count_parameters(functools.partial(handler.two, "event")) == 1
+    assert counted == []  # known from the first time
