@@ -3,7 +3,7 @@
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
 and some of its shortcuts go wrong when that is not true (fixes 1-4); and what
-one session costs is multiplied by every session (fixes 5, 10, 11 and 12). ``apply()`` patches
+one session costs is multiplied by every session (fixes 5 and 10-14). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
@@ -808,6 +808,52 @@ def _fix_cursor_moves() -> None:
         _patch(ChopsUpdate, "render_segments", _render_segments)
 
 
+# --- Fix 14: a callback's parameters counted again at every call ------------
+# ``call_next(callback, *args)`` wraps the callback in a new ``functools.partial``, and Textual's
+# ``count_parameters`` caches its count on the callable it is given: for a partial, on the
+# partial, which is thrown away. So every hub event handed to a session (every message, to every
+# receiver) ran ``inspect.signature`` again: 2 % of the server's busy CPU in a fan-out to 200
+# (py-spy). The count of a plain function is kept on the function; a bound method's is its
+# function's, less ``self``; anything else is counted as Textual counts it.
+
+
+def _count_parameters(func: Any) -> int:
+    if isinstance(func, MethodType) and isinstance(func.__func__, FunctionType):
+        count, self_is_plain = _function_parameters(func.__func__)
+        if self_is_plain:
+            return count - 1
+    elif isinstance(func, FunctionType):
+        return _function_parameters(func)[0]
+    return _textual_count_parameters(func)
+
+
+def _function_parameters(func: FunctionType) -> tuple[int, bool]:
+    """(how many parameters, is the first one a plain positional one), kept on the function."""
+    known = func.__dict__.get("_safespace_parameters")
+    if known is None:
+        import inspect
+
+        parameters = list(inspect.signature(func).parameters.values())
+        plain = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        first_is_plain = bool(parameters) and parameters[0].kind in plain
+        known = func.__dict__["_safespace_parameters"] = (len(parameters), first_is_plain)
+    return cast(tuple[int, bool], known)
+
+
+_textual_count_parameters: Any = None
+"""Textual's own ``_callback._count_parameters`` (``len(signature(func).parameters)``)."""
+
+
+def _fix_parameter_counts() -> None:
+    global _textual_count_parameters
+    import textual._callback as callback
+
+    _require(callback, "_count_parameters", "count_parameters")
+    if callback._count_parameters is not _count_parameters:
+        _textual_count_parameters = callback._count_parameters
+        _patch(callback, "_count_parameters", _count_parameters)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -824,6 +870,7 @@ def apply() -> None:
     _fix_shared_css()
     _fix_shared_scrollbars()
     _fix_cursor_moves()
+    _fix_parameter_counts()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
