@@ -863,3 +863,93 @@ def test_parameter_counts_are_textuals_and_kept_for_call_next_partials(monkeypat
         assert _callback.count_parameters(functools.partial(handler.one, "event")) == 0
         assert _callback.count_parameters(functools.partial(handler.two, "event")) == 1
     assert counted == []  # known from the first time
+
+
+SHARED_WORDS: dict[tuple[str, int], Strip] = {}
+
+
+class SharedWords(App[None]):
+    """A pane whose lines are shared objects (as the message log's are), beside a pane of its own
+    and over a bottom line: two of these are two sessions showing a channel alike."""
+
+    CSS = "Horizontal { height: 1fr; } #words { width: 1fr; } #side { width: 12; border: round $accent; }"
+
+    def __init__(self, word: str = "hello") -> None:
+        super().__init__()
+        self.word = word
+
+    def compose(self):
+        from textual.containers import Horizontal
+        from textual.widget import Widget
+
+        app = self
+
+        class Words(Widget):
+            def render_lines(self, crop):
+                width = self.size.width
+                key = (app.word, width)
+                if key not in SHARED_WORDS:
+                    SHARED_WORDS[key] = Strip([Segment(app.word.ljust(width), Style(color="#ff8800"))], width)
+                return [SHARED_WORDS[key].crop(*crop.column_span) for _ in crop.line_range]
+
+        with Horizontal():
+            yield Words(id="words")
+            yield counted_static("side", "side")
+        yield counted_static("bottom line", "bottom")
+
+
+def partial_update_of(app: App, regions: list[Region]):
+    compositor = app.screen._compositor
+    compositor._dirty_regions.clear()
+    compositor._dirty_regions.update(regions)
+    return compositor.render_partial_update()
+
+
+async def test_sessions_making_the_same_update_share_it_and_send_textuals_bytes() -> None:
+    """Fix 15: two apps (sessions) whose update is made of the very same lines get the one update,
+    whose bytes are what Textual's own partial update sends; other words, another colour system
+    or a widget in front (an overlay over the pane) make an update of their own."""
+    from textual._compositor import Compositor
+
+    terminal, plain = console("256"), console("standard")
+    first, second, other = SharedWords(), SharedWords(), SharedWords("goodbye")
+    async with (
+        first.run_test(size=(40, 8)) as pilot,
+        second.run_test(size=(40, 8)) as pilot2,
+        other.run_test(size=(40, 8)) as pilot3,
+    ):
+        for each in (pilot, pilot2, pilot3):
+            await each.pause()
+        words = first.query_one("#words").region
+        regions = [words, Region(0, 2, 10, 3)]  # a pane, and a part of it
+        update = partial_update_of(first, regions)
+        assert partial_update_of(second, regions) is update
+        sent = update.render_segments(terminal)
+        assert "hello" in sent and update.render_segments(terminal) is sent
+        assert update.render_segments(plain) != sent  # kept per colour system
+
+        Compositor.render_partial_update = textual_fixes._textual_render_partial_update
+        try:
+            assert partial_update_of(second, regions).render_segments(terminal) == sent
+            assert partial_update_of(second, regions).render_segments(plain) == update.render_segments(plain)
+            textuals_other = partial_update_of(other, regions).render_segments(terminal)
+        finally:
+            Compositor.render_partial_update = textual_fixes._render_partial_update
+        others = partial_update_of(other, regions)
+        assert others is not update and others.render_segments(terminal) == textuals_other
+
+        from textual.widgets import Static
+
+        front = Static("in front", id="front")
+        front.styles.overlay = "screen"
+        front.styles.offset = (2, -6)  # laid out below the bottom line: moved up over the pane
+        await second.screen.mount(front)
+        await pilot2.pause()
+        assert front.region.overlaps(words)
+        covered = partial_update_of(second, regions)
+        assert covered is not update and "in front" in covered.render_segments(terminal)
+        Compositor.render_partial_update = textual_fixes._textual_render_partial_update
+        try:
+            assert covered.render_segments(terminal) == partial_update_of(second, regions).render_segments(terminal)
+        finally:
+            Compositor.render_partial_update = textual_fixes._render_partial_update

@@ -101,6 +101,7 @@ from rich.color import ColorSystem
 from rich.console import COLOR_SYSTEMS, Console
 from rich.style import Style
 from textual import events
+from textual._compositor import ChopsUpdate
 from textual._xterm_parser import XTermParser
 from textual.app import App, ReturnType
 from textual.cache import FIFOCache
@@ -854,6 +855,101 @@ def _fix_parameter_counts() -> None:
         _patch(callback, "_count_parameters", _count_parameters)
 
 
+# --- Fix 15: every session made the same update ----------------------------
+# A new message changes the same rows of the same panes in every session showing the channel at
+# one size, and the lines there are shared objects (the log's finished lines, fix 12's
+# scrollbars). Yet each session cut those lines at its widgets' edges and joined them into escape
+# codes again (``Compositor._render_chops`` less the renders, and ``render_segments``: 13 % of the
+# server's busy CPU in a fan-out to 200, py-spy). What an update sends depends only on its spans,
+# the screen's cuts and, for each widget rendered, its region, clip and lines; so an update made
+# from the very same line objects is made once and shared, with its escape codes kept per colour
+# system. The widgets still render (fix 10's ``_get_renders``): that is how their lines are known.
+
+_SHARED_UPDATES: dict[tuple[Any, ...], tuple[list[Any], Any]] = {}  # key -> (the renders, the update)
+_SHARED_UPDATES_MAX = 256
+
+
+def _render_partial_update(self: Any) -> Any:
+    """``Compositor.render_partial_update``, shared between sessions that make the same one."""
+    update_regions = self._dirty_regions.copy()
+    self._dirty_regions.clear()
+    if not update_regions:
+        return None
+    crop = Region.from_union(list(update_regions)).intersection(self.size.region)
+    spans = list(self._regions_to_spans(update_regions))
+    renders = list(self._get_renders(crop))
+    key = (
+        tuple(spans),
+        _cuts_key(self),
+        tuple((region, clip, tuple(map(id, strips))) for region, clip, strips in renders),
+    )
+    shared = _SHARED_UPDATES.get(key)
+    if shared is not None:
+        return shared[1]
+    update = _SharedChopsUpdate(_chops(self.cuts, renders, {y for y, _, _ in spans}), spans, self.cuts)
+    if len(_SHARED_UPDATES) >= _SHARED_UPDATES_MAX:
+        del _SHARED_UPDATES[next(iter(_SHARED_UPDATES))]
+    _SHARED_UPDATES[key] = (renders, update)  # the renders hold the lines: their ids stay their own
+    return update
+
+
+def _cuts_key(compositor: Any) -> tuple[tuple[int, ...], ...]:
+    """The screen's cuts (where widgets start and end on each row) as a key, made once per layout."""
+    cuts = compositor.cuts
+    known = compositor.__dict__.get("_safespace_cuts")
+    if known is None or known[0] is not cuts:
+        known = compositor.__dict__["_safespace_cuts"] = (cuts, tuple(map(tuple, cuts)))
+    return cast(tuple[tuple[int, ...], ...], known[1])
+
+
+def _chops(cuts: list[list[int]], renders: list[Any], rows: set[int]) -> list[dict[int, Strip | None]]:
+    """Textual's ``Compositor._render_chops`` body, from renders already made."""
+    chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+    for region, clip, strips in renders:
+        render_region = region.intersection(clip)
+        render_x = render_region.x
+        first_cut, last_cut = render_region.column_span
+        for y, strip in zip(render_region.line_range, strips, strict=False):
+            if y not in rows:
+                continue
+            chops_line = chops[y]
+            final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+            for cut, piece in zip(final_cuts, strip.divide([cut - render_x for cut in final_cuts[1:]]), strict=False):
+                if chops_line.get(cut) is None:  # front to back: the first piece for a cut wins
+                    chops_line[cut] = piece
+    return chops
+
+
+class _SharedChopsUpdate(ChopsUpdate):
+    """A ``ChopsUpdate`` that keeps what it sends, per colour system: sessions share it."""
+
+    def __init__(self, chops: Any, spans: Any, cuts: list[list[int]]) -> None:
+        super().__init__(chops, spans, [cut_set[1:] for cut_set in cuts])
+        self._sent: dict[Any, str] = {}
+
+    def render_segments(self, console: Console) -> str:
+        color_system = console._color_system
+        sent = self._sent.get(color_system)
+        if sent is None:
+            sent = self._sent[color_system] = _render_segments(self, console)
+        return sent
+
+
+_textual_render_partial_update: Any = None
+"""Textual's own ``Compositor.render_partial_update`` (the test compares the two)."""
+
+
+def _fix_shared_updates() -> None:
+    global _textual_render_partial_update
+    from textual._compositor import Compositor
+
+    _require(Compositor, "render_partial_update", "_regions_to_spans", "_get_renders", "cuts")
+    _require(ChopsUpdate, "render_segments")
+    if Compositor.__dict__["render_partial_update"] is not _render_partial_update:
+        _textual_render_partial_update = Compositor.__dict__["render_partial_update"]
+        _patch(Compositor, "render_partial_update", _render_partial_update)
+
+
 def apply() -> None:
     """Apply all fixes. Idempotent; call before creating the first App."""
     _check_version()
@@ -871,6 +967,7 @@ def apply() -> None:
     _fix_shared_scrollbars()
     _fix_cursor_moves()
     _fix_parameter_counts()
+    _fix_shared_updates()
 
 
 # --- Helpers: the library internals the rest of Safe Space needs ------------
