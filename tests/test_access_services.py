@@ -18,7 +18,7 @@ from safespace_tui.hub import MEMBERS, Hub, member_topic
 from safespace_tui.services import Services
 from safespace_tui.services.access import ACCESS_REVOKED, AccessRevoked
 from safespace_tui.ssh.keys import read_public_key
-from safespace_tui.store import migrations
+from safespace_tui.store import backup, migrations
 from safespace_tui.store.db import Store
 
 
@@ -103,6 +103,9 @@ async def test_a_closed_session_is_remembered_as_when_the_member_was_last_here(g
         await asyncio.sleep(0.05)
     assert last_seen(group.data_dir, "ann") is not None
     assert last_seen(group.data_dir, "bea") is None
+
+
+KEY = "a key for the encrypted file, 42"
 
 
 def plain_sql(data_dir, statement: str) -> None:
@@ -339,3 +342,32 @@ async def looks_past(server: ServerProcess, looks: int) -> int | None:
     """The server's full looks so far, once more than ``looks``."""
     now = (await server.status())["watch_looks"]
     return now if now > looks else None
+
+
+async def test_a_restored_backup_and_an_encrypted_file_keep_the_count_and_its_triggers(tmp_path):
+    """``safespace backup`` copies pages, ``restore`` the file, ``encrypt`` exports the schema
+    (sqlcipher_export): each must carry the triggers, or the watcher would never look again."""
+    data = tmp_path / "data"
+    path = data / "safespace.db"
+    ann_key = read_public_key(make_key(tmp_path, "ann").with_suffix(".pub").read_text())
+
+    async def role_change_is_counted(key: str | None, role: str) -> None:
+        store = Store(path, key=key)
+        try:
+            members = Services(load_config(data), store, Hub()).members
+            if await members.access_changes() == 0:
+                await members.add("ann", ann_key)
+            before = await members.access_changes()
+            assert before is not None and before > 0
+            await members.set_role("ann", role)
+            assert await members.access_changes() == before + 1
+        finally:
+            store.close()
+
+    await role_change_is_counted(None, "senior")
+    copy = tmp_path / "copy.db"
+    backup.backup(path, copy, None)
+    backup.restore(copy, path, None)
+    await role_change_is_counted(None, "member")
+    backup.encrypt(path, KEY)
+    await role_change_is_counted(KEY, "senior")
