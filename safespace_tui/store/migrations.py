@@ -122,6 +122,11 @@ WATCHED_KEY_COLUMNS = (
 )
 
 
+# How the watcher reads the count (MemberService.access_changes), every round: plain SQL, as peewee's
+# query building took it from 0.08 to 0.25 ms of CPU.
+READ_ACCESS_CHANGES = f'SELECT changes FROM "{AccessChange._meta.table_name}" WHERE id = 1'
+
+
 def access_triggers(db: SqliteDatabase) -> None:
     """12 -> 13: a count in ``access_change`` (one row) that SQLite raises itself on every insert
     and delete of a member or a key, and on an update that changes a watched column (above), so the
