@@ -371,3 +371,14 @@ async def test_a_restored_backup_and_an_encrypted_file_keep_the_count_and_its_tr
     await role_change_is_counted(None, "member")
     backup.encrypt(path, KEY)
     await role_change_is_counted(KEY, "senior")
+
+
+async def test_without_the_count_every_round_looks(server_side):
+    """A file whose count row was deleted by hand: the watcher cannot tell what changed, so it looks
+    every round rather than never again."""
+    services, data_dir, _, _ = server_side
+    plain_sql(data_dir, "DELETE FROM access_change")
+    assert await services.members.access_changes() is None
+    for _ in range(3):
+        await services.access.check(set())
+    assert services.access.looks == 3
