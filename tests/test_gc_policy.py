@@ -70,7 +70,17 @@ async def test_the_status_line_is_cheap_and_only_diagnostics_collect(tmp_path):
     try:
         cheap = server.status()
         assert server.gc_policy.full_collections == 0
-        assert set(cheap) == {"tasks", "sessions", "connections", "waiting", "slowed", "apps", "collections"}
+        assert set(cheap) == {
+            "tasks",
+            "sessions",
+            "connections",
+            "waiting",
+            "slowed",
+            "apps",
+            "collections",
+            "watch_rounds",
+            "watch_looks",
+        }
         full = server.status(collect=True)
         assert server.gc_policy.full_collections == 1 and full["objects"] > 0
     finally:

@@ -291,7 +291,7 @@ def test_step_11_to_12_moves_an_older_file_forward_and_is_idempotent(tmp_path):
     db.close()
     store = Store(path)
     try:
-        assert store.schema_version == migrations.SCHEMA_VERSION == 12
+        assert store.schema_version == migrations.SCHEMA_VERSION >= 12
         store.write_sync(lambda: migrations.STEPS[11](store.db))  # again: nothing to do
         store.write_sync(lambda: migrations.STEPS[10](store.db))
     finally:

@@ -12,6 +12,7 @@ import logging
 
 from ..hub import MEMBERS, Hub, member_topic
 from ..store.db import CannotSave, Store
+from ..store.migrations import READ_ACCESS_CHANGES
 from ..store.models import ROLES, STATUSES, Member, MemberKey, utcnow
 from ..text import TextRejected, clean_display_name, clean_for_display, clean_line, validate_handle
 from .audit import record_change
@@ -89,6 +90,17 @@ class MemberService:
                 )
             )
             return key_ids - {row.id for row in rows}
+
+        return await self.store.read(query)
+
+    async def access_changes(self) -> int | None:
+        """The count SQLite's triggers raise when a member or key changes in a way the access watcher
+        reads (store/migrations.py, ``access_triggers``), by this process or another (the CLI); a
+        chat message or a read marker leaves it alone. None if its row is gone: look every round."""
+
+        def query() -> int | None:
+            row = self.store.db.execute_sql(READ_ACCESS_CHANGES).fetchone()
+            return None if row is None else int(row[0])
 
         return await self.store.read(query)
 

@@ -489,7 +489,9 @@ class SafeSpaceServer:
         diagnostics only (SIGUSR2): a full collection first (a pause of up to a second with
         many sessions), so ``apps`` with no sessions open must be 0, and ``objects`` (every
         Python object gc tracks: a leak shows here) and ``cyclic`` (what that collection found
-        only in reference cycles) are added. ``collections`` counts full collections so far.
+        only in reference cycles) are added. ``collections`` counts full collections so far;
+        ``watch_rounds`` the member watch's rounds and ``watch_looks`` those that read every member
+        and live key (services/access.py: only when a member or key changed, or a key is new).
         """
         cyclic = self.gc_policy.collect_everything() if collect else 0
         counts = {
@@ -500,6 +502,8 @@ class SafeSpaceServer:
             "slowed": self.knocks.slowed(asyncio.get_running_loop().time()),
             "apps": len(self.apps),
             "collections": self.gc_policy.full_collections,
+            "watch_rounds": self.services.access.rounds,
+            "watch_looks": self.services.access.looks,
         }
         if collect:
             counts["objects"] = len(gc.get_objects())

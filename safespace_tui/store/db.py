@@ -143,7 +143,6 @@ class Store:
         self.db = cipher.database(self.path, pragmas, key)
         models.database.initialize(self.db)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safespace-writer")
-        self._writes = 0  # writes begun through this Store: part of ``commits_seen``
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="safespace-reader")
         try:
             with self.db.connection_context():
@@ -164,7 +163,6 @@ class Store:
         session goes on). ``BEGIN IMMEDIATE`` takes the lock first: a transaction that read and
         then asked to write would get "database is locked" at once, without waiting.
         """
-        self._writes += 1
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self.db.atomic("IMMEDIATE"):
@@ -192,21 +190,6 @@ class Store:
     async def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, lambda: self.read_sync(fn, *args, **kwargs))
-
-    async def commits_seen(self) -> tuple[int, int]:
-        """A token that changes whenever anyone may have committed to the file since it was last
-        taken: this Store's own writes (counted), and every other connection's and process's (the
-        CLI's), which ``PRAGMA data_version`` counts on the writer's connection, all commits but
-        its own. So a poller can skip a round in which nothing changed (services/access.py).
-        """
-        writes = self._writes
-
-        def data_version() -> int:
-            row = self.db.execute_sql("PRAGMA data_version").fetchone()
-            return int(row[0])
-
-        loop = asyncio.get_running_loop()
-        return writes, await loop.run_in_executor(self._writer, data_version)
 
     def size(self) -> int:
         """Bytes on disk: the database and its write-ahead log (what ``safespace status`` shows)."""

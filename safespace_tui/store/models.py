@@ -84,6 +84,16 @@ class MemberKey(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class AccessChange(BaseModel):
+    """One row (id 1): a count that SQLite's own triggers raise whenever a member or key changes in
+    a way the server's access watcher reads (store/migrations.py, ``access_triggers``, lists the
+    columns and why). Kept by the file itself, so the CLI's writes (another process) count too;
+    chat messages, read markers and sign-ins leave it alone. The watcher looks at every member and
+    live key only when it moved (services/access.py)."""
+
+    changes = IntegerField(default=0)
+
+
 class Channel(BaseModel):
     name = CharField(unique=True, max_length=32)
     topic = CharField(default="", max_length=200)
@@ -642,6 +652,7 @@ ALL_MODELS = (
     SchemaVersion,
     Member,
     MemberKey,
+    AccessChange,
     Channel,
     Message,
     ReadMarker,
