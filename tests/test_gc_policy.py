@@ -4,9 +4,11 @@ was left in cycles."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import weakref
 
+from harness import wait_until
 from safespace_tui.gc_policy import GCPolicy
 
 
@@ -85,3 +87,36 @@ async def test_the_status_line_is_cheap_and_only_diagnostics_collect(tmp_path):
         assert server.gc_policy.full_collections == 1 and full["objects"] > 0
     finally:
         server.store.close()
+
+
+async def test_pythons_own_collections_are_off_while_the_policy_runs_and_back_after():
+    """The steps replace Python's collections, which ran at random moments inside a fan-out."""
+    assert gc.isenabled()
+    policy = GCPolicy(tick=600.0)
+    task = asyncio.create_task(policy.run())
+    try:
+        await wait_until(lambda: not gc.isenabled(), what="the policy turned Python's collections off")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert gc.isenabled()
+
+
+async def test_many_new_objects_bring_the_next_step_forward():
+    """Members connecting at once make objects fast: a step comes before its tick when that many
+    are new, so no step has to look at an unbounded heap (the tick here never comes)."""
+    policy = GCPolicy(tick=600.0, young_limit=20_000)
+    task = asyncio.create_task(policy.run())
+    try:
+        await wait_until(lambda: not gc.isenabled(), what="the policy is running")
+        kept = []
+        while policy.steps == 0 and len(kept) < 10_000_000:
+            kept.extend([] for _ in range(5_000))
+            await asyncio.sleep(0.01)  # the policy looks at the count four times a second
+        assert policy.steps >= 1, "no step though many objects were made"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        gc.unfreeze()
