@@ -258,6 +258,38 @@ async def test_a_logged_in_connection_without_a_session_is_closed(tmp_path):
             await bea.close()
 
 
+async def test_a_connection_whose_session_ended_is_closed_when_idle(tmp_path):
+    """Promise: the idle watch is not kept up while a session is open, and starts again when the
+    last one ends: a connection left open after its session closed is closed after
+    ``idle_connection_timeout``, as one that never opened a session is."""
+    with running_group(tmp_path, {"ann": "member", "bea": "member"}, "idle_connection_timeout = 1.0\n") as group:
+
+        class Drawn(asyncssh.SSHClientSession):
+            def __init__(self) -> None:
+                self.drawn = asyncio.Event()
+
+                self.closed = False
+
+            def data_received(self, data, datatype) -> None:
+                self.drawn.set()
+
+            def connection_lost(self, exc) -> None:
+                self.closed = True
+
+        conn = await ssh_connect(group.port, group.keys["ann"])
+        try:
+            chan, session = await conn.create_session(Drawn, term_type="xterm", term_size=(80, 24))
+            await asyncio.wait_for(session.drawn.wait(), 60)  # the app is up
+            bare = await ssh_connect(group.port, group.keys["bea"])  # watched from later than ann's
+            await asyncio.wait_for(bare.wait_closed(), 15)  # so ann's first look has come, and found a session
+            assert not session.closed
+            chan.close()
+            await chan.wait_closed()
+            await asyncio.wait_for(conn.wait_closed(), 15)
+        finally:
+            conn.close()
+
+
 # -- 6. algorithms, judged by ssh-audit; weak keys and SHA-1 signatures refused
 
 

@@ -66,6 +66,7 @@ class JoinSession(TerminalSession):
     def connection_lost(self, exc: Exception | None) -> None:
         self.ended = True
         super().connection_lost(exc)
+        self.connection.session_ended()
 
     async def _redeem(self, code: str) -> JoinAnswer:
         from ..tui.join_app import JoinAnswer
