@@ -84,7 +84,8 @@ async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys)
     """Promise: a dropped connection tears its App down completely. After a warm-up, 100 visits
     (half closed cleanly, half dropped) leave exactly the tasks, sessions, connections and file
     descriptors there were before, no App alive and the same number of Python objects (within
-    2,000; a single leaked session is thousands). Measured from outside: psutil on the server
+    5,000; a single leaked session is over 10,000: bench/cycle_diag.py found 10.7-11.1 k in one
+    closed session's cycles). Measured from outside: psutil on the server
     process, and the server's own counts (SIGUSR2: after a full collection).
 
     RSS is only a sanity bound (< 20 MiB): with nothing leaking it still moved by -1 to +16 MiB
@@ -109,8 +110,11 @@ async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys)
             f"RSS {rss_before / MiB:.1f} -> {rss_after / MiB:.1f} MiB ({growth:+.1f} MiB)"
         )
     assert after["tasks"] <= before["tasks"]  # fewer: a moment's task was still running before
-    # one leaked session would be thousands of objects; 100 of them, hundreds of thousands
-    assert after["objects"] - before["objects"] < 2000, (before["objects"], after["objects"])
+    # One leaked session would be over 10,000 objects; 100 of them, a million. With nothing leaking
+    # the count still moves by a few thousand either way between two looks (what is in flight, and
+    # the bounded caches of lines and updates shared between sessions): +942 to +2,635 over these
+    # 100 visits, and -2,432 over the next 100 in an in-process run. 2,000 was inside that noise.
+    assert after["objects"] - before["objects"] < 5000, (before["objects"], after["objects"])
     assert proc.num_fds() == fds_before
     assert growth < 20, f"RSS grew {growth:.1f} MiB over {CYCLES} cycles"
     # and the server still serves

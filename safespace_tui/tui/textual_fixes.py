@@ -865,8 +865,10 @@ def _fix_parameter_counts() -> None:
 # from the very same line objects is made once and shared, with its escape codes kept per colour
 # system. The widgets still render (fix 10's ``_get_renders``): that is how their lines are known.
 
-_SHARED_UPDATES: dict[tuple[Any, ...], tuple[list[Any], Any]] = {}  # key -> (the renders, the update)
-_SHARED_UPDATES_MAX = 256
+_SHARED_UPDATES: dict[tuple[Any, ...], tuple[tuple[Strip, ...], Any]] = {}  # key -> (its lines, the update)
+_SHARED_UPDATES_MAX = 16
+"""Sessions make the same update within one broadcast, so the most recently used few are enough; an
+update holds its lines (and what they hold) after the sessions that drew them have gone."""
 
 
 def _render_partial_update(self: Any) -> Any:
@@ -883,13 +885,16 @@ def _render_partial_update(self: Any) -> Any:
         _cuts_key(self),
         tuple((region, clip, tuple(map(id, strips))) for region, clip, strips in renders),
     )
-    shared = _SHARED_UPDATES.get(key)
+    shared = _SHARED_UPDATES.pop(key, None)
     if shared is not None:
+        _SHARED_UPDATES[key] = shared  # the newest again: sessions still to come will ask for it
         return shared[1]
-    update = _SharedChopsUpdate(_chops(self.cuts, renders, {y for y, _, _ in spans}), spans, self.cuts)
+    rows = {y for y, _, _ in spans}
+    update = _SharedChopsUpdate(_chops(self.cuts, renders, rows), spans, {y: self.cuts[y][1:] for y in rows})
     if len(_SHARED_UPDATES) >= _SHARED_UPDATES_MAX:
         del _SHARED_UPDATES[next(iter(_SHARED_UPDATES))]
-    _SHARED_UPDATES[key] = (renders, update)  # the renders hold the lines: their ids stay their own
+    lines = tuple(strip for _, _, strips in renders for strip in strips)
+    _SHARED_UPDATES[key] = (lines, update)  # the lines are held: their ids stay their own
     return update
 
 
@@ -902,9 +907,10 @@ def _cuts_key(compositor: Any) -> tuple[tuple[int, ...], ...]:
     return cast(tuple[tuple[int, ...], ...], known[1])
 
 
-def _chops(cuts: list[list[int]], renders: list[Any], rows: set[int]) -> list[dict[int, Strip | None]]:
-    """Textual's ``Compositor._render_chops`` body, from renders already made."""
-    chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+def _chops(cuts: list[list[int]], renders: list[Any], rows: set[int]) -> dict[int, dict[int, Strip | None]]:
+    """Textual's ``Compositor._render_chops`` body, from renders already made, for the rows sent
+    only (Textual makes a dict for every row of the screen; a kept update would hold them all)."""
+    chops: dict[int, dict[int, Strip | None]] = {y: dict.fromkeys(cuts[y][:-1]) for y in rows}
     for region, clip, strips in renders:
         render_region = region.intersection(clip)
         render_x = render_region.x
@@ -923,8 +929,8 @@ def _chops(cuts: list[list[int]], renders: list[Any], rows: set[int]) -> list[di
 class _SharedChopsUpdate(ChopsUpdate):
     """A ``ChopsUpdate`` that keeps what it sends, per colour system: sessions share it."""
 
-    def __init__(self, chops: Any, spans: Any, cuts: list[list[int]]) -> None:
-        super().__init__(chops, spans, [cut_set[1:] for cut_set in cuts])
+    def __init__(self, chops: Any, spans: Any, chop_ends: dict[int, list[int]]) -> None:
+        super().__init__(chops, spans, chop_ends)  # type: ignore[arg-type]  # by row sent, not every row
         self._sent: dict[Any, str] = {}
 
     def render_segments(self, console: Console) -> str:
