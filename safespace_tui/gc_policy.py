@@ -81,7 +81,10 @@ class GCPolicy:
 
     def collect_everything(self) -> int:
         """Unfreeze and run a full collection now (also used by the status report); returns how
-        many objects it found only in reference cycles."""
+        many objects it found only in reference cycles among those that had been frozen: what
+        only a full collection frees. What became garbage since the last step is collected first,
+        as the next step would have (Python's own collections are off, so it waits for one)."""
+        gc.collect()
         gc.unfreeze()
         found = gc.collect()
         self._last_full = time.monotonic()
