@@ -39,7 +39,7 @@ import time
 
 log = logging.getLogger("safespace.gc")
 
-YOUNG_LIMIT = 100_000
+YOUNG_LIMIT = 20_000
 """Objects made since the last step (``gc.get_count()[0]``) that bring the next one forward."""
 CHECK_EVERY = 0.25
 """Seconds between looks at that count (four a second: nothing measurable at idle)."""

@@ -3,7 +3,7 @@
 Safe Space serves every SSH session from one process: each session is its own
 ``textual.App`` on the same asyncio loop. Textual assumes one app per process,
 and some of its shortcuts go wrong when that is not true (fixes 1-4); and what
-one session costs is multiplied by every session (fixes 5 and 10-14). ``apply()`` patches
+one session costs is multiplied by every session (fixes 5 and 10-15). ``apply()`` patches
 them; call it once at start-up, before the first App is created (calling it
 again is harmless).
 
@@ -800,8 +800,6 @@ _textual_render_segments: Any = None
 
 
 def _fix_cursor_moves() -> None:
-    from textual._compositor import ChopsUpdate
-
     global _textual_render_segments
     _require(ChopsUpdate, "render_segments")
     if ChopsUpdate.__dict__["render_segments"] is not _render_segments:
