@@ -498,7 +498,8 @@ class SafeSpaceServer:
         diagnostics only (SIGUSR2): a full collection first (a pause of up to a second with
         many sessions), so ``apps`` with no sessions open must be 0, and ``objects`` (every
         Python object gc tracks: a leak shows here) and ``cyclic`` (what that collection found
-        only in reference cycles among objects that had been frozen: what needed it) are added. ``collections`` counts full collections so far;
+        only in reference cycles among objects that had been frozen: what needed it) are added.
+        ``collections`` counts full collections so far;
         ``watch_rounds`` the member watch's rounds and ``watch_looks`` those that read every member
         and live key (services/access.py: only when a member or key changed, or a key is new).
         """
