@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import contextvars
 import functools
 import gc
@@ -680,6 +681,18 @@ class Panes(App[None]):
         yield counted_static("bottom line", "bottom")
 
 
+@contextlib.asynccontextmanager
+async def panes_with_the_middle_changed():
+    """``Panes`` running at 60x12, its middle pane's text changed and drawn: (app, middle pane)."""
+    app = Panes()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        middle = app.query_one("#middle")
+        middle.update("middle, changed")
+        await pilot.pause()
+        yield app, middle
+
+
 async def test_a_partial_update_renders_only_the_widgets_it_repaints() -> None:
     """Fix 10: an update of the middle pane renders neither the side panes nor the bottom line, nor
     the row behind the panes, whose part of the update the middle pane covers (before the fix
@@ -688,12 +701,7 @@ async def test_a_partial_update_renders_only_the_widgets_it_repaints() -> None:
     to the terminal is the same as Textual's own partial update sends."""
     from textual._compositor import Compositor
 
-    app = Panes()
-    async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.pause()
-        middle = app.query_one("#middle")
-        middle.update("middle, changed")
-        await pilot.pause()
+    async with panes_with_the_middle_changed() as (app, middle):
         others = [app.query_one(f"#{name}") for name in ("left", "right", "bottom")]
         compositor = app.screen._compositor
         terminal = console("truecolor")
@@ -793,12 +801,7 @@ async def test_an_update_sends_the_same_bytes_as_textuals_own() -> None:
     """Fix 13: the cursor moves are made once per position, and what goes to the terminal is what
     Textual's own ``render_segments`` sends, for a whole pane, a span that cuts through a pane
     (its strip is cropped) and spans on several rows."""
-    app = Panes()
-    async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.pause()
-        middle = app.query_one("#middle")
-        middle.update("middle, changed")
-        await pilot.pause()
+    async with panes_with_the_middle_changed() as (app, middle):
         compositor = app.screen._compositor
         terminal = console("truecolor")
         cases = [
