@@ -726,6 +726,16 @@ class CrisisService:
         self._returning.add(task)
         task.add_done_callback(self._returning.discard)
 
+    async def finish_returns(self) -> None:
+        """Wait until alerts being handed back (a senior just left or stepped away) are back.
+
+        The server's shutdown closes the store after this: closing 200 sessions at once, the
+        returns of seniors' held alerts ran after it and failed ("cannot schedule new futures
+        after shutdown"), leaving them held by someone offline until the next start's sweep.
+        """
+        while self._returning:
+            await asyncio.gather(*list(self._returning), return_exceptions=True)
+
     async def _return_logged(self, member_id: int, reason: ReturnReason) -> None:
         try:
             await self.return_held(member_id, reason)

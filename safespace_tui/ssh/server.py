@@ -573,6 +573,7 @@ class SafeSpaceServer:
                 log.warning("session of member %s did not close within 5 s at shutdown", session.member.id)
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
+        await self.services.crisis.finish_returns()  # seniors who just left: their alerts back first
         await self.services.channels.save_read_markers()
         await self.services.notices.close()
         self.store.close()
