@@ -272,13 +272,15 @@ async def test_a_senior_moves_a_message_to_911_and_the_author_is_told(world):
         await _until(pilot, lambda: isinstance(sam_app.screen, MoveMessageScreen), "picker")
         await pilot.press("enter")
         await _until(pilot, lambda: isinstance(sam_app.screen, MainScreen), "moved")
-        counts = {c.name: n for c, n in await services.channels.list_all()}
-        assert counts["living-room"] == 0 and counts[CRISIS_CHANNEL] == 1
+        # The picker closes before the move is stored (CI, loaded, once counted it not yet done);
+        # the author is told only once it is, so that is the condition to wait for.
         await _until(
             ann_pilot,
             lambda: any("moved one of your messages" in str(n.message) for n in ann_app._notifications),
             "author told",
         )
+        counts = {c.name: n for c, n in await services.channels.list_all()}
+        assert counts["living-room"] == 0 and counts[CRISIS_CHANNEL] == 1
         assert len(await services.audit.list_all(action="message.move_to_911")) == 1
 
 
