@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from peewee import JOIN, fn
 
@@ -293,19 +294,24 @@ class ChannelService:
 
 
 def record_reads(reads: list[tuple[int, int, int]]) -> None:
-    """Inside a write transaction: many (member, channel, message) read markers at once, as
-    ``record_read`` saves one, in one prepared statement. Every session viewing a channel reads
-    every message: 200 upserts built one by one through the ORM were 2.6 % of the server's busy CPU
-    in a fan-out to 200 sessions (the writer's thread holds the interpreter while it builds them).
+    """Inside a write transaction: many (member, channel, message) read markers at once, each never
+    moving back, in one prepared statement. Every session viewing a channel reads every message:
+    200 upserts built one by one through the ORM were 2.6 % of the server's busy CPU in a fan-out
+    to 200 sessions (the writer's thread holds the interpreter while it builds them).
     """
+    ReadMarker._meta.database.cursor().executemany(_read_marker_upsert(), reads)
+
+
+@cache
+def _read_marker_upsert() -> str:
+    """The one rule for a read marker: inserted, or moved forward only (the stored MAX)."""
     meta = ReadMarker._meta
     columns = [meta.columns[name].column_name for name in ("member_id", "channel_id", "last_read_id")]
     member, channel, last_read = (f'"{column}"' for column in columns)
-    statement = (
+    return (
         f'INSERT INTO "{meta.table_name}" ({member}, {channel}, {last_read}) VALUES (?, ?, ?) '
         f"ON CONFLICT ({member}, {channel}) DO UPDATE SET {last_read} = MAX({last_read}, excluded.{last_read})"
     )
-    meta.database.cursor().executemany(statement, reads)
 
 
 def record_read(member_id: int, channel_id: int, message_id: int) -> None:
@@ -313,11 +319,4 @@ def record_read(member_id: int, channel_id: int, message_id: int) -> None:
 
     Every service that posts on a member's behalf calls it, so one's own words are never unread.
     """
-    (
-        ReadMarker.insert(member=member_id, channel=channel_id, last_read_id=message_id)
-        .on_conflict(
-            conflict_target=[ReadMarker.member, ReadMarker.channel],
-            update={ReadMarker.last_read_id: fn.MAX(ReadMarker.last_read_id, message_id)},
-        )
-        .execute()
-    )
+    record_reads([(member_id, channel_id, message_id)])

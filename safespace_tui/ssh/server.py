@@ -235,16 +235,21 @@ class _Connection(asyncssh.SSHServer):
 
         Not kept up while a session is open (``session_ended`` starts it again): 200 connections
         woke the loop 13 times a second for nothing, a tenth of the server's idle CPU."""
+        if self._idle is not None:
+            self._idle.cancel()
         loop = asyncio.get_running_loop()
         self._idle = loop.call_later(self.server.config.idle_connection_timeout, self._close_if_idle)
 
     def session_ended(self) -> None:
         """A session of this connection closed: with none left, the idle watch starts again."""
-        if not any(not session.ended for session in self.sessions) and self.conn is not None:
+        if not self._session_open() and self.conn is not None:
             self._watch_idle()
 
+    def _session_open(self) -> bool:
+        return any(not session.ended for session in self.sessions)
+
     def _close_if_idle(self) -> None:
-        if any(not session.ended for session in self.sessions):
+        if self._session_open():
             return  # watched again when it ends
         if self.conn is not None:
             log.info("closing idle connection of member %s: no session", self.member.id if self.member else "?")
@@ -256,7 +261,7 @@ class _Connection(asyncssh.SSHServer):
         """Every new session is checked again (here, then against the store before the app starts)."""
         if self.revoked or (self.joiner is None and (self.member is None or self.key_id is None)):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, ACCESS_ENDED)
-        if any(not s.ended for s in self.sessions):  # one at a time: all the app needs (issue 15)
+        if self._session_open():  # one at a time: all the app needs (issue 15)
             log.warning(
                 "refused a second session on one connection of member %s", self.member.id if self.member else "?"
             )

@@ -244,12 +244,12 @@ class MemberList(KeptLines, can_focus=True):
         connected, 72 refreshes per redraw in every session, half the cost of an arrival
         (bench/profile_presence.py).
         """
-        self._forget_lines(indices=[i for i, (a, b) in enumerate(zip(old, lines, strict=True)) if a is not b])
+        changed_lines = {i for i, (a, b) in enumerate(zip(old, lines, strict=True)) if a is not b}
+        self._forget_lines(indices=list(changed_lines))
         top, height, width = self.scroll_offset.y, self.size.height, self.size.width
         run_start = None
         for y in range(height + 1):
-            index = top + y
-            changed = y < height and index < len(lines) and old[index] is not lines[index]
+            changed = y < height and top + y in changed_lines
             if changed and run_start is None:
                 run_start = y
             elif not changed and run_start is not None:
