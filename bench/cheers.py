@@ -25,7 +25,7 @@ HEART = "💜 1"
 
 
 def cheer_under(term: BenchTerminal, token: str) -> bool:
-    lines = term.screen.display
+    lines = term.rows()
     for row, line in enumerate(lines[:-1]):
         if token in line:
             return HEART in lines[row + 1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import json
 import os
@@ -18,12 +19,14 @@ import socket
 import subprocess
 import sys
 import threading
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncssh
 import pyte
+from wcwidth import wcwidth
 
 # What an xterm sends for each key: the one table every test types from.
 KEYS = {
@@ -445,11 +448,83 @@ class ServerProcess:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
+def _row_text(screen: pyte.Screen, y: int) -> str:
+    """Row ``y`` as ``screen.display`` gives it: the cell after a wide character is skipped.
+    An ASCII row has no wide character, so it needs no wcwidth call."""
+    line = screen.buffer[y]
+    cells = [line[x].data for x in range(screen.columns)]
+    text = "".join(cells)
+    if text.isascii():
+        return text
+    kept, after_wide = [], False
+    for cell in cells:
+        if after_wide:
+            after_wide = False
+            continue
+        kept.append(cell)
+        after_wide = bool(cell) and _is_wide(cell[0])
+    return "".join(kept)
+
+
+@functools.cache
+def _is_wide(char: str) -> bool:
+    return wcwidth(char) == 2
+
+
+class _Stream(pyte.ByteStream):
+    """pyte's byte stream, with the common control sequence (``ESC [ ? params final``) read by
+    one regular expression instead of pyte's parser, which takes a character at a time: Textual
+    sends one before nearly every run of text (colours, cursor moves), and pyte's parser was a
+    third of the test process's busy CPU in test_day_e2e and test_boundaries_e2e. The screen is
+    called exactly as pyte's parser calls it (the same parameters, ``private=True`` after ``?``,
+    ``debug`` for a sequence it does not know); anything else, or a sequence cut between two
+    chunks, goes through pyte's parser. pyte is pinned in pyproject.toml for this."""
+
+    _CSI = re.compile(r"\x1b\[(\?)?([0-9;]*)([\x40-\x7e])")
+
+    def attach(self, screen: pyte.Screen) -> None:
+        super().attach(screen)
+        self._csi_calls = {final: getattr(screen, name) for final, name in self.csi.items()}
+
+    def feed(self, data: bytes) -> None:  # type: ignore[override]
+        self._feed_text(self.utf8_decoder.decode(data) if self.use_utf8 else "".join(map(chr, data)))
+
+    def _feed_text(self, data: str) -> None:
+        """``pyte.Stream.feed`` with the fast path for control sequences."""
+        screen = self.listener
+        send, draw, debug = self._send_to_parser, screen.draw, screen.debug
+        match_text, match_csi, calls = self._text_pattern.match, self._CSI.match, self._csi_calls
+        plain, offset, length = self._taking_plain_text, 0, len(data)
+        while offset < length:
+            if plain:
+                if match := match_text(data, offset):
+                    start, offset = match.span()
+                    draw(data[start:offset])
+                    continue
+                if match := match_csi(data, offset):
+                    offset = match.end()
+                    private, params, final = match.groups()
+                    args = [min(int(param or 0), 9999) for param in params.split(";")]
+                    call = calls.get(final, debug)
+                    call(*args, private=True) if private else call(*args)
+                    continue
+            plain = send(data[offset])
+            offset += 1
+        self._taking_plain_text = plain
+
+
 class _Screen(pyte.Screen):
     bells = 0
 
     def bell(self, *args) -> None:
         self.bells += 1
+
+    def draw(self, data: str) -> None:
+        """pyte's; and as a combining character at the start of a row is joined to the last cell
+        of the row above, which pyte does not mark dirty, text with one marks every row."""
+        super().draw(data)
+        if not data.isascii() and any(map(unicodedata.combining, data)):
+            self.dirty.update(range(self.lines))
 
 
 class Terminal:
@@ -458,13 +533,14 @@ class Terminal:
     def __init__(self, width: int = 100, height: int = 30) -> None:
         self.width, self.height = width, height
         self.screen = _Screen(width, height)
-        self.stream = pyte.ByteStream(self.screen)
+        self.stream = _Stream(self.screen)
         self.raw = bytearray()
         self.conn: asyncssh.SSHClientConnection | None = None
         self.process = None
         self._reader: asyncio.Task | None = None
         self.closed = asyncio.Event()
         self._text: str | None = None  # text() as of the last bytes fed (None: to be rebuilt)
+        self._rows: list[str] = []  # rows(): each made again when pyte marks it dirty
 
     @classmethod
     async def connect(
@@ -522,8 +598,22 @@ class Terminal:
         30 ms, and rebuilding it from pyte's cells each time was ~10% of a story's CPU in the test
         process (tests/test_ssh_chat.py: 2.9 s of pyte's render in a 36 s profile)."""
         if self._text is None:
-            self._text = "\n".join(line.rstrip() for line in self.screen.display)
+            self._text = "\n".join(row.rstrip() for row in self.rows())
         return self._text
+
+    def rows(self) -> list[str]:
+        """``screen.display``, each row made again only when pyte marked it dirty: a frame changes
+        a few rows, and pyte makes all of them, two wcwidth calls a cell (2.5 of 17 s busy in
+        test_day_e2e and test_boundaries_e2e)."""
+        screen, rows = self.screen, self._rows
+        if len(rows) != screen.lines:
+            rows[:] = [""] * screen.lines
+            screen.dirty.update(range(screen.lines))
+        for y in screen.dirty:
+            if y < screen.lines:
+                rows[y] = _row_text(screen, y)
+        screen.dirty.clear()
+        return list(rows)  # a copy: the kept rows change with the next bytes
 
     async def wait_for(self, needle: str, timeout: float = 15) -> None:
         def shown() -> bool:

@@ -30,7 +30,7 @@ def keys(term: Terminal, *items: str) -> None:
 
 def member_line(term: Terminal, name: str) -> str:
     """The line of the member list that shows ``name`` ('' if none)."""
-    for line in term.screen.display:
+    for line in term.rows():
         pane = line[-MEMBERS_PANE:].lstrip("▏ ").rstrip()
         if pane[2:].startswith(name + " ") or pane[2:] == name:
             return pane

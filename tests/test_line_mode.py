@@ -81,16 +81,14 @@ async def test_a_line_mode_member_and_a_full_screen_member_talk(group):
         )
         # half a line typed stays under the real cursor while others' lines arrive above it
         ann.send("half typed")
-        await ann.wait_screen(lambda: ann.screen.display[ann.screen.cursor.y].rstrip() == "half typed", "typing")
+        await ann.wait_screen(lambda: ann.rows()[ann.screen.cursor.y].rstrip() == "half typed", "typing")
         await bea.type_line("another one")
         await ann.wait_for("bea: another one")
 
         def cursor_after_draft() -> bool:
             cursor = ann.screen.cursor
-            row = ann.screen.display[cursor.y].rstrip()
-            return (
-                row == "half typed" and cursor.x == len(row) and "bea: another one" in ann.screen.display[cursor.y - 1]
-            )
+            row = ann.rows()[cursor.y].rstrip()
+            return row == "half typed" and cursor.x == len(row) and "bea: another one" in ann.rows()[cursor.y - 1]
 
         await ann.wait_screen(cursor_after_draft, "the draft redrawn below the new line, the cursor after it")
         ann.press("ctrl+u")  # the editor's own: erase the line

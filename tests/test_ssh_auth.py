@@ -25,7 +25,7 @@ def group(tmp_path_factory):
 
 def status_line(terminal: Terminal) -> str:
     """The status bar (second line from the bottom): the member this session belongs to."""
-    return terminal.screen.display[-2]
+    return terminal.rows()[-2]
 
 
 async def wait_status(terminal: Terminal, handle: str, timeout: float = 15) -> str:

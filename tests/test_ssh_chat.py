@@ -90,7 +90,7 @@ def messages_in_db(group, needle: str) -> int:
 
 def find(terminal: Terminal, needle: str) -> tuple[int, int]:
     """1-based (column, row) of ``needle`` on screen, for mouse clicks."""
-    for row, line in enumerate(terminal.screen.display):
+    for row, line in enumerate(terminal.rows()):
         col = line.find(needle)
         if col >= 0:
             return col + 1, row + 1
@@ -103,7 +103,7 @@ def click(terminal: Terminal, col: int, row: int) -> None:
 
 def box_text(terminal: Terminal) -> str:
     """What is in the message box (the rows between its ╭ and ╰ borders)."""
-    rows = terminal.screen.display
+    rows = terminal.rows()
     top = next(i for i, line in enumerate(rows) if "╭" in line)
     inside = []
     for line in rows[top + 1 :]:
@@ -368,7 +368,7 @@ async def test_multi_line_message_with_ctrl_j(group):
         ann.send("second line of two")
         ann.press("enter")
         await bea.wait_for("second line of two")
-        rows = [i for i, line in enumerate(bea.screen.display) if "line of two" in line]
+        rows = [i for i, line in enumerate(bea.rows()) if "line of two" in line]
         assert len(rows) == 2 and rows[1] == rows[0] + 1
     finally:
         await ann.close()
@@ -377,7 +377,7 @@ async def test_multi_line_message_with_ctrl_j(group):
 
 def title(terminal: Terminal) -> str:
     """The conversation's title row: '#channel  topic'."""
-    return terminal.screen.display[0]
+    return terminal.rows()[0]
 
 
 async def wait_title(terminal: Terminal, name: str, timeout: float = 15) -> None:

@@ -55,7 +55,7 @@ def test_colour_kinds_reads_sgr_sequences():
 
 
 def find(terminal: Terminal, needle: str) -> tuple[int, int]:
-    for row, line in enumerate(terminal.screen.display):
+    for row, line in enumerate(terminal.rows()):
         col = line.find(needle)
         if col >= 0:
             return col + 1, row + 1
@@ -72,7 +72,7 @@ async def test_resize_lays_the_screen_out_again(group):
         for width, height in ((140, 40), (80, 24)):
             await ann.resize(width, height)
             await ann.wait_screen(lambda w=width: w - 20 < find_or_zero(ann, "Members") <= w, f"no relayout at {width}")
-            await ann.wait_screen(lambda h=height: "SOS" in ann.screen.display[h - 1], f"footer not on row {height}")
+            await ann.wait_screen(lambda h=height: "SOS" in ann.rows()[h - 1], f"footer not on row {height}")
     finally:
         await ann.close()
 
@@ -118,7 +118,7 @@ async def test_mouse_click_on_a_channel_opens_it(group):
         for name in ("wins", "911"):
             col, row = find(ann, f"#{name}")
             ann.send(f"\x1b[<0;{col + 1};{row}M\x1b[<0;{col + 1};{row}m")
-            await ann.wait_screen(lambda n=name: f"#{n} " in ann.screen.display[0], f"#{name} did not open")
+            await ann.wait_screen(lambda n=name: f"#{n} " in ann.rows()[0], f"#{name} did not open")
     finally:
         await ann.close()
 

@@ -104,7 +104,7 @@ async def wait_until_not_listed(terminal: Terminal, handle: str, timeout: float 
     """Until no row of the member list (the right-hand pane) names ``handle``."""
 
     def not_listed() -> bool:
-        rows = [line[-22:] for line in terminal.screen.display]
+        rows = [line[-22:] for line in terminal.rows()]
         return not any(f"○ {handle}" in row or f"● {handle}" in row for row in rows)
 
     await terminal.wait_screen(not_listed, f"{handle} still listed", timeout)
