@@ -612,3 +612,36 @@ async def test_a_message_arriving_while_the_channel_is_read_stays_on_screen(worl
             "I went for a walk.",
             "said while it loaded",
         ]
+
+
+BREAKPOINTS = {"-narrow", "-normal", "-wide", "-short", "-tall"}
+
+
+@pytest.mark.parametrize(
+    ("size", "classes"),
+    [((100, 30), {"-normal", "-tall"}), ((60, 12), {"-narrow", "-short"}), ((130, 40), {"-wide", "-tall"})],
+)
+async def test_the_screen_is_styled_for_its_size_once_not_again_at_its_first_resize(world, monkeypatch, size, classes):
+    """The breakpoint classes are the screen's before its first frame (``fit_breakpoints``), so
+    Textual's first resize finds them set and does not restyle the whole screen a second time.
+    Red without ``fit_breakpoints``: two restyles of the screen."""
+    from safespace_tui.tui.screens.main import MainScreen
+
+    services, ids = world
+    restyles: list[str] = []
+    restyle = MainScreen.update_node_styles
+    monkeypatch.setattr(
+        MainScreen, "update_node_styles", lambda self, *a, **k: (restyles.append("screen"), restyle(self, *a, **k))
+    )
+    app = make_app(services, ids["ann"])
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.session.main
+        assert app.screen is screen and set(screen.classes) & BREAKPOINTS == classes
+        assert restyles == ["screen"]  # when it is shown (Textual's ScreenResume); not at the resize
+        later, later_classes = (
+            ((100, 30), {"-normal", "-tall"}) if size == (60, 12) else ((60, 12), {"-narrow", "-short"})
+        )
+        await pilot.resize_terminal(*later)  # a later resize across a breakpoint still restyles
+        await pilot.pause()
+        assert set(screen.classes) & BREAKPOINTS == later_classes and restyles == ["screen", "screen"]

@@ -153,6 +153,7 @@ class Session:
             self.crisis.start()  # a newcomer's own SOS: its steps are told in onboarding too
             self.settled.set()
             return
+        self.main.fit_breakpoints(self.app.size)
         shown = self.app.push_screen(self.main)
         self.app.run_worker(self._load_then_settle(shown), group="load", exclusive=True)
         self.day.start()

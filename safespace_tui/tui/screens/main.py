@@ -13,6 +13,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import OptionList, Static
 
 from ...commands import available_to
@@ -103,6 +104,19 @@ class MainScreen(CrisisKeysFirst):
 
     def on_mount(self) -> None:
         self.query_one("#new-below", Static).display = False
+
+    def fit_breakpoints(self, size: Size) -> None:
+        """Take the breakpoint classes for ``size`` before the first frame, as Textual does at the
+        screen's first resize: there, a class that changes restyles the whole screen once more, so
+        a connect styled it three times (bench/profile_connect.py counts the restyles)."""
+        for dimension, breakpoints in (
+            (size.width, self.HORIZONTAL_BREAKPOINTS),
+            (size.height, self.VERTICAL_BREAKPOINTS),
+        ):
+            reached = [(edge, name) for edge, name in breakpoints if dimension >= edge]
+            chosen = max(reached)[1] if reached else None
+            for _, name in breakpoints:
+                self.set_class(name == chosen, name, update=False)
 
     # -- nothing typed is lost -------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
