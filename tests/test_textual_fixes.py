@@ -569,6 +569,14 @@ async def test_theme_applied_once_per_style_change(monkeypatch) -> None:
 
 LIBRARIES = ("textual", "rich", "asyncio", "asyncssh")
 
+KEEPALIVE_FIELDS = (
+    "_set_keepalive_timer",
+    "_keepalive_timer",
+    "_keepalive_timer_callback",
+    "_keepalive_interval",
+    "_loop",
+)
+
 # (module, name) -> why it may stay. Keep in step with the table in textual_fixes' docstring.
 ALLOWED = {
     ("ssh/driver.py", "_app"): "Driver.__init__ sets it; every Textual driver reads it",
@@ -578,6 +586,10 @@ ALLOWED = {
     ("tui/widgets/message_box.py", "_on_paste"): "TextArea's documented way to extend it",
     ("ssh/asyncssh_fixes.py", "_env"): "asyncssh has no hook to refuse an env request (issue 15)",
     ("ssh/asyncssh_fixes.py", "_process_env_request"): "asyncssh has no hook to refuse an env request",
+    **dict.fromkeys(
+        [("ssh/asyncssh_fixes.py", name) for name in KEEPALIVE_FIELDS],
+        "asyncssh has no hook to time keepalives together (idle CPU, issue 13)",
+    ),
     # Not a library's: peewee's documented Model._meta.
     ("store/migrations.py", "_meta"): "peewee's documented API",
     ("store/backup.py", "_meta"): "peewee's documented API",

@@ -77,6 +77,12 @@ ssh/asyncssh_fixes.py          replaces asyncssh's         test_the_environment_
                                ``_env``: asyncssh has no
                                hook to refuse an env
                                request
+ssh/asyncssh_fixes.py          replaces asyncssh's         test_keepalives_fall_on_a_shared_grid_
+                               ``SSHConnection._set_keep   so_the_server_wakes_once_for_many
+                               alive_timer`` (reads its    (test_ssh_limits.py) and apply()'s own
+                               ``_loop``, ``_keepalive_*``  check
+                               fields): no hook to time
+                               keepalives together
 =============================  ==========================  ===========================================
 
 ``test_no_library_internals_outside_textual_fixes`` reads the package and fails
