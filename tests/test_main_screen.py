@@ -621,10 +621,14 @@ BREAKPOINTS = {"-narrow", "-normal", "-wide", "-short", "-tall"}
     ("size", "classes"),
     [((100, 30), {"-normal", "-tall"}), ((60, 12), {"-narrow", "-short"}), ((130, 40), {"-wide", "-tall"})],
 )
-async def test_the_screen_is_styled_for_its_size_once_not_again_at_its_first_resize(world, monkeypatch, size, classes):
-    """The breakpoint classes are the screen's before its first frame (``fit_breakpoints``), so
-    Textual's first resize finds them set and does not restyle the whole screen a second time.
-    Red without ``fit_breakpoints``: two restyles of the screen."""
+async def test_the_screen_is_styled_as_its_widgets_mount_and_not_again_when_first_shown(
+    world, monkeypatch, size, classes
+):
+    """Each widget is styled as it mounts, with the screen's breakpoint classes already set
+    (``fit_breakpoints``): Textual restyled the whole screen again when it was first shown and
+    again at its first resize, which set those classes. Neither happens now; a later resize across
+    a breakpoint still restyles. Red without ``fit_breakpoints`` (one restyle at the resize) and
+    red without ``on_screen_resume`` (one when shown)."""
     from safespace_tui.tui.screens.main import MainScreen
 
     services, ids = world
@@ -638,10 +642,10 @@ async def test_the_screen_is_styled_for_its_size_once_not_again_at_its_first_res
         await settle(pilot)
         screen = app.session.main
         assert app.screen is screen and set(screen.classes) & BREAKPOINTS == classes
-        assert restyles == ["screen"]  # when it is shown (Textual's ScreenResume); not at the resize
+        assert restyles == []
         later, later_classes = (
             ((100, 30), {"-normal", "-tall"}) if size == (60, 12) else ((60, 12), {"-narrow", "-short"})
         )
         await pilot.resize_terminal(*later)  # a later resize across a breakpoint still restyles
         await pilot.pause()
-        assert set(screen.classes) & BREAKPOINTS == later_classes and restyles == ["screen", "screen"]
+        assert set(screen.classes) & BREAKPOINTS == later_classes and restyles == ["screen"]

@@ -79,6 +79,7 @@ class MainScreen(CrisisKeysFirst):
         self._spoons_max = spoons_max
         self.current: ChannelView | None = None
         self._title_shown: tuple[ChannelView, int, int, str] | None = None
+        self._shown_before = False  # on_screen_resume: the first showing needs no restyle
         # The conversation, kept: every message reaches every session (the fan-out path), and a
         # DOM query for it per message was ~0.5 ms per session (bench/profile_fanout.py).
         self._conversation: MessageLog | None = None  # made in compose
@@ -104,6 +105,15 @@ class MainScreen(CrisisKeysFirst):
 
     def on_mount(self) -> None:
         self.query_one("#new-below", Static).display = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first time the screen is shown, each of its widgets was styled as it was mounted,
+        with its breakpoint classes already set (``fit_breakpoints``): Textual's restyle of the
+        whole screen on showing it (it runs after this handler) would give the same styles again.
+        Later showings (back from a dialog) restyle as Textual does."""
+        if not self._shown_before:
+            self._shown_before = True
+            event.refresh_styles = False
 
     def fit_breakpoints(self, size: Size) -> None:
         """Take the breakpoint classes for ``size`` before the first frame, as Textual does at the
