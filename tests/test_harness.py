@@ -82,13 +82,14 @@ def _display(screen: pyte.Screen) -> list[str] | None:
 
 
 def test_the_fast_stream_and_rows_show_what_pyte_shows():
-    """Seeded pieces, cut at random places between chunks: the harness's stream leaves the screen
-    as pyte's parser does, and ``rows()`` (remade for dirty rows only) is pyte's ``display``.
-    Red with the fast path's parameters read without their default 0, or a row not remade."""
+    """Seeded pieces, cut at random places between chunks: the harness's stream and screen leave
+    the screen as pyte's parser and screen do, and ``rows()`` (remade for dirty rows only) is
+    pyte's ``display``. Red with the fast path's parameters read without their default 0, a row
+    not remade, or ASCII drawn past the row's end."""
     rng = random.Random(13)
     compared = 0
     for _ in range(400):
-        ours, theirs = _Screen(40, 8), _Screen(40, 8)
+        ours, theirs = _Screen(40, 8), pyte.Screen(40, 8)
         stream, pytes = _Stream(ours), pyte.ByteStream(theirs)
         terminal = Terminal(40, 8)
         terminal.screen, terminal.stream = ours, stream
