@@ -117,8 +117,9 @@ class MainScreen(CrisisKeysFirst):
 
     def fit_breakpoints(self, size: Size) -> None:
         """Take the breakpoint classes for ``size`` before the first frame, as Textual does at the
-        screen's first resize: there, a class that changes restyles the whole screen once more, so
-        a connect styled it three times (bench/profile_connect.py counts the restyles)."""
+        screen's first resize: there, a class that changes restyles the whole screen once more.
+        With this and ``on_screen_resume``, a connect applies the stylesheet 106 times, not 179
+        (cProfile of 20 connects to an in-process server)."""
         for dimension, breakpoints in (
             (size.width, self.HORIZONTAL_BREAKPOINTS),
             (size.height, self.VERTICAL_BREAKPOINTS),
