@@ -9,7 +9,7 @@ other request is refused (OpenSSH's ``SendEnv`` treats a refusal as harmless).
 Keepalives fall on a shared grid. asyncssh times each connection's keepalive on its own
 (every 30 s, and again from each packet received), so with members arriving at their own moments
 the loop woke alone for each one: with 200 connected, ~6.7 wakeups a second at ~1.2 ms of server
-CPU each, most of the server's idle CPU (in-process, 200 members arriving 0.2 s apart). Rounded
+CPU each, most of the server's idle CPU (bench/idle_timeline.py: 200 arriving 0.2 s apart). Rounded
 up to a grid of a sixth of the interval (5 s), those due together go out in one wakeup (0.2-0.5 ms
 each); a silent client is found at most one grid step later.
 
