@@ -83,6 +83,34 @@ async def test_join_command_switches_channel_and_clears_unread(world):
         assert channels.unread(app.screen.current.id) == 0
 
 
+async def test_a_message_said_while_a_channel_opens_is_not_wiped_by_its_page(world):
+    """Opening the first channel (in a worker, while the app takes live events) reads its page,
+    then the page's cheers, then the page replaces the log. A message saved while the cheers were
+    read was shown live, then wiped by the page: CI saw a session that never showed bea's line
+    (test_ssh_driver, one run in ten under load). Here the session's cheers read is replaced (a
+    test double, this process only) by one that first has bea post through the real services and
+    waits until the line is in ann's log. Red when live messages are kept only until the read."""
+    services, ids = world
+    app = make_app(services, ids["ann"])
+    controller = app.session
+    bea = await services.members.get(ids["bea"])
+    living_room = await services.channels.by_name("living-room")
+    read_cheers, posted = controller._cheers_of, []
+
+    async def cheers_while_bea_posts(messages):
+        if not posted:
+            posted.append(await services.channels.post(bea, living_room.id, "said while the page opened"))
+            log = app.screen.query_one(MessageLog)
+            await wait_until(lambda: any(m.body == "said while the page opened" for m in log.messages), 5)
+        return await read_cheers(messages)
+
+    controller._cheers_of = cheers_while_bea_posts
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        bodies = [m.body for m in app.screen.query_one(MessageLog).messages]
+        assert posted and bodies == ["Morning, all. Slow start today.", "Tea helps.", "said while the page opened"]
+
+
 async def test_unknown_channel_and_command_are_told_kindly_and_up_recalls_them(world):
     services, ids = world
     app = make_app(services, ids["ann"])

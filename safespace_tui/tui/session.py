@@ -439,18 +439,18 @@ class Session:
         self.main.show_channel(channel)
         self._channel_shown.set()
         channels = self.services.channels
-        arrived: list[MessageView] = []  # live while the page is read; newer ones are kept
+        # Live messages, from the page's read until it is on screen (its cheers are read in
+        # between): the page replaces the log, so one saved after the read would be wiped.
+        arrived: list[MessageView] = []
         self._arriving[channel.id] = arrived
         try:
             last_read = await channels.last_read(self.member, channel.id)
             history = await channels.history(self.member, channel.id)
+            has_older = len(history) >= self.services.config.history_page
+            await self._show_history(channel, history, has_older=has_older, new_after=last_read, arrived=arrived)
         finally:
             if self._arriving.get(channel.id) is arrived:
                 del self._arriving[channel.id]
-        has_older = len(history) >= self.services.config.history_page
-        newest = history[-1].id if history else 0
-        history += [m for m in arrived if m.id > newest]  # saved after the read: the page must not wipe it
-        await self._show_history(channel, history, has_older=has_older, new_after=last_read)
 
     async def jump_to(self, message_id: int) -> None:
         """A search or mentions result: its channel, with the message marked and what was said around it."""
@@ -469,10 +469,14 @@ class Session:
         has_older: bool,
         new_after: int | None = None,
         at: int | None = None,
+        arrived: list[MessageView] | None = None,
     ) -> None:
         """``messages`` as this reader sees them (their cheers, folded by their own boundaries);
-        marked read once shown. One place for every full view of a channel."""
+        marked read once shown. One place for every full view of a channel. ``arrived``: live
+        messages heard since ``messages`` were read, still growing while the cheers are read."""
         self.main.set_cheers(await self._cheers_of(messages))
+        newest = messages[-1].id if messages else 0
+        messages = messages + [m for m in arrived or () if m.id > newest]
         folds = self.boundaries.folds(messages)
         if (
             self.main.show_history(channel, messages, has_older=has_older, new_after=new_after, at=at, folds=folds)
