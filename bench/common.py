@@ -122,6 +122,21 @@ async def start_in_process(members: int, prefix: str, history: int = 0, tag: str
     return server, work
 
 
+async def start_client_child(script: str, work: str | Path, *options: str, stdin: bool = False):
+    """The in-process diagnostics' clients: ``script --client --dir WORK OPTIONS`` as a child
+    process (their CPU and objects are not the server's), its stdout piped (and stdin if asked)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        script,
+        "--client",
+        "--dir",
+        str(work),
+        *options,
+        stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE if stdin else None,
+    )
+
+
 def in_process_port_and_keys(work: str | Path) -> tuple[int, list[asyncssh.SSHKey]]:
     """The client child's side of start_in_process: the port and the members' private keys."""
     keys = [asyncssh.read_private_key(str(p)) for p in sorted(Path(work, "keys").iterdir())]

@@ -22,7 +22,7 @@ from collections import Counter
 
 import psutil
 
-from common import close_all, connect, in_process_port_and_keys, start_in_process
+from common import close_all, connect, in_process_port_and_keys, start_client_child, start_in_process
 
 KEEPALIVE = "task:SSHConnection._make_keepalive_request"
 KEEPALIVE_PARTS = (KEEPALIVE, "SSHConnection._keepalive_timer_callback", "_SelectorSocketTransport._read_ready")
@@ -39,18 +39,8 @@ def callback_name(handle: asyncio.Handle) -> str:
 
 async def server(args) -> None:
     srv, work = await start_in_process(args.sessions, "i", 0, tag="idle")
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--client",
-        "--dir",
-        str(work),
-        "--sessions",
-        str(args.sessions),
-        "--spacing",
-        str(args.spacing),
-        stdout=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.PIPE,
+    child = await start_client_child(
+        __file__, work, "--sessions", str(args.sessions), "--spacing", str(args.spacing), stdin=True
     )
     me = psutil.Process()
     counts: Counter[str] = Counter()

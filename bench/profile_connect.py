@@ -17,11 +17,10 @@ import asyncio
 import cProfile
 import pstats
 import shutil
-import sys
 
 import psutil
 
-from common import close_all, connect, in_process_port_and_keys, start_in_process
+from common import close_all, connect, in_process_port_and_keys, start_client_child, start_in_process
 
 
 async def client(args) -> None:
@@ -52,16 +51,7 @@ def calls(stats: pstats.Stats, path_end: str, function: str) -> int:
 
 async def server(args) -> None:
     srv, work = await start_in_process(args.others + args.connects, "c", 40, tag="connect")
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--client",
-        "--dir",
-        str(work),
-        "--others",
-        str(args.others),
-        stdout=asyncio.subprocess.PIPE,
-    )
+    child = await start_client_child(__file__, work, "--others", str(args.others))
     profile = cProfile.Profile()
     me = psutil.Process()
     cpu0 = cpu1 = 0.0
