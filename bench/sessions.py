@@ -45,6 +45,10 @@ from common import (
 EXTRA = 5  # extra members for phase 4b
 
 
+IDLE_LEVEL = {"quiet": 0.03, "window": 2.0, "limit": 60}
+"""The server is idle once it uses < 3% of a core over 2 s (waiting at most a minute)."""
+
+
 async def main(args) -> None:
     n = args.sessions
     group = await start_group(n + EXTRA, history=args.history)
@@ -122,7 +126,7 @@ async def main(args) -> None:
         await asyncio.sleep(1.5)
         await probe.settle()
         cpu_tail, _ = await probe.cpu_over(args.idle)
-        waited = await probe.settle(quiet=0.03, window=2.0, limit=60)
+        waited = await probe.settle(**IDLE_LEVEL)
         for t in terminals:
             t.sync()
         b0 = sum(t.bytes_in for t in terminals)
@@ -133,7 +137,7 @@ async def main(args) -> None:
         for t in terminals:
             focus_out(t)
         await asyncio.sleep(1.5)
-        await probe.settle(quiet=0.03, window=2.0, limit=60)
+        await probe.settle(**IDLE_LEVEL)
         for t in terminals:
             t.sync()
         b2 = sum(t.bytes_in for t in terminals)
