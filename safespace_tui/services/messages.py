@@ -94,6 +94,11 @@ class MessageService:
             return SendOutcome(None, held=HELD_WORDS.format(kind=kind))
         return SendOutcome(await self.channels.post_clean(actor, channel_id, text, content_warning=cw))
 
+    def warm_up(self) -> None:
+        """Compile the self-harm phrase pattern at start: made on first use, it was compiled in the
+        first message anyone sent after a start, ahead of that message's fan-out."""
+        looks_like_self_harm("", self.config.self_harm_phrases)
+
     def _needs_care_check(self, text: str, channel_id: int, crisis_id: int, care_checked: bool) -> bool:
         """Words of self-harm outside #911 the member has not yet been asked about."""
         if channel_id == crisis_id or care_checked:

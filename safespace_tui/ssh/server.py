@@ -436,6 +436,7 @@ class SafeSpaceServer:
         textual_fixes.apply()
         asyncssh_fixes.apply()  # a bounded environment per session (issue 15)
         await self.services.channels.ensure_defaults()
+        self.services.messages.warm_up()
         self._acceptor = await asyncssh.create_server(
             lambda: _Connection(self),
             self.config.host,

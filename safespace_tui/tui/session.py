@@ -73,8 +73,11 @@ T = TypeVar("T")
 
 
 def mentions(body: str, handle: str) -> bool:
-    """``@handle`` as a word (``@ann.`` at the end of a sentence counts; ``@anna`` does not)."""
-    return _mention_of(handle).search(body) is not None
+    """``@handle`` as a word (``@ann.`` at the end of a sentence counts; ``@anna`` does not).
+
+    Most messages hold no ``@``: then no pattern is compiled or run (each receiver's first
+    message compiled its member's pattern, ~0.1 ms, all in the first fan-out after they connect)."""
+    return "@" in body and _mention_of(handle).search(body) is not None
 
 
 @lru_cache(maxsize=1024)

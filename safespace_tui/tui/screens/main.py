@@ -160,6 +160,12 @@ class MainScreen(CrisisKeysFirst):
         return boxes.first().text if boxes else ""
 
     @property
+    def conversation(self) -> MessageLog:
+        """The message log, kept from compose: every message reaches every session, and a DOM
+        query's first use in each session walked the screen (0.1-0.2 ms per receiver)."""
+        return self._conversation if self._conversation is not None else self.query_one(MessageLog)
+
+    @property
     def taken_down(self) -> bool:
         """Closing: off the app, or its widgets already being removed (as at exit)."""
         conversation = self._conversation
@@ -201,7 +207,7 @@ class MainScreen(CrisisKeysFirst):
         if self.is_attached:
             self.query_one(StatusBar).show(member)
             self.query_one(MessageBox).command_names = command_names(member)  # a new role: other commands
-            self.query_one(MessageLog).set_timezone(member.timezone)
+            self.conversation.set_timezone(member.timezone)
             self.set_unread_elsewhere()  # the title names the zone
 
     def who_is_here(self) -> list[str]:
@@ -230,7 +236,7 @@ class MainScreen(CrisisKeysFirst):
         id -> the folded line this reader sees instead (services/boundaries.py)."""
         if self.current is not channel or not self.is_attached:
             return False
-        self.query_one(MessageLog).set_messages(history, has_older=has_older, new_after=new_after, at=at, folds=folds)
+        self.conversation.set_messages(history, has_older=has_older, new_after=new_after, at=at, folds=folds)
         return True
 
     def show_older(
@@ -242,12 +248,12 @@ class MainScreen(CrisisKeysFirst):
         folds: dict[int, str] | None = None,
     ) -> None:
         if self.current is channel and self.is_attached:
-            self.query_one(MessageLog).prepend(older, has_older=has_older, folds=folds)
+            self.conversation.prepend(older, has_older=has_older, folds=folds)
 
     def message_arrived(self, message: MessageView, *, mine: bool, fold: str | None = None) -> bool:
         """A new message: shown if its channel is open (returns True), else counted as unread."""
         if self.current is not None and message.channel_id == self.current.id:
-            self.query_one(MessageLog).append(message, fold)
+            self.conversation.append(message, fold)
             return True
         if not mine:
             self.query_one(ChannelList).bump_unread(message.channel_id)
@@ -258,7 +264,7 @@ class MainScreen(CrisisKeysFirst):
         """Show the new words, or drop the message if its author narrowed who may see it."""
         if self.current is None or message.channel_id != self.current.id:
             return
-        log_widget = self.query_one(MessageLog)
+        log_widget = self.conversation
         if visible:
             log_widget.replace(message, fold)
         else:
@@ -272,13 +278,13 @@ class MainScreen(CrisisKeysFirst):
         the loop by then (+240-300 ms with 50 receivers).
         """
         if self.current is not None and message.channel_id == self.current.id:
-            log_widget = self.query_one(MessageLog)
+            log_widget = self.conversation
             log_widget.append(message)
             textual_fixes.repaint_now(log_widget)
 
     def unfold_newest(self) -> bool:
         """Open the newest message folded for this reader (Enter in an empty box, or /show)."""
-        return self.is_attached and self.query_one(MessageLog).unfold_newest()
+        return self.is_attached and self.conversation.unfold_newest()
 
     # -- the seniors' monitoring pane, docked (tui/watch.py) ---------------------------------------
     @property
@@ -313,15 +319,15 @@ class MainScreen(CrisisKeysFirst):
     # -- cheers and choosing a message -----------------------------------------------------------
     def set_cheers(self, counts: dict[int, Counts], *, relayout: bool = False) -> None:
         if self.is_attached:
-            self.query_one(MessageLog).set_cheers(counts, relayout=relayout)
+            self.conversation.set_cheers(counts, relayout=relayout)
 
     def cheers_changed(self, event: CheersChanged) -> None:
         if self.current is not None and event.channel_id == self.current.id and self.is_attached:
-            self.query_one(MessageLog).cheers_changed(event.message_id, event.counts)
+            self.conversation.cheers_changed(event.message_id, event.counts)
 
     def use_ascii_cheers(self, on: bool) -> None:
         """Cheers as ASCII ("<3 2") for a terminal without emoji, or as emoji again."""
-        log_widget = self.query_one(MessageLog)
+        log_widget = self.conversation
         log_widget.ascii_cheers = on
         cheers = CHEER_ACTIONS_ASCII if on else CHEER_ACTIONS
         log_widget.selection.actions = {a.key: a for a in (*WORDS_ACTIONS, *cheers)}
@@ -329,7 +335,7 @@ class MainScreen(CrisisKeysFirst):
 
     def action_select_message(self) -> None:
         """F10 (or Shift+Tab from the box): choose a message with the keyboard."""
-        self.query_one(MessageLog).focus()
+        self.conversation.focus()
 
     @on(MessageLog.Selecting)
     def _message_selecting(self, event: MessageLog.Selecting) -> None:
@@ -416,7 +422,7 @@ class MainScreen(CrisisKeysFirst):
 
     # -- what the member asks for -------------------------------------------------------------
     def action_scroll_log(self, direction: int) -> None:
-        log_widget = self.query_one(MessageLog)
+        log_widget = self.conversation
         if direction < 0:
             log_widget.scroll_page_up(animate=False)
         else:
@@ -426,7 +432,7 @@ class MainScreen(CrisisKeysFirst):
         self.post_message(SwitcherWanted())
 
     def action_jump_newest(self) -> None:
-        self.query_one(MessageLog).scroll_end(animate=False, immediate=True, force=True)
+        self.conversation.scroll_end(animate=False, immediate=True, force=True)
 
     def on_message_box_empty_enter(self, event: MessageBox.EmptyEnter) -> None:
         """Enter with nothing to send opens the newest folded message, here, for this reader only."""
