@@ -446,6 +446,39 @@ async def test_update_scrollbars_moves_the_thumb() -> None:
         assert view.scroll_y == view.max_scroll_y == 50 - view.container_size.height
 
 
+async def test_hand_repaint_to_screen_gives_the_screen_its_dirty_widgets_at_once() -> None:
+    """A repaint (of the widget and its scrollbar) goes straight into the screen's dirty widgets
+    and starts its update timer, with nothing posted to the screen; a widget with a layout
+    pending is left to Textual's own way; the frame then comes as usual."""
+    from textual import messages
+    from textual.geometry import Size
+    from textual.scroll_view import ScrollView
+
+    app = Scroller()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(ScrollView)
+        view.virtual_size = Size(30, 100)
+        await pilot.pause()
+        screen = app.screen
+        bar = view.vertical_scrollbar
+        assert view.show_vertical_scrollbar and not screen._dirty_widgets
+        screen._update_timer.pause()
+        before = list(screen._message_queue.values)
+        view.refresh()
+        bar.refresh()
+        textual_fixes.hand_repaint_to_screen(view)
+        assert screen._dirty_widgets == {view, bar}
+        assert not (view._repaint_required or bar._repaint_required)
+        assert screen._update_timer._active.is_set()
+        assert not [m for m in screen._message_queue.values if m not in before and isinstance(m, messages.Update)]
+        await pilot.pause()
+        assert not screen._dirty_widgets  # drawn
+
+        view.refresh(layout=True)
+        textual_fixes.hand_repaint_to_screen(view)
+        assert view._repaint_required and view not in screen._dirty_widgets  # Textual's way
+
+
 def test_inner_background_style_is_textuals() -> None:
     """The helper paints what Textual's own (replaced) ``StylesCache.get_inner_outer`` would."""
     from textual.color import Color

@@ -53,6 +53,12 @@ tui/screens/main.py (lead)     ``repaint_now(widget)``     test_repaint_now_hand
                                (``Widget._check_refresh``)
 tui/widgets/message_log.py     ``update_scrollbars``       test_update_scrollbars_moves_the_thumb
                                (``Widget._scroll_update``)
+tui/widgets/message_log.py     ``hand_repaint_to_screen``  test_hand_repaint_to_screen_gives_the_
+                               (``Screen._dirty_widgets``, screen_its_dirty_widgets_at_once
+                               ``_update_timer``, a
+                               widget's ``_repaint_
+                               required`` and the other
+                               pending flags)
 tui/widgets/message_log.py     ``inner_background_style``  test_inner_background_style_is_textuals
                                (``Widget._styles_cache``)
 tui/widgets/message_box.py     overrides ``TextArea.       test_text_area_key_and_paste_hooks
@@ -1059,6 +1065,46 @@ def repaint_now(widget: Widget) -> None:
     puts a frame ahead of work already queued on the loop (other sessions' fan-out).
     """
     widget._check_refresh()
+
+
+def hand_repaint_to_screen(widget: Widget) -> None:
+    """Give the screen a widget's pending repaint, and its scrollbars', now: what their idle
+    handlers and the screen's ``Update`` handler would do.
+
+    Textual's way is a trip through two message queues per widget: the widget's idle posts
+    ``Update`` to the screen, and the screen's idle starts its update timer. A new message
+    repaints the log and its scrollbar in every receiving session, so that was four more
+    dispatches per receiver (``Update`` and ``Prompt`` to the screen, twice), each with an idle
+    pass. A widget with more than a repaint pending (a layout, a scroll, a restyle) is left to
+    Textual's way, as is a screen that is not on top or an app in a batch update.
+    """
+    from textual.dom import NoScreen
+
+    try:
+        screen = widget.screen
+    except NoScreen:  # not mounted, or being removed
+        return
+    pending = [widget]
+    if widget.show_vertical_scrollbar:
+        pending.append(widget.vertical_scrollbar)
+    handed = False
+    for part in pending:
+        if (
+            part._repaint_required
+            and part.display
+            and not (part._layout_required or part._scroll_required or part._refresh_styles_required)
+            and not part._closing
+            and part._parent is not None
+        ):
+            part._repaint_required = False
+            screen._dirty_widgets.add(part)
+            handed = True
+    if not handed or screen not in screen._compositor:
+        return
+    if screen.is_current and not screen.app._batch_count:
+        screen._update_timer.resume()
+    else:
+        screen.check_idle()  # the screen's idle starts the timer when it can, as after an Update
 
 
 def update_scrollbars(widget: Widget, virtual_size: Size) -> None:

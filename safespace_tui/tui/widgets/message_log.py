@@ -26,7 +26,7 @@ from ...services.spoons import zone
 from ...services.views import MessageView
 from ...text import isolate_rtl
 from ..messages import MessageActed, OlderWanted
-from ..textual_fixes import update_scrollbars
+from ..textual_fixes import hand_repaint_to_screen, update_scrollbars
 from .cheer_line import cheer_text
 from .kept_lines import KeptLines
 from .message_selection import MessageAction, MessageSelection
@@ -193,6 +193,7 @@ class MessageLog(KeptLines, can_focus=True):
         elif self._width:
             self._set_new_below(self._new_below + 1)
         self.refresh()
+        hand_repaint_to_screen(self)  # every receiver of every message: no trips through the queues
 
     def _follow_to_bottom(self) -> None:
         """Keep the newest line in view as a message arrives, in every receiving session.
