@@ -237,7 +237,8 @@ async def test_sessions_showing_a_message_the_same_way_share_its_drawn_lines(wor
 async def test_the_logs_kept_lines_paint_exactly_what_textual_would(world):
     """The log keeps its finished lines instead of letting Textual rebuild a screenful per
     message; what it paints must stay identical to Textual's own rendering: a full log, after
-    live messages, scrolled back, focused, and a partial crop."""
+    live messages, scrolled back, focused, a partial crop, and after a style of the log and then
+    of an ancestor changed (what it keeps of its styles must follow both)."""
     from textual.geometry import Region
     from textual.widget import Widget
 
@@ -268,6 +269,15 @@ async def test_the_logs_kept_lines_paint_exactly_what_textual_would(world):
         await settle(pilot)
         same_as_textual()
         same_as_textual(Region(3, 2, 20, 5))
+        # a style changed on the log, then on an ancestor only: what it keeps of its styles goes
+        before = [list(line) for line in log.render_lines(Region(0, 0, log.region.width, 3))]
+        log.styles.background = "darkred 50%"
+        await settle(pilot)
+        same_as_textual()
+        app.screen.styles.color = "yellow"
+        await settle(pilot)
+        same_as_textual()
+        assert [list(line) for line in log.render_lines(Region(0, 0, log.region.width, 3))] != before
 
 
 async def test_own_message_is_handed_to_the_screen_before_anything_else_runs(world):

@@ -811,7 +811,8 @@ def cells(lines: list[Strip]) -> list[list[tuple[str, Style | None]]]:
 async def test_sessions_share_the_lines_of_a_scrollbar_that_looks_the_same() -> None:
     """Fix 12: a second app (a second session) showing the same scrollbar gets the very lines the
     first drew, and they are what Textual draws; a moved thumb, another size or the hover colours
-    are drawn anew, as Textual draws them (a key missing any of these would show a stale bar)."""
+    are drawn anew, as Textual draws them, and so is a bar whose parent's style changed (a key
+    missing any of these would show a stale bar)."""
     first, second = LongList(), LongList()
     crop = Region(0, 0, 1, 10)
     async with first.run_test(size=(30, 10)) as pilot:
@@ -840,6 +841,12 @@ async def test_sessions_share_the_lines_of_a_scrollbar_that_looks_the_same() -> 
             await second_pilot.pause()
             smaller = other.render_lines(Region(0, 0, 1, 8))
             assert cells(smaller) == cells(textual_fixes._textual_scrollbar_render_lines(other, Region(0, 0, 1, 8)))
+
+            second.query_one("VerticalScroll").styles.scrollbar_color_hover = "red"  # the bar's parent
+            await second_pilot.pause()
+            recoloured = other.render_lines(Region(0, 0, 1, 8))
+            assert cells(recoloured) != cells(smaller)
+            assert cells(recoloured) == cells(textual_fixes._textual_scrollbar_render_lines(other, Region(0, 0, 1, 8)))
 
 
 async def test_an_update_sends_the_same_bytes_as_textuals_own() -> None:

@@ -53,6 +53,10 @@ tui/screens/main.py (lead)     ``repaint_now(widget)``     test_repaint_now_hand
                                (``Widget._check_refresh``)
 tui/widgets/message_log.py     ``update_scrollbars``       test_update_scrollbars_moves_the_thumb
                                (``Widget._scroll_update``)
+tui/widgets/kept_lines.py      ``styles_epoch(node)``      test_the_logs_kept_lines_paint_exactly_
+                               (``RenderStyles._cache_     what_textual_would (test_main_screen.py)
+                               key`` of each ancestor)     and test_sessions_share_the_lines_of_a_
+                                                           scrollbar_that_looks_the_same
 tui/widgets/message_log.py     ``hand_repaint_to_screen``  test_hand_repaint_to_screen_gives_the_
                                (``Screen._dirty_widgets``, screen_its_dirty_widgets_at_once
                                ``_update_timer``, a
@@ -693,7 +697,9 @@ def _fix_shared_css() -> None:
 # scrollbar's lines depend only on what is below: its thumb (size, window, position), colours,
 # size, the part asked for and the line filters. So the lines are drawn once per look and shared;
 # strips are never changed once made. A scrollbar styled beyond that (a border, padding, opacity,
-# another renderer) goes through Textual's own path.
+# another renderer) goes through Textual's own path. Its colours and the checks of its style are
+# kept per bar until a style of the bar or an ancestor changes (``styles_epoch``): working them
+# out for every frame was another 5 % of the busy CPU in a fan-out to 200 (py-spy).
 
 _SCROLLBAR_LINES: dict[tuple[Any, ...], list[Strip]] = {}
 _SCROLLBAR_LINES_MAX = 512  # distinct looks; a session scrolling through history makes one per step
@@ -716,38 +722,54 @@ def filters_key(filters: Any) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
-def _scrollbar_render_lines(self: Any, crop: Region) -> list[Strip]:
+def _scrollbar_look(bar: Any) -> tuple[Any, ...] | None:
+    """What a scrollbar's lines depend on besides its thumb, size and filters; None when it is
+    styled beyond what is shared (Textual's own path draws it). Kept until a style of the bar or
+    an ancestor changes, or the mouse moves on or off it (``styles_epoch``)."""
     from textual.scrollbar import ScrollBarRender
 
-    styles = self.styles
-    bar = self.render()
-    filters = filters_key(self.get_line_filters())
-    if (
-        type(bar) is not ScrollBarRender
-        or filters is None
-        or self.auto_links
-        or self._border_title is not None
-        or self._border_subtitle is not None
+    epoch = (styles_epoch(bar), bar.mouse_over, bar.grabbed, bar.renderer)
+    known = bar.__dict__.get("_safespace_look")
+    if known is not None and known[0] == epoch:
+        return cast(tuple[Any, ...] | None, known[1])
+    styles = bar.styles
+    render = bar.render()
+    app = bar.app
+    look = (
+        None
+        if type(render) is not ScrollBarRender
+        or bar.auto_links
         or not styled_plainly(styles)
-        or self.opacity != 1.0
+        or bar.opacity != 1.0
         or styles.padding != (0, 0, 0, 0)
-    ):
+        else (
+            render.style,
+            bar.screen.styles.scrollbar_color.a == 0,  # then Textual draws the bar without a thumb
+            bar.background_colors,
+            bar.visual_style,
+            id(app.ansi_theme),
+            app.native_ansi_color,
+        )
+    )
+    bar.__dict__["_safespace_look"] = (epoch, look)
+    return look
+
+
+def _scrollbar_render_lines(self: Any, crop: Region) -> list[Strip]:
+    look = _scrollbar_look(self)
+    filters = filters_key(self.get_line_filters())
+    if look is None or filters is None or self._border_title is not None or self._border_subtitle is not None:
         return cast(list[Strip], _textual_scrollbar_render_lines(self, crop))
-    app = self.app
     key = (
-        bar.virtual_size,
-        bar.window_size,
-        bar.position,
-        bar.thickness,
-        bar.vertical,
-        bar.style,
+        self.window_virtual_size,
+        self.window_size,
+        self.position,
+        self.thickness,
+        self.vertical,
+        look,
         self.region.size,
         crop,
-        self.background_colors,
-        self.visual_style,
         filters,
-        id(app.ansi_theme),
-        app.native_ansi_color,
     )
     lines = _SCROLLBAR_LINES.get(key)
     if lines is None:
@@ -1010,6 +1032,23 @@ def styled_plainly(styles: Any) -> bool:
         or styles.text_opacity != 1.0
         or (styles.has_rule("hatch") and styles.hatch != "none")
     )
+
+
+def styles_epoch(node: Any) -> tuple[int, ...]:
+    """A key that changes whenever a style of ``node`` or of an ancestor may have changed: each
+    one's ``RenderStyles._cache_key``, which Textual raises on every rule set, cleared or
+    merged (a restyle, an inline style, an animation step, a new theme's variables).
+
+    What a widget derives from the styles of its line of ancestors (its Rich style, background
+    colours, the scrollbar's colours) can then be kept until this changes. Working those out
+    again for every frame was 5 % and more of the server's busy CPU in a fan-out to 200: the log
+    and its scrollbar are drawn in every receiving session for every message (py-spy).
+    """
+    key = []
+    while node is not None:
+        key.append(node.styles._cache_key)
+        node = node._parent
+    return tuple(key)
 
 
 def resolve_escape_now(parser: XTermParser) -> list[Message]:

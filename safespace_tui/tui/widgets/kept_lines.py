@@ -22,7 +22,7 @@ from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..textual_fixes import filters_key, inner_background_style, styled_plainly
+from ..textual_fixes import filters_key, inner_background_style, styled_plainly, styles_epoch
 
 _SHARED: dict[tuple, tuple[Strip, Strip]] = {}  # look -> (the content line, the line as painted)
 _SHARED_MAX = 4096  # about a hundred full views; a long scroll through history makes more
@@ -42,6 +42,7 @@ class KeptLines(ScrollView):
         super().__init__(*args, **kwargs)
         self._finished: dict[int, Strip] = {}  # line number -> the line as painted
         self._finished_key: tuple | None = None
+        self._styled_for: tuple[tuple[int, ...], tuple[bool, Style, Style, Any, Any]] | None = None
 
     def _content_line(self, index: int, style: Style) -> Strip:
         """Line ``index`` of the content at the current width, in ``style``."""
@@ -66,13 +67,24 @@ class KeptLines(ScrollView):
         """Textual's own path (used only when the widget is styled with a border, tint and so on)."""
         return self._content_line(self.scroll_offset.y + y, self.rich_style)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
+    def _styled(self) -> tuple[bool, Style, Style, Any, Any]:
+        """(drawn here, Rich style, inner background style, background, padding), worked out
+        again only when a style of this widget or an ancestor changed (``styles_epoch``)."""
+        epoch = styles_epoch(self)
+        if self._styled_for is not None and self._styled_for[0] == epoch:
+            return self._styled_for[1]
         styles = self.styles
-        if not styled_plainly(styles) or styles.opacity != 1.0 or styles.padding.top or styles.padding.bottom:
-            return super().render_lines(crop)
+        plain = styled_plainly(styles) and styles.opacity == 1.0 and not (styles.padding.top or styles.padding.bottom)
         base_background, background = self.background_colors
-        style = self.rich_style
         inner = inner_background_style(base_background, background)
+        styled = (plain, self.rich_style, inner, background, styles.padding)
+        self._styled_for = (epoch, styled)
+        return styled
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        plain, style, inner, background, padding = self._styled()
+        if not plain:
+            return super().render_lines(crop)
         filters = tuple(self.get_line_filters())
         shared = filters_key(filters) if self.share_finished_lines else None
         key = (
@@ -84,14 +96,14 @@ class KeptLines(ScrollView):
             inner,
             filters,
             background,
-            styles.padding,
+            padding,
             self._kept_key(),
         )
         if key != self._finished_key:
             self._finished_key = key
             self._finished.clear()
         top = self.scroll_offset.y
-        frame = (self.content_region.width, self.region.width, styles.padding.left, styles.padding.right)
+        frame = (self.content_region.width, self.region.width, padding.left, padding.right)
         look = (frame, inner, shared, background) if shared is not None else None
         lines = [self._finished_line(top + y, style, inner, filters, background, frame, look) for y in crop.line_range]
         x1, x2 = crop.column_span
