@@ -280,6 +280,48 @@ async def test_the_logs_kept_lines_paint_exactly_what_textual_would(world):
         assert [list(line) for line in log.render_lines(Region(0, 0, log.region.width, 3))] != before
 
 
+async def test_a_message_at_the_bottom_leaves_the_log_as_textuals_reactives_would(world):
+    """The fan-out path (``MessageLog._grow_at_bottom``) grows the log and keeps it at the bottom
+    with ``set_reactive`` and one repaint, not Textual's reactives. Two sessions of ann take the
+    same live messages, one by that path and one by Textual's reactives: the sizes, the scroll,
+    the scrollbar's thumb, "new below", and the painted log and scrollbar must be the same after
+    each. A message that grows the log by several lines is among them."""
+    from textual.geometry import Region
+
+    services, ids = world
+    add_messages(services, "living-room", ids["bea"], [f"earlier {i}" for i in range(60)])
+    lean, plain = make_app(services, ids["ann"]), make_app(services, ids["ann"])
+    taken = []
+    async with lean.run_test(size=(100, 30)) as lean_pilot, plain.run_test(size=(100, 30)) as plain_pilot:
+        await settle(lean_pilot)
+        await settle(plain_pilot)
+        lean_log, plain_log = lean.screen.query_one(MessageLog), plain.screen.query_one(MessageLog)
+        grow = lean_log._grow_at_bottom
+        lean_log._grow_at_bottom = lambda: taken.append(grow()) or taken[-1]
+        plain_log._grow_at_bottom = lambda: False
+
+        def state(log):
+            bar = log.vertical_scrollbar
+            whole = Region(0, 0, log.region.width, log.region.height)
+            return (
+                (log.virtual_size, log.scroll_y, log.scroll_target_y, log.max_scroll_y, log.new_below),
+                (bar.window_virtual_size, bar.window_size, bar.position),
+                [list(line) for line in log.render_lines(whole)],
+                [list(line) for line in bar.render_lines(Region(0, 0, 1, log.region.height))],
+            )
+
+        assert state(lean_log) == state(plain_log)
+        bea = await services.members.get(ids["bea"])
+        channel = await services.channels.by_name("living-room")
+        for body in ["short one", "a long one" * 30, "and another"]:
+            await services.channels.post(bea, channel.id, body)
+            await settle(lean_pilot)
+            await settle(plain_pilot)
+            assert lean_log.messages[-1].body == plain_log.messages[-1].body == body
+            assert state(lean_log) == state(plain_log), body
+    assert taken == [True, True, True]  # the lean session took the fan-out path each time
+
+
 async def test_own_message_is_handed_to_the_screen_before_anything_else_runs(world):
     """The sender's own line is painted with the emptied box, not after every receiving session's
     work (bench/fanout.py, 50 receivers: 373 -> 24 ms). White-box, because frame order between

@@ -479,6 +479,39 @@ async def test_hand_repaint_to_screen_gives_the_screen_its_dirty_widgets_at_once
         assert view._repaint_required and view not in screen._dirty_widgets  # Textual's way
 
 
+async def test_repaint_at_once_marks_what_refresh_marks_and_prompts_no_one() -> None:
+    """The widget and its scrollbar are marked dirty as ``refresh()`` marks them and go straight
+    to the screen, with no ``Prompt`` left in their queues; in a batch update no frame is started,
+    and the repaint is drawn once the batch ends, as Textual would."""
+    from textual import messages
+    from textual.geometry import Size
+    from textual.scroll_view import ScrollView
+
+    app = Scroller()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(ScrollView)
+        view.virtual_size = Size(30, 100)
+        await pilot.pause()
+        screen, bar = app.screen, view.vertical_scrollbar
+        screen._update_timer.pause()
+        textual_fixes.repaint_at_once(view)
+        assert screen._dirty_widgets == {view, bar}
+        assert view._dirty_regions and bar._dirty_regions  # what refresh() marks for the compositor
+        assert screen._update_timer._active.is_set()
+        for part in (view, bar):
+            assert not any(isinstance(m, messages.Prompt) for m in part._message_queue.values)
+        await pilot.pause()
+        assert not screen._dirty_widgets
+
+        screen._update_timer.pause()
+        with app.batch_update():
+            textual_fixes.repaint_at_once(view)
+            assert view in screen._dirty_widgets  # as the screen's Update handler would leave it
+            assert not screen._update_timer._active.is_set()  # no frame inside a batch
+        await pilot.pause()
+        assert not screen._dirty_widgets  # drawn once the batch ended, Textual's own way
+
+
 def test_inner_background_style_is_textuals() -> None:
     """The helper paints what Textual's own (replaced) ``StylesCache.get_inner_outer`` would."""
     from textual.color import Color

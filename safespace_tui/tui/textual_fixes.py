@@ -57,6 +57,9 @@ tui/widgets/kept_lines.py      ``styles_epoch(node)``      test_the_logs_kept_li
                                (``RenderStyles._cache_     what_textual_would (test_main_screen.py)
                                key`` of each ancestor)     and test_sessions_share_the_lines_of_a_
                                                            scrollbar_that_looks_the_same
+tui/widgets/message_log.py     ``repaint_at_once``         test_repaint_at_once_marks_what_refresh_
+                               (``Widget.refresh``'s marks marks_and_prompts_no_one
+                               without its ``Prompt``)
 tui/widgets/message_log.py     ``hand_repaint_to_screen``  test_hand_repaint_to_screen_gives_the_
                                (``Screen._dirty_widgets``, screen_its_dirty_widgets_at_once
                                ``_update_timer``, a
@@ -1144,6 +1147,31 @@ def hand_repaint_to_screen(widget: Widget) -> None:
         screen._update_timer.resume()
     else:
         screen.check_idle()  # the screen's idle starts the timer when it can, as after an Update
+
+
+def repaint_at_once(widget: Widget) -> None:
+    """Mark a widget and its vertical scrollbar for a repaint, as ``Widget.refresh()`` does, and
+    hand both to the screen now (``hand_repaint_to_screen``).
+
+    ``refresh()`` also posts the widget a ``Prompt`` so that its idle handler hands the repaint
+    over later; done here at once, that idle pass would find nothing to do, yet it was one more
+    dispatch per widget in every receiving session for every message. Where the screen cannot
+    take the repaint now, the widgets are prompted as ``refresh()`` would have.
+    """
+    if not widget._is_mounted:
+        widget.refresh()
+        return
+    parts = [widget, widget.vertical_scrollbar] if widget.show_vertical_scrollbar else [widget]
+    for part in parts:
+        part._layout_cache.clear()
+        part._set_dirty()
+        part.clear_cached_dimensions()
+        part._rich_style_cache.clear()
+        part._repaint_required = True
+    hand_repaint_to_screen(widget)
+    for part in parts:
+        if part._repaint_required:
+            part.check_idle()
 
 
 def update_scrollbars(widget: Widget, virtual_size: Size) -> None:
