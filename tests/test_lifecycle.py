@@ -114,7 +114,10 @@ async def test_100_connect_disconnect_cycles_leave_nothing_behind(group, capsys)
     # the count still moves by a few thousand either way between two looks (what is in flight, and
     # the bounded caches of lines and updates shared between sessions): +942 to +2,635 over these
     # 100 visits, and -2,432 over the next 100 in an in-process run. 2,000 was inside that noise.
-    assert after["objects"] - before["objects"] < 5000, (before["objects"], after["objects"])
+    # So was 5,000 (2026-12-02, the same code: +637 to +2,994 in four runs, +5,262 once in a full
+    # suite, where the first look came 1,700 objects lower than usual). Leaked sessions are also
+    # caught directly: the apps and sessions still in memory must be back to 0 (settle, above).
+    assert after["objects"] - before["objects"] < 8000, (before["objects"], after["objects"])
     assert proc.num_fds() == fds_before
     assert growth < 20, f"RSS grew {growth:.1f} MiB over {CYCLES} cycles"
     # and the server still serves
