@@ -1126,6 +1126,8 @@ def hand_repaint_to_screen(widget: Widget) -> None:
         screen = widget.screen
     except NoScreen:  # not mounted, or being removed
         return
+    if screen not in screen._compositor:
+        return  # as the screen's Update handler: nothing to draw into yet
     pending = [widget]
     if widget.show_vertical_scrollbar:
         pending.append(widget.vertical_scrollbar)
@@ -1141,7 +1143,7 @@ def hand_repaint_to_screen(widget: Widget) -> None:
             part._repaint_required = False
             screen._dirty_widgets.add(part)
             handed = True
-    if not handed or screen not in screen._compositor:
+    if not handed:
         return
     if screen.is_current and not screen.app._batch_count:
         screen._update_timer.resume()
