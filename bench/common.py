@@ -404,6 +404,17 @@ async def connect(port: int, key: asyncssh.SSHKey, **kw) -> tuple[BenchTerminal,
     return t, first, loaded
 
 
+async def connect_one_by_one(port: int, keys: list[asyncssh.SSHKey], spacing: float = 0.0) -> list[BenchTerminal]:
+    """Each key's member connects after the one before has its first frame, ``spacing`` seconds apart."""
+    terminals = []
+    for key in keys:
+        terminal, _, _ = await connect(port, key)
+        terminals.append(terminal)
+        if spacing:
+            await asyncio.sleep(spacing)
+    return terminals
+
+
 async def close_all(terminals: list[Terminal]) -> None:
     await asyncio.gather(*(t.close() for t in terminals), return_exceptions=True)
 

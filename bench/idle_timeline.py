@@ -22,7 +22,7 @@ from collections import Counter
 
 import psutil
 
-from common import close_all, connect, in_process_port_and_keys, start_client_child, start_in_process
+from common import close_all, connect_one_by_one, in_process_port_and_keys, start_client_child, start_in_process
 
 KEEPALIVE = "task:SSHConnection._make_keepalive_request"
 KEEPALIVE_PARTS = (KEEPALIVE, "SSHConnection._keepalive_timer_callback", "_SelectorSocketTransport._read_ready")
@@ -85,11 +85,7 @@ async def server(args) -> None:
 
 async def client(args) -> None:
     port, keys = in_process_port_and_keys(args.dir)
-    terminals = []
-    for key in keys[: args.sessions]:
-        terminal, _, _ = await connect(port, key)
-        terminals.append(terminal)
-        await asyncio.sleep(args.spacing)
+    terminals = await connect_one_by_one(port, keys[: args.sessions], args.spacing)
     print("connected", flush=True)
     reader = asyncio.StreamReader()
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

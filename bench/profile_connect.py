@@ -20,22 +20,16 @@ import shutil
 
 import psutil
 
-from common import close_all, connect, in_process_port_and_keys, start_client_child, start_in_process
+from common import close_all, connect_one_by_one, in_process_port_and_keys, start_client_child, start_in_process
 
 
 async def client(args) -> None:
     port, keys = in_process_port_and_keys(args.dir)
-    terminals = []
-    for key in keys[: args.others]:
-        terminal, _, _ = await connect(port, key)
-        terminals.append(terminal)
+    terminals = await connect_one_by_one(port, keys[: args.others])
     await asyncio.sleep(2)
     print("client: ready", flush=True)
     await asyncio.sleep(0.5)
-    for key in keys[args.others :]:
-        terminal, _, _ = await connect(port, key)
-        terminals.append(terminal)
-        await asyncio.sleep(0.3)
+    terminals += await connect_one_by_one(port, keys[args.others :], 0.3)
     print("client: connected", flush=True)
     await close_all(terminals)
 

@@ -1109,6 +1109,12 @@ def repaint_now(widget: Widget) -> None:
     widget._check_refresh()
 
 
+def _with_scrollbar(widget: Widget) -> list[Widget]:
+    """The widget and, when it is shown, its vertical scrollbar: what a repaint of a scrolling
+    pane covers."""
+    return [widget, widget.vertical_scrollbar] if widget.show_vertical_scrollbar else [widget]
+
+
 def hand_repaint_to_screen(widget: Widget) -> None:
     """Give the screen a widget's pending repaint, and its scrollbars', now: what their idle
     handlers and the screen's ``Update`` handler would do.
@@ -1128,11 +1134,8 @@ def hand_repaint_to_screen(widget: Widget) -> None:
         return
     if screen not in screen._compositor:
         return  # as the screen's Update handler: nothing to draw into yet
-    pending = [widget]
-    if widget.show_vertical_scrollbar:
-        pending.append(widget.vertical_scrollbar)
     handed = False
-    for part in pending:
+    for part in _with_scrollbar(widget):
         if (
             part._repaint_required
             and part.display
@@ -1163,7 +1166,7 @@ def repaint_at_once(widget: Widget) -> None:
     if not widget._is_mounted:
         widget.refresh()
         return
-    parts = [widget, widget.vertical_scrollbar] if widget.show_vertical_scrollbar else [widget]
+    parts = _with_scrollbar(widget)
     for part in parts:
         part._layout_cache.clear()
         part._set_dirty()
